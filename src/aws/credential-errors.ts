@@ -1,0 +1,81 @@
+/** Turns what the SDK throws into one EksTokenError that says what failed and what to do. */
+import { EksTokenError } from "../errors.js";
+import { redact } from "../redact.js";
+import type { TokenTarget } from "../token/token-target.js";
+
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPIPE"]);
+
+export function describeCredentialError(e: unknown, target: TokenTarget): EksTokenError {
+  if (e instanceof EksTokenError) return e;
+  const err = (e ?? {}) as { name?: string; message?: string; code?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  const name = err.name ?? err.Code ?? "";
+  const message = redact(firstLine(err.message ?? String(e)));
+  const profile = target.profileName;
+
+  if (/Could not load credentials from any providers/i.test(message)) {
+    return new EksTokenError(
+      "no-credentials",
+      `no AWS credentials found (tried ${sourcesTried(target)})`,
+      target.profileExplicit
+        ? `set up profile "${profile}" with \`aws configure --profile ${profile}\`, or \`aws sso login --profile ${profile}\` for SSO`
+        : "run `aws configure`, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pick a profile with --profile (`aws sso login --profile P` for SSO)",
+    );
+  }
+  if (/sso/i.test(message) && /expired|invalid|refresh|login/i.test(message)) {
+    return new EksTokenError("sso-expired", `the SSO session for profile "${profile}" has expired or is invalid`, `run \`aws sso login --profile ${profile}\``);
+  }
+  if (/could not be found|not found in|Profile .* (could not|was not)/i.test(message) && /profile/i.test(message)) {
+    return new EksTokenError("unknown-profile", message, `check the profile's name and its source_profile in ${target.configPath}`);
+  }
+  if (/multi-?factor|MFA/i.test(message) && name !== "AccessDenied") {
+    return new EksTokenError("mfa", message, "run the command in a terminal so the MFA code can be asked for");
+  }
+  if (name === "AccessDenied" || /not authorized to perform: sts:AssumeRole/i.test(message)) {
+    const role = target.roleArn ?? target.profileRoleArn ?? "the role";
+    return new EksTokenError(
+      "assume-role",
+      `AssumeRole of ${role} was denied: ${message}`,
+      "check that the role's trust policy allows this identity and that the identity may call sts:AssumeRole",
+    );
+  }
+  if (name === "ExpiredToken" || name === "ExpiredTokenException") {
+    return new EksTokenError("sts", `the source credentials have expired (${message})`, refreshHint(target));
+  }
+  if (name === "InvalidClientTokenId" || name === "SignatureDoesNotMatch" || name === "UnrecognizedClientException") {
+    return new EksTokenError("sts", `STS rejected the source credentials (${name}: ${message})`, refreshHint(target));
+  }
+  if (name === "Throttling" || name === "ThrottlingException") {
+    return new EksTokenError("sts", `STS throttled the request (${message})`, "wait a moment and try again");
+  }
+  if (name === "TimeoutError" || name === "AbortError" || (err.code && NETWORK_CODES.has(err.code)) || /ECONNREFUSED|ETIMEDOUT|socket hang up|timed? ?out/i.test(message)) {
+    return new EksTokenError("network", `could not reach an AWS endpoint while getting credentials (${message})`, "check the network, proxy settings and AWS_ENDPOINT_URL_STS");
+  }
+  const status = err.$metadata?.httpStatusCode;
+  return new EksTokenError(
+    "no-credentials",
+    `could not get AWS credentials: ${name && name !== "Error" ? `${name}: ` : ""}${message}${status ? ` (HTTP ${status})` : ""}`,
+    "run with --debug for details",
+  );
+}
+
+function refreshHint(target: TokenTarget): string {
+  return target.profileExplicit
+    ? `refresh the credentials of profile "${target.profileName}" (\`aws sso login --profile ${target.profileName}\` for SSO)`
+    : "refresh the credentials in the environment or ~/.aws/credentials";
+}
+
+function sourcesTried(target: TokenTarget): string {
+  const sources = [
+    target.profileExplicit ? undefined : "environment variables",
+    `profile "${target.profileName}" in ${target.configPath} and ${target.credentialsPath}`,
+    "SSO, credential_process",
+    "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)",
+    "container credentials (AWS_CONTAINER_CREDENTIALS_*)",
+    "instance metadata",
+  ];
+  return sources.filter(Boolean).join(", ");
+}
+
+function firstLine(text: string): string {
+  return (text.split("\n").find((l) => l.trim() !== "") ?? text).trim();
+}

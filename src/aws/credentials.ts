@@ -1,0 +1,143 @@
+/**
+ * AWS credentials for signing: the SDK's default chain, a profile, an assumed role, an MFA prompt,
+ * all bounded in time. Loaded only on a cache miss.
+ */
+import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import type { Logger } from "../logger.js";
+import { EksTokenError } from "../errors.js";
+import type { SigningCredentials } from "../token/presign.js";
+import type { TokenTarget } from "../token/token-target.js";
+import { getCallerIdentity, sessionNameOf } from "./caller-identity.js";
+import { describeCredentialError } from "./credential-errors.js";
+import type { MfaCodeProvider } from "./mfa-prompt.js";
+import type { Env } from "./shared-config.js";
+
+export interface ResolvedCredentials extends SigningCredentials {
+  readonly expiration?: Date | undefined;
+}
+
+/** Static credentials, or a provider such as the SDK's (structurally the SDK's own types). */
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string | undefined;
+  readonly expiration?: Date | undefined;
+}
+export type CredentialsProvider = () => Promise<AwsCredentials>;
+export type CredentialsInput = AwsCredentials | CredentialsProvider;
+
+/** Where assumed-role credentials may be kept between runs (the on-disk cache provides one). */
+export interface RoleCredentialStore {
+  get(): Promise<ResolvedCredentials | undefined>;
+  put(credentials: ResolvedCredentials): Promise<void>;
+}
+
+export interface CredentialDeps {
+  readonly env: Env;
+  readonly logger: Logger;
+  readonly mfaCodeProvider: MfaCodeProvider;
+  /** Credentials given by a library caller instead of the default chain. */
+  readonly credentials?: CredentialsInput | undefined;
+  readonly roleStore?: RoleCredentialStore | undefined;
+  /** The whole resolution, every endpoint included, ends within this bound. */
+  readonly timeoutMs?: number;
+}
+
+export const CREDENTIALS_TIMEOUT_MS = 12_000;
+
+// Each STS, SSO or HTTP endpoint gets a short leash; the overall bound above catches the rest.
+const HTTP_OPTIONS = { connectionTimeout: 3_000, requestTimeout: 5_000 };
+
+export async function resolveCredentials(target: TokenTarget, deps: CredentialDeps): Promise<ResolvedCredentials> {
+  const timeoutMs = deps.timeoutMs ?? CREDENTIALS_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new EksTokenError("timeout", `getting AWS credentials took longer than ${timeoutMs / 1000} s`, "an STS, SSO, container or instance metadata endpoint did not answer; run with --debug to see which")),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([resolve(target, deps), deadline]);
+  } catch (e) {
+    throw describeCredentialError(e, target);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function resolve(target: TokenTarget, deps: CredentialDeps): Promise<ResolvedCredentials> {
+  if (!deps.credentials && target.profileExplicit && !target.profileExists) {
+    throw new EksTokenError(
+      "unknown-profile",
+      `profile "${target.profileName}" is not in ${target.configPath} or ${target.credentialsPath}`,
+      `check the name with \`aws configure list-profiles\`, or create it with \`aws configure --profile ${target.profileName}\``,
+    );
+  }
+  const clientConfig = {
+    ...(target.region ? { region: target.region } : {}),
+    requestHandler: HTTP_OPTIONS,
+    maxAttempts: 2,
+    logger: deps.logger,
+  };
+  // Role credentials (--role-arn or a role profile, perhaps with MFA) are worth keeping between runs.
+  const store = target.roleArn || target.profileRoleArn ? deps.roleStore : undefined;
+  const cached = await store?.get();
+  if (cached) return cached;
+  const base = normalize(await baseProvider(target, deps, clientConfig)());
+  const result = target.roleArn ? await assumeRole(target, target.roleArn, base, deps, clientConfig) : base;
+  await store?.put(result);
+  return result;
+}
+
+async function assumeRole(
+  target: TokenTarget,
+  roleArn: string,
+  source: ResolvedCredentials,
+  deps: CredentialDeps,
+  clientConfig: Record<string, unknown>,
+): Promise<ResolvedCredentials> {
+  let sessionName = target.sessionName;
+  if (target.forwardSessionName) {
+    sessionName = sessionNameOf(await getCallerIdentity(target, source, deps.env)) ?? sessionName;
+  }
+  return normalize(
+    await fromTemporaryCredentials({
+      masterCredentials: source,
+      params: {
+        RoleArn: roleArn,
+        RoleSessionName: sessionName,
+        ...(target.externalId ? { ExternalId: target.externalId } : {}),
+      },
+      clientConfig: { region: target.region ?? "us-east-1", ...clientConfig },
+      logger: deps.logger,
+    })(),
+  );
+}
+
+function baseProvider(
+  target: TokenTarget,
+  deps: CredentialDeps,
+  clientConfig: Record<string, unknown>,
+): CredentialsProvider {
+  const given = deps.credentials;
+  if (given) return typeof given === "function" ? given : async () => given;
+  return fromNodeProviderChain({
+    ...(target.profileExplicit ? { profile: target.profileName } : {}),
+    mfaCodeProvider: deps.mfaCodeProvider,
+    clientConfig,
+    logger: deps.logger,
+    // Instance metadata and container endpoints: one try each, one second to answer.
+    timeout: 1_000,
+    maxRetries: 0,
+  });
+}
+
+function normalize(c: AwsCredentials): ResolvedCredentials {
+  return {
+    accessKeyId: c.accessKeyId,
+    secretAccessKey: c.secretAccessKey,
+    ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+    ...(c.expiration ? { expiration: c.expiration } : {}),
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Asks for an MFA code on the terminal. The prompt goes to stderr and the code is read from
+ * /dev/tty, never from stdin: client-node passes a pipe it never closes.
+ */
+import { openSync, closeSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { ReadStream } from "node:tty";
+import { EksTokenError } from "../errors.js";
+
+export type MfaCodeProvider = (serial: string) => Promise<string>;
+
+export interface TerminalPromptOptions {
+  readonly writePrompt: (text: string) => void;
+  /** The terminal device; tests pass a pseudo-terminal's path. */
+  readonly ttyPath?: string;
+  readonly timeoutMs?: number;
+}
+
+export function terminalMfaCodeProvider(options: TerminalPromptOptions): MfaCodeProvider {
+  const { writePrompt, ttyPath = "/dev/tty", timeoutMs = 120_000 } = options;
+  return async (serial) => {
+    let fd: number;
+    try {
+      fd = openSync(ttyPath, "r");
+    } catch {
+      throw new EksTokenError(
+        "mfa",
+        `an MFA code is needed for ${serial}, but there is no terminal to ask on`,
+        "run the same command once in a terminal; the role's credentials are then cached until they expire",
+      );
+    }
+    const input = new ReadStream(fd);
+    const lines = createInterface({ input, terminal: false });
+    try {
+      writePrompt(`Enter MFA code for ${serial}: `);
+      const code = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new EksTokenError("mfa", "no MFA code was entered in time", "run the command again and type the 6-digit code")), timeoutMs);
+        lines.once("line", (line) => {
+          clearTimeout(timer);
+          resolve(line.trim());
+        });
+        lines.once("close", () => {
+          clearTimeout(timer);
+          reject(new EksTokenError("mfa", "the terminal closed before an MFA code was entered", "run the command again in a terminal"));
+        });
+      });
+      if (!/^\d{6}$/.test(code)) {
+        throw new EksTokenError("mfa", "an MFA code is 6 digits", "run the command again and type the code your device shows");
+      }
+      return code;
+    } finally {
+      lines.close();
+      input.destroy();
+      try {
+        closeSync(fd);
+      } catch {
+        // destroy() may have closed it already
+      }
+    }
+  };
+}

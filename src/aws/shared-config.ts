@@ -1,0 +1,63 @@
+/**
+ * The settings eks-token itself reads from the AWS shared files: the profile's region and STS
+ * endpoint options. Credentials are left to the SDK's providers, which read the same files.
+ */
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { loadSharedConfigFiles } from "@smithy/core/config";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ProfileSettings {
+  readonly region?: string;
+  readonly sts_regional_endpoints?: string;
+  readonly use_fips_endpoint?: string;
+  readonly use_dualstack_endpoint?: string;
+  readonly [key: string]: string | undefined;
+}
+
+export interface SharedConfig {
+  readonly configPath: string;
+  readonly credentialsPath: string;
+  /** The selected profile's name: --profile, else AWS_PROFILE, else `default`. */
+  readonly profileName: string;
+  /** True when a profile was named explicitly (flag or AWS_PROFILE). */
+  readonly profileExplicit: boolean;
+  /** Whether either file has a section for the selected profile. */
+  readonly profileExists: boolean;
+  /** The selected profile's settings from the config file, credentials file values underneath. */
+  readonly profile: ProfileSettings;
+}
+
+export function homeDir(env: Env): string {
+  return env["HOME"] || env["USERPROFILE"] || homedir();
+}
+
+function expandHome(path: string, env: Env): string {
+  return path === "~" || path.startsWith("~/") ? join(homeDir(env), path.slice(1)) : path;
+}
+
+export function sharedFilePaths(env: Env): { configPath: string; credentialsPath: string } {
+  return {
+    configPath: expandHome(env["AWS_CONFIG_FILE"] || join(homeDir(env), ".aws", "config"), env),
+    credentialsPath: expandHome(env["AWS_SHARED_CREDENTIALS_FILE"] || join(homeDir(env), ".aws", "credentials"), env),
+  };
+}
+
+export async function readSharedConfig(env: Env, profileFlag: string | undefined): Promise<SharedConfig> {
+  const { configPath, credentialsPath } = sharedFilePaths(env);
+  const explicit = profileFlag || env["AWS_PROFILE"];
+  const profileName = explicit || "default";
+  // Unreadable or missing files read as empty, as the SDK treats them.
+  const files = await loadSharedConfigFiles({ filepath: credentialsPath, configFilepath: configPath, ignoreCache: true });
+  const fromConfig = files.configFile[profileName];
+  const fromCredentials = files.credentialsFile[profileName];
+  return {
+    configPath,
+    credentialsPath,
+    profileName,
+    profileExplicit: Boolean(explicit),
+    profileExists: fromConfig !== undefined || fromCredentials !== undefined,
+    profile: { ...fromCredentials, ...fromConfig },
+  };
+}

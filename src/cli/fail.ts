@@ -1,0 +1,22 @@
+/** The one place an error becomes a stderr line and an exit code. */
+import { EksTokenError } from "../errors.js";
+import { redact } from "../redact.js";
+
+export function reportError(e: unknown, stderr: (text: string) => void, debug: boolean): number {
+  if (e instanceof EksTokenError) {
+    stderr(`eks-token: ${redact(oneLine(e.line))}\n`);
+    if (debug && e.cause) stderr(`eks-token: debug: caused by ${redact(describe(e.cause))}\n`);
+    return e.exitCode;
+  }
+  stderr(`eks-token: unexpected error: ${redact(oneLine(describe(e)))}: please report it with the output of --debug\n`);
+  if (debug && e instanceof Error && e.stack) stderr(`${redact(e.stack)}\n`);
+  return 70;
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
+}

@@ -1,0 +1,25 @@
+/** Credentials in, token out: presign, encode, and the expiration to report. */
+import { encodeToken } from "./encode.js";
+import { tokenExpiration } from "./expiration.js";
+import { presignGetCallerIdentity, type SigningCredentials } from "./presign.js";
+import type { TokenTarget } from "./token-target.js";
+
+export interface MintedToken {
+  readonly token: string;
+  readonly expiration: Date;
+}
+
+export async function mintToken(
+  target: Pick<TokenTarget, "clusterId" | "endpoint">,
+  credentials: SigningCredentials & { readonly expiration?: Date | undefined },
+  signingDate: Date,
+): Promise<MintedToken> {
+  const url = await presignGetCallerIdentity({
+    credentials,
+    host: target.endpoint.host,
+    signingRegion: target.endpoint.signingRegion,
+    clusterId: target.clusterId,
+    signingDate,
+  });
+  return { token: encodeToken(url), expiration: tokenExpiration(signingDate, credentials.expiration) };
+}

@@ -1,0 +1,74 @@
+/**
+ * Checks on every input that reaches a header, a host name, an STS parameter or a file name.
+ * Each throws an EksTokenError that says what is wrong and what a valid value looks like.
+ */
+import { EksTokenError } from "./errors.js";
+
+const CONTROL_OR_SPACE = /[\s\p{Cc}\p{Cf}]/u;
+
+/** The cluster id travels in the signed x-k8s-aws-id header; EKS names are at most 100 characters. */
+export function validateClusterId(value: string | undefined): string {
+  if (value === undefined || value === "") {
+    throw new EksTokenError(
+      "usage",
+      "missing cluster name",
+      "pass --cluster-name NAME (or -i NAME), or set KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID",
+    );
+  }
+  if (value.length > 255) {
+    throw new EksTokenError("invalid-input", `invalid cluster name: ${value.length} characters`, "a cluster name or id has at most 255 characters");
+  }
+  if (CONTROL_OR_SPACE.test(value)) {
+    throw new EksTokenError(
+      "invalid-input",
+      `invalid cluster name ${JSON.stringify(value)}: it contains whitespace or control characters`,
+      "use the cluster's name as EKS shows it (letters, digits, dashes and underscores)",
+    );
+  }
+  return value;
+}
+
+const ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
+
+export function validateRoleArn(value: string): string {
+  if (!ROLE_ARN.test(value)) {
+    throw new EksTokenError(
+      "invalid-input",
+      `malformed role ARN ${JSON.stringify(value)}`,
+      "expected arn:aws:iam::123456789012:role/NAME (or another partition's arn:aws-...:iam:: form)",
+    );
+  }
+  return value;
+}
+
+/** STS RoleSessionName: 2-64 of [\w+=,.@-]. */
+export function validateSessionName(value: string): string {
+  if (!/^[\w+=,.@-]{2,64}$/.test(value)) {
+    throw new EksTokenError(
+      "invalid-input",
+      `invalid session name ${JSON.stringify(value)}`,
+      "use 2 to 64 characters of letters, digits and +=,.@_-",
+    );
+  }
+  return value;
+}
+
+/** STS ExternalId: 2-1224 of [\w+=,.@:/-]. */
+export function validateExternalId(value: string): string {
+  if (!/^[\w+=,.@:\/-]{2,1224}$/.test(value)) {
+    throw new EksTokenError(
+      "invalid-input",
+      "invalid external id",
+      "use 2 to 1224 characters of letters, digits and +=,.@:/_-",
+    );
+  }
+  return value;
+}
+
+/** A profile name selects an ini section; refuse what no ini file can hold. */
+export function validateProfileName(value: string): string {
+  if (value.length > 256 || /[\p{Cc}\[\]]/u.test(value) || value.trim() !== value || value === "") {
+    throw new EksTokenError("invalid-input", `invalid profile name ${JSON.stringify(value)}`, "use the name of a profile in ~/.aws/config");
+  }
+  return value;
+}

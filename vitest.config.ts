@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // CLI and end-to-end tests spawn processes; two cores are all a CI machine has.
+    maxWorkers: 2,
+  },
+});
