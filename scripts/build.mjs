@@ -22,10 +22,15 @@ const common = {
   define: { __EKS_TOKEN_VERSION__: JSON.stringify(pkg.version) },
 };
 
+// The CLI: a small entry holding the cache-hit path, and chunks that only a miss (the SDK and
+// the signer) or a subcommand loads. Measured: one 470 kB file costs a hit ~30 ms more to parse.
 await build({
   ...common,
-  entryPoints: ["src/cli/bin.ts"],
-  outfile: "dist/eks-token.mjs",
+  entryPoints: { "eks-token": "src/cli/bin.ts" },
+  outdir: "dist",
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
+  outExtension: { ".js": ".mjs" },
   minify: true,
   banner: { js: `#!/usr/bin/env node\n${requireBanner}` },
 });

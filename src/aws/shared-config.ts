@@ -2,9 +2,11 @@
  * The settings eks-token itself reads from the AWS shared files: the profile's region and STS
  * endpoint options. Credentials are left to the SDK's providers, which read the same files.
  */
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { loadSharedConfigFiles } from "@smithy/core/config";
+import { sha256Hex } from "../hash.js";
+import { parseAwsIni, profileSection } from "./ini.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -27,6 +29,8 @@ export interface SharedConfig {
   readonly profileExists: boolean;
   /** The selected profile's settings from the config file, credentials file values underneath. */
   readonly profile: ProfileSettings;
+  /** A hash of everything both files say: any edit to them selects new cache entries. */
+  readonly fingerprint: string;
 }
 
 export function homeDir(env: Env): string {
@@ -44,14 +48,14 @@ export function sharedFilePaths(env: Env): { configPath: string; credentialsPath
   };
 }
 
-export async function readSharedConfig(env: Env, profileFlag: string | undefined): Promise<SharedConfig> {
+export function readSharedConfig(env: Env, profileFlag: string | undefined): SharedConfig {
   const { configPath, credentialsPath } = sharedFilePaths(env);
   const explicit = profileFlag || env["AWS_PROFILE"];
   const profileName = explicit || "default";
-  // Unreadable or missing files read as empty, as the SDK treats them.
-  const files = await loadSharedConfigFiles({ filepath: credentialsPath, configFilepath: configPath, ignoreCache: true });
-  const fromConfig = files.configFile[profileName];
-  const fromCredentials = files.credentialsFile[profileName];
+  const configText = readIfPresent(configPath);
+  const credentialsText = readIfPresent(credentialsPath);
+  const fromConfig = profileSection(parseAwsIni(configText), profileName, "config");
+  const fromCredentials = profileSection(parseAwsIni(credentialsText), profileName, "credentials");
   return {
     configPath,
     credentialsPath,
@@ -59,5 +63,15 @@ export async function readSharedConfig(env: Env, profileFlag: string | undefined
     profileExplicit: Boolean(explicit),
     profileExists: fromConfig !== undefined || fromCredentials !== undefined,
     profile: { ...fromCredentials, ...fromConfig },
+    fingerprint: sha256Hex(`${configText}\0${credentialsText}`),
   };
+}
+
+/** Missing or unreadable files read as empty, as the SDK treats them. */
+function readIfPresent(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
 }

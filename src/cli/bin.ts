@@ -25,6 +25,7 @@ const io: CliIo = {
   isStdoutTty: process.stdout.isTTY === true,
 };
 
-const code = await main(io);
-// Exit once stdout has drained, without waiting for sockets the SDK keeps alive.
-process.stdout.write("", () => process.exit(code));
+void main(io).then((code) => {
+  // Exit once stdout has drained, without waiting for sockets the SDK keeps alive.
+  process.stdout.write("", () => process.exit(code));
+});

@@ -11,7 +11,8 @@ export const VERSION = typeof __EKS_TOKEN_VERSION__ === "string" ? __EKS_TOKEN_V
 // Subcommands load their code only when asked for.
 const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
   verify: async () => (await import("../verify/command.js")).runVerify,
-  // KUBECONFIG_PENDING kubeconfig: async () => (await import("../kubeconfig/command.js")).runKubeconfig,
+  cache: async () => (await import("../cache/cache-command.js")).runCache,
+  kubeconfig: async () => (await import("../kubeconfig/command.js")).runKubeconfig,
 };
 
 export async function main(io: CliIo): Promise<number> {

@@ -80,7 +80,7 @@ export function stsEndpoint(options: StsEndpointOptions): StsEndpoint {
     return { host: GLOBAL_STS_HOST, signingRegion: GLOBAL_SIGNING_REGION, partition: "aws" };
   }
   const partition = partitionOf(region);
-  const service = fips ? "sts-fips" : "sts";
+  const service = fips && (dualStack || partition.name !== "aws-us-gov") ? "sts-fips" : "sts"; // GovCloud's FIPS host is sts.REGION.amazonaws.com (SDKs' STS rules)
   let suffix = partition.dnsSuffix;
   if (dualStack) {
     if (!partition.dualStackDnsSuffix) {

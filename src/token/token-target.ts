@@ -44,6 +44,8 @@ export interface TokenTarget {
   readonly forwardSessionName: boolean;
   readonly configPath: string;
   readonly credentialsPath: string;
+  /** Changes whenever the AWS shared files change (see readSharedConfig). */
+  readonly sharedConfigFingerprint: string;
 }
 
 export async function resolveTarget(options: TargetOptions, env: Env): Promise<TokenTarget> {
@@ -52,7 +54,7 @@ export async function resolveTarget(options: TargetOptions, env: Env): Promise<T
   if (options.roleArn !== undefined) validateRoleArn(options.roleArn);
   if (options.sessionName !== undefined) validateSessionName(options.sessionName);
   if (options.externalId !== undefined) validateExternalId(options.externalId);
-  const shared = await readSharedConfig(env, options.profile);
+  const shared = readSharedConfig(env, options.profile);
   if (shared.profileExplicit) validateProfileName(shared.profileName);
   const { region, source } = resolveRegion(options.region, env, shared.profile);
   const endpointSettings = resolveEndpointSettings(env, shared.profile);
@@ -73,5 +75,6 @@ export async function resolveTarget(options: TargetOptions, env: Env): Promise<T
     forwardSessionName: options.forwardSessionName ?? false,
     configPath: shared.configPath,
     credentialsPath: shared.credentialsPath,
+    sharedConfigFingerprint: shared.fingerprint,
   };
 }

@@ -1,0 +1,64 @@
+/**
+ * What identifies a cache entry: everything that selects the token and the identity behind it.
+ * The key is a SHA-256 of that material, so file names carry nothing secret; secrets in the
+ * environment enter the material only as their own hashes.
+ */
+import { sha256Hex as sha256 } from "../hash.js";
+import type { Env } from "../aws/shared-config.js";
+import type { TokenTarget } from "../token/token-target.js";
+
+export const CACHE_FORMAT_VERSION = 1;
+
+// Variables that pick which credentials the SDK's chain finds.
+const IDENTITY_ENV = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_PROFILE",
+  "AWS_ROLE_ARN",
+  "AWS_ROLE_SESSION_NAME",
+  "AWS_WEB_IDENTITY_TOKEN_FILE",
+  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+  "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+  "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+  "AWS_EC2_METADATA_DISABLED",
+  "AWS_ENDPOINT_URL_STS",
+  "AWS_ENDPOINT_URL",
+] as const;
+const SECRET_ENV = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN"] as const;
+
+function identityMaterial(target: TokenTarget, env: Env): Record<string, unknown> {
+  return {
+    v: CACHE_FORMAT_VERSION,
+    profile: target.profileExplicit ? target.profileName : null,
+    roleArn: target.roleArn ?? null,
+    sessionName: target.sessionName,
+    externalId: target.externalId ? sha256(target.externalId) : null,
+    forwardSessionName: target.forwardSessionName,
+    configPath: target.configPath,
+    credentialsPath: target.credentialsPath,
+    sharedFiles: target.sharedConfigFingerprint,
+    env: Object.fromEntries(IDENTITY_ENV.map((name) => [name, env[name] ?? null])),
+    secrets: Object.fromEntries(SECRET_ENV.map((name) => [name, env[name] ? sha256(env[name]) : null])),
+  };
+}
+
+/** The key of a token: the identity, plus the cluster and where the token is signed for. */
+export function tokenCacheKey(target: TokenTarget, env: Env): string {
+  return sha256(
+    JSON.stringify({
+      kind: "token",
+      identity: identityMaterial(target, env),
+      clusterId: target.clusterId,
+      region: target.region ?? null,
+      host: target.endpoint.host,
+      signingRegion: target.endpoint.signingRegion,
+      endpointMode: target.endpointSettings,
+    }),
+  );
+}
+
+/** The key of assumed-role credentials: the identity alone, so every cluster can share them. */
+export function roleCredentialsCacheKey(target: TokenTarget, env: Env): string {
+  return sha256(JSON.stringify({ kind: "role-credentials", identity: identityMaterial(target, env) }));
+}
+

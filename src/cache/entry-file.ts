@@ -1,0 +1,96 @@
+/**
+ * One cache entry on disk: read without following links, written atomically (a private
+ * temporary file in the same directory, then rename), so a reader never sees half an entry.
+ */
+import { randomHex } from "../hash.js";
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+
+const MAX_ENTRY_BYTES = 64 * 1024;
+/** A temporary file this old belongs to a writer that died before its rename. */
+const ORPHAN_TEMP_AGE_MS = 60_000;
+
+export function entryPath(dir: string, key: string): string {
+  return join(dir, `${key}.json`);
+}
+
+/** The entry's parsed JSON, or undefined when it is missing, not ours, not private or not JSON. */
+export function readEntry(path: string): unknown {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stat = fstatSync(fd);
+    const uid = process.getuid?.();
+    if (!stat.isFile() || stat.size > MAX_ENTRY_BYTES || (stat.mode & 0o077) !== 0 || (uid !== undefined && stat.uid !== uid)) {
+      return undefined;
+    }
+    return JSON.parse(readFileSync(fd, "utf8"));
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function writeEntry(dir: string, path: string, value: unknown): void {
+  const temp = join(dir, `.${randomHex(8)}.tmp`);
+  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    fchmodSync(fd, 0o600); // the umask may have taken bits away, never added: make it exact
+    writeFileSync(fd, JSON.stringify(value));
+  } catch (e) {
+    closeSync(fd);
+    removeQuietly(temp);
+    throw e;
+  }
+  closeSync(fd);
+  try {
+    renameSync(temp, path);
+  } catch (e) {
+    removeQuietly(temp);
+    throw e;
+  }
+}
+
+export function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone, or not ours to remove
+  }
+}
+
+/** Removes temporary files left by writers that crashed; run on the miss path only. */
+export function removeOrphanTemps(dir: string, now: number): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(".") || !name.endsWith(".tmp")) continue;
+    const path = join(dir, name);
+    try {
+      if (now - statSync(path).mtimeMs > ORPHAN_TEMP_AGE_MS) unlinkSync(path);
+    } catch {
+      // raced with another cleaner
+    }
+  }
+}

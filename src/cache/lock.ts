@@ -1,0 +1,114 @@
+/**
+ * A cross-process lock around the miss path, so that many processes starting at once make one
+ * token (and one AssumeRole) between them. A lock file created with O_EXCL holds the owner's pid;
+ * a lock whose owner is dead, or that is older than any miss can take, is taken over.
+ * Every failure is soft: the caller goes on without the cache rather than fail or hang.
+ */
+import { randomHex } from "../hash.js";
+import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export interface LockOptions {
+  /** How long to wait for another holder before giving up. */
+  readonly waitMs?: number;
+  /** A lock older than this is stale whoever holds it (longer than any miss may take). */
+  readonly staleMs?: number;
+  readonly now?: () => number;
+  readonly pollMs?: number;
+}
+
+export interface Lock {
+  release(): void;
+}
+
+export type LockResult = { ok: true; lock: Lock } | { ok: false; reason: "timeout" | "error"; detail: string };
+
+export async function acquireLock(path: string, options: LockOptions = {}): Promise<LockResult> {
+  const { waitMs = 20_000, staleMs = 150_000, now = Date.now, pollMs = 15 } = options;
+  const token = `${process.pid} ${randomHex(6)}`;
+  const deadline = now() + waitMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      try {
+        writeSync(fd, token);
+      } finally {
+        closeSync(fd);
+      }
+      return { ok: true, lock: { release: () => releaseIfOurs(path, token) } };
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST") return { ok: false, reason: "error", detail: code ?? String(e) };
+    }
+    const stale = staleContent(path, staleMs, now());
+    if (stale !== undefined) {
+      breakStale(path, stale);
+      continue;
+    }
+    if (now() >= deadline) return { ok: false, reason: "timeout", detail: `waited ${waitMs} ms` };
+    // A little jitter keeps thirty-odd waiters from polling in step.
+    await sleep(pollMs + (attempt % 7));
+  }
+}
+
+/** The lock's content when its holder is gone or it is too old, else undefined. */
+function staleContent(path: string, staleMs: number, now: number): string | undefined {
+  let content: string;
+  let mtimeMs: number;
+  try {
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      content = readFileSync(fd, "utf8");
+      mtimeMs = fstatSync(fd).mtimeMs;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined; // gone already: the next attempt may take it
+  }
+  if (now - mtimeMs > staleMs) return content;
+  const pid = Number.parseInt(content.split(" ")[0] ?? "", 10);
+  // A holder between create and write has left it empty for a moment: give it time.
+  if (!Number.isInteger(pid) || pid <= 0) return now - mtimeMs > 2_000 ? content : undefined;
+  return processAlive(pid) ? undefined : content;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes a stale lock. Two waiters may both judge it stale; rename is atomic, so only one moves
+ * it aside, and one that finds it moved a fresh lock instead (taken meanwhile) puts it back.
+ */
+function breakStale(path: string, stale: string): void {
+  const aside = `${path}.${randomHex(6)}.stale`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return; // another waiter got there first
+  }
+  try {
+    if (readFileSync(aside, "utf8") !== stale) linkSync(aside, path);
+  } catch {
+    // the path was taken again meanwhile: that holder keeps it
+  }
+  try {
+    unlinkSync(aside);
+  } catch {
+    // nothing to clean
+  }
+}
+
+function releaseIfOurs(path: string, token: string): void {
+  try {
+    if (readFileSync(path, "utf8") === token) unlinkSync(path);
+  } catch {
+    // gone already
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The token cache: where entries live, when one may be served, and what is written. Tokens are
+ * served while more than 5 minutes remain (the Python client re-runs a plugin with less), and
+ * role credentials until 5 minutes before they expire. Secrets live only inside 0600 files in a
+ * 0700 directory.
+ */
+import type { Env } from "../aws/shared-config.js";
+import type { ResolvedCredentials, RoleCredentialStore } from "../aws/credentials.js";
+import { decodeToken } from "../token/encode.js";
+import type { MintedToken } from "../token/mint.js";
+import type { TokenTarget } from "../token/token-target.js";
+import { CACHE_FORMAT_VERSION, roleCredentialsCacheKey, tokenCacheKey } from "./cache-key.js";
+import { openCacheDir } from "./cache-dir.js";
+import { entryPath, readEntry, removeOrphanTemps, removeQuietly, writeEntry } from "./entry-file.js";
+import { acquireLock, type Lock } from "./lock.js";
+import { join } from "node:path";
+
+export const MIN_REMAINING_MS = 5 * 60_000;
+
+/** What `cache list` shows: who and what, never a token or a secret. */
+export interface EntrySummary {
+  readonly kind: "token" | "role-credentials";
+  readonly clusterId?: string;
+  readonly region?: string | null;
+  readonly host?: string;
+  readonly roleArn: string | null;
+  readonly profile: string | null;
+  readonly expiration: string;
+}
+
+interface TokenEntry extends EntrySummary {
+  readonly v: typeof CACHE_FORMAT_VERSION;
+  readonly kind: "token";
+  readonly key: string;
+  readonly clusterId: string;
+  readonly host: string;
+  readonly token: string;
+}
+
+interface RoleEntry extends EntrySummary {
+  readonly v: typeof CACHE_FORMAT_VERSION;
+  readonly kind: "role-credentials";
+  readonly key: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+export interface TokenCacheOptions {
+  readonly dir: string;
+  readonly env: Env;
+  readonly now: () => number;
+  /** One line, for a cache that cannot be used safely. */
+  readonly warn: (message: string) => void;
+  readonly debug: (message: string) => void;
+  readonly lockWaitMs?: number;
+}
+
+export class TokenCache {
+  private constructor(
+    private readonly options: TokenCacheOptions,
+    readonly dir: string,
+  ) {}
+
+  /** The cache, or undefined (after one warning) when its directory is not safe to use. */
+  static open(options: TokenCacheOptions): TokenCache | undefined {
+    const check = openCacheDir(options.dir);
+    if (!check.ok) {
+      options.warn(`not using the token cache ${check.dir}: ${check.reason}`);
+      return undefined;
+    }
+    return new TokenCache(options, check.dir);
+  }
+
+  /** A cached token for this target with more than 5 minutes left, or undefined. */
+  readToken(target: TokenTarget): MintedToken | undefined {
+    const key = tokenCacheKey(target, this.options.env);
+    const path = entryPath(this.dir, key);
+    const entry = readEntry(path);
+    if (entry === undefined) return undefined;
+    if (!isTokenEntry(entry, key) || !tokenFitsTarget(entry, target)) {
+      this.options.debug(`cache entry ${key.slice(0, 12)} is not usable; replacing it`);
+      return undefined;
+    }
+    const expiration = new Date(entry.expiration);
+    const left = expiration.getTime() - this.options.now();
+    if (left <= 0) removeQuietly(path);
+    if (left <= MIN_REMAINING_MS) return undefined;
+    return { token: entry.token, expiration };
+  }
+
+  writeToken(target: TokenTarget, minted: MintedToken): void {
+    const key = tokenCacheKey(target, this.options.env);
+    const entry: TokenEntry = {
+      v: CACHE_FORMAT_VERSION,
+      kind: "token",
+      key,
+      clusterId: target.clusterId,
+      region: target.region ?? null,
+      host: target.endpoint.host,
+      roleArn: target.roleArn ?? target.profileRoleArn ?? null,
+      profile: target.profileExplicit ? target.profileName : null,
+      expiration: minted.expiration.toISOString(),
+      token: minted.token,
+    };
+    this.write(key, entry);
+  }
+
+  /** Holds other processes off this target's miss path; undefined means go on without the cache. */
+  async lock(target: TokenTarget): Promise<Lock | undefined> {
+    const key = tokenCacheKey(target, this.options.env);
+    const result = await acquireLock(join(this.dir, `${key}.lock`), {
+      now: this.options.now,
+      ...(this.options.lockWaitMs !== undefined ? { waitMs: this.options.lockWaitMs } : {}),
+    });
+    if (result.ok) return result.lock;
+    this.options.debug(`could not lock the cache (${result.reason}: ${result.detail}); going on without it`);
+    return undefined;
+  }
+
+  roleStore(target: TokenTarget): RoleCredentialStore {
+    const key = roleCredentialsCacheKey(target, this.options.env);
+    const path = entryPath(this.dir, key);
+    return {
+      get: async () => {
+        const entry = readEntry(path);
+        if (!isRoleEntry(entry, key)) return undefined;
+        const expiration = new Date(entry.expiration);
+        if (expiration.getTime() - this.options.now() <= MIN_REMAINING_MS) {
+          if (expiration.getTime() <= this.options.now()) removeQuietly(path);
+          return undefined;
+        }
+        this.options.debug(`using cached credentials for ${entry.roleArn ?? "the role"} until ${entry.expiration}`);
+        return {
+          accessKeyId: entry.accessKeyId,
+          secretAccessKey: entry.secretAccessKey,
+          ...(entry.sessionToken ? { sessionToken: entry.sessionToken } : {}),
+          expiration,
+        };
+      },
+      put: async (credentials: ResolvedCredentials) => {
+        // Only credentials that expire are worth keeping; long-term keys stay where they are.
+        if (!credentials.expiration) return;
+        const entry: RoleEntry = {
+          v: CACHE_FORMAT_VERSION,
+          kind: "role-credentials",
+          key,
+          roleArn: target.roleArn ?? target.profileRoleArn ?? null,
+          profile: target.profileExplicit ? target.profileName : null,
+          expiration: credentials.expiration.toISOString(),
+          accessKeyId: credentials.accessKeyId,
+          secretAccessKey: credentials.secretAccessKey,
+          ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
+        };
+        this.write(key, entry);
+      },
+    };
+  }
+
+  private write(key: string, entry: TokenEntry | RoleEntry): void {
+    try {
+      removeOrphanTemps(this.dir, this.options.now());
+      writeEntry(this.dir, entryPath(this.dir, key), entry);
+    } catch (e) {
+      this.options.warn(`could not write the token cache in ${this.dir} (${(e as NodeJS.ErrnoException).code ?? String(e)}); the next call will make a new token`);
+    }
+  }
+}
+
+function isTokenEntry(e: unknown, key: string): e is TokenEntry {
+  const x = e as Partial<TokenEntry> | null;
+  return (
+    typeof x === "object" && x !== null && x.v === CACHE_FORMAT_VERSION && x.kind === "token" && x.key === key &&
+    typeof x.token === "string" && typeof x.clusterId === "string" && typeof x.host === "string" &&
+    typeof x.expiration === "string" && !Number.isNaN(Date.parse(x.expiration))
+  );
+}
+
+function isRoleEntry(e: unknown, key: string): e is RoleEntry {
+  const x = e as Partial<RoleEntry> | null;
+  return (
+    typeof x === "object" && x !== null && x.v === CACHE_FORMAT_VERSION && x.kind === "role-credentials" && x.key === key &&
+    typeof x.accessKeyId === "string" && typeof x.secretAccessKey === "string" &&
+    typeof x.expiration === "string" && !Number.isNaN(Date.parse(x.expiration))
+  );
+}
+
+/** Never serve a token made for another cluster or signed for another host or region. */
+function tokenFitsTarget(entry: TokenEntry, target: TokenTarget): boolean {
+  if (entry.clusterId !== target.clusterId || entry.host !== target.endpoint.host) return false;
+  const url = decodeToken(entry.token);
+  if (!url) return false;
+  try {
+    const parsed = new URL(url);
+    const scope = parsed.searchParams.get("X-Amz-Credential")?.split("/");
+    return parsed.host === target.endpoint.host && scope?.[2] === target.endpoint.signingRegion;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Reading and writing a kubeconfig as a `yaml` Document, so comments, ordering and quoting
+ * of everything we do not touch survive a rewrite.
+ */
+import { Document, isMap, isScalar, isSeq, parseDocument, visit, YAMLMap, YAMLSeq, type Node } from "yaml";
+import { EksTokenError } from "../errors.js";
+
+export type KubeconfigDocument = Document.Parsed | Document;
+
+export interface ParsedKubeconfig {
+  readonly doc: KubeconfigDocument;
+  /** Formatting of the source, reused when writing it back. */
+  readonly style: OutputStyle;
+}
+
+export interface OutputStyle {
+  /** kubectl and the AWS CLI write `- item` flush with its key; some editors indent it. */
+  readonly indentSeq: boolean;
+  readonly crlf: boolean;
+}
+
+const LIST_KEYS = ["clusters", "contexts", "users"] as const;
+const MAP_KEYS = ["preferences"] as const;
+const SCALAR_KEYS = ["apiVersion", "kind", "current-context"] as const;
+
+/** Parses and checks the top-level shape; throws EksTokenError('kubeconfig') naming the file and line. */
+export function parseKubeconfig(text: string, path: string): ParsedKubeconfig {
+  const doc = parseDocument(text, { prettyErrors: true, keepSourceTokens: false });
+  const err = doc.errors[0];
+  if (err) {
+    const line = err.linePos?.[0].line;
+    const where = line === undefined ? path : `${path}:${line}`;
+    throw new EksTokenError(
+      "kubeconfig",
+      `${where}: not valid YAML: ${err.message.split("\n")[0]}`,
+      "fix the file or pass another one with --kubeconfig; it was left as it is",
+    );
+  }
+  checkShape(doc, path);
+  return { doc, style: detectStyle(doc, text) };
+}
+
+function checkShape(doc: Document, path: string): void {
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && root.value === null)) return;
+  if (!isMap(root)) shapeError(path, "the top level is not a mapping");
+  for (const key of LIST_KEYS) {
+    const node = root.get(key, true);
+    if (isNullish(node)) continue;
+    if (!isSeq(node)) shapeError(path, `${key} is not a list`);
+    node.items.forEach((item, i) => {
+      if (!isMap(item)) shapeError(path, `${key}[${i}] is not a mapping`);
+    });
+  }
+  for (const key of MAP_KEYS) {
+    const node = root.get(key, true);
+    if (!isNullish(node) && !isMap(node)) shapeError(path, `${key} is not a mapping`);
+  }
+  for (const key of SCALAR_KEYS) {
+    const node = root.get(key, true);
+    if (!isNullish(node) && !isScalar(node)) shapeError(path, `${key} is not a plain value`);
+  }
+}
+
+function shapeError(path: string, what: string): never {
+  throw new EksTokenError(
+    "kubeconfig",
+    `${path} is not a kubeconfig: ${what}`,
+    "fix the file or pass another one with --kubeconfig; it was left as it is",
+  );
+}
+
+export function isNullish(node: unknown): boolean {
+  return node === undefined || node === null || (isScalar(node) && node.value === null);
+}
+
+function detectStyle(doc: Document, text: string): OutputStyle {
+  return { indentSeq: detectIndentSeq(doc, text), crlf: text.includes("\r\n") };
+}
+
+// The column of a top-level list's first dash tells which of the two common styles the file uses.
+function detectIndentSeq(doc: Document, text: string): boolean {
+  const root = doc.contents;
+  if (!isMap(root)) return false;
+  for (const key of LIST_KEYS) {
+    const node = root.get(key, true);
+    if (isSeq(node) && !node.flow && node.items.length > 0 && node.range) {
+      const start = node.range[0];
+      return start - (text.lastIndexOf("\n", start - 1) + 1) > 0;
+    }
+  }
+  return false;
+}
+
+/** The skeleton `aws eks update-kubeconfig` and kubectl start a new file with. */
+export function newKubeconfigContents(doc: Document): YAMLMap {
+  const map = doc.createNode({
+    apiVersion: "v1",
+    clusters: [],
+    contexts: [],
+    "current-context": "",
+    kind: "Config",
+    preferences: {},
+    users: [],
+  }) as YAMLMap;
+  for (const pair of map.items) {
+    if (isSeq(pair.value)) pair.value.flow = false;
+  }
+  return map;
+}
+
+/** The top-level mapping, created (keeping any comments) when the file is empty. */
+export function rootMap(doc: KubeconfigDocument): YAMLMap {
+  if (isMap(doc.contents)) return doc.contents;
+  const comment = isScalar(doc.contents) ? doc.contents.commentBefore ?? doc.contents.comment : undefined;
+  const map = newKubeconfigContents(doc);
+  if (comment) doc.commentBefore = doc.commentBefore ? `${doc.commentBefore}\n${comment}` : comment;
+  doc.contents = map;
+  return map;
+}
+
+/** The list under `key`, created as an empty block list when missing or null. */
+export function listAt(doc: KubeconfigDocument, key: (typeof LIST_KEYS)[number]): YAMLSeq {
+  const root = rootMap(doc);
+  const node = root.get(key, true);
+  if (isSeq(node)) {
+    // An empty flow list (`users: []`) would otherwise grow into one long flow line.
+    if (node.items.length === 0) node.flow = false;
+    return node;
+  }
+  const seq = new YAMLSeq(doc.schema);
+  root.set(key, seq);
+  return seq;
+}
+
+/** Index of the entry whose `name` equals `name`, or -1. */
+export function indexByName(seq: YAMLSeq, name: string): number {
+  return seq.items.findIndex((item) => isMap(item) && scalarString(item.get("name", true)) === name);
+}
+
+export function hasCluster(doc: KubeconfigDocument, name: string): boolean {
+  const root = doc.contents;
+  if (!isMap(root)) return false;
+  const clusters = root.get("clusters", true);
+  return isSeq(clusters) && indexByName(clusters, name) !== -1;
+}
+
+export function scalarString(node: unknown): string | undefined {
+  if (!isScalar(node) || node.value === null || typeof node.value === "object") return undefined;
+  return String(node.value);
+}
+
+/**
+ * Builds a node for `value` whose strings read back as strings under YAML 1.1 too:
+ * client-go parses kubeconfigs with YAML 1.1 rules, where a plain `on` or `no` is a boolean.
+ */
+export function createSafeNode(doc: KubeconfigDocument, value: unknown): Node {
+  const node = doc.createNode(value) as Node;
+  visit(node, {
+    Scalar(_key, scalar) {
+      if (typeof scalar.value === "string" && isYaml11Ambiguous(scalar.value)) scalar.type = "QUOTE_DOUBLE";
+    },
+    Seq(_key, seq) {
+      seq.flow = false;
+    },
+    Map(_key, map) {
+      map.flow = false;
+    },
+  });
+  return node;
+}
+
+// Plain scalars the stringifier would leave unquoted but YAML 1.1 reads as another type.
+function isYaml11Ambiguous(value: string): boolean {
+  const probe = parseDocument(value, { version: "1.1" });
+  return probe.errors.length > 0 || probe.toJS() !== value;
+}
+
+/** Sets a top-level string, keeping the comments of the value it replaces. */
+export function setRootString(doc: KubeconfigDocument, key: string, value: string): void {
+  const root = rootMap(doc);
+  const old = root.get(key, true);
+  const node = createSafeNode(doc, value);
+  if (isScalar(old) && isScalar(node)) {
+    node.comment = old.comment;
+    node.commentBefore = old.commentBefore;
+  }
+  root.set(key, node);
+}
+
+export function stringifyKubeconfig(doc: KubeconfigDocument, style: OutputStyle): string {
+  const text = doc.toString({ indentSeq: style.indentSeq, lineWidth: 0 });
+  return style.crlf ? text.replace(/\r?\n/g, "\r\n") : text;
+}
+
+export const DEFAULT_STYLE: OutputStyle = { indentSeq: false, crlf: false };
+
+/** A new, empty kubeconfig document. */
+export function emptyKubeconfig(): ParsedKubeconfig {
+  const doc = new Document();
+  doc.contents = newKubeconfigContents(doc);
+  return { doc, style: DEFAULT_STYLE };
+}

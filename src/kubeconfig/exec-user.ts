@@ -1,0 +1,69 @@
+/** The kubeconfig user entry whose exec block runs eks-token. */
+
+export const EKS_TOKEN_COMMAND = "eks-token";
+
+export const API_VERSIONS = {
+  v1beta1: "client.authentication.k8s.io/v1beta1",
+  v1: "client.authentication.k8s.io/v1",
+} as const;
+
+export type ExecApiVersion = (typeof API_VERSIONS)[keyof typeof API_VERSIONS];
+
+/** What `eks-token token` needs to know; the same shape serves new entries and migrations. */
+export interface TokenArgsInput {
+  readonly clusterName: string;
+  readonly region?: string;
+  readonly roleArn?: string;
+  readonly profile?: string;
+  readonly sessionName?: string;
+  readonly externalId?: string;
+  readonly forwardSessionName?: boolean;
+}
+
+/** `token --cluster-name N [--region R] [--role-arn A] [--profile P] [--session-name S] [--external-id E] [--forward-session-name]` */
+export function tokenArgs(input: TokenArgsInput): string[] {
+  const args = ["token", "--cluster-name", input.clusterName];
+  if (input.region !== undefined) args.push("--region", input.region);
+  if (input.roleArn !== undefined) args.push("--role-arn", input.roleArn);
+  if (input.profile !== undefined) args.push("--profile", input.profile);
+  if (input.sessionName !== undefined) args.push("--session-name", input.sessionName);
+  if (input.externalId !== undefined) args.push("--external-id", input.externalId);
+  if (input.forwardSessionName) args.push("--forward-session-name");
+  return args;
+}
+
+export interface ExecBlock {
+  apiVersion: ExecApiVersion;
+  args: string[];
+  command: string;
+  env?: { name: string; value: string }[];
+  interactiveMode?: "IfAvailable";
+}
+
+export interface UserEntry {
+  name: string;
+  user: { exec: ExecBlock };
+}
+
+export interface ExecUserInput {
+  readonly userName: string;
+  /** What the token is bound to: the cluster name, or the cluster id for Outposts local clusters. */
+  readonly clusterName: string;
+  readonly region: string;
+  readonly roleArn?: string;
+  /** Put in the exec env as AWS_PROFILE, as the AWS CLI does, rather than in the args. */
+  readonly profile?: string;
+  readonly apiVersion: ExecApiVersion;
+}
+
+export function buildExecUser(input: ExecUserInput): UserEntry {
+  const exec: ExecBlock = {
+    apiVersion: input.apiVersion,
+    args: tokenArgs({ clusterName: input.clusterName, region: input.region, roleArn: input.roleArn }),
+    command: EKS_TOKEN_COMMAND,
+  };
+  if (input.profile !== undefined) exec.env = [{ name: "AWS_PROFILE", value: input.profile }];
+  // client-go refuses a v1 exec block without interactiveMode; eks-token only prompts (MFA) when it can.
+  if (input.apiVersion === API_VERSIONS.v1) exec.interactiveMode = "IfAvailable";
+  return { name: input.userName, user: { exec } };
+}
