@@ -43,4 +43,12 @@ await build({
   banner: { js: requireBanner },
 });
 
+// The demo (npm run demo): emulators and all, not part of the published package.
+await build({
+  ...common,
+  entryPoints: ["scripts/demo.ts"],
+  outfile: "dist/demo/demo.mjs",
+  packages: "external",
+});
+
 execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", "tsconfig.build.json"], { stdio: "inherit", cwd: root });

@@ -6,7 +6,6 @@ Usage:
   eks-token kubeconfig --cluster-name N [--region R] [options]   write a kubeconfig entry
   eks-token kubeconfig migrate [--kubeconfig PATH] [--dry-run]    switch existing entries to eks-token
   eks-token cache list | cache clear [--cluster-name N]
-  eks-token demo                                        run against local STS and Kubernetes emulators
 
 Token options:
   --cluster-name NAME      the EKS cluster the token is for (signed as x-k8s-aws-id)

@@ -39,7 +39,8 @@ export async function describeCluster(input: DescribeInput): Promise<DescribedCl
     profile: input.profile,
     credentials: fromNodeProviderChain(input.profile === undefined ? {} : { profile: input.profile }),
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: Math.min(3_000, timeoutMs), requestTimeout: Math.ceil(timeoutMs / 2) },
+    // Without throwOnRequestTimeout the SDK only logs a warning when a request runs over.
+    requestHandler: { connectionTimeout: Math.min(3_000, timeoutMs), requestTimeout: Math.ceil(timeoutMs / 2), throwOnRequestTimeout: true },
   });
   const abort = new AbortController();
   try {

@@ -33,9 +33,10 @@ export interface EntriesInput {
 
 export function buildEntries(input: EntriesInput): KubeconfigEntries {
   const userName = input.userAlias ?? input.entryName;
+  // Keys in the order kubectl and the AWS CLI write them, so merged files look familiar.
   const cluster: ClusterEntry = {
-    name: input.entryName,
     cluster: { "certificate-authority-data": input.caData, server: input.server },
+    name: input.entryName,
   };
   const user = buildExecUser({
     userName,
@@ -46,8 +47,8 @@ export function buildEntries(input: EntriesInput): KubeconfigEntries {
     apiVersion: input.apiVersion,
   });
   const context: ContextEntry = {
-    name: input.alias ?? input.entryName,
     context: { cluster: input.entryName, user: userName },
+    name: input.alias ?? input.entryName,
   };
   return { cluster, user, context };
 }

@@ -116,11 +116,13 @@ export function translateExec(command: string, args: readonly string[], env: rea
 }
 
 function translateAws(args: readonly string[]): Translation {
-  const eks = args.indexOf("eks");
-  if (eks === -1 || args[eks + 1] !== "get-token") return { kind: "not-peer" };
+  // Global options may sit anywhere, even between `eks` and `get-token`.
+  if (!args.includes("eks") || !args.includes("get-token")) return { kind: "not-peer" };
   const scanned = scanArgs(args, AWS_FLAGS);
   if ("error" in scanned) return { kind: "unsupported", reason: scanned.error };
-  if (scanned.positionals.join(" ") !== "eks get-token") return { kind: "unsupported", reason: `unexpected arguments ${scanned.positionals.join(" ")}` };
+  if (scanned.positionals.join(" ") !== "eks get-token") {
+    return scanned.positionals[0] === "eks" ? { kind: "unsupported", reason: `unexpected arguments ${scanned.positionals.join(" ")}` } : { kind: "not-peer" };
+  }
   const v = scanned.values;
   if (v.has("clusterName") && v.has("clusterId")) return { kind: "unsupported", reason: "both --cluster-name and --cluster-id" };
   // For Outposts local clusters the token is bound to the id, which eks-token takes as the cluster name.

@@ -1,0 +1,209 @@
+// A Kubernetes API server stand-in that authenticates `k8s-aws-v1.` tokens the way EKS does:
+// the shape rules of src/verify/rules.ts, a GetCallerIdentity call at an STS emulator, then
+// access entries / aws-auth and a tiny RBAC. HTTPS with its own CA, on an ephemeral port.
+import { createServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { isEksTokenError } from "../../src/errors.js";
+import { verifyTokenShape } from "../../src/verify/rules.js";
+import { callSts } from "../../src/verify/sts.js";
+import {
+  isAllowed,
+  forbiddenMessage,
+  mapCaller,
+  type AccessEntry,
+  type Access,
+  type AwsAuth,
+  type KubeUser,
+  type RbacRule,
+} from "./k8s-emulator-identity.js";
+import {
+  UNAUTHORIZED,
+  apiGroupList,
+  apiVersions,
+  authenticationResources,
+  authorizationResources,
+  coreResources,
+  namespaceList,
+  podList,
+  podTable,
+  selfSubjectAccessReview,
+  selfSubjectReview,
+  status,
+  versionInfo,
+  wantedTable,
+  type PodSeed,
+} from "./k8s-emulator-objects.js";
+import { parseAccessReview } from "./k8s-emulator-review.js";
+import { makeServerTls } from "./k8s-emulator-tls.js";
+
+export type { AccessEntry, AwsAuth, RbacRule, KubeUser } from "./k8s-emulator-identity.js";
+
+export interface K8sEmulatorOptions {
+  /** The cluster name/id the server signs into x-k8s-aws-id when it calls STS. */
+  readonly clusterId: string;
+  /** Base URL of the STS emulator; requests keep the token's Host header. */
+  readonly stsUrl: string;
+  readonly accessEntries?: readonly AccessEntry[];
+  readonly awsAuth?: AwsAuth;
+  readonly rbac?: readonly RbacRule[];
+  readonly pods?: Readonly<Record<string, readonly string[]>>;
+  /** Clock for the token-age rule (epoch ms); the real clock by default. */
+  readonly now?: number | (() => number);
+  /** The server gives STS 10 s; tests may shorten it. */
+  readonly stsTimeoutMs?: number;
+}
+
+export interface K8sEmulator {
+  readonly url: string;
+  readonly caPem: string;
+  /** base64 of caPem, for a kubeconfig's certificate-authority-data. */
+  readonly caData: string;
+  /** One line per authentication (and authorization) decision, with the reason. */
+  readonly log: string[];
+  readonly requests: number;
+  close(): Promise<void>;
+}
+
+type Authn = { ok: true; user: KubeUser } | { ok: false; reason: string };
+
+// Reachable without credentials, as with kube-apiserver's system:public-info-viewer.
+const PUBLIC_PATHS: ReadonlySet<string> = new Set(["/version", "/healthz", "/livez", "/readyz"]);
+
+export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8sEmulator> {
+  const tls = await makeServerTls();
+  const log: string[] = [];
+  let requests = 0;
+  const clock = (): number => (typeof options.now === "function" ? options.now() : options.now ?? Date.now());
+  const startedAt = new Date(clock() - 5 * 60_000);
+  const pods: PodSeed[] = Object.entries(options.pods ?? {}).flatMap(([namespace, names]) =>
+    names.map((name) => ({ name, namespace, createdAt: startedAt })),
+  );
+
+  async function authenticate(header: string | undefined): Promise<Authn> {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
+    if (!m) return { ok: false, reason: "no bearer token" };
+    const shape = verifyTokenShape(m[1]!, { now: clock() });
+    if (!shape.ok) return { ok: false, reason: `${shape.rule}: ${shape.message}` };
+    let identity;
+    try {
+      identity = await callSts({
+        url: shape.facts.url,
+        clusterId: options.clusterId,
+        env: { AWS_ENDPOINT_URL_STS: options.stsUrl },
+        ...(options.stsTimeoutMs !== undefined ? { timeoutMs: options.stsTimeoutMs } : {}),
+      });
+    } catch (err) {
+      if (!isEksTokenError(err)) throw err;
+      return { ok: false, reason: `sts: ${err.message}` };
+    }
+    const caller = { ...identity, accessKeyId: shape.facts.accessKeyId };
+    const user = mapCaller(caller, options.accessEntries ?? [], options.awsAuth);
+    if (!user) return { ok: false, reason: `unmapped: ${identity.arn} (canonical ${identity.canonicalArn}) is in no access entry and not in aws-auth` };
+    return { ok: true, user };
+  }
+
+  function send(res: ServerResponse, code: number, body: object): void {
+    const text = JSON.stringify(body);
+    res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "cache-control": "no-cache, private" });
+    res.end(text);
+  }
+
+  function authorize(res: ServerResponse, user: KubeUser, access: Access, name?: string): boolean {
+    if (isAllowed(user, access, options.rbac ?? [])) return true;
+    const message = forbiddenMessage(user, access, name);
+    log.push(`forbid: ${message}`);
+    send(res, 403, status(403, "Forbidden", message, { ...(name ? { name } : {}), kind: access.resource }));
+    return false;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    requests++;
+    const url = new URL(req.url ?? "/", "https://emulator.invalid");
+    const path = url.pathname.replace(/\/+$/, "") || "/";
+    const method = req.method ?? "GET";
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+
+    let user: KubeUser | undefined;
+    if (req.headers.authorization !== undefined || !PUBLIC_PATHS.has(path)) {
+      const authn = await authenticate(req.headers.authorization);
+      if (!authn.ok) {
+        log.push(`deny ${method} ${path}: ${authn.reason}`);
+        send(res, 401, UNAUTHORIZED);
+        return;
+      }
+      user = authn.user;
+      log.push(`allow ${method} ${path}: user "${user.username}" groups [${user.groups.join(", ")}] via ${user.via}`);
+    }
+
+    if (method === "GET" && path === "/version") return send(res, 200, versionInfo());
+    if (method === "GET" && (path === "/healthz" || path === "/livez" || path === "/readyz")) {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("ok");
+      return;
+    }
+    if (!user) return send(res, 401, UNAUTHORIZED);
+    if (method === "GET" && path === "/api") return send(res, 200, apiVersions(`127.0.0.1:${port}`));
+    if (method === "GET" && path === "/apis") return send(res, 200, apiGroupList());
+    if (method === "GET" && path === "/api/v1") return send(res, 200, coreResources());
+    if (method === "GET" && path === "/apis/authentication.k8s.io/v1") return send(res, 200, authenticationResources());
+    if (method === "POST" && path === "/apis/authentication.k8s.io/v1/selfsubjectreviews") return send(res, 201, selfSubjectReview(user));
+    if (method === "GET" && path === "/apis/authorization.k8s.io/v1") return send(res, 200, authorizationResources());
+    if (method === "POST" && path === "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") {
+      const spec = parseAccessReview(body, req.headers["content-type"]);
+      if (!spec) return send(res, 400, status(400, "BadRequest", "the body is not a SelfSubjectAccessReview with resourceAttributes"));
+      const attrs = spec.resourceAttributes;
+      const allowed = isAllowed(user, { verb: attrs.verb ?? "", resource: attrs.resource ?? "", namespace: attrs.namespace || undefined }, options.rbac ?? []);
+      return send(res, 201, selfSubjectAccessReview(spec, allowed));
+    }
+    if (method === "GET" && path === "/api/v1/namespaces") {
+      if (!authorize(res, user, { verb: "list", resource: "namespaces", namespace: undefined })) return;
+      return send(res, 200, namespaceList(Object.keys(options.pods ?? {}), startedAt));
+    }
+    const podsPath = /^\/api\/v1\/namespaces\/([^/]+)\/pods(?:\/([^/]+))?$/.exec(path);
+    if (method === "GET" && podsPath) {
+      const namespace = decodeURIComponent(podsPath[1]!);
+      const name = podsPath[2] === undefined ? undefined : decodeURIComponent(podsPath[2]);
+      if (!authorize(res, user, { verb: name === undefined ? "list" : "get", resource: "pods", namespace }, name)) return;
+      const selected = pods.filter((p) => p.namespace === namespace && (name === undefined || p.name === name));
+      if (name !== undefined && selected.length === 0) {
+        return send(res, 404, status(404, "NotFound", `pods "${name}" not found`, { name, kind: "pods" }));
+      }
+      const table = wantedTable(req.headers.accept);
+      if (table) return send(res, 200, podTable(selected, new Date(clock()), table));
+      if (name !== undefined) return send(res, 200, (podList(selected) as { items: object[] }).items[0]!);
+      return send(res, 200, podList(selected));
+    }
+    send(res, 404, status(404, "NotFound", "the server could not find the requested resource"));
+  }
+
+  const server: Server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log.push(`error ${req.method} ${req.url}: ${(err as Error).message}`);
+      if (!res.headersSent) send(res, 500, status(500, "InternalError", "internal error"));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `https://127.0.0.1:${port}`,
+    caPem: tls.caPem,
+    caData: Buffer.from(tls.caPem).toString("base64"),
+    log,
+    get requests() {
+      return requests;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
