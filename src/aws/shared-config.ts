@@ -27,7 +27,7 @@ export interface SharedConfig {
   readonly profileExplicit: boolean;
   /** Whether either file has a section for the selected profile. */
   readonly profileExists: boolean;
-  /** The selected profile's settings from the config file, credentials file values underneath. */
+  /** The selected profile's settings; the credentials file wins over the config file, as in the SDKs. */
   readonly profile: ProfileSettings;
   /** A hash of everything both files say: any edit to them selects new cache entries. */
   readonly fingerprint: string;
@@ -62,7 +62,7 @@ export function readSharedConfig(env: Env, profileFlag: string | undefined): Sha
     profileName,
     profileExplicit: Boolean(explicit),
     profileExists: fromConfig !== undefined || fromCredentials !== undefined,
-    profile: { ...fromCredentials, ...fromConfig },
+    profile: { ...fromConfig, ...fromCredentials },
     fingerprint: sha256Hex(`${configText}\0${credentialsText}`),
   };
 }
