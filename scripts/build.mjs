@@ -1,12 +1,16 @@
-// Builds dist/: the CLI as one self-contained executable file, and the library with its types.
+// Builds dist/: the CLI (an entry file plus lazily loaded chunks), the library with its types,
+// and the demo. Everything is built in a staging folder and moved in with renames, so a CLI
+// running meanwhile (tests run in parallel) never finds dist/ half written.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { chmodSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 const root = new URL("..", import.meta.url).pathname;
-
-rmSync(`${root}dist`, { recursive: true, force: true });
+const dist = `${root}dist`;
+const staging = `${root}dist/.staging-${process.pid}`;
+const out = (path) => `${staging}/${path}`;
+rmSync(staging, { recursive: true, force: true });
 
 // The SDK is CommonJS inside; an ESM bundle needs a real `require` for Node's built-ins.
 const requireBanner = 'import { createRequire as __eksTokenCreateRequire } from "node:module"; const require = __eksTokenCreateRequire(import.meta.url);';
@@ -27,19 +31,19 @@ const common = {
 await build({
   ...common,
   entryPoints: { "eks-token": "src/cli/bin.ts" },
-  outdir: "dist",
+  outdir: staging,
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
   outExtension: { ".js": ".mjs" },
   minify: true,
   banner: { js: `#!/usr/bin/env node\n${requireBanner}` },
 });
-chmodSync(`${root}dist/eks-token.mjs`, 0o755);
+chmodSync(out("eks-token.mjs"), 0o755);
 
 await build({
   ...common,
   entryPoints: ["src/index.ts"],
-  outfile: "dist/index.mjs",
+  outfile: out("index.mjs"),
   banner: { js: requireBanner },
 });
 
@@ -47,8 +51,24 @@ await build({
 await build({
   ...common,
   entryPoints: ["scripts/demo.ts"],
-  outfile: "dist/demo/demo.mjs",
+  outfile: out("demo/demo.mjs"),
   packages: "external",
 });
 
-execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", "tsconfig.build.json"], { stdio: "inherit", cwd: root });
+execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", "tsconfig.build.json", "--outDir", out("types")], {
+  stdio: "inherit",
+  cwd: root,
+});
+
+// Move each built file or folder into place; anything else in dist/ (a SEA build) stays.
+mkdirSync(dist, { recursive: true });
+for (const name of readdirSync(staging)) {
+  const old = `${staging}/.old-${name}`;
+  try {
+    renameSync(`${dist}/${name}`, old);
+  } catch {
+    // first build
+  }
+  renameSync(`${staging}/${name}`, `${dist}/${name}`);
+}
+rmSync(staging, { recursive: true, force: true });

@@ -54,7 +54,7 @@ export interface ChosenFile {
 
 /**
  * The first file that already holds `clusterEntryName`, else the first file. Unparsable files are
- * skipped while searching (with a warning); the first file, if chosen, must parse.
+ * skipped while searching (with a warning); the first file, when it is the one chosen, must parse.
  */
 export function chooseFile(files: readonly FileText[], clusterEntryName: string): ChosenFile {
   const first = files[0];
@@ -66,7 +66,7 @@ export function chooseFile(files: readonly FileText[], clusterEntryName: string)
       const parsed = parseKubeconfig(file.text, file.path);
       if (hasCluster(parsed.doc, clusterEntryName)) return { path: file.path, parsed, exists: true, warnings };
     } catch (e) {
-      if (file !== first) warnings.push(`skipping ${file.path}: ${(e as Error).message}`);
+      warnings.push(`skipping ${file.path}: ${(e as Error).message}`);
     }
   }
   if (first.text === undefined) return { path: first.path, parsed: emptyKubeconfig(), exists: false, warnings };

@@ -46,8 +46,9 @@ export function createKubeconfigCommand(deps: KubeconfigDeps = realDeps): Comman
 export const runKubeconfig: Command = createKubeconfigCommand();
 
 async function runUpdate(flags: UpdateFlags, io: CliIo, deps: KubeconfigDeps): Promise<number> {
-  const entries = await planEntries(flags, io, deps);
+  // Paths first: a missing HOME should fail before any call to AWS.
   const paths = kubeconfigPaths({ flag: flags.kubeconfig, env: io.env, cwd: deps.cwd() });
+  const entries = await planEntries(flags, io, deps);
   const chosen = chooseFile(await readAll(paths, deps), entries.cluster.name);
   chosen.warnings.forEach((w) => io.stderr(`eks-token: warning: ${w}\n`));
   const merged = mergeEntries(chosen.parsed.doc, entries);

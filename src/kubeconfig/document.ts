@@ -25,7 +25,7 @@ const SCALAR_KEYS = ["apiVersion", "kind", "current-context"] as const;
 
 /** Parses and checks the top-level shape; throws EksTokenError('kubeconfig') naming the file and line. */
 export function parseKubeconfig(text: string, path: string): ParsedKubeconfig {
-  const doc = parseDocument(text, { prettyErrors: true, keepSourceTokens: false });
+  const doc = parseDocument(text, { prettyErrors: true });
   const err = doc.errors[0];
   if (err) {
     const line = err.linePos?.[0].line;

@@ -1,0 +1,157 @@
+/** DescribeCluster against a loopback server playing EKS, through the real SDK client. */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
+import { parse } from "yaml";
+import { runKubeconfig } from "../../src/kubeconfig/command.js";
+import { describeCluster, usableCluster } from "../../src/kubeconfig/describe-cluster.js";
+import { EksTokenError } from "../../src/errors.js";
+import { arnOf, CA, fakeIo, tempHome } from "./helpers.js";
+
+interface Seen {
+  method?: string;
+  url?: string;
+  authorization?: string;
+}
+
+let server: Server;
+let port: number;
+const seen: Seen[] = [];
+const statusOf: Record<string, string> = { demo: "ACTIVE", busy: "UPDATING", young: "CREATING" };
+
+function answer(req: IncomingMessage): { status: number; body: unknown } {
+  const name = decodeURIComponent(/^\/clusters\/([^/?]+)$/.exec(req.url ?? "")?.[1] ?? "");
+  if (name === "slow") return { status: -1, body: undefined };
+  const status = statusOf[name];
+  if (req.method !== "GET" || !status) {
+    return { status: 404, body: { message: `No cluster found for name: ${name}.` } };
+  }
+  return {
+    status: 200,
+    body: { cluster: { name, arn: arnOf(name), endpoint: `https://${name}.gr7.us-west-2.eks.amazonaws.com`, certificateAuthority: { data: CA }, status } },
+  };
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization });
+    const { status, body } = answer(req);
+    if (status === -1) return; // never answers
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (status === 404) headers["x-amzn-errortype"] = "ResourceNotFoundException";
+    res.writeHead(status, headers).end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+let home: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => {
+  ({ home, cleanup } = await tempHome());
+  seen.length = 0;
+  // The SDK reads process.env itself: endpoint override and static credentials, nothing from the real HOME.
+  const env: Record<string, string | undefined> = {
+    AWS_ENDPOINT_URL_EKS: `http://127.0.0.1:${port}`,
+    AWS_ENDPOINT_URL: undefined,
+    AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+    AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    AWS_SESSION_TOKEN: undefined,
+    AWS_PROFILE: undefined,
+    AWS_DEFAULT_PROFILE: undefined,
+    AWS_CONFIG_FILE: join(home, "aws-config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, "aws-credentials"),
+    AWS_EC2_METADATA_DISABLED: "true",
+    HOME: home,
+  };
+  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
+});
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await cleanup();
+});
+
+const ioEnv = () => ({ HOME: home, AWS_REGION: "us-west-2" });
+
+describe("kubeconfig with DescribeCluster", () => {
+  test("asks EKS at AWS_ENDPOINT_URL_EKS and names everything by the ARN", async () => {
+    const io = fakeIo(ioEnv());
+    expect(await runKubeconfig(["--cluster-name", "demo"], io)).toBe(0);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ method: "GET", url: "/clusters/demo" });
+    expect(seen[0]!.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-west-2\/eks\/aws4_request/);
+    const config = parse(await readFile(join(home, ".kube", "config"), "utf8"));
+    expect(config.clusters[0]).toEqual({
+      cluster: { "certificate-authority-data": CA, server: "https://demo.gr7.us-west-2.eks.amazonaws.com" },
+      name: arnOf("demo"),
+    });
+    expect(config.users[0].name).toBe(arnOf("demo"));
+    expect(config.users[0].user.exec.args).toEqual(["token", "--cluster-name", "demo", "--region", "us-west-2"]);
+    expect(config["current-context"]).toBe(arnOf("demo"));
+    expect(io.stderrText()).toBe(`Added new context ${arnOf("demo")} to ${join(home, ".kube", "config")}\n`);
+  });
+
+  test("UPDATING is accepted", async () => {
+    const io = fakeIo(ioEnv());
+    await runKubeconfig(["--name", "busy", "--dry-run"], io);
+    expect(parse(io.stdoutText()).clusters[0].name).toBe(arnOf("busy"));
+  });
+
+  test("a CREATING cluster is refused with its status", async () => {
+    const e = await runKubeconfig(["--cluster-name", "young"], fakeIo(ioEnv())).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(EksTokenError);
+    expect((e as EksTokenError).code).toBe("kubeconfig");
+    expect((e as EksTokenError).message).toBe("cluster young in us-west-2 is CREATING");
+    expect((e as EksTokenError).hint).toMatch(/ACTIVE or UPDATING/);
+  });
+
+  test("an unknown cluster is reported as not found", async () => {
+    const e = await runKubeconfig(["--cluster-name", "ghost"], fakeIo(ioEnv())).catch((x: unknown) => x);
+    expect((e as EksTokenError).message).toBe("cluster ghost in us-west-2 not found");
+  });
+
+  test("the call is bounded in time", async () => {
+    const started = Date.now();
+    const e = await describeCluster({ name: "slow", region: "us-west-2", timeoutMs: 400 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(EksTokenError);
+    expect((e as EksTokenError).code).toBe("timeout");
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  test("no credentials is its own error", async () => {
+    vi.stubEnv("AWS_ACCESS_KEY_ID", undefined);
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", undefined);
+    const e = await runKubeconfig(["--cluster-name", "demo"], fakeIo(ioEnv())).catch((x: unknown) => x);
+    expect((e as EksTokenError).code).toBe("no-credentials");
+    expect(seen).toHaveLength(0);
+  });
+
+  test("the SDK's Node version warning is switched off", async () => {
+    vi.stubEnv("AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED", undefined);
+    await describeCluster({ name: "demo", region: "us-west-2" });
+    expect(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED).toBe("true");
+  });
+});
+
+describe("usableCluster", () => {
+  test("an Outposts local cluster is bound to its id", () => {
+    const c = usableCluster({ name: "op", region: "us-west-2" }, {
+      name: "op", arn: arnOf("op"), endpoint: "https://10.0.0.1", status: "ACTIVE", id: "c0ffee", certificateAuthority: { data: CA }, outpostConfig: {},
+    });
+    expect(c.outpostClusterId).toBe("c0ffee");
+  });
+
+  test.each(["CREATING", "DELETING", "FAILED", "PENDING"])("%s is refused", (status) => {
+    expect(() => usableCluster({ name: "x", region: "r" }, { status })).toThrow(`is ${status}`);
+  });
+
+  test("a missing answer is not found", () => {
+    expect(() => usableCluster({ name: "x", region: "r" }, undefined)).toThrow("not found");
+  });
+});
