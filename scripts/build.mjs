@@ -3,6 +3,7 @@
 // running meanwhile (tests run in parallel) never finds dist/ half written.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
+import { relative, resolve } from "node:path";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
@@ -22,23 +23,53 @@ const common = {
   format: "esm",
   absWorkingDir: root,
   legalComments: "none",
+  // Prefer the SDK's ES module builds: they tree-shake (the signer alone is 14 kB instead of 143 kB).
+  mainFields: ["module", "main"],
   logLevel: "warning",
   define: { __EKS_TOKEN_VERSION__: JSON.stringify(pkg.version) },
 };
 
-// The CLI: a small entry holding the cache-hit path, and chunks that only a miss (the SDK and
-// the signer) or a subcommand loads. Measured: one 470 kB file costs a hit ~30 ms more to parse.
+// The CLI is two bundles. The entry, dist/eks-token.cjs, holds the cache-hit path and nothing
+// else; CommonJS because Node starts a CommonJS entry faster than an ES module one. What a miss
+// or a subcommand needs (the AWS SDK, the signer) is in dist/lib/, ES modules split into chunks,
+// loaded with import() only when wanted.
+const LAZY = {
+  "token-miss": "src/cli/token-miss.ts",
+  verify: "src/verify/command.ts",
+  kubeconfig: "src/kubeconfig/command.ts",
+  "cache-command": "src/cache/cache-command.ts",
+};
+const lazyEntries = {
+  name: "lazy-entries",
+  setup(b) {
+    // The entry's import("./token-miss.js") and friends become imports of the built lib files.
+    b.onResolve({ filter: /\.js$/ }, (args) => {
+      const file = relative(root, resolve(args.resolveDir, args.path)).replace(/\.js$/, ".ts");
+      const name = Object.keys(LAZY).find((k) => LAZY[k] === file);
+      return name && args.kind === "dynamic-import" ? { path: `./lib/${name}.mjs`, external: true } : undefined;
+    });
+  },
+};
 await build({
   ...common,
-  entryPoints: { "eks-token": "src/cli/bin.ts" },
-  outdir: staging,
+  entryPoints: ["src/cli/bin.ts"],
+  outfile: out("eks-token.cjs"),
+  format: "cjs",
+  minify: true,
+  plugins: [lazyEntries],
+  banner: { js: "#!/usr/bin/env node" },
+});
+chmodSync(out("eks-token.cjs"), 0o755);
+await build({
+  ...common,
+  entryPoints: LAZY,
+  outdir: out("lib"),
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
   outExtension: { ".js": ".mjs" },
   minify: true,
-  banner: { js: `#!/usr/bin/env node\n${requireBanner}` },
+  banner: { js: requireBanner },
 });
-chmodSync(out("eks-token.mjs"), 0o755);
 
 await build({
   ...common,
@@ -60,9 +91,11 @@ execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", 
   cwd: root,
 });
 
-// Move each built file or folder into place; anything else in dist/ (a SEA build) stays.
+// Move each built file or folder into place, then drop what this build no longer makes (a SEA
+// build, dist/eks-token-<platform>-<arch>, is not ours to remove).
 mkdirSync(dist, { recursive: true });
-for (const name of readdirSync(staging)) {
+const built = new Set(readdirSync(staging));
+for (const name of built) {
   const old = `${staging}/.old-${name}`;
   try {
     renameSync(`${dist}/${name}`, old);
@@ -70,5 +103,10 @@ for (const name of readdirSync(staging)) {
     // first build
   }
   renameSync(`${staging}/${name}`, `${dist}/${name}`);
+}
+for (const name of readdirSync(dist)) {
+  if (!built.has(name) && !name.startsWith(".staging-") && !/^eks-token-[a-z0-9]+-[a-z0-9]+(\.exe)?$/.test(name)) {
+    rmSync(`${dist}/${name}`, { recursive: true, force: true });
+  }
 }
 rmSync(staging, { recursive: true, force: true });

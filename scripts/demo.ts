@@ -13,7 +13,7 @@ import { startK8sEmulator, type K8sEmulator } from "../test/support/k8s-emulator
 import { startStsEmulator, type StsEmulator } from "../test/support/sts-emulator.js";
 
 // Bundled by scripts/build.mjs to dist/demo/demo.mjs, next to the CLI it drives.
-const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "..", "eks-token.mjs");
+const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "..", "eks-token.cjs");
 const CLUSTER = "demo-cluster";
 const REGION = "us-west-2";
 const ACCOUNT = "111122223333";

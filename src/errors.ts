@@ -42,8 +42,13 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   internal: 70,
 };
 
+// The CLI's entry and its lazily loaded parts are separate bundles, each with its own copy of this
+// class, so errors are recognised by a registered symbol rather than by instanceof.
+const BRAND = Symbol.for("eks-token.error");
+
 export class EksTokenError extends Error {
   override readonly name = "EksTokenError";
+  readonly [BRAND] = true;
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -65,5 +70,5 @@ export class EksTokenError extends Error {
 }
 
 export function isEksTokenError(e: unknown): e is EksTokenError {
-  return e instanceof EksTokenError;
+  return typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
 }

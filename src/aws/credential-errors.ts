@@ -1,12 +1,12 @@
 /** Turns what the SDK throws into one EksTokenError that says what failed and what to do. */
-import { EksTokenError } from "../errors.js";
+import { EksTokenError, isEksTokenError } from "../errors.js";
 import { redact } from "../redact.js";
 import type { TokenTarget } from "../token/token-target.js";
 
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPIPE"]);
 
 export function describeCredentialError(e: unknown, target: TokenTarget): EksTokenError {
-  if (e instanceof EksTokenError) return e;
+  if (isEksTokenError(e)) return e;
   const err = (e ?? {}) as { name?: string; message?: string; code?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
   const name = err.name ?? err.Code ?? "";
   const message = redact(firstLine(err.message ?? String(e)));

@@ -1,8 +1,7 @@
 /**
  * AWS credentials for signing: the SDK's default chain, a profile, an assumed role, an MFA prompt,
- * all bounded in time. Loaded only on a cache miss.
+ * all bounded in time. Loaded only on a cache miss; the SDK's providers are loaded only when used.
  */
-import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { Logger } from "../logger.js";
 import { EksTokenError } from "../errors.js";
 import type { SigningCredentials } from "../token/presign.js";
@@ -84,7 +83,7 @@ async function resolve(target: TokenTarget, deps: CredentialDeps): Promise<Resol
   const store = target.roleArn || target.profileRoleArn ? deps.roleStore : undefined;
   const cached = await store?.get();
   if (cached) return cached;
-  const base = normalize(await baseProvider(target, deps, clientConfig)());
+  const base = normalize(await (await baseProvider(target, deps, clientConfig))());
   const result = target.roleArn ? await assumeRole(target, target.roleArn, base, deps, clientConfig) : base;
   await store?.put(result);
   return result;
@@ -101,6 +100,7 @@ async function assumeRole(
   if (target.forwardSessionName) {
     sessionName = sessionNameOf(await getCallerIdentity(target, source, deps.env)) ?? sessionName;
   }
+  const { fromTemporaryCredentials } = await import("@aws-sdk/credential-providers");
   return normalize(
     await fromTemporaryCredentials({
       masterCredentials: source,
@@ -115,13 +115,20 @@ async function assumeRole(
   );
 }
 
-function baseProvider(
+async function baseProvider(
   target: TokenTarget,
   deps: CredentialDeps,
   clientConfig: Record<string, unknown>,
-): CredentialsProvider {
+): Promise<CredentialsProvider> {
   const given = deps.credentials;
   if (given) return typeof given === "function" ? given : async () => given;
+  // The chain's first link, without loading the rest of the chain: with no profile named,
+  // environment keys are what the chain would return.
+  if (!target.profileExplicit && deps.env["AWS_ACCESS_KEY_ID"] && deps.env["AWS_SECRET_ACCESS_KEY"]) {
+    const { fromEnv } = await import("@aws-sdk/credential-provider-env");
+    return fromEnv({ logger: deps.logger });
+  }
+  const { fromNodeProviderChain } = await import("@aws-sdk/credential-providers");
   return fromNodeProviderChain({
     ...(target.profileExplicit ? { profile: target.profileName } : {}),
     mfaCodeProvider: deps.mfaCodeProvider,

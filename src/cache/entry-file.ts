@@ -2,7 +2,7 @@
  * One cache entry on disk: read without following links, written atomically (a private
  * temporary file in the same directory, then rename), so a reader never sees half an entry.
  */
-import { randomHex } from "../hash.js";
+import { uniqueSuffix } from "../hash.js";
 import {
   closeSync,
   constants,
@@ -49,7 +49,7 @@ export function readEntry(path: string): unknown {
 }
 
 export function writeEntry(dir: string, path: string, value: unknown): void {
-  const temp = join(dir, `.${randomHex(8)}.tmp`);
+  const temp = join(dir, `.${uniqueSuffix()}.tmp`);
   const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     fchmodSync(fd, 0o600); // the umask may have taken bits away, never added: make it exact

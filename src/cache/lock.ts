@@ -4,7 +4,7 @@
  * a lock whose owner is dead, or that is older than any miss can take, is taken over.
  * Every failure is soft: the caller goes on without the cache rather than fail or hang.
  */
-import { randomHex } from "../hash.js";
+import { uniqueSuffix } from "../hash.js";
 import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -25,7 +25,7 @@ export type LockResult = { ok: true; lock: Lock } | { ok: false; reason: "timeou
 
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<LockResult> {
   const { waitMs = 20_000, staleMs = 150_000, now = Date.now, pollMs = 15 } = options;
-  const token = `${process.pid} ${randomHex(6)}`;
+  const token = `${process.pid} ${uniqueSuffix()}`;
   const deadline = now() + waitMs;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -87,7 +87,7 @@ function processAlive(pid: number): boolean {
  * it aside, and one that finds it moved a fresh lock instead (taken meanwhile) puts it back.
  */
 function breakStale(path: string, stale: string): void {
-  const aside = `${path}.${randomHex(6)}.stale`;
+  const aside = `${path}.${uniqueSuffix()}.stale`;
   try {
     renameSync(path, aside);
   } catch {

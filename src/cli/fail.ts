@@ -1,9 +1,9 @@
 /** The one place an error becomes a stderr line and an exit code. */
-import { EksTokenError } from "../errors.js";
+import { isEksTokenError } from "../errors.js";
 import { redact } from "../redact.js";
 
 export function reportError(e: unknown, stderr: (text: string) => void, debug: boolean): number {
-  if (e instanceof EksTokenError) {
+  if (isEksTokenError(e)) {
     stderr(`eks-token: ${redact(oneLine(e.line))}\n`);
     if (debug && e.cause) stderr(`eks-token: debug: caused by ${redact(describe(e.cause))}\n`);
     return e.exitCode;

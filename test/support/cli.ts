@@ -1,4 +1,4 @@
-// Runs the built CLI (dist/eks-token.mjs) in a hermetic environment.
+// Runs the built CLI (dist/eks-token.cjs) in a hermetic environment.
 //
 // - ensureBuilt(): builds dist/ with scripts/build.mjs once per worker, and only when the bundle is
 //   missing or older than a file under src/. Workers (and separate vitest runs) serialize on an
@@ -6,7 +6,7 @@
 //   so two of them never run the build (which starts by deleting dist/) at the same time.
 // - hermeticEnv(): a child environment built from scratch: temp HOME, AWS files inside it, IMDS
 //   off, no inherited AWS_* variables, no token cache. Nothing the child does can reach the network.
-// - runCli(): spawns `node dist/eks-token.mjs ...`, keeps stdin open as a pipe that is never
+// - runCli(): spawns `node dist/eks-token.cjs ...`, keeps stdin open as a pipe that is never
 //   closed (what @kubernetes/client-node does), and kills the child if it does not finish in time.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -16,7 +16,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const CLI_PATH = join(ROOT, "dist", "eks-token.mjs");
+export const CLI_PATH = join(ROOT, "dist", "eks-token.cjs");
 
 const LOCK_PATH = join(tmpdir(), `eks-token-build-${createHash("sha256").update(ROOT).digest("hex").slice(0, 16)}.lock`);
 const STALE_LOCK_MS = 5 * 60_000;
@@ -51,7 +51,7 @@ function sourcesMtime(): number {
   return newest;
 }
 
-/** True when dist/eks-token.mjs exists and is at least as new as every source file. */
+/** True when dist/eks-token.cjs exists and is at least as new as every source file. */
 export function isBuildFresh(): boolean {
   try {
     return statSync(CLI_PATH).mtimeMs >= sourcesMtime();
@@ -117,7 +117,7 @@ async function buildIfStale(): Promise<void> {
 
 let building: Promise<void> | undefined;
 
-/** Builds dist/ at most once per worker; resolves when dist/eks-token.mjs is usable. */
+/** Builds dist/ at most once per worker; resolves when dist/eks-token.cjs is usable. */
 export function ensureBuilt(): Promise<void> {
   building ??= buildIfStale();
   return building;
@@ -200,12 +200,12 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
-/** Waits (up to 30 s) while dist/eks-token.mjs is missing: someone else's build may be rewriting dist/. */
+/** Waits (up to 30 s) while dist/eks-token.cjs is missing: someone else's build may be rewriting dist/. */
 async function waitForBundle(): Promise<void> {
   for (const deadline = Date.now() + 30_000; !existsSync(CLI_PATH) && Date.now() < deadline; ) await sleep(100);
 }
 
-/** Runs `node dist/eks-token.mjs ...args`; call ensureBuilt() first (in a beforeAll). */
+/** Runs `node dist/eks-token.cjs ...args`; call ensureBuilt() first (in a beforeAll). */
 export async function runCli(args: readonly string[], options: RunOptions): Promise<CliResult> {
   await waitForBundle();
   const started = Date.now();
