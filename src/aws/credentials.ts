@@ -8,6 +8,7 @@ import type { SigningCredentials } from "../token/presign.js";
 import type { TokenTarget } from "../token/token-target.js";
 import { getCallerIdentity, sessionNameOf } from "./caller-identity.js";
 import { describeCredentialError } from "./credential-errors.js";
+import { envCredentials } from "./env-credentials.js";
 import type { MfaCodeProvider } from "./mfa-prompt.js";
 import type { Env } from "./shared-config.js";
 
@@ -122,17 +123,19 @@ async function baseProvider(
 ): Promise<CredentialsProvider> {
   const given = deps.credentials;
   if (given) return typeof given === "function" ? given : async () => given;
-  // The chain's first link, without loading the rest of the chain: with no profile named,
-  // environment keys are what the chain would return.
-  if (!target.profileExplicit && deps.env["AWS_ACCESS_KEY_ID"] && deps.env["AWS_SECRET_ACCESS_KEY"]) {
-    const { fromEnv } = await import("@aws-sdk/credential-provider-env");
-    return fromEnv({ logger: deps.logger });
-  }
+  // With no profile named, environment keys are what the chain returns first.
+  const fromEnvironment = target.profileExplicit ? undefined : envCredentials(deps.env);
+  if (fromEnvironment) return async () => fromEnvironment;
   const { fromNodeProviderChain } = await import("@aws-sdk/credential-providers");
+  // The token's region goes in as the parent's region, a fallback: in clientConfig it would
+  // override every nested client's own choice, and the SSO client would then ask the portal in
+  // the cluster's region instead of the sso-session's sso_region (where the access token lives).
+  const { region, ...chainClientConfig } = clientConfig;
   return fromNodeProviderChain({
     ...(target.profileExplicit ? { profile: target.profileName } : {}),
     mfaCodeProvider: deps.mfaCodeProvider,
-    clientConfig,
+    clientConfig: chainClientConfig,
+    ...(typeof region === "string" ? { parentClientConfig: { region } } : {}),
     logger: deps.logger,
     // Instance metadata and container endpoints: one try each, one second to answer.
     timeout: 1_000,

@@ -3,8 +3,6 @@
  * /dev/tty, never from stdin: client-node passes a pipe it never closes.
  */
 import { openSync, closeSync } from "node:fs";
-import { createInterface } from "node:readline";
-import { ReadStream } from "node:tty";
 import { EksTokenError } from "../errors.js";
 
 export type MfaCodeProvider = (serial: string) => Promise<string>;
@@ -29,6 +27,8 @@ export function terminalMfaCodeProvider(options: TerminalPromptOptions): MfaCode
         "run the same command once in a terminal; the role's credentials are then cached until they expire",
       );
     }
+    // Loaded only when a code is asked for: most misses never prompt.
+    const [{ ReadStream }, { createInterface }] = await Promise.all([import("node:tty"), import("node:readline")]);
     const input = new ReadStream(fd);
     const lines = createInterface({ input, terminal: false });
     try {
