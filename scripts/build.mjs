@@ -29,40 +29,59 @@ const common = {
   define: { __EKS_TOKEN_VERSION__: JSON.stringify(pkg.version) },
 };
 
-// The CLI is two bundles. The entry, dist/eks-token.cjs, holds the cache-hit path and nothing
-// else; CommonJS because Node starts a CommonJS entry faster than an ES module one. What a miss
-// or a subcommand needs (the AWS SDK, the signer) is in dist/lib/, ES modules split into chunks,
-// loaded with import() only when wanted.
-const LAZY = {
-  "token-miss": "src/cli/token-miss.ts",
+// The CLI is three bundles, so each path loads only what it runs:
+//   dist/eks-token.cjs        the entry: arguments, the cache and the cache-hit path. CommonJS,
+//                             which Node starts faster than an ES module.
+//   dist/lib/token-miss.cjs   a miss: credential logic and the signer; enough for environment keys.
+//   dist/lib/*.mjs            the AWS SDK's providers and the subcommands: ES modules split into
+//                             shared chunks, loaded with import() only when wanted.
+const CJS_LAZY = { "token-miss": "src/cli/token-miss.ts" };
+const ESM_LAZY = {
+  "sdk-providers": "src/aws/sdk-providers.ts",
   verify: "src/verify/command.ts",
   kubeconfig: "src/kubeconfig/command.ts",
   "cache-command": "src/cache/cache-command.ts",
 };
-const lazyEntries = {
-  name: "lazy-entries",
-  setup(b) {
-    // The entry's import("./token-miss.js") and friends become imports of the built lib files.
-    b.onResolve({ filter: /\.js$/ }, (args) => {
-      const file = relative(root, resolve(args.resolveDir, args.path)).replace(/\.js$/, ".ts");
-      const name = Object.keys(LAZY).find((k) => LAZY[k] === file);
-      return name && args.kind === "dynamic-import" ? { path: `./lib/${name}.mjs`, external: true } : undefined;
-    });
-  },
-};
+
+/** Turns `await import("./x.js")` of a lazy module into a load of its built file at run time. */
+function lazyModules(fromDir) {
+  const prefix = fromDir === "lib" ? "./" : "./lib/";
+  const nameOf = (table, file) => Object.keys(table).find((k) => table[k] === file);
+  return {
+    name: "lazy-modules",
+    setup(b) {
+      b.onResolve({ filter: /\.js$/ }, (args) => {
+        if (args.kind !== "dynamic-import") return undefined;
+        const file = relative(root, resolve(args.resolveDir, args.path)).replace(/\.js$/, ".ts");
+        const esm = nameOf(ESM_LAZY, file);
+        if (esm) return { path: `${prefix}${esm}.mjs`, external: true };
+        const cjs = nameOf(CJS_LAZY, file);
+        // A CommonJS file is required, not imported: import() would start Node's ES module loader.
+        if (cjs) return { path: `${prefix}${cjs}.cjs`, namespace: "lazy-require" };
+        return undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: "lazy-require" }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(args.path)});`,
+        loader: "js",
+      }));
+      b.onResolve({ filter: /.*/, namespace: "lazy-require" }, (args) => ({ path: args.path, external: true }));
+    },
+  };
+}
+
+const cjsCommon = { ...common, format: "cjs", minify: true };
 await build({
-  ...common,
+  ...cjsCommon,
   entryPoints: ["src/cli/bin.ts"],
   outfile: out("eks-token.cjs"),
-  format: "cjs",
-  minify: true,
-  plugins: [lazyEntries],
+  plugins: [lazyModules("")],
   banner: { js: "#!/usr/bin/env node" },
 });
 chmodSync(out("eks-token.cjs"), 0o755);
+await build({ ...cjsCommon, entryPoints: CJS_LAZY, outdir: out("lib"), outExtension: { ".js": ".cjs" }, plugins: [lazyModules("lib")] });
 await build({
   ...common,
-  entryPoints: LAZY,
+  entryPoints: ESM_LAZY,
   outdir: out("lib"),
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",

@@ -47,7 +47,7 @@ export function describeCredentialError(e: unknown, target: TokenTarget): EksTok
   if (name === "Throttling" || name === "ThrottlingException") {
     return new EksTokenError("sts", `STS throttled the request (${message})`, "wait a moment and try again");
   }
-  if (name === "TimeoutError" || name === "AbortError" || (err.code && NETWORK_CODES.has(err.code)) || /ECONNREFUSED|ETIMEDOUT|socket hang up|timed? ?out/i.test(message)) {
+  if (name === "TimeoutError" || name === "AbortError" || (err.code && NETWORK_CODES.has(err.code)) || /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b|socket hang up|timed? ?out/i.test(message)) {
     return new EksTokenError("network", `could not reach an AWS endpoint while getting credentials (${message})`, "check the network, proxy settings and AWS_ENDPOINT_URL_STS");
   }
   const status = err.$metadata?.httpStatusCode;

@@ -46,7 +46,9 @@ export interface CredentialDeps {
 export const CREDENTIALS_TIMEOUT_MS = 12_000;
 
 // Each STS, SSO or HTTP endpoint gets a short leash; the overall bound above catches the rest.
-const HTTP_OPTIONS = { connectionTimeout: 3_000, requestTimeout: 5_000 };
+// Without throwOnRequestTimeout the SDK's handler only logs a warning when requestTimeout passes
+// and keeps waiting, so a hung STS would hold every attempt until the overall bound.
+const HTTP_OPTIONS = { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true };
 
 export async function resolveCredentials(target: TokenTarget, deps: CredentialDeps): Promise<ResolvedCredentials> {
   const timeoutMs = deps.timeoutMs ?? CREDENTIALS_TIMEOUT_MS;
@@ -101,7 +103,7 @@ async function assumeRole(
   if (target.forwardSessionName) {
     sessionName = sessionNameOf(await getCallerIdentity(target, source, deps.env)) ?? sessionName;
   }
-  const { fromTemporaryCredentials } = await import("@aws-sdk/credential-providers");
+  const { fromTemporaryCredentials } = await import("./sdk-providers.js");
   return normalize(
     await fromTemporaryCredentials({
       masterCredentials: source,
@@ -126,7 +128,7 @@ async function baseProvider(
   // With no profile named, environment keys are what the chain returns first.
   const fromEnvironment = target.profileExplicit ? undefined : envCredentials(deps.env);
   if (fromEnvironment) return async () => fromEnvironment;
-  const { fromNodeProviderChain } = await import("@aws-sdk/credential-providers");
+  const { fromNodeProviderChain } = await import("./sdk-providers.js");
   // The token's region goes in as the parent's region, a fallback: in clientConfig it would
   // override every nested client's own choice, and the SSO client would then ask the portal in
   // the cluster's region instead of the sso-session's sso_region (where the access token lives).

@@ -2,10 +2,9 @@
  * The settings eks-token itself reads from the AWS shared files: the profile's region and STS
  * endpoint options. Credentials are left to the SDK's providers, which read the same files.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { sha256Hex } from "../hash.js";
 import { parseAwsIni, profileSection } from "./ini.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -29,7 +28,7 @@ export interface SharedConfig {
   readonly profileExists: boolean;
   /** The selected profile's settings; the credentials file wins over the config file, as in the SDKs. */
   readonly profile: ProfileSettings;
-  /** A hash of everything both files say: any edit to them selects new cache entries. */
+  /** Identity and modification time of both files: any edit to them selects new cache entries. */
   readonly fingerprint: string;
 }
 
@@ -52,10 +51,10 @@ export function readSharedConfig(env: Env, profileFlag: string | undefined): Sha
   const { configPath, credentialsPath } = sharedFilePaths(env);
   const explicit = profileFlag || env["AWS_PROFILE"];
   const profileName = explicit || "default";
-  const configText = readIfPresent(configPath);
-  const credentialsText = readIfPresent(credentialsPath);
-  const fromConfig = profileSection(parseAwsIni(configText), profileName, "config");
-  const fromCredentials = profileSection(parseAwsIni(credentialsText), profileName, "credentials");
+  const config = readIfPresent(configPath);
+  const credentials = readIfPresent(credentialsPath);
+  const fromConfig = profileSection(parseAwsIni(config.text), profileName, "config");
+  const fromCredentials = profileSection(parseAwsIni(credentials.text), profileName, "credentials");
   return {
     configPath,
     credentialsPath,
@@ -63,15 +62,25 @@ export function readSharedConfig(env: Env, profileFlag: string | undefined): Sha
     profileExplicit: Boolean(explicit),
     profileExists: fromConfig !== undefined || fromCredentials !== undefined,
     profile: { ...fromConfig, ...fromCredentials },
-    fingerprint: sha256Hex(`${configText}\0${credentialsText}`),
+    fingerprint: `${config.stamp};${credentials.stamp}`,
   };
 }
 
 /** Missing or unreadable files read as empty, as the SDK treats them. */
-function readIfPresent(path: string): string {
+function readIfPresent(path: string): { text: string; stamp: string } {
+  let fd: number;
   try {
-    return readFileSync(path, "utf8");
+    fd = openSync(path, "r");
+  } catch (e) {
+    return { text: "", stamp: (e as NodeJS.ErrnoException).code ?? "unreadable" };
+  }
+  try {
+    // Hashing the contents would cost the hit path more than reading them; a stat tells an edit.
+    const stat = fstatSync(fd);
+    return { text: readFileSync(fd, "utf8"), stamp: `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}` };
   } catch {
-    return "";
+    return { text: "", stamp: "unreadable" };
+  } finally {
+    closeSync(fd);
   }
 }

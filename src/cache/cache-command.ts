@@ -49,6 +49,8 @@ export async function runCache(args: readonly string[], io: CliIo): Promise<numb
   return 0;
 }
 
+const ENTRY_NAME = /^[0-9a-f]{64}\.json$/;
+
 interface ListedEntry {
   readonly path: string;
   readonly summary: EntrySummary;
@@ -62,7 +64,7 @@ function listEntries(dir: string): ListedEntry[] {
     return [];
   }
   const out: ListedEntry[] = [];
-  for (const name of names.filter((n) => /^[0-9a-f]{64}\.json$/.test(n)).sort()) {
+  for (const name of names.filter((n) => ENTRY_NAME.test(n)).sort()) {
     const path = join(dir, name);
     const e = readEntry(path) as Partial<EntrySummary> | undefined;
     if (!e || (e.kind !== "token" && e.kind !== "role-credentials") || typeof e.expiration !== "string") continue;
@@ -86,7 +88,10 @@ function listEntries(dir: string): ListedEntry[] {
 function removeLeftovers(dir: string): void {
   try {
     for (const name of readdirSync(dir)) {
-      if (name.endsWith(".lock") || name.endsWith(".tmp") || name.endsWith(".stale")) removeQuietly(join(dir, name));
+      // Entries too damaged to list (not JSON, unreadable) go too: the name says they are ours.
+      if (name.endsWith(".lock") || name.endsWith(".tmp") || name.endsWith(".stale") || ENTRY_NAME.test(name)) {
+        removeQuietly(join(dir, name));
+      }
     }
   } catch {
     // nothing there

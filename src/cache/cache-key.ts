@@ -1,7 +1,7 @@
 /**
  * What identifies a cache entry: everything that selects the token and the identity behind it.
- * The key is a SHA-256 of that material, so file names carry nothing secret; secrets in the
- * environment enter the material only as their own hashes.
+ * The key is a SHA-256 of that material, so file names carry nothing secret, and the material
+ * itself is never stored.
  */
 import { sha256Hex as sha256 } from "../hash.js";
 import type { Env } from "../aws/shared-config.js";
@@ -32,13 +32,14 @@ function identityMaterial(target: TokenTarget, env: Env): Record<string, unknown
     profile: target.profileExplicit ? target.profileName : null,
     roleArn: target.roleArn ?? null,
     sessionName: target.sessionName,
-    externalId: target.externalId ? sha256(target.externalId) : null,
+    externalId: target.externalId ?? null,
     forwardSessionName: target.forwardSessionName,
     configPath: target.configPath,
     credentialsPath: target.credentialsPath,
     sharedFiles: target.sharedConfigFingerprint,
     env: Object.fromEntries(IDENTITY_ENV.map((name) => [name, env[name] ?? null])),
-    secrets: Object.fromEntries(SECRET_ENV.map((name) => [name, env[name] ? sha256(env[name]) : null])),
+    // Secrets enter the material as they are: only its SHA-256 is ever written anywhere.
+    secrets: Object.fromEntries(SECRET_ENV.map((name) => [name, env[name] ?? null])),
   };
 }
 

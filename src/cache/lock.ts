@@ -6,7 +6,6 @@
  */
 import { uniqueSuffix } from "../hash.js";
 import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
 
 export interface LockOptions {
   /** How long to wait for another holder before giving up. */
@@ -41,6 +40,8 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
       if (code !== "EEXIST") return { ok: false, reason: "error", detail: code ?? String(e) };
     }
     const stale = staleContent(path, staleMs, now());
+    // Not a lock file we can read (a directory, a link): waiting would not change that.
+    if (typeof stale === "object") return { ok: false, reason: "error", detail: stale.error };
     if (stale !== undefined) {
       breakStale(path, stale);
       continue;
@@ -51,8 +52,11 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
   }
 }
 
-/** The lock's content when its holder is gone or it is too old, else undefined. */
-function staleContent(path: string, staleMs: number, now: number): string | undefined {
+/**
+ * The lock's content when its holder is gone or it is too old, undefined while it is held (or
+ * just vanished), or an error when the path cannot be read as a lock file.
+ */
+function staleContent(path: string, staleMs: number, now: number): string | undefined | { error: string } {
   let content: string;
   let mtimeMs: number;
   try {
@@ -63,14 +67,20 @@ function staleContent(path: string, staleMs: number, now: number): string | unde
     } finally {
       closeSync(fd);
     }
-  } catch {
-    return undefined; // gone already: the next attempt may take it
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // Gone already: the next attempt may take it. Anything else (ELOOP, EISDIR, EACCES) stays.
+    return code === "ENOENT" ? undefined : { error: code ?? String(e) };
   }
   if (now - mtimeMs > staleMs) return content;
   const pid = Number.parseInt(content.split(" ")[0] ?? "", 10);
   // A holder between create and write has left it empty for a moment: give it time.
   if (!Number.isInteger(pid) || pid <= 0) return now - mtimeMs > 2_000 ? content : undefined;
   return processAlive(pid) ? undefined : content;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function processAlive(pid: number): boolean {

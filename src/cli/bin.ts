@@ -1,4 +1,6 @@
 /** The executable's entry: real process I/O around main(). */
+import { writeSync } from "node:fs";
+import { format } from "node:util";
 import { main } from "./main.js";
 import type { CliIo } from "./io.js";
 
@@ -8,24 +10,57 @@ process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
 const debugging = process.argv.includes("--debug") || /^(1|true|yes|on)$/i.test(process.env["EKS_TOKEN_DEBUG"] ?? "");
 process.removeAllListeners("warning");
 process.on("warning", (w) => {
-  if (debugging) process.stderr.write(`eks-token: debug: node warning: ${w.name}: ${w.message}\n`);
+  if (debugging) writeAll(2, `eks-token: debug: node warning: ${w.name}: ${w.message}\n`);
 });
+// Some of the SDK's parts log through console when no logger reaches them (the container
+// credentials provider's HTTP handler warns there when a request outlives its timeout): nothing
+// may write around the CLI's own lines, and stdout carries only the credential.
+for (const level of ["log", "info", "warn", "error", "debug", "trace"] as const) {
+  console[level] = (...args: unknown[]) => {
+    if (debugging) writeAll(2, `eks-token: debug: console.${level}: ${format(...args)}\n`);
+  };
+}
+
+/**
+ * Writes straight to the file descriptor. process.stdout would build a stream (and load the net
+ * and tty modules) on first use, which costs more than the whole cache-hit path; the writes are
+ * small and synchronous, so nothing is lost at exit either.
+ */
+function writeAll(fd: number, text: string): void {
+  const buffer = Buffer.from(text, "utf8");
+  let offset = 0;
+  while (offset < buffer.length) {
+    try {
+      offset += writeSync(fd, buffer, offset);
+    } catch (e) {
+      // A non-blocking pipe that is full: wait a moment for the reader.
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    }
+  }
+}
 
 const io: CliIo = {
   argv: process.argv.slice(2),
   env: process.env,
-  stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text),
+  stdout: (text) => writeAll(1, text),
+  stderr: (text) => {
+    try {
+      writeAll(2, text);
+    } catch {
+      // stderr closed: nothing more can be said
+    }
+  },
   now: () => Date.now(),
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString("utf8");
   },
-  isStdoutTty: process.stdout.isTTY === true,
+  get isStdoutTty() {
+    return process.stdout.isTTY === true;
+  },
 };
 
-void main(io).then((code) => {
-  // Exit once stdout has drained, without waiting for sockets the SDK keeps alive.
-  process.stdout.write("", () => process.exit(code));
-});
+// Every write above is synchronous: exit at once, without waiting for sockets the SDK keeps alive.
+void main(io).then((code) => process.exit(code));

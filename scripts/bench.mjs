@@ -1,0 +1,543 @@
+// Start-up benchmark of the CLI: median wall time and peak RSS of each way of getting a token,
+// against the floor of starting Node at all (`node -e 0`).
+//
+//   npm run bench                       (builds dist/ first, then runs this)
+//   node scripts/bench.mjs [--runs N] [--json] [--check]
+//
+//   --runs N   timed runs per command (default 21; the targets want at least 15)
+//   --json     print one JSON document on stdout instead of the table
+//   --check    exit 1 when a target fails (by default the marks are informational)
+//
+// Commands run round-robin: run 1 of every command, then run 2 of every command, and so on, so
+// slow drift of the machine spreads over all of them. Every run gets a temp HOME and an
+// environment made from scratch (PATH, HOME, IMDS off, an empty AWS config file and only the AWS_*
+// variables its case sets): nothing can reach the network. The --role-arn case talks to the test
+// STS emulator (test/support/sts-emulator.ts), bundled with esbuild and run in a child process.
+//
+// Wall time: process.hrtime around spawnSync of the command itself (no shell). Peak RSS: a
+// separate run of the same command under `/usr/bin/time -f %M` (or python3's getrusage when that
+// is missing); "n/a" when neither exists. The single executable (npm run build:sea) is measured
+// when dist/eks-token-<platform>-<arch> exists (npm run build leaves it in place). What runs is a
+// copy of dist/ taken at the start, since a concurrent build swaps dist/'s files and chunks.
+import { build } from "esbuild";
+import { fork, spawnSync } from "node:child_process";
+import { accessSync, chmodSync, constants, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, platform, release, tmpdir } from "node:os";
+import { delimiter, dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const DIST = join(ROOT, "dist");
+/** The CLI entry as package.json's "bin" names it (dist/eks-token.cjs, say). */
+const CLI = (() => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  const bin = typeof pkg.bin === "string" ? pkg.bin : pkg.bin?.["eks-token"];
+  if (typeof bin !== "string") throw new Error('package.json has no "bin" for eks-token');
+  return resolve(ROOT, bin);
+})();
+const SEA = join(ROOT, "dist", `eks-token-${process.platform}-${process.arch}${process.platform === "win32" ? ".exe" : ""}`);
+
+const CLUSTER = "bench";
+const REGION = "us-west-2";
+const ACCOUNT = "111122223333";
+const USER = { name: "bench", accountId: ACCOUNT, accessKeyId: "AKIABENCHEXAMPLE0001", secretAccessKey: "benchSecretAccessKey/EXAMPLE+abcdefghijk" };
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/bench-role`;
+const PROFILE_KEYS = { accessKeyId: "AKIABENCHPROFILE0001", secretAccessKey: "benchProfileSecret/EXAMPLE+abcdefghijklm" };
+
+const TARGETS = { hitVsFloor: 1.15, missEnvVsFloor: 1.5, hitRssMb: 50, hitVsAws: 5 };
+const MIN_RUNS_FOR_TARGETS = 15;
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+function parseArgs(argv) {
+  const opts = { runs: 21, json: false, check: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--json") opts.json = true;
+    else if (a === "--check") opts.check = true;
+    else if (a === "--runs" || a.startsWith("--runs=")) {
+      const v = a === "--runs" ? argv[++i] : a.slice("--runs=".length);
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) fail(`--runs wants a positive integer, got ${JSON.stringify(v)}`);
+      opts.runs = n;
+    } else if (a === "-h" || a === "--help") {
+      process.stdout.write("usage: node scripts/bench.mjs [--runs N] [--json] [--check]\n");
+      process.exit(0);
+    } else fail(`unknown argument ${a}`);
+  }
+  return opts;
+}
+
+function fail(message) {
+  const err = new Error(message);
+  err.benchFailure = true;
+  throw err;
+}
+
+const log = (line) => process.stderr.write(`bench: ${line}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function which(name, pathVar) {
+  for (const dir of (pathVar ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** The real `aws` behind a pyenv shim, so the bench times the CLI and not pyenv's dispatch. */
+function resolveAws() {
+  const found = which("aws", process.env.PATH);
+  if (!found) return undefined;
+  if (/[\\/]\.?pyenv[\\/]shims[\\/]/.test(found)) {
+    const r = spawnSync("pyenv", ["which", "aws"], { encoding: "utf8" });
+    const real = r.status === 0 ? r.stdout.trim() : "";
+    if (real && existsSync(real)) return { path: real, note: `${real} (behind the pyenv shim ${found})` };
+  }
+  return { path: found, note: found };
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+function quantile(values, q) {
+  const s = [...values].sort((a, b) => a - b);
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
+
+function summarize(result, where) {
+  const out = (result.stdout ?? "").toString();
+  const err = (result.stderr ?? "").toString();
+  const why = result.error ? `error ${result.error.message}` : result.signal ? `signal ${result.signal}` : `exit ${result.status}`;
+  return `${where}: ${why}\n--- stdout ---\n${out.slice(0, 2000)}\n--- stderr ---\n${err.slice(0, 4000)}`;
+}
+
+/** The ExecCredential on stdout, or a loud failure. */
+function execCredentialToken(result, where) {
+  if (result.status !== 0) fail(`${summarize(result, where)}`);
+  let doc;
+  try {
+    doc = JSON.parse(result.stdout.toString());
+  } catch {
+    fail(`${summarize(result, where)}\n(stdout is not JSON)`);
+  }
+  const token = doc?.status?.token;
+  if (doc?.kind !== "ExecCredential" || typeof token !== "string" || !token.startsWith("k8s-aws-v1.")) {
+    fail(`${summarize(result, where)}\n(stdout is not an ExecCredential with a k8s-aws-v1 token)`);
+  }
+  return token;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peak RSS
+
+/** How to learn a child's peak RSS in KiB: a wrapper that runs the command and reports it. */
+function rssProbe(tempDir) {
+  const out = join(tempDir, "maxrss");
+  const candidates = [];
+  if (existsSync("/usr/bin/time")) {
+    candidates.push({
+      name: "/usr/bin/time -f %M",
+      wrap: (cmd, args) => ["/usr/bin/time", ["-f", "%M", "-o", out, cmd, ...args]],
+      read: () => readFileSync(out, "utf8").trim().split("\n").pop(),
+    });
+  }
+  const python = which("python3", process.env.PATH);
+  if (python) {
+    // ru_maxrss of waited-for children: KiB on Linux, bytes on macOS.
+    const code =
+      "import resource,subprocess,sys\n" +
+      "rc=subprocess.call(sys.argv[2:])\n" +
+      "m=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n" +
+      "open(sys.argv[1],'w').write(str(m//1024 if sys.platform=='darwin' else m))\n" +
+      "sys.exit(rc)\n";
+    candidates.push({
+      name: "python3 getrusage(RUSAGE_CHILDREN)",
+      wrap: (cmd, args) => [python, ["-c", code, out, cmd, ...args]],
+      read: () => readFileSync(out, "utf8").trim(),
+    });
+  }
+  for (const c of candidates) {
+    rmSync(out, { force: true });
+    const [cmd, args] = c.wrap(process.execPath, ["-e", "0"]);
+    const r = spawnSync(cmd, args, { stdio: "ignore" });
+    try {
+      const kib = Number(c.read());
+      if (r.status === 0 && Number.isFinite(kib) && kib > 1000) {
+        return {
+          name: c.name,
+          measure(command, args, env) {
+            rmSync(out, { force: true });
+            const [wcmd, wargs] = c.wrap(command, args);
+            const res = spawnSync(wcmd, wargs, { env, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+            if (res.status !== 0) fail(summarize(res, `peak RSS run of ${command} ${args.join(" ")}`));
+            const value = Number(c.read());
+            if (!Number.isFinite(value)) fail(`could not read the peak RSS from ${c.name}`);
+            return value;
+          },
+        };
+      }
+    } catch {
+      // try the next way
+    }
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// STS emulator in a child process (spawnSync blocks this process's event loop)
+
+async function startEmulator(tempDir) {
+  const entry = join(tempDir, "emulator-entry.mjs");
+  const bundle = join(tempDir, "emulator.mjs");
+  const emulatorSource = join(ROOT, "test", "support", "sts-emulator.ts");
+  writeFileSync(
+    entry,
+    `import { startStsEmulator } from ${JSON.stringify(emulatorSource)};
+const emu = await startStsEmulator();
+const user = emu.addUser(${JSON.stringify(USER)});
+emu.addRole({ arn: ${JSON.stringify(ROLE_ARN)}, trust: [user.arn] });
+process.on("message", async (m) => {
+  if (m === "calls") process.send({ calls: { ...emu.calls } });
+  if (m === "close") { await emu.close(); process.exit(0); }
+});
+process.on("disconnect", () => process.exit(0));
+process.send({ url: emu.url });
+`,
+  );
+  await build({ entryPoints: [entry], outfile: bundle, bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning" });
+  const child = fork(bundle, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: [] });
+  const next = (key) =>
+    new Promise((resolvePromise, reject) => {
+      const onMessage = (m) => {
+        if (m && typeof m === "object" && key in m) {
+          cleanupListeners();
+          resolvePromise(m[key]);
+        }
+      };
+      const onExit = (code) => {
+        cleanupListeners();
+        reject(new Error(`the STS emulator exited (${code}) before answering`));
+      };
+      const cleanupListeners = () => {
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+      };
+      child.on("message", onMessage);
+      child.on("exit", onExit);
+    });
+  const url = await next("url");
+  return {
+    url,
+    calls: async () => {
+      const p = next("calls");
+      child.send("calls");
+      return p;
+    },
+    close: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      try {
+        child.send("close");
+      } catch {
+        child.kill("SIGKILL");
+      }
+      const timer = setTimeout(() => child.kill("SIGKILL"), 3_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (!existsSync(CLI)) fail(`${CLI} is missing: run npm run build (npm run bench does)`);
+
+  const temp = mkdtempSync(join(tmpdir(), "eks-token-bench-"));
+  let emulator;
+  const cleanup = async () => {
+    await emulator?.close().catch(() => undefined);
+    emulator = undefined;
+    rmSync(temp, { recursive: true, force: true });
+  };
+  const onSignal = (signal) => {
+    void cleanup().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  try {
+    const home = join(temp, "home");
+    mkdirSync(join(home, ".aws"), { recursive: true });
+    const emptyConfig = join(home, ".aws", "config");
+    const emptyCredentials = join(home, ".aws", "credentials");
+    const profileCredentials = join(temp, "profile-credentials");
+    writeFileSync(emptyConfig, "");
+    writeFileSync(emptyCredentials, "");
+    writeFileSync(
+      profileCredentials,
+      `[bench]\naws_access_key_id = ${PROFILE_KEYS.accessKeyId}\naws_secret_access_key = ${PROFILE_KEYS.secretAccessKey}\n`,
+    );
+
+    // Run a snapshot of dist/: a concurrent `npm run build` replaces the entry and its chunks.
+    // Everything in dist/ but the SEA (copied apart) and a build's staging folders: the entry's
+    // lazily loaded files sit next to it.
+    const snap = join(temp, "dist");
+    cpSync(DIST, snap, {
+      recursive: true,
+      filter: (src) => {
+        const top = relative(DIST, src).split(sep)[0] ?? "";
+        return src !== SEA && !/^\.(staging|old)-/.test(top);
+      },
+    });
+    const cli = join(snap, relative(DIST, CLI));
+    if (!existsSync(cli)) fail(`${cli} is missing from the copy of dist/ (a build was running?); run the bench again`);
+    let sea;
+    if (existsSync(SEA)) {
+      sea = join(snap, SEA.slice(dirname(SEA).length + 1));
+      copyFileSync(SEA, sea);
+      chmodSync(sea, 0o755);
+    }
+
+    log("starting the STS emulator");
+    emulator = await startEmulator(temp);
+
+    const baseEnv = {
+      PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+      HOME: home,
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_CONFIG_FILE: emptyConfig,
+      AWS_SHARED_CREDENTIALS_FILE: emptyCredentials,
+    };
+    if (process.platform === "win32") Object.assign(baseEnv, { USERPROFILE: home, SystemRoot: process.env.SystemRoot ?? "C:\\Windows" });
+    const envCreds = { ...baseEnv, AWS_ACCESS_KEY_ID: USER.accessKeyId, AWS_SECRET_ACCESS_KEY: USER.secretAccessKey };
+    const target = ["--cluster-name", CLUSTER, "--region", REGION];
+
+    const node = process.execPath;
+    const cases = [
+      { id: "floor", label: "node -e 0 (floor)", cmd: node, args: ["-e", "0"], env: baseEnv, kind: "floor" },
+      { id: "hit", label: "eks-token: cache hit", cmd: node, args: [cli, ...target], env: envCreds, kind: "hit" },
+      { id: "miss-env", label: "eks-token: miss, env credentials", cmd: node, args: [cli, ...target, "--no-cache"], env: envCreds },
+      {
+        id: "miss-profile",
+        label: "eks-token: miss, profile (static keys)",
+        cmd: node,
+        args: [cli, ...target, "--profile", "bench", "--no-cache"],
+        env: { ...baseEnv, AWS_SHARED_CREDENTIALS_FILE: profileCredentials },
+      },
+      {
+        id: "miss-role",
+        label: "eks-token: miss, --role-arn (local STS)",
+        cmd: node,
+        args: [cli, ...target, "--role-arn", ROLE_ARN, "--no-cache"],
+        env: { ...envCreds, AWS_ENDPOINT_URL_STS: emulator.url },
+        kind: "role",
+      },
+    ];
+    const skipped = [];
+    if (sea) {
+      cases.push(
+        { id: "sea-hit", label: "SEA: cache hit", cmd: sea, args: target, env: envCreds, kind: "hit" },
+        { id: "sea-miss", label: "SEA: miss, env credentials", cmd: sea, args: [...target, "--no-cache"], env: envCreds },
+      );
+    } else {
+      skipped.push({ id: "sea", label: `SEA (${relative(ROOT, SEA)})`, reason: "not built: npm run build:sea" });
+    }
+    const aws = resolveAws();
+    if (aws) {
+      cases.push({
+        id: "aws",
+        label: "aws eks get-token",
+        cmd: aws.path,
+        args: ["eks", "get-token", "--cluster-name", CLUSTER, "--region", REGION],
+        env: envCreds,
+        kind: "aws",
+        note: aws.note,
+      });
+    } else {
+      skipped.push({ id: "aws", label: "aws eks get-token", reason: "aws is not on PATH" });
+    }
+
+    // Verify every command once (this also warms the token cache and the page cache).
+    for (const c of cases) {
+      const r = spawnSync(c.cmd, c.args, { env: c.env, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+      const where = `verifying "${c.label}" (${c.cmd} ${c.args.join(" ")})`;
+      if (c.kind === "floor") {
+        if (r.status !== 0) fail(summarize(r, where));
+        continue;
+      }
+      const token = execCredentialToken(r, where);
+      if (c.kind !== "aws" && r.stderr.length > 0) fail(`${summarize(r, where)}\n(eks-token printed on stderr on success)`);
+      if (c.kind === "hit") {
+        // The cache is warm now: a second call must give the same token.
+        const again = execCredentialToken(spawnSync(c.cmd, c.args, { env: c.env, stdio: ["ignore", "pipe", "pipe"] }), where);
+        if (again !== token) fail(`${where}: the second call printed another token; the cache does not answer`);
+        c.expectToken = token;
+      }
+    }
+    const hitTokens = new Set(cases.filter((c) => c.expectToken).map((c) => c.expectToken));
+    if (hitTokens.size > 1) fail("the CLI and the SEA answered their cache hits with different tokens");
+    const roleCallsBefore = (await emulator.calls()).AssumeRole ?? 0;
+    if (roleCallsBefore < 1) fail("the --role-arn case never called AssumeRole on the emulator");
+
+    const rss = rssProbe(temp);
+    log(
+      `${cases.length} commands × ${opts.runs} runs, round-robin; peak RSS via ${rss ? rss.name : "n/a (no /usr/bin/time, no python3)"}` +
+        (skipped.length ? `; skipped: ${skipped.map((s) => `${s.label}: ${s.reason}`).join("; ")}` : ""),
+    );
+
+    const loadBefore = loadavg();
+    const samples = Object.fromEntries(cases.map((c) => [c.id, { ms: [], rssKiB: [] }]));
+    const started = Date.now();
+    for (let round = 0; round < opts.runs; round++) {
+      for (const c of cases) {
+        const t0 = process.hrtime.bigint();
+        const r = spawnSync(c.cmd, c.args, { env: c.env, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+        const t1 = process.hrtime.bigint();
+        if (r.status !== 0) fail(summarize(r, `run ${round + 1} of "${c.label}"`));
+        if (c.expectToken && execCredentialToken(r, `run ${round + 1} of "${c.label}"`) !== c.expectToken) {
+          fail(`run ${round + 1} of "${c.label}" printed another token: it was not a cache hit`);
+        }
+        samples[c.id].ms.push(Number(t1 - t0) / 1e6);
+      }
+      if (rss) for (const c of cases) samples[c.id].rssKiB.push(rss.measure(c.cmd, c.args, c.env));
+      if ((round + 1) % 5 === 0 || round + 1 === opts.runs) log(`round ${round + 1}/${opts.runs} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    }
+    const loadAfter = loadavg();
+    const roleCalls = ((await emulator.calls()).AssumeRole ?? 0) - roleCallsBefore;
+    const expectedRoleCalls = opts.runs * (rss ? 2 : 1);
+    if (roleCalls !== expectedRoleCalls) fail(`the --role-arn case made ${roleCalls} AssumeRole calls in ${expectedRoleCalls} runs; not all were misses`);
+
+    // -------------------------------------------------------------------------------------------
+    // Results
+
+    const floorMs = median(samples.floor.ms);
+    const floorRss = rss ? median(samples.floor.rssKiB) : undefined;
+    const rows = cases.map((c) => {
+      const s = samples[c.id];
+      const med = median(s.ms);
+      return {
+        id: c.id,
+        label: c.label,
+        command: [c.cmd, ...c.args].join(" "),
+        ...(c.note ? { note: c.note } : {}),
+        medianMs: med,
+        p10Ms: quantile(s.ms, 0.1),
+        p90Ms: quantile(s.ms, 0.9),
+        minMs: Math.min(...s.ms),
+        ratioToFloor: med / floorMs,
+        rssMedianMB: rss ? (median(s.rssKiB) * 1024) / 1e6 : null,
+        rssPeakMB: rss ? (Math.max(...s.rssKiB) * 1024) / 1e6 : null,
+        rssRatioToFloor: rss ? median(s.rssKiB) / floorRss : null,
+        samplesMs: s.ms,
+        samplesRssKiB: s.rssKiB,
+      };
+    });
+    const row = (id) => rows.find((r) => r.id === id);
+    const hit = row("hit");
+    const missEnv = row("miss-env");
+    const awsRow = row("aws");
+    const enoughRuns = opts.runs >= MIN_RUNS_FOR_TARGETS;
+    const judge = (value, ok, measured) => ({ measured, pass: value === undefined ? null : ok });
+    const targets = [
+      { name: `hit ≤ ${TARGETS.hitVsFloor} × floor`, ...judge(hit.ratioToFloor, hit.ratioToFloor <= TARGETS.hitVsFloor, `${hit.ratioToFloor.toFixed(2)} ×`) },
+      {
+        name: `miss (env credentials) ≤ ${TARGETS.missEnvVsFloor} × floor`,
+        ...judge(missEnv.ratioToFloor, missEnv.ratioToFloor <= TARGETS.missEnvVsFloor, `${missEnv.ratioToFloor.toFixed(2)} ×`),
+      },
+      rss
+        ? { name: `hit peak RSS ≤ ${TARGETS.hitRssMb} MB`, ...judge(hit.rssPeakMB, hit.rssPeakMB <= TARGETS.hitRssMb, `${hit.rssPeakMB.toFixed(1)} MB (max of ${opts.runs} runs)`) }
+        : { name: `hit peak RSS ≤ ${TARGETS.hitRssMb} MB`, measured: "n/a (no way to read peak RSS)", pass: null },
+      awsRow
+        ? {
+            name: `hit ≥ ${TARGETS.hitVsAws} × faster than aws eks get-token`,
+            ...judge(awsRow.medianMs / hit.medianMs, awsRow.medianMs / hit.medianMs >= TARGETS.hitVsAws, `${(awsRow.medianMs / hit.medianMs).toFixed(1)} × faster`),
+          }
+        : { name: `hit ≥ ${TARGETS.hitVsAws} × faster than aws eks get-token`, measured: "n/a (aws is not on PATH)", pass: null },
+    ];
+    const cpuList = cpus();
+    const machine = {
+      cpu: cpuList[0]?.model ?? "unknown",
+      cores: cpuList.length,
+      node: process.version,
+      platform: `${platform()} ${release()} ${process.arch}`,
+      loadavgBefore: loadBefore.map((v) => Number(v.toFixed(2))),
+      loadavgAfter: loadAfter.map((v) => Number(v.toFixed(2))),
+    };
+    const doc = {
+      date: new Date().toISOString(),
+      machine,
+      runs: opts.runs,
+      order: "round-robin",
+      snapshot: `${relative(ROOT, CLI)} run from a copy of dist/${sea ? ` (with ${relative(ROOT, SEA)})` : ""} taken at the start`,
+      wallTime: "process.hrtime around spawnSync (no shell)",
+      peakRss: rss ? rss.name : "n/a",
+      ...(enoughRuns ? {} : { warning: `fewer than ${MIN_RUNS_FOR_TARGETS} runs: the target marks are not reliable` }),
+      results: rows,
+      skipped,
+      targets,
+    };
+
+    if (opts.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    else process.stdout.write(renderTable(doc));
+    if (opts.check && targets.some((t) => t.pass === false)) process.exitCode = 1;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await cleanup();
+  }
+}
+
+function renderTable(doc) {
+  const lines = [];
+  const m = doc.machine;
+  lines.push(`machine: ${m.cpu}, ${m.cores} cores, node ${m.node}, ${m.platform}`);
+  lines.push(`load average before/after: ${m.loadavgBefore.join(" ")} / ${m.loadavgAfter.join(" ")}`);
+  lines.push(`runs: ${doc.runs} per command, round-robin; wall time = ${doc.wallTime}; peak RSS = ${doc.peakRss}`);
+  lines.push(`eks-token: ${doc.snapshot}`);
+  if (doc.warning) lines.push(`warning: ${doc.warning}`);
+  lines.push("");
+  const header = ["command", "median ms", "p10–p90 ms", "× floor", "RSS MB (median)", "RSS MB (max)"];
+  const body = doc.results.map((r) => [
+    r.label,
+    r.medianMs.toFixed(1),
+    `${r.p10Ms.toFixed(1)}–${r.p90Ms.toFixed(1)}`,
+    r.id === "floor" ? "1.00" : r.ratioToFloor.toFixed(2),
+    r.rssMedianMB === null ? "n/a" : r.rssMedianMB.toFixed(1),
+    r.rssPeakMB === null ? "n/a" : r.rssPeakMB.toFixed(1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const fmt = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
+  lines.push(fmt(header));
+  lines.push(`|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`);
+  for (const b of body) lines.push(fmt(b));
+  for (const s of doc.skipped) lines.push(`${s.label}: ${s.reason}`);
+  for (const r of doc.results.filter((x) => x.note)) lines.push(`(${r.label}: ${r.note})`);
+  lines.push("");
+  lines.push("targets:");
+  for (const t of doc.targets) lines.push(`  ${t.pass === null ? "–   " : t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.measured}`);
+  return `${lines.join("\n")}\n`;
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: FAILED: ${e?.benchFailure ? e.message : (e?.stack ?? String(e))}\n`);
+  process.exit(1);
+});

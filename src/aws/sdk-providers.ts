@@ -1,0 +1,5 @@
+/**
+ * The AWS SDK's credential providers: the one door to the SDK on the token path, loaded only
+ * when a miss needs more than environment keys (a separate module of the build, see build.mjs).
+ */
+export { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";

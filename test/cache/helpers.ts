@@ -1,0 +1,269 @@
+// Shared helpers for the token-cache tests: hermetic sandboxes, a spawn helper that can set the
+// umask or drop root, ExecCredential parsing, token verification and cache-directory inspection.
+import { spawn } from "node:child_process";
+import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "vitest";
+import { defaultCacheDir } from "../../src/cache/cache-dir.js";
+import { tokenCacheKey } from "../../src/cache/cache-key.js";
+import { decodeToken } from "../../src/token/encode.js";
+import { resolveTarget, type TargetOptions } from "../../src/token/token-target.js";
+import { CLI_PATH, ROOT, ensureBuilt, hermeticEnv, makeTempHome, type ChildEnv, type CliResult, type TempHome } from "../support/cli.js";
+import { verifyPresignedUrl, type KeyRecord } from "../support/sigv4.js";
+import type { StsEmulator } from "../support/sts-emulator.js";
+
+export { CLI_PATH, ROOT, ensureBuilt, type ChildEnv, type CliResult };
+
+export const IS_ROOT = process.getuid?.() === 0;
+/** The uid tests run children as when they need an unprivileged user and run as root. */
+export const NOBODY = 65534;
+export const CAN_DROP_ROOT = IS_ROOT && ["/usr/bin/setpriv", "/bin/setpriv"].some((p) => existsSync(p));
+/** Tests that need permission checks to bite: non-root, or root able to run children as nobody. */
+export const CAN_TEST_PERMISSIONS = !IS_ROOT || CAN_DROP_ROOT;
+
+export const ACCOUNT = "111122223333";
+export const REGION = "us-west-2";
+export const STS_HOST = `sts.${REGION}.amazonaws.com`;
+
+export interface Keys {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export const ALICE: Keys = { accessKeyId: "AKIACACHETESTALICE01", secretAccessKey: "alice/cache+secret/0000000000000000000000" };
+export const BOB: Keys = { accessKeyId: "AKIACACHETESTBOB0001", secretAccessKey: "bob/cache+secret/11111111111111111111111111" };
+
+/** The environment variables of a set of keys. */
+export function keyEnv(keys: Keys): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: keys.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
+    ...(keys.sessionToken ? { AWS_SESSION_TOKEN: keys.sessionToken } : {}),
+  };
+}
+
+export interface Sandbox extends TempHome {
+  /** ~/.kube/cache/eks-token */
+  readonly cacheDir: string;
+  /** Children run as this uid (nobody when running as root and asked to drop it). */
+  readonly uid: number | undefined;
+  /** A hermetic child environment with the cache ON (hermeticEnv turns it off by default). */
+  env(extra?: Record<string, string | undefined>): ChildEnv;
+  /** Runs the built CLI. */
+  run(args: readonly string[], options?: RunOptions): Promise<CliResult>;
+  /** Gives files the test made (as root) to the sandbox's user. */
+  fixOwner(path?: string): void;
+}
+
+export interface RunOptions {
+  env?: ChildEnv;
+  /** e.g. 0o000 or 0o077: the child runs under `sh -c 'umask ...; exec node ...'`. */
+  umask?: number;
+  nodeArgs?: readonly string[];
+  timeoutMs?: number;
+}
+
+export interface SandboxOptions {
+  /** Run children as nobody when the tests run as root (so permission bits bite). */
+  unprivileged?: boolean;
+}
+
+export function makeSandbox(options: SandboxOptions = {}): Sandbox {
+  const home = makeTempHome("eks-token-cache-");
+  const uid = options.unprivileged && CAN_DROP_ROOT ? NOBODY : undefined;
+  const fixOwner = (path = home.home) => {
+    if (uid === undefined) return;
+    const walk = (p: string) => {
+      chownSync(p, uid, uid);
+      if (lstatSync(p).isDirectory()) for (const name of readdirSync(p)) walk(join(p, name));
+    };
+    walk(path);
+  };
+  fixOwner();
+  const sandbox: Sandbox = {
+    ...home,
+    cacheDir: join(home.home, ".kube", "cache", "eks-token"),
+    uid,
+    env: (extra = {}) => hermeticEnv(home.home, { EKS_TOKEN_NO_CACHE: undefined, ...extra }),
+    run: (args, runOptions = {}) =>
+      spawnCli(args, { ...runOptions, env: runOptions.env ?? sandbox.env(), ...(uid !== undefined ? { uid } : {}) }),
+    fixOwner,
+    writeConfig(text) {
+      home.writeConfig(text);
+      fixOwner();
+    },
+    writeCredentials(text) {
+      home.writeCredentials(text);
+      fixOwner();
+    },
+  };
+  return sandbox;
+}
+
+export interface SpawnOptions extends RunOptions {
+  env: ChildEnv;
+  uid?: number;
+}
+
+/** Spawns `node [nodeArgs] dist/eks-token.cjs args` with stdin left open, as client-node does. */
+export function spawnCli(args: readonly string[], options: SpawnOptions): Promise<CliResult> {
+  const started = Date.now();
+  const nodeArgv = [process.execPath, ...(options.nodeArgs ?? []), CLI_PATH, ...args];
+  let command = nodeArgv;
+  if (options.uid !== undefined) {
+    command = ["setpriv", `--reuid=${options.uid}`, `--regid=${options.uid}`, "--clear-groups", ...command];
+  }
+  if (options.umask !== undefined) {
+    command = ["sh", "-c", `umask ${options.umask.toString(8).padStart(3, "0")}; exec "$@"`, "sh", ...command];
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env: options.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.stdin.on("error", () => {
+      // the child may exit without reading stdin
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      resolve({ code, signal, stdout, stderr, durationMs: Date.now() - started });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+export interface Credential {
+  token: string;
+  expirationTimestamp: string;
+  /** Epoch ms of expirationTimestamp. */
+  expiresAt: number;
+}
+
+/** Asserts a successful run that printed exactly one ExecCredential, and returns its status. */
+export function expectCredential(result: CliResult, options: { stderr?: "empty" | "any" } = {}): Credential {
+  const context = `exit ${result.code} ${result.signal ?? ""}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
+  expect(result.code, context).toBe(0);
+  if ((options.stderr ?? "empty") === "empty") expect(result.stderr, context).toBe("");
+  expect(result.stdout.endsWith("\n"), context).toBe(true);
+  expect(result.stdout.trimEnd().split("\n"), context).toHaveLength(1);
+  const parsed = JSON.parse(result.stdout) as { kind: string; status: { token: string; expirationTimestamp: string } };
+  expect(parsed.kind).toBe("ExecCredential");
+  const { token, expirationTimestamp } = parsed.status;
+  expect(token.startsWith("k8s-aws-v1.")).toBe(true);
+  expect(expirationTimestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+  return { token, expirationTimestamp, expiresAt: Date.parse(expirationTimestamp) };
+}
+
+/** Asserts exactly one stderr line, a warning, and returns it. */
+export function expectOneWarning(result: CliResult): string {
+  const lines = result.stderr.split("\n").filter((l) => l !== "");
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^eks-token: warning: /);
+  expect(result.stderr.endsWith("\n")).toBe(true);
+  return lines[0]!;
+}
+
+/** The presigned URL inside a token. */
+export function tokenUrl(token: string): URL {
+  const url = decodeToken(token);
+  if (!url) throw new Error(`not a token: ${token.slice(0, 40)}`);
+  return new URL(url);
+}
+
+export function tokenAccessKey(token: string): string | undefined {
+  return tokenUrl(token).searchParams.get("X-Amz-Credential")?.split("/")[0];
+}
+
+/** Checks a token's signature for a cluster with the independent SigV4 verifier. */
+export function verifyToken(token: string, cluster: string, secretFor: (accessKeyId: string) => KeyRecord | undefined): void {
+  const result = verifyPresignedUrl({
+    url: tokenUrl(token).toString(),
+    headers: { "x-k8s-aws-id": cluster },
+    secretForAccessKey: secretFor,
+    validitySeconds: 900,
+    maxExpiresSeconds: 900,
+    requiredSignedHeaders: ["x-k8s-aws-id"],
+  });
+  expect(result, `token for ${cluster}`).toMatchObject({ ok: true });
+}
+
+/** A lookup for verifyToken over fixed keys and the sessions an emulator issued. */
+export function secretLookup(keys: readonly Keys[], sts?: StsEmulator): (id: string) => KeyRecord | undefined {
+  return (id) => {
+    const k = keys.find((x) => x.accessKeyId === id);
+    if (k) return k.sessionToken ? { secretAccessKey: k.secretAccessKey, sessionToken: k.sessionToken } : k.secretAccessKey;
+    const s = sts?.sessions.find((x) => x.accessKeyId === id);
+    return s ? { secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken, expiresAt: s.expiresAt } : undefined;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cache directory
+
+export interface EntryOnDisk {
+  name: string;
+  path: string;
+  text: string;
+  json: Record<string, unknown>;
+  mode: number;
+}
+
+/** Every `<key>.json` in a cache directory, parsed. */
+export function readEntries(dir: string): EntryOnDisk[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((n) => n.endsWith(".json"))
+    .sort()
+    .map((name) => {
+      const path = join(dir, name);
+      const text = readFileSync(path, "utf8");
+      return { name, path, text, json: JSON.parse(text) as Record<string, unknown>, mode: lstatSync(path).mode & 0o777 };
+    });
+}
+
+export function tokenEntries(dir: string): EntryOnDisk[] {
+  return readEntries(dir).filter((e) => e.json["kind"] === "token");
+}
+
+export function roleEntries(dir: string): EntryOnDisk[] {
+  return readEntries(dir).filter((e) => e.json["kind"] === "role-credentials");
+}
+
+export function listDir(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+}
+
+/** Rewrites fields of an entry in place (the file keeps its inode, owner and mode 0600). */
+export function editEntry(path: string, changes: Record<string, unknown>): void {
+  const json = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  writeFileSync(path, JSON.stringify({ ...json, ...changes }));
+  expect(lstatSync(path).mode & 0o777).toBe(0o600);
+}
+
+/** The key the CLI computes for these options in this environment (same code, same inputs). */
+export async function keyFor(options: TargetOptions, env: ChildEnv): Promise<string> {
+  return tokenCacheKey(await resolveTarget(options, env), env);
+}
+
+export function ensureDir(path: string, mode = 0o700): void {
+  mkdirSync(path, { recursive: true, mode });
+}
+
+/** ISO timestamp without milliseconds, as ExecCredential prints it. */
+export function isoSeconds(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export { defaultCacheDir };

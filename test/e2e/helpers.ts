@@ -1,0 +1,174 @@
+// Shared pieces of the end-to-end tests: hermetic environments with a network guard, checks of
+// the CLI's output, and calls that ask the emulators whether a token is good.
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { createServer, type AddressInfo } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
+import { hermeticEnv, type ChildEnv } from "../support/cli.js";
+import { signHeaders, toAmzDate, type SigningCredentials } from "../support/sigv4.js";
+import type { K8sEmulator } from "../support/k8s-emulator.js";
+
+export const E2E_DIR = dirname(fileURLToPath(import.meta.url));
+export const FIXTURES = join(E2E_DIR, "fixtures");
+/** Preloaded into node children: any connection to a non-loopback address fails at once. */
+export const NETWORK_GUARD = join(FIXTURES, "network-guard.cjs");
+
+export const ACCOUNT = "111122223333";
+export const REGION = "us-west-2";
+
+/**
+ * hermeticEnv() (temp HOME, IMDS off, no inherited AWS_*, cache off) plus the network guard.
+ * kubectl passes its environment on to the plugin, so this is also kubectl's environment.
+ */
+export function e2eEnv(home: string, extra: Record<string, string | undefined> = {}): ChildEnv {
+  return hermeticEnv(home, { NODE_OPTIONS: `--require ${NETWORK_GUARD}`, ...extra });
+}
+
+export interface ProcessOutput {
+  readonly code: number | null;
+  readonly signal?: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface ExecCredentialOut {
+  kind: string;
+  apiVersion: string;
+  spec: Record<string, unknown>;
+  status: { expirationTimestamp: string; token: string };
+}
+
+/** Exit 0, nothing on stderr, stdout one ExecCredential line; returns it. */
+export function expectCredential(result: ProcessOutput, apiVersion = "client.authentication.k8s.io/v1beta1"): ExecCredentialOut {
+  expect(result.stderr, "stderr of a successful run").toBe("");
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stdout.endsWith("\n")).toBe(true);
+  expect(result.stdout.slice(0, -1)).not.toContain("\n");
+  const cred = JSON.parse(result.stdout) as ExecCredentialOut;
+  expect(cred.kind).toBe("ExecCredential");
+  expect(cred.apiVersion).toBe(apiVersion);
+  expect(cred.status.token).toMatch(/^k8s-aws-v1\.[A-Za-z0-9_-]+$/);
+  return cred;
+}
+
+/** A failure as a person should see it: non-zero, nothing on stdout, one `eks-token: ` line, no stack. */
+export function expectFailure(result: ProcessOutput, pattern: RegExp): string {
+  expect(result.signal ?? null, "killed by the test's timeout: it hung").toBeNull();
+  expect(result.stdout).toBe("");
+  expect(result.code).not.toBe(0);
+  expect(result.code).not.toBeNull();
+  expect(result.stderr.endsWith("\n"), JSON.stringify(result.stderr)).toBe(true);
+  const lines = result.stderr.slice(0, -1).split("\n");
+  expect(lines, result.stderr).toHaveLength(1);
+  const line = lines[0]!;
+  expect(line.startsWith("eks-token: "), line).toBe(true);
+  expect(line).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+  expect(result.stderr).not.toMatch(/node:internal|\.m?js:\d+|unexpected error/);
+  return line;
+}
+
+export function tokenUrl(token: string): URL {
+  return new URL(Buffer.from(token.replace(/^k8s-aws-v1\./, ""), "base64url").toString("utf8"));
+}
+
+/** Session credentials from the STS emulator: a header-signed AssumeRole made by the test itself. */
+export async function stsSession(stsUrl: string, creds: SigningCredentials, roleArn: string, sessionName: string): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: Date }> {
+  const body = new URLSearchParams({ Action: "AssumeRole", Version: "2011-06-15", RoleArn: roleArn, RoleSessionName: sessionName }).toString();
+  const headers = signHeaders({
+    url: `${stsUrl}/`,
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8", accept: "application/json" },
+    body,
+    credentials: creds,
+    region: "us-east-1",
+    service: "sts",
+    amzDate: toAmzDate(Date.now()),
+  });
+  const { host: _host, ...sendable } = headers;
+  const res = await fetch(`${stsUrl}/`, { method: "POST", headers: sendable, body });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`AssumeRole ${roleArn} at the STS emulator failed: ${res.status} ${text}`);
+  const c = (JSON.parse(text) as { AssumeRoleResponse: { AssumeRoleResult: { Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: number | string } } } })
+    .AssumeRoleResponse.AssumeRoleResult.Credentials;
+  const expiration = typeof c.Expiration === "number" ? new Date(c.Expiration * 1000) : new Date(c.Expiration);
+  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration };
+}
+
+export interface WhoAmI {
+  readonly status: number;
+  readonly username?: string;
+  readonly groups?: string[];
+  readonly body: string;
+}
+
+/** POSTs a SelfSubjectReview with the token as the bearer: the server's verdict and the mapped user. */
+export function k8sWhoAmI(k8s: K8sEmulator, token: string): Promise<WhoAmI> {
+  const url = new URL("/apis/authentication.k8s.io/v1/selfsubjectreviews", k8s.url);
+  const body = JSON.stringify({ kind: "SelfSubjectReview", apiVersion: "authentication.k8s.io/v1" });
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      { method: "POST", ca: k8s.caPem, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" }, timeout: 15_000 },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (d: string) => (text += d));
+        res.on("end", () => {
+          let user: { username?: string; groups?: string[] } | undefined;
+          try {
+            user = (JSON.parse(text) as { status?: { userInfo?: { username?: string; groups?: string[] } } }).status?.userInfo;
+          } catch {
+            // not JSON: reported through body
+          }
+          resolve({ status: res.statusCode ?? 0, ...(user?.username ? { username: user.username } : {}), ...(user?.groups ? { groups: user.groups } : {}), body: text });
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("the K8s emulator did not answer in 15 s")));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** What EKS does with the token, minus the mapping: GET it at the STS emulator with x-k8s-aws-id. */
+export function stsCallerIdentity(stsUrl: string, token: string, clusterId: string): Promise<{ status: number; arn?: string; body: string }> {
+  const presigned = tokenUrl(token);
+  const target = new URL(presigned.pathname + presigned.search, stsUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(target, { method: "GET", headers: { host: presigned.host, "x-k8s-aws-id": clusterId, accept: "application/json" }, timeout: 10_000 }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (d: string) => (text += d));
+      res.on("end", () => {
+        let arn: string | undefined;
+        try {
+          arn = (JSON.parse(text) as { GetCallerIdentityResponse?: { GetCallerIdentityResult?: { Arn?: string } } }).GetCallerIdentityResponse?.GetCallerIdentityResult?.Arn;
+        } catch {
+          // an error body
+        }
+        resolve({ status: res.statusCode ?? 0, ...(arn ? { arn } : {}), body: text });
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error("the STS emulator did not answer in 10 s")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** A loopback port with nothing listening on it (bound, then released). */
+export function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** kubectl's stderr lines that came from the plugin (it passes the plugin's stderr through). */
+export function pluginLines(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => /^eks-token: |\b(at .*eks-token\.c?m?js|@smithy\/|@aws-sdk\/)/.test(l));
+}
