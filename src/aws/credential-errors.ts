@@ -2,10 +2,17 @@
 import { EksTokenError, isEksTokenError } from "../errors.js";
 import { redact } from "../redact.js";
 import type { TokenTarget } from "../token/token-target.js";
+import type { Env } from "./shared-config.js";
 
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPIPE"]);
 
-export function describeCredentialError(e: unknown, target: TokenTarget): EksTokenError {
+export interface FailureContext {
+  readonly env: Env;
+  /** Why the chain's last tried link failed, when the SDK said so (in its debug log). */
+  readonly lastFailure?: string | undefined;
+}
+
+export function describeCredentialError(e: unknown, target: TokenTarget, context?: FailureContext): EksTokenError {
   if (isEksTokenError(e)) return e;
   const err = (e ?? {}) as { name?: string; message?: string; code?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
   const name = err.name ?? err.Code ?? "";
@@ -13,6 +20,15 @@ export function describeCredentialError(e: unknown, target: TokenTarget): EksTok
   const profile = target.profileName;
 
   if (/Could not load credentials from any providers/i.test(message)) {
+    const remote = explicitEndpoint(context?.env);
+    if (remote) {
+      const why = context?.lastFailure ? ` (${redact(firstLine(context.lastFailure))})` : "";
+      return new EksTokenError(
+        "no-credentials",
+        `the ${remote.name} at ${remote.url} gave no credentials${why}`,
+        `${remote.check}, or unset ${remote.variable}`,
+      );
+    }
     return new EksTokenError(
       "no-credentials",
       `no AWS credentials found (tried ${sourcesTried(target)})`,
@@ -56,6 +72,21 @@ export function describeCredentialError(e: unknown, target: TokenTarget): EksTok
     `could not get AWS credentials: ${name && name !== "Error" ? `${name}: ` : ""}${message}${status ? ` (HTTP ${status})` : ""}`,
     "run with --debug for details",
   );
+}
+
+/** A credentials endpoint the environment names explicitly: its failure is the story to tell. */
+function explicitEndpoint(env: Env | undefined): { name: string; url: string; variable: string; check: string } | undefined {
+  if (!env) return undefined;
+  const container = { name: "container credentials endpoint", check: "check that it is up and that AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE) is right" };
+  const full = env["AWS_CONTAINER_CREDENTIALS_FULL_URI"];
+  if (full) return { ...container, url: full, variable: "AWS_CONTAINER_CREDENTIALS_FULL_URI" };
+  const relative = env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"];
+  if (relative) return { ...container, url: `http://169.254.170.2${relative}`, variable: "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" };
+  const imds = env["AWS_EC2_METADATA_SERVICE_ENDPOINT"];
+  if (imds && env["AWS_EC2_METADATA_DISABLED"] !== "true") {
+    return { name: "instance metadata endpoint", url: imds, variable: "AWS_EC2_METADATA_SERVICE_ENDPOINT", check: "check that it is up and answers IMDSv2" };
+  }
+  return undefined;
 }
 
 function refreshHint(target: TokenTarget): string {

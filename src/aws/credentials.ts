@@ -50,8 +50,11 @@ export const CREDENTIALS_TIMEOUT_MS = 12_000;
 // and keeps waiting, so a hung STS would hold every attempt until the overall bound.
 const HTTP_OPTIONS = { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true };
 
-export async function resolveCredentials(target: TokenTarget, deps: CredentialDeps): Promise<ResolvedCredentials> {
-  const timeoutMs = deps.timeoutMs ?? CREDENTIALS_TIMEOUT_MS;
+export async function resolveCredentials(target: TokenTarget, given: CredentialDeps): Promise<ResolvedCredentials> {
+  const timeoutMs = given.timeoutMs ?? CREDENTIALS_TIMEOUT_MS;
+  // The chain's last link drops why the links before it failed; its debug lines still say.
+  const failures: string[] = [];
+  const deps = { ...given, logger: recordingFailures(given.logger, failures) };
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -62,7 +65,7 @@ export async function resolveCredentials(target: TokenTarget, deps: CredentialDe
   try {
     return await Promise.race([resolve(target, deps), deadline]);
   } catch (e) {
-    throw describeCredentialError(e, target);
+    throw describeCredentialError(e, target, { env: deps.env, lastFailure: failures.at(-1) });
   } finally {
     clearTimeout(timer);
   }
@@ -143,6 +146,20 @@ async function baseProvider(
     timeout: 1_000,
     maxRetries: 0,
   });
+}
+
+function recordingFailures(logger: Logger, failures: string[]): Logger {
+  return {
+    ...logger,
+    debug: (...args: unknown[]) => {
+      const m = /property-provider -> (.+)/.exec(args.map(String).join(" "));
+      // Keep what reads as a failure, not the notes on settings looked up along the way.
+      if (m?.[1] && /error|refused|ECONN|EHOST|ENOTFOUND|time ?out|timed out|status|unauthori[sz]ed|forbidden|\b[45]\d\d\b/i.test(m[1])) {
+        failures.push(m[1]);
+      }
+      logger.debug(...args);
+    },
+  };
 }
 
 function normalize(c: AwsCredentials): ResolvedCredentials {
