@@ -37,9 +37,10 @@ function identityMaterial(target: TokenTarget, env: Env): Record<string, unknown
     configPath: target.configPath,
     credentialsPath: target.credentialsPath,
     sharedFiles: target.sharedConfigFingerprint,
-    env: Object.fromEntries(IDENTITY_ENV.map((name) => [name, env[name] ?? null])),
+    // Only the variables that are set: a shorter material is a faster hash on the hit path.
+    env: Object.fromEntries(IDENTITY_ENV.filter((name) => env[name]).map((name) => [name, env[name]])),
     // Secrets enter the material as they are: only its SHA-256 is ever written anywhere.
-    secrets: Object.fromEntries(SECRET_ENV.map((name) => [name, env[name] ?? null])),
+    secrets: Object.fromEntries(SECRET_ENV.filter((name) => env[name]).map((name) => [name, env[name]])),
   };
 }
 

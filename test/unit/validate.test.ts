@@ -152,3 +152,22 @@ describe("validateProfileName", () => {
     expect(e.message).toBe(`invalid profile name ${JSON.stringify(name)}`);
   });
 });
+
+describe("the control and format character check", () => {
+  it("refuses exactly the code points that are whitespace, Unicode Cc or Cf", () => {
+    const reference = /[\s\p{Cc}\p{Cf}]/u;
+    const mismatches: string[] = [];
+    for (let cp = 0; cp < 0x110000; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue; // lone surrogates are not characters
+      const ch = String.fromCodePoint(cp);
+      let refused = false;
+      try {
+        validateClusterId(`a${ch}b`);
+      } catch {
+        refused = true;
+      }
+      if (refused !== reference.test(ch)) mismatches.push(cp.toString(16));
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
