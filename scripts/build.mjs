@@ -69,6 +69,27 @@ function lazyModules(fromDir) {
   };
 }
 
+/**
+ * The signer reaches @smithy/core's serde modules, which import functions of node:crypto at the
+ * top (for uuids and hashes the signer does not use: it is given its own SHA-256). Loading
+ * node:crypto costs a miss milliseconds, so those imports load it on first call instead. A new
+ * name imported there fails the build, rather than going unnoticed.
+ */
+const lazyCryptoInSerde = {
+  name: "lazy-crypto-in-serde",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?crypto$/ }, (args) =>
+      /@smithy[\\/]core[\\/].*[\\/]serde[\\/]/.test(args.importer) ? { path: "lazy-crypto", namespace: "lazy-crypto" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-crypto" }, () => ({
+      contents: ["getRandomValues", "createHash", "createHmac", "randomUUID"]
+        .map((name) => `export function ${name}(...args) { return require("node:crypto").${name}(...args); }`)
+        .join("\n"),
+      loader: "js",
+    }));
+  },
+};
+
 const cjsCommon = { ...common, format: "cjs", minify: true };
 await build({
   ...cjsCommon,
@@ -78,7 +99,16 @@ await build({
   banner: { js: "#!/usr/bin/env node" },
 });
 chmodSync(out("eks-token.cjs"), 0o755);
-await build({ ...cjsCommon, entryPoints: CJS_LAZY, outdir: out("lib"), outExtension: { ".js": ".cjs" }, plugins: [lazyModules("lib")] });
+await build({
+  ...cjsCommon,
+  entryPoints: CJS_LAZY,
+  outdir: out("lib"),
+  outExtension: { ".js": ".cjs" },
+  plugins: [lazyModules("lib"), lazyCryptoInSerde],
+  // The same modules test the global Web Crypto object when they load, and touching it loads
+  // node:crypto and the streams behind it. Nothing in this bundle needs the global one.
+  define: { ...common.define, crypto: "undefined" },
+});
 await build({
   ...common,
   entryPoints: ESM_LAZY,

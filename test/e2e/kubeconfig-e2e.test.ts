@@ -175,6 +175,7 @@ describe.concurrent("eks-token kubeconfig migrate, then kubectl through the migr
 
     const migrated = await runCli(["kubeconfig", "migrate", "--kubeconfig", path], { env: e2eEnv(home.home) });
     expect(migrated.code, migrated.stderr).toBe(0);
+    expect(`${migrated.stdout}${migrated.stderr}`).toContain(`Changed 1 user in ${path}`);
     expect(`${migrated.stdout}${migrated.stderr}`).not.toMatch(/^eks-token: (?!warning)/m);
     const exec = execBlock(path);
     expect(exec.command).toBe("eks-token");
@@ -200,6 +201,7 @@ describe.concurrent("eks-token kubeconfig migrate, then kubectl through the migr
 
     const migrated = await runCli(["kubeconfig", "migrate", "--kubeconfig", path], { env: e2eEnv(home.home) });
     expect(migrated.code, migrated.stderr).toBe(0);
+    expect(`${migrated.stdout}${migrated.stderr}`).toContain(`Changed 1 user in ${path}`);
     const exec = execBlock(path);
     expect(exec.command).toBe("eks-token");
     expect(exec.args).toEqual(["token", "--cluster-name", CLUSTER]);
