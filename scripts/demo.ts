@@ -62,7 +62,9 @@ function hasKubectl(): boolean {
   return spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" }).status === 0;
 }
 
-function kubeconfig(k8s: K8sEmulator, stsUrl: string): string {
+// The exec block names every file the plugin reads, so it finds the demo's credentials and cache
+// whatever environment the client starts it with (client-node passes on its own process's).
+function kubeconfig(k8s: K8sEmulator, stsUrl: string, home: string): string {
   return `apiVersion: v1
 kind: Config
 clusters:
@@ -83,6 +85,14 @@ users:
         value: demo
       - name: AWS_ENDPOINT_URL_STS
         value: ${stsUrl}
+      - name: AWS_SHARED_CREDENTIALS_FILE
+        value: ${join(home, ".aws", "credentials")}
+      - name: AWS_CONFIG_FILE
+        value: ${join(home, ".aws", "config")}
+      - name: EKS_TOKEN_CACHE_DIR
+        value: ${join(home, ".kube", "cache", "eks-token")}
+      - name: AWS_EC2_METADATA_DISABLED
+        value: "true"
 contexts:
 - name: ${CLUSTER}
   context:
@@ -126,7 +136,7 @@ async function main(): Promise<number> {
     mkdirSync(join(home, ".aws"), { mode: 0o700 });
     writeFileSync(join(home, ".aws", "credentials"), `[demo]\naws_access_key_id = ${USER.accessKeyId}\naws_secret_access_key = ${USER.secretAccessKey}\n`, { mode: 0o600 });
     const kubeconfigPath = join(home, "kubeconfig");
-    writeFileSync(kubeconfigPath, kubeconfig(k8s, sts.url), { mode: 0o600 });
+    writeFileSync(kubeconfigPath, kubeconfig(k8s, sts.url, home), { mode: 0o600 });
     const env: NodeJS.ProcessEnv = {
       PATH: process.env["PATH"],
       HOME: home,
