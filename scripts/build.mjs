@@ -154,8 +154,19 @@ for (const name of built) {
   renameSync(`${staging}/${name}`, `${dist}/${name}`);
 }
 for (const name of readdirSync(dist)) {
-  if (!built.has(name) && !name.startsWith(".staging-") && !/^eks-token-[a-z0-9]+-[a-z0-9]+(\.exe)?$/.test(name)) {
-    rmSync(`${dist}/${name}`, { recursive: true, force: true });
-  }
+  if (built.has(name) || /^eks-token-[a-z0-9]+-[a-z0-9]+(\.exe)?$/.test(name)) continue;
+  // Another build's staging folder stays while that build runs.
+  const stagingPid = /^\.staging-(\d+)$/.exec(name)?.[1];
+  if (stagingPid && isRunning(Number(stagingPid))) continue;
+  rmSync(`${dist}/${name}`, { recursive: true, force: true });
 }
 rmSync(staging, { recursive: true, force: true });
+
+function isRunning(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === "EPERM";
+  }
+}
