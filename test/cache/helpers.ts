@@ -1,6 +1,5 @@
 // Shared helpers for the token-cache tests: hermetic sandboxes, a spawn helper that can set the
 // umask or drop root, ExecCredential parsing, token verification and cache-directory inspection.
-import { spawn } from "node:child_process";
 import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
@@ -8,6 +7,7 @@ import { defaultCacheDir } from "../../src/cache/cache-dir.js";
 import { tokenCacheKey } from "../../src/cache/cache-key.js";
 import { decodeToken } from "../../src/token/encode.js";
 import { resolveTarget, type TargetOptions } from "../../src/token/token-target.js";
+import { runChild } from "../support/child.js";
 import { CLI_PATH, ROOT, ensureBuilt, hermeticEnv, makeTempHome, type ChildEnv, type CliResult, type TempHome } from "../support/cli.js";
 import { verifyPresignedUrl, type KeyRecord } from "../support/sigv4.js";
 import type { StsEmulator } from "../support/sts-emulator.js";
@@ -108,7 +108,6 @@ export interface SpawnOptions extends RunOptions {
 
 /** Spawns `node [nodeArgs] dist/eks-token.cjs args` with stdin left open, as client-node does. */
 export function spawnCli(args: readonly string[], options: SpawnOptions): Promise<CliResult> {
-  const started = Date.now();
   const nodeArgv = [process.execPath, ...(options.nodeArgs ?? []), CLI_PATH, ...args];
   let command = nodeArgv;
   if (options.uid !== undefined) {
@@ -117,26 +116,7 @@ export function spawnCli(args: readonly string[], options: SpawnOptions): Promis
   if (options.umask !== undefined) {
     command = ["sh", "-c", `umask ${options.umask.toString(8).padStart(3, "0")}; exec "$@"`, "sh", ...command];
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env: options.env, stdio: ["pipe", "pipe", "pipe"], detached: true });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.stdin.on("error", () => {
-      // the child may exit without reading stdin
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      child.stdin.destroy();
-      resolve({ code, signal, stdout, stderr, durationMs: Date.now() - started });
-    });
-  });
+  return runChild(command[0]!, command.slice(1), { cwd: ROOT, env: options.env, detached: true, timeoutMs: options.timeoutMs ?? 20_000 });
 }
 
 // ---------------------------------------------------------------------------------------------

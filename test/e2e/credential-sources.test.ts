@@ -16,7 +16,8 @@ import { startK8sEmulator, type K8sEmulator } from "../support/k8s-emulator.js";
 import { findPython, runWithoutTerminal, spawnInPty } from "../support/pty.js";
 import { startSsoEmulator, writeSsoTokenCache, type SsoEmulator } from "../support/sso-emulator.js";
 import { makeTestJwt, startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
-import { ACCOUNT, REGION, e2eEnv, expectCredential, expectFailure, k8sWhoAmI, stsCallerIdentity, stsSession } from "./helpers.js";
+import { assumeRole } from "../support/sts-session.js";
+import { ACCOUNT, REGION, e2eEnv, expectCredential, expectFailure, k8sWhoAmI, stsCallerIdentity } from "./helpers.js";
 
 const CLUSTER = "e2e-sources";
 const OTHER_CLUSTER = "e2e-sources-other";
@@ -75,7 +76,7 @@ beforeAll(async () => {
   for (const arn of [ROLES.envSession, ROLES.process, ROLES.container, ROLES.imds, ROLES.sso]) sts.addRole({ arn, trust: [issuer.arn] });
   sts.addWebIdentityRole({ arn: ROLES.web, audiences: ["sts.amazonaws.com"], subjects: ["system:serviceaccount:apps:*"] });
 
-  const session = (arn: string, name: string) => stsSession(sts.url, ISSUER, arn, name);
+  const session = (arn: string, name: string) => assumeRole(sts.url, ISSUER, arn, name);
   const [envS, processS, containerS, imdsS, ssoS] = await Promise.all([
     session(ROLES.envSession, "env-session"),
     session(ROLES.process, "credential-process"),

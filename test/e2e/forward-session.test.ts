@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, makeTempHome, runCli, type TempHome } from "../support/cli.js";
 import { startK8sEmulator, type K8sEmulator } from "../support/k8s-emulator.js";
 import { startStsEmulator, type StsEmulator, type StsRequestRecord } from "../support/sts-emulator.js";
-import { ACCOUNT, REGION, e2eEnv, expectCredential, k8sWhoAmI, stsCallerIdentity, stsSession } from "./helpers.js";
+import { assumeRole } from "../support/sts-session.js";
+import { ACCOUNT, REGION, e2eEnv, expectCredential, k8sWhoAmI, stsCallerIdentity } from "./helpers.js";
 
 const CLUSTER = "e2e-forward-session";
 const ALICE = { name: "alice", accountId: ACCOUNT, accessKeyId: "AKIAE2EFORWARDALICE1", secretAccessKey: "e2e/forward/alice/secret/000000000000000" };
@@ -51,7 +52,7 @@ interface Source {
 
 /** A fresh source session (its own keys, so concurrent cases can tell their requests apart). */
 async function sourceSession(): Promise<Source> {
-  const s = await stsSession(sts.url, { accessKeyId: ALICE.accessKeyId, secretAccessKey: ALICE.secretAccessKey }, SOURCE_ROLE, SOURCE_SESSION);
+  const s = await assumeRole(sts.url, { accessKeyId: ALICE.accessKeyId, secretAccessKey: ALICE.secretAccessKey }, SOURCE_ROLE, SOURCE_SESSION);
   return { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken };
 }
 

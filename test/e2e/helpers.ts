@@ -7,7 +7,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { hermeticEnv, type ChildEnv } from "../support/cli.js";
-import { signHeaders, toAmzDate, type SigningCredentials } from "../support/sigv4.js";
 import type { K8sEmulator } from "../support/k8s-emulator.js";
 
 export const E2E_DIR = dirname(fileURLToPath(import.meta.url));
@@ -72,29 +71,6 @@ export function expectFailure(result: ProcessOutput, pattern: RegExp): string {
 
 export function tokenUrl(token: string): URL {
   return new URL(Buffer.from(token.replace(/^k8s-aws-v1\./, ""), "base64url").toString("utf8"));
-}
-
-/** Session credentials from the STS emulator: a header-signed AssumeRole made by the test itself. */
-export async function stsSession(stsUrl: string, creds: SigningCredentials, roleArn: string, sessionName: string): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: Date }> {
-  const body = new URLSearchParams({ Action: "AssumeRole", Version: "2011-06-15", RoleArn: roleArn, RoleSessionName: sessionName }).toString();
-  const headers = signHeaders({
-    url: `${stsUrl}/`,
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8", accept: "application/json" },
-    body,
-    credentials: creds,
-    region: "us-east-1",
-    service: "sts",
-    amzDate: toAmzDate(Date.now()),
-  });
-  const { host: _host, ...sendable } = headers;
-  const res = await fetch(`${stsUrl}/`, { method: "POST", headers: sendable, body });
-  const text = await res.text();
-  if (res.status !== 200) throw new Error(`AssumeRole ${roleArn} at the STS emulator failed: ${res.status} ${text}`);
-  const c = (JSON.parse(text) as { AssumeRoleResponse: { AssumeRoleResult: { Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: number | string } } } })
-    .AssumeRoleResponse.AssumeRoleResult.Credentials;
-  const expiration = typeof c.Expiration === "number" ? new Date(c.Expiration * 1000) : new Date(c.Expiration);
-  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration };
 }
 
 export interface WhoAmI {

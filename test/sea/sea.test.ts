@@ -1,11 +1,12 @@
 // The single executable (scripts/build-sea.mjs): built once into a temp dir, then run the way
 // kubectl runs a credential plugin, with no Node on PATH and nothing but env credentials.
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runChild } from "../support/child.js";
 import { ROOT, hermeticEnv, type ChildEnv } from "../support/cli.js";
 import { verifyPresignedUrl } from "../support/sigv4.js";
 
@@ -46,26 +47,7 @@ interface RunResult {
 
 /** Runs the executable with stdin left open and unread, as client-go does. */
 function run(exe: string, args: readonly string[], env: ChildEnv, cwd: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(exe, [...args], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.stdin.on("error", () => {
-      // it may exit before reading
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      child.stdin.destroy();
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runChild(exe, args, { cwd, env, timeoutMs: 20_000 });
 }
 
 function tokenUrl(token: string): string {

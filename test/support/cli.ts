@@ -8,12 +8,13 @@
 //   off, no inherited AWS_* variables, no token cache. Nothing the child does can reach the network.
 // - runCli(): spawns `node dist/eks-token.cjs ...`, keeps stdin open as a pipe that is never
 //   closed (what @kubernetes/client-node does), and kills the child if it does not finish in time.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runChild } from "./child.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const CLI_PATH = join(ROOT, "dist", "eks-token.cjs");
@@ -208,30 +209,10 @@ async function waitForBundle(): Promise<void> {
 /** Runs `node dist/eks-token.cjs ...args`; call ensureBuilt() first (in a beforeAll). */
 export async function runCli(args: readonly string[], options: RunOptions): Promise<CliResult> {
   await waitForBundle();
-  const started = Date.now();
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], {
-      cwd: ROOT,
-      env: options.env,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.stdin.on("error", () => {
-      // the child may exit before reading; that is fine
-    });
-    if (options.input !== undefined) child.stdin.end(options.input);
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      child.stdin.destroy();
-      resolvePromise({ code, signal, stdout, stderr, durationMs: Date.now() - started });
-    });
+  return runChild(process.execPath, [CLI_PATH, ...args], {
+    cwd: ROOT,
+    env: options.env,
+    ...(options.input !== undefined ? { input: options.input, endInput: true } : {}),
+    timeoutMs: options.timeoutMs ?? 20_000,
   });
 }

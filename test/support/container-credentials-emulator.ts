@@ -3,8 +3,8 @@
 // AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE). GET <path> with `Authorization: <token>` answers
 // {AccessKeyId, SecretAccessKey, Token, Expiration, AccountId}; a missing or wrong token gets 401.
 import { createServer } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import type { EmulatedCredentials } from "./imds-emulator.js";
+import { listenOnLoopback } from "./loopback-server.js";
 
 export type { EmulatedCredentials } from "./imds-emulator.js";
 
@@ -34,7 +34,6 @@ export interface ContainerCredentialsEmulator {
 export async function startContainerCredentialsEmulator(options: ContainerCredentialsEmulatorOptions): Promise<ContainerCredentialsEmulator> {
   const path = options.path ?? "/v1/credentials";
   const requests: ContainerCredentialsRequest[] = [];
-  const sockets = new Set<Socket>();
   let hanging = false;
   const server = createServer((req, res) => {
     const record = { method: req.method ?? "GET", path: req.url ?? "/", authorization: req.headers.authorization, status: undefined as number | undefined };
@@ -60,25 +59,13 @@ export async function startContainerCredentialsEmulator(options: ContainerCreden
       ...(options.accountId ? { AccountId: options.accountId } : {}),
     });
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}${path}`,
     requests,
     hang: () => {
       hanging = true;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
+    close,
   };
 }

@@ -10,7 +10,7 @@
 // go unanswered, to test that the client gives up.
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { listenOnLoopback } from "./loopback-server.js";
 
 export interface EmulatedCredentials {
   readonly accessKeyId: string;
@@ -51,7 +51,6 @@ const CREDENTIALS_PATH = "/latest/meta-data/iam/security-credentials/";
 export async function startImdsEmulator(options: ImdsEmulatorOptions): Promise<ImdsEmulator> {
   const requests: ImdsRequestRecord[] = [];
   const tokens = new Map<string, number>();
-  const sockets = new Set<Socket>();
   let hanging = false;
 
   function answer(req: IncomingMessage, res: ServerResponse, record: { status: number | undefined }): void {
@@ -106,15 +105,7 @@ export async function startImdsEmulator(options: ImdsEmulatorOptions): Promise<I
     if (hanging) return;
     req.on("end", () => answer(req, res, record));
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
@@ -124,11 +115,7 @@ export async function startImdsEmulator(options: ImdsEmulatorOptions): Promise<I
     hang: () => {
       hanging = true;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
+    close,
   };
 }
 

@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeToken } from "../../src/token/encode.js";
-import { assumeRole } from "../verify/sts-session.js";
 import { startK8sEmulator, type K8sEmulator } from "./k8s-emulator.js";
 import { presignUrl, toAmzDate, type SigningCredentials } from "./sigv4.js";
 import { startStsEmulator, type StsEmulator } from "./sts-emulator.js";
+import { assumeRole } from "./sts-session.js";
 
 const ACCOUNT = "444455556666";
 const CLUSTER = "emulated-cluster";

@@ -3,7 +3,6 @@
 // access entries / aws-auth and a tiny RBAC. HTTPS with its own CA, on an ephemeral port.
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { isEksTokenError } from "../../src/errors.js";
 import { verifyTokenShape } from "../../src/verify/rules.js";
 import { callSts } from "../../src/verify/sts.js";
@@ -36,6 +35,7 @@ import {
 } from "./k8s-emulator-objects.js";
 import { parseAccessReview } from "./k8s-emulator-review.js";
 import { makeServerTls } from "./k8s-emulator-tls.js";
+import { listenOnLoopback } from "./loopback-server.js";
 
 export type { AccessEntry, AwsAuth, RbacRule, KubeUser } from "./k8s-emulator-identity.js";
 
@@ -186,11 +186,7 @@ export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8s
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port, close } = await listenOnLoopback(server);
 
   return {
     url: `https://127.0.0.1:${port}`,
@@ -200,10 +196,6 @@ export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8s
     get requests() {
       return requests;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close,
   };
 }

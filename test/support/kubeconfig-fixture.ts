@@ -6,9 +6,10 @@
 // - kubectlInfo(): the kubectl on PATH and its version (or why there is none), so tests can skip
 //   what an old kubectl cannot do (exec v1 needs 1.22, `auth whoami` 1.27).
 // - runKubectl(): spawns kubectl without blocking this process (the emulators live here).
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { stringify } from "yaml";
+import { runChild } from "./child.js";
 import { CLI_PATH } from "./cli.js";
 
 export const EXEC_V1BETA1 = "client.authentication.k8s.io/v1beta1";
@@ -125,21 +126,5 @@ export interface KubectlResult {
 
 /** Runs kubectl with exactly this environment (add KUBECONFIG to it); stdin is closed. */
 export function runKubectl(args: readonly string[], options: { readonly env: Record<string, string>; readonly timeoutMs?: number }): Promise<KubectlResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn("kubectl", [...args], { env: options.env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 30_000);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, durationMs: Date.now() - started });
-    });
-  });
+  return runChild("kubectl", args, { env: options.env, stdin: "ignore", timeoutMs: options.timeoutMs ?? 30_000 });
 }

@@ -11,6 +11,7 @@
 //
 // Both spawn asynchronously: emulators in the test process must keep answering.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { runChild } from "./child.js";
 
 const PTY_HELPER = String.raw`
 import os, sys, pty, select
@@ -174,27 +175,12 @@ export interface NoTerminalResult {
 export function runWithoutTerminal(argv: readonly string[], options: TerminalRunOptions & { readonly input?: string }): Promise<NoTerminalResult> {
   const [command, ...args] = argv;
   if (command === undefined) throw new Error("runWithoutTerminal needs a command");
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    // detached: the child calls setsid() and so leaves our controlling terminal, if we have one.
-    const child = spawn(command, args, { env: options.env, ...(options.cwd ? { cwd: options.cwd } : {}), stdio: ["pipe", "pipe", "pipe"], detached: true });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.stdin.on("error", () => {
-      // it may exit without reading
-    });
-    if (options.input !== undefined) child.stdin.write(options.input);
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 30_000);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      child.stdin.destroy();
-      resolve({ code, signal, stdout, stderr, durationMs: Date.now() - started });
-    });
+  // detached: the child calls setsid() and so leaves our controlling terminal, if we have one.
+  return runChild(command, args, {
+    env: options.env,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.input !== undefined ? { input: options.input } : {}),
+    detached: true,
+    timeoutMs: options.timeoutMs ?? 30_000,
   });
 }

@@ -11,9 +11,9 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import type { EmulatedCredentials } from "./imds-emulator.js";
+import { listenOnLoopback } from "./loopback-server.js";
 
 export interface SsoAssignment {
   readonly accountId: string;
@@ -44,7 +44,6 @@ export interface SsoEmulator {
 
 export async function startSsoEmulator(options: SsoEmulatorOptions): Promise<SsoEmulator> {
   const requests: SsoRequestRecord[] = [];
-  const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://sso.invalid");
     const bearer = req.headers["x-amz-sso_bearer_token"];
@@ -85,23 +84,11 @@ export async function startSsoEmulator(options: SsoEmulatorOptions): Promise<Sso
       },
     });
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
+    close,
   };
 }
 

@@ -1,8 +1,8 @@
 // A local AWS STS for tests: verifies SigV4 with the independent test signer, keeps a tiny IAM,
 // issues working session credentials and injects faults. Listens on 127.0.0.1 only.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { listenOnLoopback } from "./loopback-server.js";
 import {
   parseQuery,
   sha256Hex,
@@ -748,27 +748,13 @@ async function handle(state: State, req: IncomingMessage, res: ServerResponse): 
   }
 }
 
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(state: State, server: Server, sockets: Set<Socket>): Promise<void> {
+function closeServer(state: State, closeListener: () => Promise<void>): Promise<void> {
   if (state.closed) return Promise.resolve();
   state.closed = true;
   for (const timer of state.timers) clearTimeout(timer);
   state.timers.clear();
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    // Hung and keep-alive connections would hold close() open forever.
-    for (const socket of sockets) socket.destroy();
-    server.closeAllConnections();
-  });
+  // Destroys hung and keep-alive connections too.
+  return closeListener();
 }
 
 const KNOWN_ACTIONS = ["GetCallerIdentity", "AssumeRole", "AssumeRoleWithWebIdentity"];
@@ -787,20 +773,15 @@ export async function startStsEmulator(options: StsEmulatorOptions = {}): Promis
     timers: new Set(),
     closed: false,
   };
-  const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     handle(state, req, res).catch(() => req.socket.destroy());
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  const port = await listen(server);
+  const { port, close } = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    close: () => closeServer(state, server, sockets),
+    close: () => closeServer(state, close),
     addUser: (user) => addUser(state, user),
     addRole: (role) => addRole(state, role),
     addWebIdentityRole: (role) => addWebIdentityRole(state, role),

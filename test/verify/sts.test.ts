@@ -4,8 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createVerifyCommand, runVerify } from "../../src/verify/command.js";
 import { callSts, parseCallerIdentity, parseStsError, redactStsMessage, requestTarget } from "../../src/verify/sts.js";
 import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
+import { assumeRole } from "../support/sts-session.js";
 import { CLUSTER, SIGNED_AT, USER_CREDS, fakeIo, makeToken, presignedUrl } from "./fixtures.js";
-import { assumeRole } from "./sts-session.js";
 
 const NOW = SIGNED_AT + 60_000;
 const ACCOUNT = "111122223333";
