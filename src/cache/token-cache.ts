@@ -57,6 +57,8 @@ export interface TokenCacheOptions {
 }
 
 export class TokenCache {
+  private readonly keys = new WeakMap<TokenTarget, string>();
+
   private constructor(
     private readonly options: TokenCacheOptions,
     readonly dir: string,
@@ -74,7 +76,7 @@ export class TokenCache {
 
   /** A cached token for this target with more than 5 minutes left, or undefined. */
   readToken(target: TokenTarget): MintedToken | undefined {
-    const key = tokenCacheKey(target, this.options.env);
+    const key = this.tokenKey(target);
     const path = entryPath(this.dir, key);
     const entry = readEntry(path);
     if (entry === undefined) return undefined;
@@ -90,7 +92,7 @@ export class TokenCache {
   }
 
   writeToken(target: TokenTarget, minted: MintedToken): void {
-    const key = tokenCacheKey(target, this.options.env);
+    const key = this.tokenKey(target);
     const entry: TokenEntry = {
       v: CACHE_FORMAT_VERSION,
       kind: "token",
@@ -108,7 +110,7 @@ export class TokenCache {
 
   /** Holds other processes off this target's miss path; undefined means go on without the cache. */
   async lock(target: TokenTarget): Promise<Lock | undefined> {
-    const key = tokenCacheKey(target, this.options.env);
+    const key = this.tokenKey(target);
     const result = await acquireLock(join(this.dir, `${key}.lock`), {
       now: this.options.now,
       ...(this.options.lockWaitMs !== undefined ? { waitMs: this.options.lockWaitMs } : {}),
@@ -155,6 +157,16 @@ export class TokenCache {
         this.write(key, entry);
       },
     };
+  }
+
+  /** A miss asks for the key up to four times (read, lock, read again, write): hash it once. */
+  private tokenKey(target: TokenTarget): string {
+    let key = this.keys.get(target);
+    if (key === undefined) {
+      key = tokenCacheKey(target, this.options.env);
+      this.keys.set(target, key);
+    }
+    return key;
   }
 
   private write(key: string, entry: TokenEntry | RoleEntry): void {
