@@ -9,10 +9,10 @@ import type { TokenTarget } from "../token/token-target.js";
 
 export const CACHE_FORMAT_VERSION = 1;
 
-// Variables that pick which credentials the SDK's chain finds.
+// Variables that pick which credentials the SDK's chain finds. AWS_PROFILE is there already as
+// the resolved profile name, so `--profile P` and `AWS_PROFILE=P` share their entries.
 const IDENTITY_ENV = [
   "AWS_ACCESS_KEY_ID",
-  "AWS_PROFILE",
   "AWS_ROLE_ARN",
   "AWS_ROLE_SESSION_NAME",
   "AWS_WEB_IDENTITY_TOKEN_FILE",

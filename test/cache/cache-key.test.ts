@@ -66,7 +66,6 @@ describe("cache keys", () => {
       sessionToken2: keys({}, keyEnv({ ...ALICE, sessionToken: SESSION_TOKEN_2 })),
       profileFlagP1: keys({ profile: "p1" }),
       profileFlagP2: keys({ profile: "p2" }),
-      envProfileP2: keys({}, { AWS_PROFILE: "p2" }),
       defaultProfile: keys({}),
       role: keys({ roleArn: ROLE }, keyEnv(ALICE)),
       otherRole: keys({ roleArn: "arn:aws:iam::111122223333:role/readonly" }, keyEnv(ALICE)),
@@ -83,6 +82,12 @@ describe("cache keys", () => {
     expect(new Set(tokenKeys).size).toBe(tokenKeys.length);
     const roleKeys = Object.values(resolved).map((k) => k.role);
     expect(new Set(roleKeys).size).toBe(roleKeys.length);
+  });
+
+  it("are the same for a profile named by --profile or by AWS_PROFILE: the same identity", async () => {
+    const [flag, env, other] = await Promise.all([keys({ profile: "p2" }), keys({}, { AWS_PROFILE: "p2" }), keys({}, { AWS_PROFILE: "p1" })]);
+    expect(env).toEqual(flag);
+    expect(other.token).not.toBe(flag.token);
   });
 
   it("differ for every cluster, region and STS endpoint mode, while a role's credential key stays shared", async () => {
