@@ -30,6 +30,11 @@ export type CredentialsInput = AwsCredentials | CredentialsProvider;
 export interface RoleCredentialStore {
   get(): Promise<ResolvedCredentials | undefined>;
   put(credentials: ResolvedCredentials): Promise<void>;
+  /**
+   * Holds other processes off this identity's AssumeRole (calls for other clusters with the same
+   * role, which wait on no common token lock) until release; undefined when locking failed.
+   */
+  lock?(): Promise<(() => void) | undefined>;
 }
 
 export interface CredentialDeps {
@@ -87,12 +92,20 @@ async function resolve(target: TokenTarget, deps: CredentialDeps): Promise<Resol
   };
   // Role credentials (--role-arn or a role profile, perhaps with MFA) are worth keeping between runs.
   const store = target.roleArn || target.profileRoleArn ? deps.roleStore : undefined;
-  const cached = await store?.get();
-  if (cached) return cached;
-  const base = normalize(await (await baseProvider(target, deps, clientConfig))());
-  const result = target.roleArn ? await assumeRole(target, target.roleArn, base, deps, clientConfig) : base;
-  await store?.put(result);
-  return result;
+  const ready = await store?.get();
+  if (ready) return ready;
+  const release = await store?.lock?.();
+  try {
+    // Another process may have assumed the role while we waited.
+    const cached = await store?.get();
+    if (cached) return cached;
+    const base = normalize(await (await baseProvider(target, deps, clientConfig))());
+    const result = target.roleArn ? await assumeRole(target, target.roleArn, base, deps, clientConfig) : base;
+    await store?.put(result);
+    return result;
+  } finally {
+    release?.();
+  }
 }
 
 async function assumeRole(

@@ -109,8 +109,11 @@ export class TokenCache {
   }
 
   /** Holds other processes off this target's miss path; undefined means go on without the cache. */
-  async lock(target: TokenTarget): Promise<Lock | undefined> {
-    const key = this.tokenKey(target);
+  lock(target: TokenTarget): Promise<Lock | undefined> {
+    return this.lockKey(this.tokenKey(target));
+  }
+
+  private async lockKey(key: string): Promise<Lock | undefined> {
     const result = await acquireLock(join(this.dir, `${key}.lock`), {
       now: this.options.now,
       ...(this.options.lockWaitMs !== undefined ? { waitMs: this.options.lockWaitMs } : {}),
@@ -124,6 +127,10 @@ export class TokenCache {
     const key = roleCredentialsCacheKey(target, this.options.env);
     const path = entryPath(this.dir, key);
     return {
+      lock: async () => {
+        const held = await this.lockKey(key);
+        return held ? () => held.release() : undefined;
+      },
       get: async () => {
         const entry = readEntry(path);
         if (!isRoleEntry(entry, key)) return undefined;

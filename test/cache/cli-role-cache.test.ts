@@ -311,6 +311,26 @@ describe("a cold start of 32 processes at once", () => {
   );
 });
 
+describe("a cold start for two clusters with the same role at once", () => {
+  it(
+    "makes one AssumeRole between them: the role's credentials have a lock of their own",
+    async () => {
+      const s = sandbox();
+      const env = roleEnv(s);
+      const runs = Array.from({ length: 12 }, (_, i) => {
+        const cluster = i % 2 === 0 ? "alpha" : "beta";
+        return s.run(token(cluster, "--role-arn", ADMIN_ROLE), { env, timeoutMs: 50_000 }).then((r) => ({ cluster, r }));
+      });
+      const results = await Promise.all(runs);
+      for (const { cluster, r } of results) expectSignedByRole(expectCredential(r).token, cluster, ADMIN_ROLE);
+      expect(sts.calls["AssumeRole"]).toBe(1);
+      expect(roleEntries(s.cacheDir)).toHaveLength(1);
+      expect(tokenEntries(s.cacheDir)).toHaveLength(2);
+    },
+    60_000,
+  );
+});
+
 describe("eks-token cache list / clear", () => {
   async function populate(s: Sandbox): Promise<ChildEnv> {
     writeProfiles(s);
