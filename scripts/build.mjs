@@ -140,8 +140,8 @@ execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", 
   cwd: root,
 });
 
-// Move each built file or folder into place, then drop what this build no longer makes (a SEA
-// build, dist/eks-token-<platform>-<arch>, is not ours to remove).
+// Move each built file or folder into place, then drop what this build no longer makes (the
+// native executables in dist/bin/ and the tarballs in dist/npm/ are other builds' to remove).
 mkdirSync(dist, { recursive: true });
 const built = new Set(readdirSync(staging));
 for (const name of built) {
@@ -154,7 +154,7 @@ for (const name of built) {
   renameSync(`${staging}/${name}`, `${dist}/${name}`);
 }
 for (const name of readdirSync(dist)) {
-  if (built.has(name) || /^eks-token-[a-z0-9]+-[a-z0-9]+(\.exe)?$/.test(name)) continue;
+  if (built.has(name) || name === "bin" || name === "npm") continue;
   // Another build's staging folder stays while that build runs.
   const stagingPid = /^\.staging-(\d+)$/.exec(name)?.[1];
   if (stagingPid && isRunning(Number(stagingPid))) continue;
