@@ -63,8 +63,11 @@ export class EksTokenError extends Error {
     return EXIT_CODES[this.code];
   }
 
-  /** The single line the CLI prints, without the `eks-token: ` prefix. */
-  get line(): string {
+  /**
+   * The single line the CLI prints, without the `eks-token: ` prefix. (Not `line`: engines put
+   * properties of that name on every Error object, which would hide a getter here.)
+   */
+  get reportLine(): string {
     return this.hint ? `${this.message}: ${this.hint}` : this.message;
   }
 }

@@ -4,7 +4,7 @@ import { redact } from "../redact.js";
 
 export function reportError(e: unknown, stderr: (text: string) => void, debug: boolean): number {
   if (isEksTokenError(e)) {
-    stderr(`eks-token: ${redact(oneLine(e.line))}\n`);
+    stderr(`eks-token: ${redact(oneLine(e.reportLine))}\n`);
     if (debug && e.cause) stderr(`eks-token: debug: caused by ${redact(describe(e.cause))}\n`);
     return e.exitCode;
   }

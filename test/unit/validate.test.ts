@@ -70,7 +70,7 @@ describe("validateClusterId", () => {
     expect(e.exitCode).toBe(2);
     expect(e.message).toBe(`invalid cluster name ${JSON.stringify(value)}: it contains whitespace or control characters`);
     // The message is one line whatever the input held.
-    expect(e.line).not.toMatch(/[\r\n]/);
+    expect(e.reportLine).not.toMatch(/[\r\n]/);
   });
 });
 
