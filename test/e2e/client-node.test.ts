@@ -11,7 +11,7 @@ import { ROOT, ensureBuilt, makeTempHome, type TempHome } from "../support/cli.j
 import { startK8sEmulator, type K8sEmulator } from "../support/k8s-emulator.js";
 import { EXEC_V1, EXEC_V1BETA1, execUser, writeKubeconfig, type ExecUser } from "../support/kubeconfig-fixture.js";
 import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
-import { ACCOUNT, FIXTURES, REGION, e2eEnv } from "./helpers.js";
+import { ACCOUNT, FIXTURES, REGION, e2eEnv, networkGuardEnv } from "./helpers.js";
 
 const CLUSTER = "e2e-client-node";
 const BOB = { name: "bob", accountId: ACCOUNT, accessKeyId: "AKIAE2ECLIENTNODEBOB", secretAccessKey: "e2e/client-node/bob/secret/000000000000000" };
@@ -61,7 +61,7 @@ function listPods(kubeconfig: string, namespaces: string[]): Promise<{ code: num
       cwd: ROOT,
       // The guard is not preloaded here: the client itself talks to the emulator on loopback
       // anyway, and the plugin gets it through the exec block's environment below.
-      env: e2eEnv(home.home, { NODE_OPTIONS: undefined }),
+      env: e2eEnv(home.home, { NODE_OPTIONS: undefined, BUN_OPTIONS: undefined }),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -88,7 +88,7 @@ async function run(user: ExecUser): Promise<Listing[]> {
   return JSON.parse(result.stdout) as Listing[];
 }
 
-const PLUGIN_ENV = { AWS_PROFILE: "bob", NODE_OPTIONS: `--require ${join(FIXTURES, "network-guard.cjs")}` };
+const PLUGIN_ENV = { AWS_PROFILE: "bob", ...networkGuardEnv() };
 
 describe.concurrent("@kubernetes/client-node lists pods through the exec block", () => {
   for (const [name, user] of [

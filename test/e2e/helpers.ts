@@ -11,7 +11,7 @@ import type { K8sEmulator } from "../support/k8s-emulator.js";
 
 export const E2E_DIR = dirname(fileURLToPath(import.meta.url));
 export const FIXTURES = join(E2E_DIR, "fixtures");
-/** Preloaded into node children: any connection to a non-loopback address fails at once. */
+/** Preloaded into CLI children (Node and Bun): any connection to a non-loopback address fails at once. */
 export const NETWORK_GUARD = join(FIXTURES, "network-guard.cjs");
 
 export const ACCOUNT = "111122223333";
@@ -22,7 +22,12 @@ export const REGION = "us-west-2";
  * kubectl passes its environment on to the plugin, so this is also kubectl's environment.
  */
 export function e2eEnv(home: string, extra: Record<string, string | undefined> = {}): ChildEnv {
-  return hermeticEnv(home, { NODE_OPTIONS: `--require ${NETWORK_GUARD}`, ...extra });
+  return hermeticEnv(home, { ...networkGuardEnv(), ...extra });
+}
+
+/** The variables that preload the network guard: NODE_OPTIONS for Node, BUN_OPTIONS for Bun (which ignores NODE_OPTIONS). */
+export function networkGuardEnv(): Record<string, string> {
+  return { NODE_OPTIONS: `--require ${NETWORK_GUARD}`, BUN_OPTIONS: `--preload ${NETWORK_GUARD}` };
 }
 
 export interface ProcessOutput {
