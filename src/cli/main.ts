@@ -3,6 +3,7 @@ import { parseTokenArgs, isTrue } from "./args.js";
 import { reportError } from "./fail.js";
 import { HELP } from "./help.js";
 import type { CliIo, Command } from "./io.js";
+import { runtimeName } from "./runtime-name.js";
 import { runTokenCommand } from "./token-command.js";
 
 declare const __EKS_TOKEN_VERSION__: string | undefined;
@@ -27,7 +28,7 @@ export async function main(io: CliIo): Promise<number> {
       return 0;
     }
     if (parsed.kind === "version") {
-      io.stdout(`eks-token ${VERSION}\n`);
+      io.stdout(`eks-token ${VERSION} (${runtimeName()})\n`);
       return 0;
     }
     return await runTokenCommand(parsed.request, io);

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, ensureBuilt, hermeticEnv, makeTempHome, runCli, type CliResult, type TempHome } from "../support/cli.js";
+import { ROOT, RUNTIME_LABEL, ensureBuilt, hermeticEnv, makeTempHome, runCli, type CliResult, type TempHome } from "../support/cli.js";
 import { parseAmzDate, verifyPresignedUrl } from "../support/sigv4.js";
 
 const KEYS = { AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE", AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
@@ -279,10 +279,10 @@ describe("--help and --version", () => {
     expect(result.stdout).toContain("Usage:");
   });
 
-  it("--version: the package's version, exit 0", async () => {
+  it("--version: the package's version and the runtime, exit 0", async () => {
     const result = await run(["--version"]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
-    expect(result.stdout).toBe(`eks-token ${VERSION}\n`);
+    expect(result.stdout).toBe(`eks-token ${VERSION} (${RUNTIME_LABEL})\n`);
   });
 });

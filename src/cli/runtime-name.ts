@@ -1,0 +1,30 @@
+/**
+ * What `--version` says runs the CLI: `node`, `bun`, or `native <os>-<arch>[-musl]` for an
+ * executable compiled by Bun (its entry lives in Bun's embedded file system).
+ */
+import { openSync, readSync, closeSync } from "node:fs";
+
+declare const Bun: { main: string } | undefined;
+
+export function runtimeName(): string {
+  if (!process.versions["bun"] || typeof Bun === "undefined") return "node";
+  if (!/^(\/\$bunfs\/|[A-Za-z]:[\\/]~BUN[\\/])/.test(Bun.main)) return "bun";
+  const os = process.platform === "win32" ? "windows" : process.platform;
+  return `native ${os}-${process.arch}${process.platform === "linux" && isMuslExecutable(process.execPath) ? "-musl" : ""}`;
+}
+
+/** True when an ELF executable names musl's dynamic loader (its PT_INTERP is near the start). */
+function isMuslExecutable(path: string): boolean {
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const head = Buffer.alloc(4096);
+      const n = readSync(fd, head, 0, head.length, 0);
+      return head.subarray(0, n).includes("/ld-musl-");
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
