@@ -9,7 +9,7 @@ import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
 import {
   ACCOUNT,
   ALICE,
-  CLI_PATH,
+  CLI_COMMAND,
   REGION,
   ROOT,
   editEntry,
@@ -263,7 +263,7 @@ describe("role profiles", () => {
 async function runOnTerminal(s: Sandbox, args: string[], env: ChildEnv, typed: string): Promise<CliResult> {
   const out = join(s.home, "tty-stdout.json");
   const quote = (x: string) => `'${x.replace(/'/g, "'\\''")}'`;
-  const command = [process.execPath, CLI_PATH, ...args].map(quote).join(" ") + ` > ${quote(out)}`;
+  const command = [...CLI_COMMAND, ...args].map(quote).join(" ") + ` > ${quote(out)}`;
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: ROOT, env: { ...env, SHELL: "/bin/sh" }, stdio: ["pipe", "pipe", "pipe"] });

@@ -8,11 +8,11 @@ import { tokenCacheKey } from "../../src/cache/cache-key.js";
 import { decodeToken } from "../../src/token/encode.js";
 import { resolveTarget, type TargetOptions } from "../../src/token/token-target.js";
 import { runChild } from "../support/child.js";
-import { CLI_PATH, ROOT, ensureBuilt, hermeticEnv, makeTempHome, type ChildEnv, type CliResult, type TempHome } from "../support/cli.js";
+import { CLI_COMMAND, CLI_PATH, ROOT, RUNTIME, ensureBuilt, hermeticEnv, makeTempHome, type ChildEnv, type CliResult, type TempHome } from "../support/cli.js";
 import { verifyPresignedUrl, type KeyRecord } from "../support/sigv4.js";
 import type { StsEmulator } from "../support/sts-emulator.js";
 
-export { CLI_PATH, ROOT, ensureBuilt, type ChildEnv, type CliResult };
+export { CLI_COMMAND, CLI_PATH, ROOT, ensureBuilt, type ChildEnv, type CliResult };
 
 export const IS_ROOT = process.getuid?.() === 0;
 /** The uid tests run children as when they need an unprivileged user and run as root. */
@@ -106,10 +106,10 @@ export interface SpawnOptions extends RunOptions {
   uid?: number;
 }
 
-/** Spawns `node [nodeArgs] dist/eks-token.cjs args` with stdin left open, as client-node does. */
+/** Spawns CLI_COMMAND (`node [nodeArgs] dist/eks-token.cjs`, or the native executable) with stdin left open, as client-node does. */
 export function spawnCli(args: readonly string[], options: SpawnOptions): Promise<CliResult> {
-  const nodeArgv = [process.execPath, ...(options.nodeArgs ?? []), CLI_PATH, ...args];
-  let command = nodeArgv;
+  if (options.nodeArgs?.length && RUNTIME !== "node") throw new Error("spawnCli: nodeArgs need the node runtime");
+  let command = RUNTIME === "node" ? [process.execPath, ...(options.nodeArgs ?? []), CLI_PATH, ...args] : [...CLI_COMMAND, ...args];
   if (options.uid !== undefined) {
     command = ["setpriv", `--reuid=${options.uid}`, `--regid=${options.uid}`, "--clear-groups", ...command];
   }

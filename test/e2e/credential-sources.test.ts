@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_PATH, ROOT, ensureBuilt, makeTempHome, runCli, type TempHome } from "../support/cli.js";
+import { CLI_COMMAND, ROOT, ensureBuilt, makeTempHome, runCli, type TempHome } from "../support/cli.js";
 import { startContainerCredentialsEmulator, type ContainerCredentialsEmulator } from "../support/container-credentials-emulator.js";
 import { startImdsEmulator, type EmulatedCredentials, type ImdsEmulator } from "../support/imds-emulator.js";
 import { startK8sEmulator, type K8sEmulator } from "../support/k8s-emulator.js";
@@ -301,7 +301,7 @@ describe.concurrent("a role profile with mfa_serial", () => {
     const h = mfaHome("e2e-mfa");
     // The token cache on (in the temp HOME), so the role's credentials are kept for the next call.
     const env = e2eEnv(h.home, { AWS_ENDPOINT_URL_STS: sts.url, EKS_TOKEN_NO_CACHE: undefined });
-    const pty = spawnInPty([process.execPath, CLI_PATH, "token", "--cluster-name", CLUSTER, "--profile", "mfa"], { env, cwd: ROOT, timeoutMs: 30_000 });
+    const pty = spawnInPty([...CLI_COMMAND, "token", "--cluster-name", CLUSTER, "--profile", "mfa"], { env, cwd: ROOT, timeoutMs: 30_000 });
     try {
       await pty.waitForTerminal(new RegExp(`Enter MFA code for ${MFA_SERIAL.replace(/[/]/g, "\\/")}: $`));
       pty.write(`${MFA_CODE}\n`);
@@ -320,7 +320,7 @@ describe.concurrent("a role profile with mfa_serial", () => {
     expect(assumed[0]?.status).toBe(200);
 
     // Another cluster, no terminal at all: no prompt, no AssumeRole, the cached role credentials sign.
-    const again = await runWithoutTerminal([process.execPath, CLI_PATH, "token", "--cluster-name", OTHER_CLUSTER, "--profile", "mfa"], { env, cwd: ROOT, timeoutMs: 20_000 });
+    const again = await runWithoutTerminal([...CLI_COMMAND, "token", "--cluster-name", OTHER_CLUSTER, "--profile", "mfa"], { env, cwd: ROOT, timeoutMs: 20_000 });
     const cred = expectCredential(again);
     expect(mfaAssumes("e2e-mfa")).toHaveLength(1);
     const identity = await stsCallerIdentity(sts.url, cred.status.token, OTHER_CLUSTER);
@@ -331,7 +331,7 @@ describe.concurrent("a role profile with mfa_serial", () => {
   it("without a terminal: fails fast saying there is no terminal, and never reads the code from stdin", async () => {
     const h = mfaHome("e2e-mfa-no-tty");
     // The right code waits on stdin (left open): using it would be a bug, as would waiting on it.
-    const result = await runWithoutTerminal([process.execPath, CLI_PATH, "token", "--cluster-name", CLUSTER, "--profile", "mfa"], {
+    const result = await runWithoutTerminal([...CLI_COMMAND, "token", "--cluster-name", CLUSTER, "--profile", "mfa"], {
       env: e2eEnv(h.home, { AWS_ENDPOINT_URL_STS: sts.url }),
       cwd: ROOT,
       input: `${MFA_CODE}\n`,

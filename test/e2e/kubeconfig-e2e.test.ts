@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CLI_PATH, ensureBuilt, makeTempHome, runCli, type TempHome } from "../support/cli.js";
+import { CLI_COMMAND, ensureBuilt, makeTempHome, runCli, type TempHome } from "../support/cli.js";
 import { startK8sEmulator, type K8sEmulator } from "../support/k8s-emulator.js";
 import { EXEC_V1BETA1, kubectlCannot, runKubectl, writeKubeconfig } from "../support/kubeconfig-fixture.js";
 import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
@@ -52,7 +52,7 @@ beforeAll(async () => {
     writeFileSync(join(binDir, name), `#!/bin/sh\n${body}\n`);
     chmodSync(join(binDir, name), 0o755);
   };
-  script("eks-token", `exec '${process.execPath}' '${CLI_PATH}' "$@"`);
+  script("eks-token", `exec ${CLI_COMMAND.map((a) => `'${a}'`).join(" ")} "$@"`);
   script("aws", `echo "stand-in aws was run: the kubeconfig was not migrated" >&2\nexit 42`);
   script("aws-iam-authenticator", `echo "stand-in aws-iam-authenticator was run: the kubeconfig was not migrated" >&2\nexit 42`);
 }, 240_000);

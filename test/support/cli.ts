@@ -1,4 +1,6 @@
-// Runs the built CLI (dist/eks-token.cjs) in a hermetic environment.
+// Runs the built CLI in a hermetic environment: `node dist/eks-token.cjs`, or the native executable
+// dist/bin/eks-token-<platform> when EKS_TOKEN_TEST_RUNTIME=native (the one switch: every CLI,
+// e2e and client test spawns CLI_COMMAND).
 //
 // - ensureBuilt(): builds dist/ with scripts/build.mjs once per worker, and only when the bundle is
 //   missing or older than a file under src/. Workers (and separate vitest runs) serialize on an
@@ -6,7 +8,7 @@
 //   so two of them never run the build (which starts by deleting dist/) at the same time.
 // - hermeticEnv(): a child environment built from scratch: temp HOME, AWS files inside it, IMDS
 //   off, no inherited AWS_* variables, no token cache. Nothing the child does can reach the network.
-// - runCli(): spawns `node dist/eks-token.cjs ...`, keeps stdin open as a pipe that is never
+// - runCli(): spawns CLI_COMMAND with the arguments, keeps stdin open as a pipe that is never
 //   closed (what @kubernetes/client-node does), and kills the child if it does not finish in time.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -18,6 +20,29 @@ import { runChild } from "./child.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const CLI_PATH = join(ROOT, "dist", "eks-token.cjs");
+
+/** The runtime the CLI tests run: "node" (the default) or "native". */
+export const RUNTIME: "node" | "native" = (() => {
+  const value = process.env["EKS_TOKEN_TEST_RUNTIME"] ?? "node";
+  if (value !== "node" && value !== "native") throw new Error(`EKS_TOKEN_TEST_RUNTIME must be node or native, not ${JSON.stringify(value)}`);
+  return value;
+})();
+
+/** This machine's native target, as scripts/build-binary.mjs names it (linux-x64, darwin-arm64, ...). */
+export function nativeTarget(): string {
+  const os = process.platform === "win32" ? "windows" : process.platform;
+  const report = process.platform === "linux" ? (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined) : undefined;
+  const musl = process.platform === "linux" && !report?.header?.glibcVersionRuntime;
+  return `${os}-${process.arch}${musl ? "-musl" : ""}`;
+}
+
+/** The native executable for this machine (npm run build:binary). */
+export const NATIVE_PATH = join(ROOT, "dist", "bin", `eks-token-${nativeTarget()}${process.platform === "win32" ? ".exe" : ""}`);
+
+/** The command (and leading arguments) that runs the CLI under test. */
+export const CLI_COMMAND: readonly [string, ...string[]] = RUNTIME === "native" ? [NATIVE_PATH] : [process.execPath, CLI_PATH];
+/** What the CLI under test names itself in `--version`: `(node)` or `(native linux-x64)`. */
+export const RUNTIME_LABEL = RUNTIME === "native" ? `native ${nativeTarget()}` : "node";
 
 const LOCK_PATH = join(tmpdir(), `eks-token-build-${createHash("sha256").update(ROOT).digest("hex").slice(0, 16)}.lock`);
 const STALE_LOCK_MS = 5 * 60_000;
@@ -42,7 +67,7 @@ function newestMtime(dir: string): number {
 
 function sourcesMtime(): number {
   let newest = newestMtime(join(ROOT, "src"));
-  for (const file of ["scripts/build.mjs", "package.json"]) {
+  for (const file of ["scripts/build.mjs", "scripts/build-binary.mjs", "package.json"]) {
     try {
       newest = Math.max(newest, statSync(join(ROOT, file)).mtimeMs);
     } catch {
@@ -52,13 +77,23 @@ function sourcesMtime(): number {
   return newest;
 }
 
-/** True when dist/eks-token.cjs exists and is at least as new as every source file. */
+/** True when dist/eks-token.cjs (and, for the native runtime, the executable) is at least as new as every source file. */
 export function isBuildFresh(): boolean {
   try {
-    return statSync(CLI_PATH).mtimeMs >= sourcesMtime();
+    const sources = sourcesMtime();
+    return statSync(CLI_PATH).mtimeMs >= sources && (RUNTIME !== "native" || statSync(NATIVE_PATH).mtimeMs >= sources);
   } catch {
     return false;
   }
+}
+
+function buildNative(): void {
+  const result = spawnSync(process.execPath, [join(ROOT, "scripts", "build-binary.mjs"), "--target", nativeTarget()], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 180_000,
+  });
+  if (result.status !== 0) throw new Error(`node scripts/build-binary.mjs failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
 }
 
 function runBuild(): void {
@@ -103,7 +138,10 @@ async function buildIfStale(): Promise<void> {
     try {
       writeFileSync(fd, `${process.pid}\n`);
       // Another holder may have built while we waited for the lock.
-      if (!isBuildFresh()) runBuild();
+      if (!isBuildFresh()) {
+        runBuild();
+        if (RUNTIME === "native") buildNative();
+      }
       return;
     } finally {
       closeSync(fd);
@@ -201,15 +239,16 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
-/** Waits (up to 30 s) while dist/eks-token.cjs is missing: someone else's build may be rewriting dist/. */
-async function waitForBundle(): Promise<void> {
-  for (const deadline = Date.now() + 30_000; !existsSync(CLI_PATH) && Date.now() < deadline; ) await sleep(100);
+/** Waits (up to 30 s) while the CLI is missing: someone else's build may be rewriting dist/. */
+export async function waitForBundle(): Promise<void> {
+  const path = RUNTIME === "native" ? NATIVE_PATH : CLI_PATH;
+  for (const deadline = Date.now() + 30_000; !existsSync(path) && Date.now() < deadline; ) await sleep(100);
 }
 
-/** Runs `node dist/eks-token.cjs ...args`; call ensureBuilt() first (in a beforeAll). */
+/** Runs CLI_COMMAND with args; call ensureBuilt() first (in a beforeAll). */
 export async function runCli(args: readonly string[], options: RunOptions): Promise<CliResult> {
   await waitForBundle();
-  return runChild(process.execPath, [CLI_PATH, ...args], {
+  return runChild(CLI_COMMAND[0], [...CLI_COMMAND.slice(1), ...args], {
     cwd: ROOT,
     env: options.env,
     ...(options.input !== undefined ? { input: options.input, endInput: true } : {}),

@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { runChild } from "./child.js";
-import { CLI_PATH } from "./cli.js";
+import { CLI_COMMAND } from "./cli.js";
 
 export const EXEC_V1BETA1 = "client.authentication.k8s.io/v1beta1";
 export const EXEC_V1 = "client.authentication.k8s.io/v1";
@@ -42,7 +42,7 @@ export interface KubeconfigSpec {
 
 /** An exec user running `node dist/eks-token.cjs ...cliArgs`. */
 export function execUser(cliArgs: readonly string[], options: Omit<ExecUser, "kind" | "command" | "args" | "apiVersion"> & { apiVersion?: ExecUser["apiVersion"] } = {}): ExecUser {
-  return { kind: "exec", apiVersion: options.apiVersion ?? EXEC_V1BETA1, command: process.execPath, args: [CLI_PATH, ...cliArgs], ...options };
+  return { kind: "exec", apiVersion: options.apiVersion ?? EXEC_V1BETA1, command: CLI_COMMAND[0], args: [...CLI_COMMAND.slice(1), ...cliArgs], ...options };
 }
 
 export function kubeconfigYaml(spec: KubeconfigSpec): string {
