@@ -2,7 +2,7 @@
  * Asks for an MFA code on the terminal. The prompt goes to stderr and the code is read from
  * /dev/tty, never from stdin: client-node passes a pipe it never closes.
  */
-import { openSync, closeSync } from "node:fs";
+import { openSync } from "node:fs";
 import { EksTokenError } from "../errors.js";
 
 export type MfaCodeProvider = (serial: string) => Promise<string>;
@@ -49,13 +49,11 @@ export function terminalMfaCodeProvider(options: TerminalPromptOptions): MfaCode
       }
       return code;
     } finally {
+      // The stream owns the descriptor and closes it once its reader lets go. Closing it here as
+      // well would pull it from under a read still in flight (Bun reads off the main thread),
+      // and the next file opened could get the same number.
       lines.close();
       input.destroy();
-      try {
-        closeSync(fd);
-      } catch {
-        // destroy() may have closed it already
-      }
     }
   };
 }

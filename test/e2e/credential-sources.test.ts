@@ -328,6 +328,26 @@ describe.concurrent("a role profile with mfa_serial", () => {
     expect(identity.arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/e2e-mfa-role/e2e-mfa`);
   });
 
+  it("at a terminal, many times over: the prompt's terminal is closed once, by its reader, never under a read (Bun crashed with EBADF)", async (ctx) => {
+    if (!findPython()) return ctx.skip("python3 with the pty module is not available to make a pseudo-terminal");
+    const h = mfaHome("e2e-mfa-again");
+    const env = e2eEnv(h.home, { AWS_ENDPOINT_URL_STS: sts.url });
+    for (let i = 0; i < 16; i++) {
+      const pty = spawnInPty([...CLI_COMMAND, "token", "--cluster-name", CLUSTER, "--profile", "mfa"], { env, cwd: ROOT, timeoutMs: 30_000 });
+      try {
+        await pty.waitForTerminal(/Enter MFA code for .*: $/);
+        pty.write(`${MFA_CODE}\n`);
+        const result = await pty.done;
+        expect(result.terminal, `run ${i + 1}`).not.toMatch(/eks-token:|EBADF/);
+        expect(result.code, `run ${i + 1}: ${result.terminal}`).toBe(0);
+        expectCredential({ code: result.code, stdout: result.stdout, stderr: "" });
+      } finally {
+        pty.kill();
+      }
+    }
+    expect(mfaAssumes("e2e-mfa-again")).toHaveLength(16);
+  }, 120_000);
+
   it("without a terminal: fails fast saying there is no terminal, and never reads the code from stdin", async () => {
     const h = mfaHome("e2e-mfa-no-tty");
     // The right code waits on stdin (left open): using it would be a bug, as would waiting on it.
