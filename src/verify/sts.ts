@@ -4,6 +4,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { isIP } from "node:net";
 import { EksTokenError } from "../errors.js";
 import { CLUSTER_ID_HEADER, canonicalArn } from "./rules.js";
 
@@ -68,7 +69,10 @@ export function fetchCallerIdentity(options: CallStsOptions): Promise<StsRespons
         signal,
         // The signature covers Host, so it stays the token's host even when the socket goes elsewhere.
         headers: { host: tokenUrl.host, [CLUSTER_ID_HEADER]: options.clusterId, accept: "application/json" },
-        ...(target.protocol === "https:" ? { servername: target.hostname } : {}),
+        // The server name (SNI, and the name the certificate must hold) is the endpoint's host name,
+        // not the Host header's. An IP address gets none: RFC 6066 forbids one there (Bun refuses
+        // it), and "" keeps Node from taking the Host header's name instead.
+        ...(target.protocol === "https:" ? { servername: isIP(target.hostname.replace(/^\[|\]$/g, "")) ? "" : target.hostname } : {}),
       },
       (res) =>
         readBody(res).then(resolve, (err: Error) =>
