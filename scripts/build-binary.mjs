@@ -39,11 +39,21 @@ export const TARGETS = {
 
 export const binaryName = (target) => `eks-token-${target}${TARGETS[target].exe ? ".exe" : ""}`;
 
-/** The bun executable of the pinned devDependency. */
+/**
+ * The bun executable of the pinned devDependency: node_modules/.bin/bun, or, where npm skipped
+ * the bun package's install script (which moves it there), its platform package's own binary.
+ */
 function bunPath() {
-  const bin = join(ROOT, "node_modules", ".bin", process.platform === "win32" ? "bun.exe" : "bun");
-  if (!existsSync(bin)) throw new Error(`build-binary: ${bin} is missing: run npm ci (bun is a devDependency)`);
-  return bin;
+  const candidates = [
+    join(ROOT, "node_modules", ".bin", process.platform === "win32" ? "bun.exe" : "bun"),
+    ...["", "-musl", "-baseline", "-musl-baseline"].map((v) =>
+      join(ROOT, "node_modules", "@oven", `bun-${process.platform === "win32" ? "windows" : process.platform}-${process.arch === "arm64" ? "aarch64" : process.arch}${v}`, "bin", "bun"),
+    ),
+  ];
+  for (const bin of candidates) {
+    if (existsSync(bin) && spawnSync(bin, ["--version"], { encoding: "utf8" }).status === 0) return bin;
+  }
+  throw new Error("build-binary: no working bun in node_modules: run npm ci (bun is a devDependency)");
 }
 
 function parseArgs(argv) {

@@ -127,6 +127,14 @@ await build({
   banner: { js: requireBanner },
 });
 
+// The same library for require(): one set of types (dist/types) serves both.
+await build({
+  ...common,
+  format: "cjs",
+  entryPoints: ["src/index.ts"],
+  outfile: out("index.cjs"),
+});
+
 // The demo (npm run demo): emulators and all, not part of the published package.
 await build({
   ...common,
