@@ -65,7 +65,7 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-function sourcesMtime(): number {
+export function sourcesMtime(): number {
   let newest = newestMtime(join(ROOT, "src"));
   for (const file of ["scripts/build.mjs", "scripts/build-binary.mjs", "package.json"]) {
     try {
