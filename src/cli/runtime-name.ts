@@ -9,8 +9,11 @@ declare const Bun: { main: string } | undefined;
 export function runtimeName(): string {
   if (!process.versions["bun"] || typeof Bun === "undefined") return "node";
   if (!/^(\/\$bunfs\/|[A-Za-z]:[\\/]~BUN[\\/])/.test(Bun.main)) return "bun";
-  const os = process.platform === "win32" ? "windows" : process.platform;
-  return `native ${os}-${process.arch}${process.platform === "linux" && isMuslExecutable(process.execPath) ? "-musl" : ""}`;
+  // Read at run time: Bun's compiler folds `process.platform` and `process.arch` into constants
+  // per target, and every target's executable is to carry the same bundle.
+  const { platform, arch } = process;
+  const os = platform === "win32" ? "windows" : platform;
+  return `native ${os}-${arch}${platform === "linux" && isMuslExecutable(process.execPath) ? "-musl" : ""}`;
 }
 
 /** True when an ELF executable names musl's dynamic loader (its PT_INTERP is near the start). */
