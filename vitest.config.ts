@@ -9,6 +9,7 @@ export default defineConfig({
     maxWorkers: 2,
     // In CI a JSON report too, from which .ci/run prints a plain "N passed, N failed" line.
     reporters: process.env["CI"] ? ["default", "json"] : ["default"],
-    outputFile: { json: ".ci/vitest-report.json" },
+    // The second pass (npm run test:native: the CLI tests against the native executable) reports apart.
+    outputFile: { json: process.env["EKS_TOKEN_TEST_RUNTIME"] === "native" ? ".ci/vitest-report-native.json" : ".ci/vitest-report.json" },
   },
 });
