@@ -1,5 +1,7 @@
 // Start-up benchmark of the CLI: median wall time and peak RSS of each way of getting a token,
-// against the floor of starting Node at all (`node -e 0`).
+// on Node (`node dist/eks-token.cjs`) and as the native executable (dist/bin/eks-token-<target>,
+// npm run build:binary), against the floors of starting each runtime at all (`node -e 0`,
+// `bun -e 0` with the pinned bun).
 //
 //   npm run bench                       (builds dist/ first, then runs this)
 //   node scripts/bench.mjs [--runs N] [--json] [--check]
@@ -16,9 +18,10 @@
 //
 // Wall time: process.hrtime around spawnSync of the command itself (no shell). Peak RSS: a
 // separate run of the same command under `/usr/bin/time -f %M` (or python3's getrusage when that
-// is missing); "n/a" when neither exists. The single executable (npm run build:sea) is measured
-// when dist/eks-token-<platform>-<arch> exists (npm run build leaves it in place). What runs is a
-// copy of dist/ taken at the start, since a concurrent build swaps dist/'s files and chunks.
+// is missing); "n/a" when neither exists. The native executable is measured when it exists (npm
+// run build leaves dist/bin/ in place). What runs is a copy of dist/ taken at the start, since a
+// concurrent build swaps dist/'s files and chunks. The NODE_EXTRA_CA_CERTS rows point it at the
+// system's CA bundle, as many corporate machines do.
 import { build } from "esbuild";
 import { fork, spawnSync } from "node:child_process";
 import { accessSync, chmodSync, constants, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -28,14 +31,19 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const DIST = join(ROOT, "dist");
-/** The CLI entry as package.json's "bin" names it (dist/eks-token.cjs, say). */
-const CLI = (() => {
-  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-  const bin = typeof pkg.bin === "string" ? pkg.bin : pkg.bin?.["eks-token"];
-  if (typeof bin !== "string") throw new Error('package.json has no "bin" for eks-token');
-  return resolve(ROOT, bin);
+/** The Node CLI's entry (package.json's bin, bin/eks-token, is a one-line shim that requires it). */
+const CLI = join(DIST, "eks-token.cjs");
+const NATIVE_TARGET = (() => {
+  const os = process.platform === "win32" ? "windows" : process.platform;
+  const musl = process.platform === "linux" && !process.report?.getReport()?.header?.glibcVersionRuntime;
+  return `${os}-${process.arch}${musl ? "-musl" : ""}`;
 })();
-const SEA = join(ROOT, "dist", `eks-token-${process.platform}-${process.arch}${process.platform === "win32" ? ".exe" : ""}`);
+const NATIVE = join(DIST, "bin", `eks-token-${NATIVE_TARGET}${process.platform === "win32" ? ".exe" : ""}`);
+/** The pinned bun (a devDependency), for the `bun -e 0` floor. */
+const BUN = [join(ROOT, "node_modules", ".bin", "bun"), join(ROOT, "node_modules", "@oven", `bun-${process.platform}-${process.arch === "arm64" ? "aarch64" : process.arch}`, "bin", "bun")].find(
+  (p) => existsSync(p) && spawnSync(p, ["--version"], { stdio: "ignore" }).status === 0,
+);
+const CA_BUNDLE = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"].find((p) => existsSync(p));
 
 const CLUSTER = "bench";
 const REGION = "us-west-2";
@@ -44,7 +52,18 @@ const USER = { name: "bench", accountId: ACCOUNT, accessKeyId: "AKIABENCHEXAMPLE
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/bench-role`;
 const PROFILE_KEYS = { accessKeyId: "AKIABENCHPROFILE0001", secretAccessKey: "benchProfileSecret/EXAMPLE+abcdefghijklm" };
 
-const TARGETS = { hitVsFloor: 1.15, missEnvVsFloor: 1.5, hitRssMb: 50, hitVsAws: 5 };
+const TARGETS = {
+  hitVsFloor: 1.15,
+  missEnvVsFloor: 1.5,
+  hitRssMb: 50,
+  hitVsAws: 5,
+  profileVsEnvMiss: 1.3,
+  nativeHitVsBun: 1.3,
+  nativeHitVsNode: 0.45,
+  nativeMissEnvVsNode: 0.6,
+  nativeRoleVsNodeRole: 0.45,
+  nativeHitRssMb: 45,
+};
 const MIN_RUNS_FOR_TARGETS = 15;
 
 // ---------------------------------------------------------------------------------------------
@@ -298,23 +317,23 @@ async function main() {
     );
 
     // Run a snapshot of dist/: a concurrent `npm run build` replaces the entry and its chunks.
-    // Everything in dist/ but the SEA (copied apart) and a build's staging folders: the entry's
-    // lazily loaded files sit next to it.
+    // Everything in dist/ but the native executables and tarballs (this platform's executable is
+    // copied apart) and a build's staging folders: the entry's lazily loaded files sit next to it.
     const snap = join(temp, "dist");
     cpSync(DIST, snap, {
       recursive: true,
       filter: (src) => {
         const top = relative(DIST, src).split(sep)[0] ?? "";
-        return src !== SEA && !/^\.(staging|old)-/.test(top);
+        return top !== "bin" && top !== "npm" && !/^\.(staging|old)-/.test(top);
       },
     });
     const cli = join(snap, relative(DIST, CLI));
     if (!existsSync(cli)) fail(`${cli} is missing from the copy of dist/ (a build was running?); run the bench again`);
-    let sea;
-    if (existsSync(SEA)) {
-      sea = join(snap, SEA.slice(dirname(SEA).length + 1));
-      copyFileSync(SEA, sea);
-      chmodSync(sea, 0o755);
+    let native;
+    if (existsSync(NATIVE)) {
+      native = join(snap, NATIVE.slice(dirname(NATIVE).length + 1));
+      copyFileSync(NATIVE, native);
+      chmodSync(native, 0o755);
     }
 
     log("starting the STS emulator");
@@ -332,16 +351,20 @@ async function main() {
     const target = ["--cluster-name", CLUSTER, "--region", REGION];
 
     const node = process.execPath;
+    const profileEnv = { ...baseEnv, AWS_SHARED_CREDENTIALS_FILE: profileCredentials };
+    const caEnv = CA_BUNDLE ? { NODE_EXTRA_CA_CERTS: CA_BUNDLE } : undefined;
     const cases = [
       { id: "floor", label: "node -e 0 (floor)", cmd: node, args: ["-e", "0"], env: baseEnv, kind: "floor" },
+      ...(BUN ? [{ id: "bun-floor", label: "bun -e 0 (floor)", cmd: BUN, args: ["-e", "0"], env: baseEnv, kind: "floor" }] : []),
       { id: "hit", label: "eks-token: cache hit", cmd: node, args: [cli, ...target], env: envCreds, kind: "hit" },
+      ...(caEnv ? [{ id: "hit-ca", label: "eks-token: cache hit, NODE_EXTRA_CA_CERTS", cmd: node, args: [cli, ...target], env: { ...envCreds, ...caEnv }, kind: "hit" }] : []),
       { id: "miss-env", label: "eks-token: miss, env credentials", cmd: node, args: [cli, ...target, "--no-cache"], env: envCreds },
       {
         id: "miss-profile",
         label: "eks-token: miss, profile (static keys)",
         cmd: node,
         args: [cli, ...target, "--profile", "bench", "--no-cache"],
-        env: { ...baseEnv, AWS_SHARED_CREDENTIALS_FILE: profileCredentials },
+        env: profileEnv,
       },
       {
         id: "miss-role",
@@ -353,13 +376,25 @@ async function main() {
       },
     ];
     const skipped = [];
-    if (sea) {
+    if (!BUN) skipped.push({ id: "bun-floor", label: "bun -e 0", reason: "no bun in node_modules: npm ci" });
+    if (!caEnv) skipped.push({ id: "hit-ca", label: "NODE_EXTRA_CA_CERTS rows", reason: "no system CA bundle found" });
+    if (native) {
       cases.push(
-        { id: "sea-hit", label: "SEA: cache hit", cmd: sea, args: target, env: envCreds, kind: "hit" },
-        { id: "sea-miss", label: "SEA: miss, env credentials", cmd: sea, args: [...target, "--no-cache"], env: envCreds },
+        { id: "native-hit", label: "native: cache hit", cmd: native, args: target, env: envCreds, kind: "hit" },
+        ...(caEnv ? [{ id: "native-hit-ca", label: "native: cache hit, NODE_EXTRA_CA_CERTS", cmd: native, args: target, env: { ...envCreds, ...caEnv }, kind: "hit" }] : []),
+        { id: "native-miss-env", label: "native: miss, env credentials", cmd: native, args: [...target, "--no-cache"], env: envCreds },
+        { id: "native-miss-profile", label: "native: miss, profile (static keys)", cmd: native, args: [...target, "--profile", "bench", "--no-cache"], env: profileEnv },
+        {
+          id: "native-miss-role",
+          label: "native: miss, --role-arn (local STS)",
+          cmd: native,
+          args: [...target, "--role-arn", ROLE_ARN, "--no-cache"],
+          env: { ...envCreds, AWS_ENDPOINT_URL_STS: emulator.url },
+          kind: "role",
+        },
       );
     } else {
-      skipped.push({ id: "sea", label: `SEA (${relative(ROOT, SEA)})`, reason: "not built: npm run build:sea" });
+      skipped.push({ id: "native", label: `native (${relative(ROOT, NATIVE)})`, reason: "not built: npm run build:binary" });
     }
     const aws = resolveAws();
     if (aws) {
@@ -394,7 +429,7 @@ async function main() {
       }
     }
     const hitTokens = new Set(cases.filter((c) => c.expectToken).map((c) => c.expectToken));
-    if (hitTokens.size > 1) fail("the CLI and the SEA answered their cache hits with different tokens");
+    if (hitTokens.size > 1) fail("the Node CLI and the native executable answered their cache hits with different tokens");
     const roleCallsBefore = (await emulator.calls()).AssumeRole ?? 0;
     if (roleCallsBefore < 1) fail("the --role-arn case never called AssumeRole on the emulator");
 
@@ -423,13 +458,14 @@ async function main() {
     }
     const loadAfter = loadavg();
     const roleCalls = ((await emulator.calls()).AssumeRole ?? 0) - roleCallsBefore;
-    const expectedRoleCalls = opts.runs * (rss ? 2 : 1);
+    const expectedRoleCalls = opts.runs * (rss ? 2 : 1) * cases.filter((c) => c.kind === "role").length;
     if (roleCalls !== expectedRoleCalls) fail(`the --role-arn case made ${roleCalls} AssumeRole calls in ${expectedRoleCalls} runs; not all were misses`);
 
     // -------------------------------------------------------------------------------------------
     // Results
 
     const floorMs = median(samples.floor.ms);
+    const bunFloorMs = samples["bun-floor"] ? median(samples["bun-floor"].ms) : undefined;
     const floorRss = rss ? median(samples.floor.rssKiB) : undefined;
     const rows = cases.map((c) => {
       const s = samples[c.id];
@@ -444,6 +480,7 @@ async function main() {
         p90Ms: quantile(s.ms, 0.9),
         minMs: Math.min(...s.ms),
         ratioToFloor: med / floorMs,
+        ratioToBunFloor: bunFloorMs === undefined ? null : med / bunFloorMs,
         rssMedianMB: rss ? (median(s.rssKiB) * 1024) / 1e6 : null,
         rssPeakMB: rss ? (Math.max(...s.rssKiB) * 1024) / 1e6 : null,
         rssRatioToFloor: rss ? median(s.rssKiB) / floorRss : null,
@@ -457,6 +494,10 @@ async function main() {
     const awsRow = row("aws");
     const enoughRuns = opts.runs >= MIN_RUNS_FOR_TARGETS;
     const judge = (value, ok, measured) => ({ measured, pass: value === undefined ? null : ok });
+    const ratio = (a, b) => (a && b ? a.medianMs / b.medianMs : undefined);
+    const mark = (name, value, limit, unit = " ×") =>
+      value === undefined ? { name, measured: "n/a (not measured)", pass: null } : { name, measured: `${value.toFixed(2)}${unit}`, pass: value <= limit };
+    const nHit = row("native-hit");
     const targets = [
       { name: `hit ≤ ${TARGETS.hitVsFloor} × floor`, ...judge(hit.ratioToFloor, hit.ratioToFloor <= TARGETS.hitVsFloor, `${hit.ratioToFloor.toFixed(2)} ×`) },
       {
@@ -472,6 +513,13 @@ async function main() {
             ...judge(awsRow.medianMs / hit.medianMs, awsRow.medianMs / hit.medianMs >= TARGETS.hitVsAws, `${(awsRow.medianMs / hit.medianMs).toFixed(1)} × faster`),
           }
         : { name: `hit ≥ ${TARGETS.hitVsAws} × faster than aws eks get-token`, measured: "n/a (aws is not on PATH)", pass: null },
+      mark(`miss (profile, static keys) ≤ ${TARGETS.profileVsEnvMiss} × miss (env credentials)`, ratio(row("miss-profile"), missEnv), TARGETS.profileVsEnvMiss),
+      mark(`native hit ≤ ${TARGETS.nativeHitVsBun} × bun -e 0`, ratio(nHit, row("bun-floor")), TARGETS.nativeHitVsBun),
+      mark(`native hit ≤ ${TARGETS.nativeHitVsNode} × node -e 0`, ratio(nHit, row("floor")), TARGETS.nativeHitVsNode),
+      mark(`native miss (env credentials) ≤ ${TARGETS.nativeMissEnvVsNode} × node -e 0`, ratio(row("native-miss-env"), row("floor")), TARGETS.nativeMissEnvVsNode),
+      mark(`native miss (--role-arn) ≤ ${TARGETS.nativeRoleVsNodeRole} × the Node CLI's`, ratio(row("native-miss-role"), row("miss-role")), TARGETS.nativeRoleVsNodeRole),
+      mark(`native miss (profile, static keys) ≤ ${TARGETS.profileVsEnvMiss} × native miss (env credentials)`, ratio(row("native-miss-profile"), row("native-miss-env")), TARGETS.profileVsEnvMiss),
+      mark(`native hit peak RSS ≤ ${TARGETS.nativeHitRssMb} MB`, nHit && rss ? nHit.rssPeakMB : undefined, TARGETS.nativeHitRssMb, " MB"),
     ];
     const cpuList = cpus();
     const machine = {
@@ -487,7 +535,7 @@ async function main() {
       machine,
       runs: opts.runs,
       order: "round-robin",
-      snapshot: `${relative(ROOT, CLI)} run from a copy of dist/${sea ? ` (with ${relative(ROOT, SEA)})` : ""} taken at the start`,
+      snapshot: `${relative(ROOT, CLI)} run from a copy of dist/${native ? ` (with ${relative(ROOT, NATIVE)})` : ""} taken at the start`,
       wallTime: "process.hrtime around spawnSync (no shell)",
       peakRss: rss ? rss.name : "n/a",
       ...(enoughRuns ? {} : { warning: `fewer than ${MIN_RUNS_FOR_TARGETS} runs: the target marks are not reliable` }),
@@ -515,12 +563,13 @@ function renderTable(doc) {
   lines.push(`eks-token: ${doc.snapshot}`);
   if (doc.warning) lines.push(`warning: ${doc.warning}`);
   lines.push("");
-  const header = ["command", "median ms", "p10–p90 ms", "× floor", "RSS MB (median)", "RSS MB (max)"];
+  const header = ["command", "median ms", "p10–p90 ms", "× node -e 0", "× bun -e 0", "RSS MB (median)", "RSS MB (max)"];
   const body = doc.results.map((r) => [
     r.label,
     r.medianMs.toFixed(1),
     `${r.p10Ms.toFixed(1)}–${r.p90Ms.toFixed(1)}`,
-    r.id === "floor" ? "1.00" : r.ratioToFloor.toFixed(2),
+    r.ratioToFloor.toFixed(2),
+    r.ratioToBunFloor === null ? "n/a" : r.ratioToBunFloor.toFixed(2),
     r.rssMedianMB === null ? "n/a" : r.rssMedianMB.toFixed(1),
     r.rssPeakMB === null ? "n/a" : r.rssPeakMB.toFixed(1),
   ]);
