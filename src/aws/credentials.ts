@@ -9,6 +9,8 @@ import type { TokenTarget } from "../token/token-target.js";
 import { getCallerIdentity, sessionNameOf } from "./caller-identity.js";
 import { describeCredentialError } from "./credential-errors.js";
 import { envCredentials } from "./env-credentials.js";
+import { profileStaticKeys } from "./profile-credentials.js";
+import { readSharedConfig } from "./shared-config.js";
 import type { MfaCodeProvider } from "./mfa-prompt.js";
 import type { Env } from "./shared-config.js";
 
@@ -144,6 +146,9 @@ async function baseProvider(
   // With no profile named, environment keys are what the chain returns first.
   const fromEnvironment = target.profileExplicit ? undefined : envCredentials(deps.env);
   if (fromEnvironment) return async () => fromEnvironment;
+  // Next the chain would read the profile; static keys there need none of it.
+  const fromProfile = profileStaticKeys(readSharedConfig(deps.env, target.profileExplicit ? target.profileName : undefined).profile);
+  if (fromProfile) return async () => fromProfile;
   const { fromNodeProviderChain } = await import("./sdk-providers.js");
   // The token's region goes in as the parent's region, a fallback: in clientConfig it would
   // override every nested client's own choice, and the SSO client would then ask the portal in

@@ -100,11 +100,22 @@ describe.skipIf(NODE_ONLY)(`the cache-hit path${NODE_ONLY ? " (skipped: the nati
     expect(loaded.some((u) => /\/token-miss[^/]*\.[mc]?js$/.test(u))).toBe(true);
   });
 
-  it("a miss with a profile loads SDK code, which the content check sees", async () => {
-    s.writeCredentials(`[dev]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n`);
-    const { result, loaded } = await traced(["--cluster-name", "alpha", "--profile", "dev"], {});
+  it("a miss with a profile the SDK resolves (credential_process) loads SDK code, which the content check sees", async () => {
+    const script = join(s.home, "creds.cjs");
+    writeFileSync(script, `console.log(JSON.stringify({ Version: 1, AccessKeyId: ${JSON.stringify(ALICE.accessKeyId)}, SecretAccessKey: ${JSON.stringify(ALICE.secretAccessKey)} }));\n`);
+    s.writeCredentials(`[proc]\ncredential_process = "${process.execPath}" "${script}"\n`);
+    const { result, loaded } = await traced(["--cluster-name", "alpha", "--profile", "proc"], {});
     expectCredential(result);
     expect(sdkFiles(loaded).length).toBeGreaterThan(0);
+  });
+
+  it("a miss with a profile of static keys loads the token-miss chunk and nothing else of dist/lib: no SDK provider, the keys are read from the file", async () => {
+    s.writeCredentials(`[dev]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n`);
+    const { result, lines, loaded } = await traced(["--cluster-name", "alpha", "--profile", "dev", "--no-cache"], {});
+    expectCredential(result);
+    expect(loaded.some((u) => /\/token-miss[^/]*\.[mc]?js$/.test(u))).toBe(true);
+    expect(lines.filter((l) => /@aws-sdk|@smithy/.test(l))).toEqual([]);
+    expect(loaded.filter((u) => /\/dist\/lib\//.test(u) && !/\/token-miss[^/]*\.[mc]?js$/.test(u))).toEqual([]);
   });
 
   it("a hit loads no SDK module and no token-miss chunk (environment keys, then a profile)", async () => {
