@@ -218,6 +218,19 @@ function rssProbe(tempDir) {
   return undefined;
 }
 
+/** `process.exit(0)` compiled as scripts/build-binary.mjs compiles the CLI: the native floor. */
+function compileEmpty(tempDir) {
+  const source = join(tempDir, "empty.js");
+  const exe = join(tempDir, "empty-exe", "eks-token-empty");
+  writeFileSync(source, "process.exit(0);\n");
+  const r = spawnSync(BUN, ["build", source, "--compile", "--minify", "--bytecode", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", "--outfile", exe], {
+    cwd: tempDir,
+    encoding: "utf8",
+  });
+  if (r.status !== 0) fail(summarize(r, "compiling the empty executable"));
+  return exe;
+}
+
 // ---------------------------------------------------------------------------------------------
 // STS emulator in a child process (spawnSync blocks this process's event loop)
 
@@ -379,7 +392,12 @@ async function main() {
     if (!BUN) skipped.push({ id: "bun-floor", label: "bun -e 0", reason: "no bun in node_modules: npm ci" });
     if (!caEnv) skipped.push({ id: "hit-ca", label: "NODE_EXTRA_CA_CERTS rows", reason: "no system CA bundle found" });
     if (native) {
+      // Where a native hit's time goes: an executable compiled the same way that does nothing
+      // (Bun's start), then --version (the CLI's bundle loaded and run, no files read).
+      const emptyExe = BUN ? compileEmpty(temp) : undefined;
       cases.push(
+        ...(emptyExe ? [{ id: "native-empty", label: "native: empty executable (split)", cmd: emptyExe, args: [], env: baseEnv, kind: "floor" }] : []),
+        { id: "native-version", label: "native: --version (split)", cmd: native, args: ["--version"], env: baseEnv, kind: "floor" },
         { id: "native-hit", label: "native: cache hit", cmd: native, args: target, env: envCreds, kind: "hit" },
         ...(caEnv ? [{ id: "native-hit-ca", label: "native: cache hit, NODE_EXTRA_CA_CERTS", cmd: native, args: target, env: { ...envCreds, ...caEnv }, kind: "hit" }] : []),
         { id: "native-miss-env", label: "native: miss, env credentials", cmd: native, args: [...target, "--no-cache"], env: envCreds },
