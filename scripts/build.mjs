@@ -35,12 +35,12 @@ const common = {
 //   dist/lib/token-miss.cjs   a miss: credential logic and the signer; enough for environment keys.
 //   dist/lib/*.mjs            the AWS SDK's providers and the subcommands: ES modules split into
 //                             shared chunks, loaded with import() only when wanted.
-const CJS_LAZY = { "token-miss": "src/cli/token-miss.ts" };
+const CJS_LAZY = { "token-miss": "src/usecases/token-miss.ts" };
 const ESM_LAZY = {
   "sdk-providers": "src/aws/sdk-providers.ts",
-  verify: "src/verify/command.ts",
-  kubeconfig: "src/kubeconfig/command.ts",
-  "cache-command": "src/cache/cache-command.ts",
+  verify: "src/cli/verify-command.ts",
+  kubeconfig: "src/cli/kubeconfig-command.ts",
+  "cache-command": "src/cli/cache-command.ts",
 };
 
 /** Turns `await import("./x.js")` of a lazy module into a load of its built file at run time. */

@@ -35,6 +35,25 @@ export function validateClusterId(value: string | undefined): string {
   return value;
 }
 
+/** One DNS label: a region becomes part of a host name. */
+const REGION_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+export function isRegionName(value: string): boolean {
+  return value.length <= 63 && REGION_LABEL.test(value);
+}
+
+export function validateRegion(region: string): string {
+  if (!isRegionName(region)) {
+    throw new EksTokenError(
+      "invalid-input",
+      `invalid region ${JSON.stringify(region)}`,
+      "a region is one DNS label such as us-west-2 (lowercase letters, digits and dashes)",
+    );
+  }
+  return region;
+}
+
+/** IAM's own limits: a 12-digit account, a path and name of [\w+=,.@/-], 512 characters at most. */
 const ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/;
 
 export function validateRoleArn(value: string): string {

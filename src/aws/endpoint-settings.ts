@@ -1,7 +1,8 @@
 /** STS endpoint options from the environment, then the profile (environment wins, as in the SDKs). */
 import { EksTokenError } from "../errors.js";
 import type { RegionalMode } from "../token/sts-host.js";
-import type { Env, ProfileSettings } from "./shared-config.js";
+import type { Env } from "../env.js";
+import type { ProfileSettings } from "./shared-config.js";
 
 export interface EndpointSettings {
   readonly mode: RegionalMode;

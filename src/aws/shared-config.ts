@@ -3,11 +3,10 @@
  * endpoint options. Credentials are left to the SDK's providers, which read the same files.
  */
 import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
+import { homeDir, type Env } from "../env.js";
 import { parseAwsIni, profileSection } from "./ini.js";
 
-export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface ProfileSettings {
   readonly region?: string;
@@ -30,10 +29,6 @@ export interface SharedConfig {
   readonly profile: ProfileSettings;
   /** Identity and modification time of both files: any edit to them selects new cache entries. */
   readonly fingerprint: string;
-}
-
-export function homeDir(env: Env): string {
-  return env["HOME"] || env["USERPROFILE"] || homedir();
 }
 
 function expandHome(path: string, env: Env): string {

@@ -4,10 +4,15 @@
  */
 import { chmodSync, lstatSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { homeDir, type Env } from "../aws/shared-config.js";
+import { homeDir, type Env } from "../env.js";
 
 export function defaultCacheDir(env: Env): string {
   return join(homeDir(env), ".kube", "cache", "eks-token");
+}
+
+/** The one answer to "which cache directory": --cache-dir, else EKS_TOKEN_CACHE_DIR, else the default. */
+export function resolveCacheDir(flag: string | undefined, env: Env): string {
+  return flag || env["EKS_TOKEN_CACHE_DIR"] || defaultCacheDir(env);
 }
 
 export type CacheDirCheck = { ok: true; dir: string } | { ok: false; dir: string; reason: string };

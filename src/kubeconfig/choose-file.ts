@@ -3,7 +3,7 @@ import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { EksTokenError } from "../errors.js";
 import { emptyKubeconfig, hasCluster, parseKubeconfig, type ParsedKubeconfig } from "./document.js";
 
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from "../env.js";
 
 export interface PathInput {
   readonly flag?: string;

@@ -1,5 +1,5 @@
 /** DescribeCluster through @aws-sdk/client-eks: the only place this command talks to AWS. */
-import { EksTokenError } from "../errors.js";
+import { EksTokenError, isEksTokenError } from "../errors.js";
 
 export interface DescribedCluster {
   readonly name: string;
@@ -109,7 +109,7 @@ async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => vo
 
 // Maps SDK failures onto the CLI's error codes with the one thing to try next.
 function describeError(e: unknown, input: DescribeInput): EksTokenError {
-  if (e instanceof EksTokenError) return e;
+  if (isEksTokenError(e)) return e;
   const err = e as { name?: string; message?: string; code?: string };
   const message = err.message ?? String(e);
   const where = `cluster ${input.name} in ${input.region}`;

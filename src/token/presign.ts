@@ -5,8 +5,8 @@
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { CLUSTER_ID_HEADER } from "./encode.js";
 
-export const CLUSTER_ID_HEADER = "x-k8s-aws-id";
 /** Old servers accept only 0-60; the server's own window is 15 minutes from X-Amz-Date anyway. */
 export const PRESIGN_EXPIRES_SECONDS = 60;
 

@@ -4,6 +4,7 @@
  * the verifier.
  */
 import { EksTokenError } from "../errors.js";
+import { isRegionName, validateRegion } from "../validate.js";
 
 export interface Partition {
   readonly name: string;
@@ -35,8 +36,6 @@ export const LEGACY_GLOBAL_REGIONS: ReadonlySet<string> = new Set([
   "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
 ]);
 
-const REGION_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-
 export type RegionalMode = "regional" | "legacy";
 
 export interface StsEndpointOptions {
@@ -58,23 +57,12 @@ export function partitionOf(region: string): Partition {
   return PARTITIONS.find((p) => p.regions.test(region)) as Partition;
 }
 
-/** A region becomes part of a host name: refuse anything but one DNS label. */
-export function assertValidRegion(region: string): void {
-  if (region.length > 63 || !REGION_LABEL.test(region)) {
-    throw new EksTokenError(
-      "invalid-input",
-      `invalid region ${JSON.stringify(region)}`,
-      "a region is one DNS label such as us-west-2 (lowercase letters, digits and dashes)",
-    );
-  }
-}
-
 export function stsEndpoint(options: StsEndpointOptions): StsEndpoint {
   const { region, mode = "regional", fips = false, dualStack = false } = options;
   if (region === undefined) {
     return { host: GLOBAL_STS_HOST, signingRegion: GLOBAL_SIGNING_REGION, partition: "aws" };
   }
-  assertValidRegion(region);
+  validateRegion(region);
   // aws-global is the SDKs' name for the global endpoint itself.
   if (region === "aws-global" || (mode === "legacy" && !fips && !dualStack && LEGACY_GLOBAL_REGIONS.has(region))) {
     return { host: GLOBAL_STS_HOST, signingRegion: GLOBAL_SIGNING_REGION, partition: "aws" };
@@ -101,7 +89,7 @@ export function isStsHost(host: string): { ok: true; region: string; partition: 
   const m = /^sts(?:-fips)?\.([a-z0-9-]+)\.(.+)$/.exec(host);
   if (!m) return { ok: false };
   const [, region = "", suffix] = m;
-  if (!REGION_LABEL.test(region)) return { ok: false };
+  if (!isRegionName(region)) return { ok: false };
   const partition = partitionOf(region);
   if (suffix === partition.dnsSuffix || suffix === partition.dualStackDnsSuffix) {
     return { ok: true, region, partition: partition.name };

@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { roleCredentialsCacheKey, tokenCacheKey } from "../../src/cache/cache-key.js";
-import type { Env } from "../../src/aws/shared-config.js";
-import { resolveTarget, type TargetOptions } from "../../src/token/token-target.js";
+import type { Env } from "../../src/env.js";
+import { resolveTarget, type TargetOptions } from "../../src/aws/target.js";
 import { ALICE, BOB, keyEnv } from "./helpers.js";
 
 let home: string;

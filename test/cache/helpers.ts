@@ -6,7 +6,7 @@ import { expect } from "vitest";
 import { defaultCacheDir } from "../../src/cache/cache-dir.js";
 import { tokenCacheKey } from "../../src/cache/cache-key.js";
 import { decodeToken } from "../../src/token/encode.js";
-import { resolveTarget, type TargetOptions } from "../../src/token/token-target.js";
+import { resolveTarget, type TargetOptions } from "../../src/aws/target.js";
 import { runChild } from "../support/child.js";
 import { CLI_PATH, ROOT, ensureBuilt, hermeticEnv, makeTempHome, type ChildEnv, type CliResult, type TempHome } from "../support/cli.js";
 import { verifyPresignedUrl, type KeyRecord } from "../support/sigv4.js";

@@ -23,10 +23,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tokenCacheKey, roleCredentialsCacheKey } from "../../src/cache/cache-key.js";
 import { entryPath } from "../../src/cache/entry-file.js";
 import { MIN_REMAINING_MS, TokenCache } from "../../src/cache/token-cache.js";
-import type { Env } from "../../src/aws/shared-config.js";
+import type { Env } from "../../src/env.js";
 import { encodeToken } from "../../src/token/encode.js";
 import type { MintedToken } from "../../src/token/mint.js";
-import { resolveTarget, type TargetOptions, type TokenTarget } from "../../src/token/token-target.js";
+import { resolveTarget, type TargetOptions, type TokenTarget } from "../../src/aws/target.js";
 import { presignUrl, toAmzDate } from "../support/sigv4.js";
 import { ALICE, IS_ROOT, keyEnv } from "./helpers.js";
 
@@ -337,7 +337,7 @@ describe("role credentials", () => {
   it("are served until 5 minutes before they expire, then removed once expired", async () => {
     const cache = h.cache();
     const target = await h.target({ roleArn });
-    const store = cache.roleStore(target);
+    const store = cache.roleSlot(target);
     const exp = T0 + 60 * 60_000;
     expect(await store.get()).toBeUndefined();
     await store.put(creds(exp));
@@ -356,18 +356,18 @@ describe("role credentials", () => {
 
   it("are shared by every cluster and region of the same identity, but not by another role", async () => {
     const cache = h.cache();
-    const store = cache.roleStore(await h.target({ roleArn }));
+    const store = cache.roleSlot(await h.target({ roleArn }));
     await store.put(creds(T0 + 3_600_000));
-    expect(await cache.roleStore(await h.target({ roleArn, clusterId: "beta" })).get()).toBeDefined();
-    expect(await cache.roleStore(await h.target({ roleArn, clusterId: "gamma", region: "eu-west-1" })).get()).toBeDefined();
-    expect(await cache.roleStore(await h.target({ roleArn: "arn:aws:iam::111122223333:role/other" })).get()).toBeUndefined();
-    expect(await cache.roleStore(await h.target({ roleArn, sessionName: "someone-else" })).get()).toBeUndefined();
-    expect(await cache.roleStore(await h.target({ roleArn, externalId: "ext-1" })).get()).toBeUndefined();
+    expect(await cache.roleSlot(await h.target({ roleArn, clusterId: "beta" })).get()).toBeDefined();
+    expect(await cache.roleSlot(await h.target({ roleArn, clusterId: "gamma", region: "eu-west-1" })).get()).toBeDefined();
+    expect(await cache.roleSlot(await h.target({ roleArn: "arn:aws:iam::111122223333:role/other" })).get()).toBeUndefined();
+    expect(await cache.roleSlot(await h.target({ roleArn, sessionName: "someone-else" })).get()).toBeUndefined();
+    expect(await cache.roleSlot(await h.target({ roleArn, externalId: "ext-1" })).get()).toBeUndefined();
   });
 
   it("are not written when they do not expire (long-term keys stay where they are)", async () => {
     const cache = h.cache();
-    const store = cache.roleStore(await h.target({ roleArn }));
+    const store = cache.roleSlot(await h.target({ roleArn }));
     await store.put({ accessKeyId: "AKIALONGTERM00000000", secretAccessKey: "long/term" });
     expect(readdirSync(h.dir)).toEqual([]);
   });
@@ -375,7 +375,7 @@ describe("role credentials", () => {
   it("ignore a damaged or foreign entry", async () => {
     const cache = h.cache();
     const target = await h.target({ roleArn });
-    const store = cache.roleStore(target);
+    const store = cache.roleSlot(target);
     await store.put(creds(T0 + 3_600_000));
     const path = entryPath(h.dir, roleCredentialsCacheKey(target, h.env));
     rewrite(path, (j) => ({ ...j, v: 99 }));

@@ -198,7 +198,7 @@ describe("failures: one line, an exit code, nothing on stdout", () => {
     ["an unknown profile", ["--cluster-name", "prod", "--profile", "nope"], {}, 1, /profile "nope" is not in .*: check the name with `aws configure list-profiles`/],
     ["an unknown AWS_PROFILE", ["--cluster-name", "prod"], { AWS_PROFILE: "nope" }, 1, /profile "nope" is not in/],
     ["--output yaml", ["--cluster-name", "prod", "--output", "yaml"], KEYS, 2, /--output "yaml" is not supported/],
-    ["an unknown flag", ["--cluster-name", "prod", "--bogus"], KEYS, 2, /Unknown option '--bogus'.*eks-token --help/],
+    ["an unknown flag", ["--cluster-name", "prod", "--bogus"], KEYS, 2, /unknown option --bogus.*eks-token --help/],
     ["a stray positional", ["eks", "foo", "--cluster-name", "prod"], KEYS, 2, /unexpected argument "eks foo"/],
     ["an invalid AWS_USE_FIPS_ENDPOINT", ["--cluster-name", "prod", "--region", "us-east-1"], { ...KEYS, AWS_USE_FIPS_ENDPOINT: "maybe" }, 1, /invalid value "maybe" for AWS_USE_FIPS_ENDPOINT/],
   ];

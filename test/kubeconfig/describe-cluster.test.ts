@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
 import { parse } from "yaml";
-import { runKubeconfig } from "../../src/kubeconfig/command.js";
+import { runKubeconfig } from "../../src/cli/kubeconfig-command.js";
 import { describeCluster, usableCluster } from "../../src/kubeconfig/describe-cluster.js";
 import { EksTokenError } from "../../src/errors.js";
 import { arnOf, CA, fakeIo, tempHome } from "./helpers.js";

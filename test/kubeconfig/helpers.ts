@@ -21,7 +21,6 @@ export function fakeIo(env: Record<string, string | undefined>): RecordingIo {
     stderr: (t) => void err.push(t),
     now: () => Date.UTC(2024, 0, 1),
     readStdin: async () => "",
-    isStdoutTty: false,
     out,
     err,
     stdoutText: () => out.join(""),

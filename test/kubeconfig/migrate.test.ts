@@ -2,7 +2,7 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { runKubeconfig } from "../../src/kubeconfig/command.js";
+import { runKubeconfig } from "../../src/cli/kubeconfig-command.js";
 import { EksTokenError } from "../../src/errors.js";
 import { toolName, translateExec } from "../../src/kubeconfig/migrate.js";
 import { fakeIo, tempHome } from "./helpers.js";

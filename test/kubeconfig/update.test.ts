@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { createKubeconfigCommand, runKubeconfig } from "../../src/kubeconfig/command.js";
+import { createKubeconfigCommand, runKubeconfig } from "../../src/cli/kubeconfig-command.js";
 import { readKubeconfigText, writeFileAtomic } from "../../src/kubeconfig/write-file.js";
 import { EksTokenError } from "../../src/errors.js";
 import { arnOf, baseEnv, CA, fakeIo, offlineArgs, tempHome } from "./helpers.js";
@@ -330,7 +330,7 @@ describe("eks-token kubeconfig (flags)", () => {
   test("invalid values", async () => {
     await rejects(["--cluster-name", "bad name!", "--region", "us-west-2"], "invalid-input", /invalid --cluster-name/);
     await rejects(offlineArgs("x", "--region", "us-west-2.evil.com"), "invalid-input", /invalid --region/);
-    await rejects(offlineArgs("x", "--role-arn", "arn:aws:iam::12:user/x"), "invalid-input", /invalid --role-arn/);
+    await rejects(offlineArgs("x", "--role-arn", "arn:aws:iam::12:user/x"), "invalid-input", /malformed role ARN/);
     await rejects(["--cluster-name", "x", "--endpoint", "http://x.example.com", "--ca-data", CA], "invalid-input", /invalid --endpoint/);
     await rejects(["--cluster-name", "x", "--endpoint", "https://x.example.com", "--ca-data", "not base64!"], "invalid-input", /invalid --ca-data/);
     await rejects(offlineArgs("x", "--cluster-arn", arnOf("y")), "invalid-input", /names cluster y/);

@@ -1,7 +1,8 @@
 // argv as users' kubeconfigs carry it (CONTRACT section 5): `aws eks get-token` and
 // `aws-iam-authenticator token` argument lists must mean the same request here.
 import { describe, expect, it } from "vitest";
-import { parseTokenArgs, type TokenRequest } from "../../src/cli/args.js";
+import { parseTokenArgs, type TokenInput as TokenRequest } from "../../src/cli/args.js";
+import { resolveCacheDir } from "../../src/cache/cache-dir.js";
 import { EksTokenError } from "../../src/errors.js";
 
 const ROLE = "arn:aws:iam::123456789012:role/eks-admins";
@@ -156,10 +157,13 @@ describe("output, api version, cache and debug", () => {
   });
 
   it("--cache-dir and EKS_TOKEN_CACHE_DIR (the flag wins)", () => {
-    expect(request(["--cluster-name", "c", "--cache-dir", "/tmp/a"]).cacheDir).toBe("/tmp/a");
-    expect(request(["--cluster-name", "c"], { EKS_TOKEN_CACHE_DIR: "/tmp/b" }).cacheDir).toBe("/tmp/b");
-    expect(request(["--cluster-name", "c", "--cache-dir", "/tmp/a"], { EKS_TOKEN_CACHE_DIR: "/tmp/b" }).cacheDir).toBe("/tmp/a");
-    expect(request(["--cluster-name", "c"], { EKS_TOKEN_CACHE_DIR: "" }).cacheDir).toBeUndefined();
+    // The flag is read here; the directory is resolved once, with the environment, in resolveCacheDir.
+    const dir = (argv: string[], env: Record<string, string> = {}) => resolveCacheDir(request(argv, env).cacheDir, { HOME: "/home/u", ...env });
+    expect(dir(["--cluster-name", "c", "--cache-dir", "/tmp/a"])).toBe("/tmp/a");
+    expect(dir(["--cluster-name", "c"], { EKS_TOKEN_CACHE_DIR: "/tmp/b" })).toBe("/tmp/b");
+    expect(dir(["--cluster-name", "c", "--cache-dir", "/tmp/a"], { EKS_TOKEN_CACHE_DIR: "/tmp/b" })).toBe("/tmp/a");
+    expect(dir(["--cluster-name", "c"], { EKS_TOKEN_CACHE_DIR: "" })).toBe("/home/u/.kube/cache/eks-token");
+    expect(request(["--cluster-name", "c"], { EKS_TOKEN_CACHE_DIR: "/tmp/b" }).cacheDir).toBeUndefined();
   });
 
   it("--debug and EKS_TOKEN_DEBUG", () => {
@@ -184,13 +188,13 @@ describe("output, api version, cache and debug", () => {
 describe("usage errors", () => {
   it("an unknown flag", () => {
     const e = usageError(["--cluster-name", "c", "--bogus"]);
-    expect(e.message).toMatch(/Unknown option '--bogus'/);
+    expect(e.message).toMatch(/unknown option --bogus/);
     expect(e.message).not.toContain("\n");
     expect(e.hint).toContain("--help");
   });
 
   it("an unknown short flag", () => {
-    expect(usageError(["token", "-i", "c", "-z"]).message).toMatch(/Unknown option '-z'/);
+    expect(usageError(["token", "-i", "c", "-z"]).message).toMatch(/unknown option -z/);
   });
 
   it.each([

@@ -3,7 +3,7 @@
 // and the endpoint options from the environment over the profile. Files live in a temp HOME.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EksTokenError } from "../../src/errors.js";
-import { resolveTarget, type TargetOptions } from "../../src/token/token-target.js";
+import { resolveTarget, type TargetOptions } from "../../src/aws/target.js";
 import { hermeticEnv, makeTempHome, type TempHome } from "../support/cli.js";
 
 let home: TempHome;

@@ -6,11 +6,11 @@ import {
   GLOBAL_SIGNING_REGION,
   GLOBAL_STS_HOST,
   LEGACY_GLOBAL_REGIONS,
-  assertValidRegion,
   isStsHost,
   partitionOf,
   stsEndpoint,
 } from "../../src/token/sts-host.js";
+import { validateRegion as assertValidRegion } from "../../src/validate.js";
 
 const REGIONS: ReadonlyArray<readonly [region: string, host: string, partition: string]> = [
   ["us-west-2", "sts.us-west-2.amazonaws.com", "aws"],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runVerify } from "../../src/verify/command.js";
+import { runVerify } from "../../src/cli/verify-command.js";
 import { SIGNED_AT, USER_CREDS, fakeIo, handQuery, handToken, makeToken, presignedUrl } from "./fixtures.js";
 
 const SESSION_TOKEN = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN+/abc==";
@@ -105,7 +105,7 @@ describe("eks-token verify (shape only)", () => {
 
   it.each([
     [["--sts"], 'eks-token: --sts needs --cluster-name: STS checks the signature'],
-    [["--bogus"], "eks-token: Unknown option '--bogus'"],
+    [["--bogus"], "eks-token: unknown option --bogus"],
     [["--output", "yaml", "tok"], 'eks-token: unknown output format "yaml": use --output text or --output json'],
     [["a", "b"], "eks-token: verify takes at most one token"],
   ])("exits 2 on usage error %j", async (args, message) => {

@@ -77,7 +77,6 @@ export function fakeIo(options: { stdin?: string; env?: Record<string, string>; 
     stderr: (text) => void err.push(text),
     now: () => options.now ?? SIGNED_AT + 60_000,
     readStdin: async () => options.stdin ?? "",
-    isStdoutTty: false,
   };
   return {
     io,

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { presignGetCallerIdentity } from "../../src/token/presign.js";
 import { encodeToken } from "../../src/token/encode.js";
-import { canonicalArn, formatDuration, verifyTokenShape, type RuleName } from "../../src/verify/rules.js";
+import { canonicalArn } from "../../src/verify/arn.js";
+import { formatDuration } from "../../src/verify/duration.js";
+import { verifyTokenShape, type RuleName } from "../../src/verify/rules.js";
 import { SIGNED_AT, handQuery, handToken, makeToken, USER_CREDS } from "./fixtures.js";
 
 const NOW = SIGNED_AT + 60_000;

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createVerifyCommand, runVerify } from "../../src/verify/command.js";
+import { createVerifyCommand, runVerify } from "../../src/cli/verify-command.js";
 import { callSts, parseCallerIdentity, parseStsError, redactStsMessage, requestTarget } from "../../src/verify/sts.js";
 import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
 import { assumeRole } from "../support/sts-session.js";

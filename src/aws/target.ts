@@ -1,11 +1,13 @@
 /**
  * Everything that decides which token gets made, resolved once from options, environment and
- * the AWS shared files. The cache key and the signer both read this and nothing else.
+ * the AWS shared files. The signer reads this and nothing else; the cache key adds the
+ * environment variables that pick the credentials (src/cache/cache-key.ts).
  */
-import { resolveEndpointSettings, type EndpointSettings } from "../aws/endpoint-settings.js";
-import { resolveRegion, type RegionSource } from "../aws/region.js";
-import { readSharedConfig, type Env } from "../aws/shared-config.js";
-import { stsEndpoint, type StsEndpoint } from "./sts-host.js";
+import type { Env } from "../env.js";
+import { stsEndpoint, type StsEndpoint } from "../token/sts-host.js";
+import { resolveEndpointSettings, type EndpointSettings } from "./endpoint-settings.js";
+import { resolveRegion, type RegionSource } from "./region.js";
+import { readSharedConfig } from "./shared-config.js";
 import {
   validateClusterId,
   validateExternalId,

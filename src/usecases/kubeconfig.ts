@@ -1,18 +1,42 @@
-/** `eks-token kubeconfig` and `eks-token kubeconfig migrate`: flags, orchestration, output. */
-import type { CliIo, Command } from "../cli/io.js";
+/**
+ * `eks-token kubeconfig` (add or update a cluster's entries) and `eks-token kubeconfig migrate`
+ * (switch users that run the AWS CLI or aws-iam-authenticator to eks-token): the orchestration,
+ * over injected files, AWS and working directory.
+ */
 import { EksTokenError } from "../errors.js";
-import { chooseFile, kubeconfigPaths, type FileText } from "./choose-file.js";
-import type { DescribeInput, DescribedCluster } from "./describe-cluster.js";
-import { parseKubeconfig, stringifyKubeconfig } from "./document.js";
-import { buildEntries, type KubeconfigEntries } from "./entries.js";
-import { API_VERSIONS, type ExecApiVersion } from "./exec-user.js";
-import { parseKubeconfigArgs, type MigrateFlags, type UpdateFlags } from "./flags.js";
-import { KUBECONFIG_HELP } from "./help.js";
-import { mergeEntries } from "./merge.js";
-import { formatChanges, migrateDocument } from "./migrate.js";
-import { readProfileRegion, resolveRegion, type RegionSources } from "./region.js";
-import * as check from "./validate.js";
-import { readKubeconfigText, writeFileAtomic } from "./write-file.js";
+import { chooseFile, kubeconfigPaths, type FileText } from "../kubeconfig/choose-file.js";
+import type { DescribeInput, DescribedCluster } from "../kubeconfig/describe-cluster.js";
+import { parseKubeconfig, stringifyKubeconfig } from "../kubeconfig/document.js";
+import { buildEntries, type KubeconfigEntries } from "../kubeconfig/entries.js";
+import { parseExecApiVersion } from "../kubeconfig/exec-user.js";
+import { mergeEntries } from "../kubeconfig/merge.js";
+import { formatChanges, migrateDocument } from "../kubeconfig/migrate.js";
+import { readProfileRegion, resolveRegion, type RegionSources } from "../kubeconfig/region.js";
+import * as check from "../kubeconfig/validate.js";
+import { readKubeconfigText, writeFileAtomic } from "../kubeconfig/write-file.js";
+import { isRegionName } from "../validate.js";
+import type { Ports } from "./ports.js";
+
+export interface UpdateInput {
+  readonly clusterName?: string | undefined;
+  readonly region?: string | undefined;
+  readonly profile?: string | undefined;
+  readonly roleArn?: string | undefined;
+  readonly alias?: string | undefined;
+  readonly userAlias?: string | undefined;
+  readonly kubeconfig?: string | undefined;
+  readonly apiVersion?: string | undefined;
+  readonly dryRun: boolean;
+  readonly endpoint?: string | undefined;
+  readonly caData?: string | undefined;
+  readonly clusterArn?: string | undefined;
+}
+
+export interface MigrateInput {
+  readonly kubeconfig?: string | undefined;
+  readonly dryRun: boolean;
+}
+
 
 /** Everything with a side effect, replaceable in tests. */
 export interface KubeconfigDeps {
@@ -23,29 +47,19 @@ export interface KubeconfigDeps {
   readonly cwd: () => string;
 }
 
-const realDeps: KubeconfigDeps = {
-  // The SDK is loaded only when a cluster has to be described.
-  describeCluster: async (input) => (await import("./describe-cluster.js")).describeCluster(input),
-  profileRegion: readProfileRegion,
-  readText: readKubeconfigText,
-  writeText: writeFileAtomic,
-  cwd: () => process.cwd(),
-};
-
-export function createKubeconfigCommand(deps: KubeconfigDeps = realDeps): Command {
-  return async (args, io) => {
-    const parsed = parseKubeconfigArgs(args);
-    if (parsed.flags.help) {
-      io.stdout(KUBECONFIG_HELP);
-      return 0;
-    }
-    return parsed.kind === "migrate" ? runMigrate(parsed.flags, io, deps) : runUpdate(parsed.flags, io, deps);
+/** The real files, AWS and working directory. */
+export function realKubeconfigDeps(cwd: () => string): KubeconfigDeps {
+  return {
+    // The SDK is loaded only when a cluster has to be described.
+    describeCluster: async (input) => (await import("../kubeconfig/describe-cluster.js")).describeCluster(input),
+    profileRegion: readProfileRegion,
+    readText: readKubeconfigText,
+    writeText: writeFileAtomic,
+    cwd,
   };
 }
 
-export const runKubeconfig: Command = createKubeconfigCommand();
-
-async function runUpdate(flags: UpdateFlags, io: CliIo, deps: KubeconfigDeps): Promise<number> {
+export async function updateKubeconfig(flags: UpdateInput, io: Ports, deps: KubeconfigDeps): Promise<void> {
   // Paths first: a missing HOME should fail before any call to AWS.
   const paths = kubeconfigPaths({ flag: flags.kubeconfig, env: io.env, cwd: deps.cwd() });
   const entries = await planEntries(flags, io, deps);
@@ -55,15 +69,14 @@ async function runUpdate(flags: UpdateFlags, io: CliIo, deps: KubeconfigDeps): P
   const text = stringifyKubeconfig(merged.doc, chosen.parsed.style);
   if (flags.dryRun) {
     io.stdout(text);
-    return 0;
+    return;
   }
   await deps.writeText(chosen.path, text);
   const name = entries.context.name;
   io.stderr(merged.updated ? `Updated context ${name} in ${chosen.path}\n` : `Added new context ${name} to ${chosen.path}\n`);
-  return 0;
 }
 
-async function planEntries(flags: UpdateFlags, io: CliIo, deps: KubeconfigDeps): Promise<KubeconfigEntries> {
+async function planEntries(flags: UpdateInput, io: Ports, deps: KubeconfigDeps): Promise<KubeconfigEntries> {
   if (flags.clusterName === undefined) {
     throw new EksTokenError("usage", "missing --cluster-name", "run `eks-token kubeconfig --help` for the flags");
   }
@@ -79,7 +92,7 @@ async function planEntries(flags: UpdateFlags, io: CliIo, deps: KubeconfigDeps):
     userAlias: flags.userAlias === undefined ? undefined : check.checkEntryName(flags.userAlias, "--user-alias"),
     roleArn: flags.roleArn === undefined ? undefined : check.checkRoleArn(flags.roleArn),
     profile: selectedProfile(flags, io),
-    apiVersion: parseApiVersion(flags.apiVersion),
+    apiVersion: parseExecApiVersion(flags.apiVersion),
   };
   const cluster = offline ? await offlineCluster(flags, io, deps, common.profile) : await describedCluster(flags, io, deps, common.profile);
   return buildEntries({ ...common, ...cluster, entryName: cluster.entryName ?? common.alias ?? flags.clusterName });
@@ -95,13 +108,13 @@ interface ClusterFacts {
 }
 
 // --profile, else AWS_PROFILE: the AWS CLI records either as AWS_PROFILE in the exec env.
-function selectedProfile(flags: UpdateFlags, io: CliIo): string | undefined {
+function selectedProfile(flags: UpdateInput, io: Ports): string | undefined {
   if (flags.profile !== undefined) return check.checkProfile(flags.profile);
   const fromEnv = io.env.AWS_PROFILE?.trim();
   return fromEnv ? check.checkProfile(fromEnv, "AWS_PROFILE") : undefined;
 }
 
-async function describedCluster(flags: UpdateFlags, io: CliIo, deps: KubeconfigDeps, profile: string | undefined): Promise<ClusterFacts> {
+async function describedCluster(flags: UpdateInput, io: Ports, deps: KubeconfigDeps, profile: string | undefined): Promise<ClusterFacts> {
   const name = check.checkEksClusterName(flags.clusterName!);
   const region = await resolveRegion({ flag: flags.region, env: io.env, profile, profileRegion: deps.profileRegion });
   const described = await deps.describeCluster({ name, region, profile });
@@ -120,7 +133,7 @@ async function describedCluster(flags: UpdateFlags, io: CliIo, deps: KubeconfigD
  * given. The entries are then named by --alias, else by the cluster name: both are what the user
  * typed and will look for in `kubectl config get-contexts`, and neither pretends to be an ARN.
  */
-async function offlineCluster(flags: UpdateFlags, io: CliIo, deps: KubeconfigDeps, profile: string | undefined): Promise<ClusterFacts> {
+async function offlineCluster(flags: UpdateInput, io: Ports, deps: KubeconfigDeps, profile: string | undefined): Promise<ClusterFacts> {
   const name = check.checkPassThroughClusterName(flags.clusterName!);
   const arn = flags.clusterArn === undefined ? undefined : check.parseClusterArn(flags.clusterArn);
   if (arn && arn.name !== name) {
@@ -141,26 +154,19 @@ async function offlineCluster(flags: UpdateFlags, io: CliIo, deps: KubeconfigDep
 
 function regionOfArn(arn: string): string | undefined {
   const region = arn.split(":")[3];
-  return region && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(region) ? region : undefined;
-}
-
-function parseApiVersion(value: string | undefined): ExecApiVersion {
-  if (value === undefined) return API_VERSIONS.v1beta1;
-  const short = value.replace(/^client\.authentication\.k8s\.io\//, "");
-  if (short === "v1" || short === "v1beta1") return API_VERSIONS[short];
-  throw new EksTokenError("usage", `unknown --api-version ${JSON.stringify(value)}`, "use v1beta1 or v1");
+  return region && isRegionName(region) ? region : undefined;
 }
 
 async function readAll(paths: readonly string[], deps: KubeconfigDeps): Promise<FileText[]> {
   return Promise.all(paths.map(async (path) => ({ path, text: await deps.readText(path) })));
 }
 
-async function runMigrate(flags: MigrateFlags, io: CliIo, deps: KubeconfigDeps): Promise<number> {
+export async function migrateKubeconfig(flags: MigrateInput, io: Ports, deps: KubeconfigDeps): Promise<void> {
   const paths = kubeconfigPaths({ flag: flags.kubeconfig, env: io.env, cwd: deps.cwd() });
   const files = (await readAll(paths, deps)).filter((f): f is { path: string; text: string } => f.text !== undefined);
   if (files.length === 0) {
     io.stderr(`No kubeconfig found at ${paths.join(", ")}; nothing to migrate\n`);
-    return 0;
+    return;
   }
   // Every file must parse before any is written, so a failure leaves all of them as they were.
   const results = files.map((f) => {
@@ -182,7 +188,6 @@ async function runMigrate(flags: MigrateFlags, io: CliIo, deps: KubeconfigDeps):
     io.stderr(`${flags.dryRun ? "Would change" : "Changed"} ${plural(r.changes.length, "user")} in ${r.path}\n`);
   }
   if (total === 0) io.stderr(`No users running aws eks get-token or aws-iam-authenticator in ${files.map((f) => f.path).join(", ")}; nothing changed\n`);
-  return 0;
 }
 
 function plural(n: number, word: string): string {

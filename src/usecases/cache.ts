@@ -4,49 +4,35 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { EksTokenError } from "../errors.js";
-import type { CliIo } from "../cli/io.js";
-import { defaultCacheDir } from "./cache-dir.js";
-import { readEntry, removeQuietly } from "./entry-file.js";
-import type { EntrySummary } from "./token-cache.js";
+import { resolveCacheDir } from "../cache/cache-dir.js";
+import { readEntry, removeQuietly } from "../cache/entry-file.js";
+import type { EntrySummary } from "../cache/token-cache.js";
+import { formatTimestamp } from "../token/expiration.js";
+import type { Ports } from "./ports.js";
 
-export async function runCache(args: readonly string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: {
-        "cluster-name": { type: "string" },
-        "cluster-id": { type: "string", short: "i" },
-        "cache-dir": { type: "string" },
-        output: { type: "string", short: "o" },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    throw new EksTokenError("usage", (e as Error).message.split("\n")[0] ?? "invalid arguments", "usage: eks-token cache list | cache clear [--cluster-name N]");
-  }
-  const { values, positionals } = parsed;
-  const dir = values["cache-dir"] || io.env["EKS_TOKEN_CACHE_DIR"] || defaultCacheDir(io.env);
-  const cluster = values["cluster-id"] ?? values["cluster-name"];
+export interface CacheInput {
+  readonly action: "list" | "clear";
+  /** --cache-dir (EKS_TOKEN_CACHE_DIR and the default are resolved here). */
+  readonly cacheDir: string | undefined;
+  /** clear: only this cluster's tokens. */
+  readonly clusterId: string | undefined;
+  readonly output: "json" | "table";
+}
+
+export async function runCacheCommand(input: CacheInput, ports: Ports): Promise<void> {
+  const dir = resolveCacheDir(input.cacheDir, ports.env);
+  const cluster = input.clusterId;
   const entries = listEntries(dir);
-  const action = positionals[0];
-  if (positionals.length !== 1 || (action !== "list" && action !== "clear")) {
-    throw new EksTokenError("usage", "unknown cache command", "usage: eks-token cache list | cache clear [--cluster-name N]");
-  }
-  if (action === "list") {
-    if (values.output === "json") io.stdout(`${JSON.stringify(entries.map((e) => e.summary), null, 2)}\n`);
-    else io.stdout(formatTable(entries.map((e) => e.summary), io.now()));
-    return 0;
+  if (input.action === "list") {
+    if (input.output === "json") ports.stdout(`${JSON.stringify(entries.map((e) => e.summary), null, 2)}\n`);
+    else ports.stdout(formatTable(entries.map((e) => e.summary), ports.now()));
+    return;
   }
   // A role's credentials serve every cluster, so clearing one cluster keeps them.
   const doomed = cluster === undefined ? entries : entries.filter((e) => e.summary.clusterId === cluster);
   for (const e of doomed) removeQuietly(e.path);
   if (cluster === undefined) removeLeftovers(dir);
-  io.stderr(`eks-token: removed ${doomed.length} cache ${doomed.length === 1 ? "entry" : "entries"} from ${dir}\n`);
-  return 0;
+  ports.stderr(`eks-token: removed ${doomed.length} cache ${doomed.length === 1 ? "entry" : "entries"} from ${dir}\n`);
 }
 
 const ENTRY_NAME = /^[0-9a-f]{64}\.json$/;
@@ -107,11 +93,17 @@ function formatTable(rows: readonly EntrySummary[], now: number): string {
     r.region ?? (r.kind === "token" ? "(global)" : "-"),
     r.roleArn ?? "-",
     r.profile ?? "-",
-    r.expiration.replace(/\.\d{3}Z$/, "Z"),
+    shownTime(r.expiration),
     timeLeft(Date.parse(r.expiration) - now),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? "").length)));
   return [header, ...body].map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+/** An entry's own time, as the token path writes it, without milliseconds; anything else as it is. */
+function shownTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : formatTimestamp(date);
 }
 
 function timeLeft(ms: number): string {

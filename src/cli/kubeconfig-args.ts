@@ -1,27 +1,14 @@
 /** Flag parsing for `eks-token kubeconfig` and `eks-token kubeconfig migrate`; no validation of values. */
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import { EksTokenError } from "../errors.js";
+import type { MigrateInput, UpdateInput } from "../usecases/kubeconfig.js";
+import { parseFlags } from "./flags.js";
 
-export interface UpdateFlags {
+export interface UpdateFlags extends UpdateInput {
   readonly help: boolean;
-  readonly clusterName?: string;
-  readonly region?: string;
-  readonly profile?: string;
-  readonly roleArn?: string;
-  readonly alias?: string;
-  readonly userAlias?: string;
-  readonly kubeconfig?: string;
-  readonly apiVersion?: string;
-  readonly dryRun: boolean;
-  readonly endpoint?: string;
-  readonly caData?: string;
-  readonly clusterArn?: string;
 }
 
-export interface MigrateFlags {
+export interface MigrateFlags extends MigrateInput {
   readonly help: boolean;
-  readonly kubeconfig?: string;
-  readonly dryRun: boolean;
 }
 
 export type ParsedCommand =
@@ -84,35 +71,8 @@ function parseMigrate(args: readonly string[]): MigrateFlags {
   return { help: v.help ?? false, kubeconfig: v.kubeconfig, dryRun: v["dry-run"] ?? false };
 }
 
-type Options = NonNullable<ParseArgsConfig["options"]>;
+const HINT = "run `eks-token kubeconfig --help` for the flags";
 
-function strictParse<O extends Options>(args: readonly string[], options: O) {
-  try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
-  } catch (e) {
-    throw usageError(e);
-  }
-}
-
-// node's messages mention `--` tricks meant for scripts; users need the flag and what to do.
-function usageError(e: unknown): EksTokenError {
-  const code = (e as { code?: string }).code;
-  const message = e instanceof Error ? e.message : String(e);
-  const quoted = /'([^']+)'/.exec(message)?.[1];
-  const hint = "run `eks-token kubeconfig --help` for the flags";
-  switch (code) {
-    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-      return new EksTokenError("usage", `unknown option ${quoted ?? message}`, hint);
-    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
-      return new EksTokenError("usage", `unexpected argument ${quoted ?? message}`, hint);
-    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      return new EksTokenError("usage", `missing or ambiguous value: ${firstSentence(message)}`, hint);
-    default:
-      return new EksTokenError("usage", firstSentence(message), hint);
-  }
-}
-
-function firstSentence(message: string): string {
-  const end = message.indexOf(". ");
-  return end === -1 ? message : message.slice(0, end);
+function strictParse<O extends Parameters<typeof parseFlags>[1]>(args: readonly string[], options: O) {
+  return parseFlags(args, options, { positionals: false, hint: HINT });
 }
