@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { parse } from "yaml";
 import { runKubeconfig } from "../../src/cli/kubeconfig-command.js";
 import { EksTokenError } from "../../src/errors.js";
-import { toolName, translateExec } from "../../src/kubeconfig/migrate.js";
+import { toolName, translateExec } from "../../src/kubeconfig/argv-translate.js";
 import { fakeIo, tempHome } from "./helpers.js";
 
 const ROLE = "arn:aws:iam::123456789012:role/eks-admin";
