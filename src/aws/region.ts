@@ -1,5 +1,5 @@
 /**
- * The region to sign in (CONTRACT section 3): the SDK reads neither AWS_DEFAULT_REGION nor
+ * The region to sign in (docs/contract.md, "Region and credentials"): the SDK reads neither AWS_DEFAULT_REGION nor
  * the profile for us here, and we never ask instance metadata (a slow, surprising look-up).
  */
 import type { Env } from "../env.js";

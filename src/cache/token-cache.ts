@@ -2,7 +2,7 @@
  * The token cache: where entries live, when one may be served, and what is written. Tokens are
  * served while more than 5 minutes remain (the Python client re-runs a plugin with less), and
  * role credentials until 5 minutes before they expire. Secrets live only inside 0600 files in a
- * 0700 directory.
+ * 0700 directory (docs/contract.md, "Cache rules").
  */
 import type { ResolvedCredentials } from "../aws/credentials.js";
 import type { TokenTarget } from "../aws/target.js";

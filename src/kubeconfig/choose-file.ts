@@ -1,4 +1,4 @@
-/** Which kubeconfig file to update, by the rules of `aws eks update-kubeconfig` (CONTRACT section 5). */
+/** Which kubeconfig file to update, by the rules of `aws eks update-kubeconfig` (docs/contract.md, "Drop-in command lines"). */
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { EksTokenError } from "../errors.js";
 import { emptyKubeconfig, hasCluster, parseKubeconfig, type ParsedKubeconfig } from "./document.js";

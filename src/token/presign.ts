@@ -1,6 +1,6 @@
 /**
  * The only user of the SigV4 signer: presigns `GET /?Action=GetCallerIdentity` for one cluster
- * (CONTRACT section 1). Loaded only on a cache miss.
+ * (docs/contract.md, "Token format"). Loaded only on a cache miss.
  */
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";

@@ -1,5 +1,5 @@
 /**
- * Which STS host a token is signed for, and the region it is signed in (CONTRACT section 2).
+ * Which STS host a token is signed for, and the region it is signed in (docs/contract.md, "STS hosts").
  * The server checks the host against the partitions' suffixes, so this table is shared with
  * the verifier.
  */

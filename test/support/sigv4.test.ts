@@ -21,7 +21,7 @@ const DOC = {
   amzDate: "20150830T123600Z",
 };
 
-// aws-iam-authenticator pkg/token/token_test.go TestGetWithSTS (CONTRACT section 1).
+// aws-iam-authenticator pkg/token/token_test.go TestGetWithSTS (docs/contract.md, "Token format").
 const EKS = {
   accessKeyId: "ASIAR2TG44V6AS3ZZE7C",
   secretAccessKey: "4KD5cntGcVmLWRdF5wvNRuzNL5Qxmp6OKVY6Fz/Q",

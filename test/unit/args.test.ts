@@ -1,4 +1,4 @@
-// argv as users' kubeconfigs carry it (CONTRACT section 5): `aws eks get-token` and
+// argv as users' kubeconfigs carry it (docs/contract.md, "Drop-in command lines"): `aws eks get-token` and
 // `aws-iam-authenticator token` argument lists must mean the same request here.
 import { describe, expect, it } from "vitest";
 import { parseTokenArgs, type TokenInput as TokenRequest } from "../../src/cli/args.js";

@@ -1,4 +1,4 @@
-// The apiVersion kubectl gets back (CONTRACT section 4): client-go fails when it differs from
+// The apiVersion kubectl gets back (docs/contract.md, "Exec info"): client-go fails when it differs from
 // the one its kubeconfig names, so what KUBERNETES_EXEC_INFO asks for is echoed.
 import { describe, expect, it } from "vitest";
 import {

@@ -1,4 +1,4 @@
-// expirationTimestamp (CONTRACT section 1): signing + 14 minutes, never later than the signing
+// expirationTimestamp (docs/contract.md, "Token format"): signing + 14 minutes, never later than the signing
 // credentials' own expiry minus a minute (aws-iam-authenticator #590, #724), whole seconds down.
 import { describe, expect, it } from "vitest";
 import {

@@ -1,4 +1,4 @@
-// Region and STS endpoint options resolved by resolveTarget (CONTRACT sections 2 and 3):
+// Region and STS endpoint options resolved by resolveTarget (docs/contract.md, "STS hosts" and "Region and credentials"):
 // --region > AWS_REGION > AWS_DEFAULT_REGION > the profile's region > none (the global host),
 // and the endpoint options from the environment over the profile. Files live in a temp HOME.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";

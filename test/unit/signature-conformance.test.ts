@@ -1,5 +1,5 @@
 // Tokens from createToken checked by an independent SigV4 implementation (node:crypto only, in
-// test/support/sigv4.ts and again inline below), by the public vector of CONTRACT section 1, and
+// test/support/sigv4.ts and again inline below), by the public vector of docs/contract.md, "Token format", and
 // byte for byte against the token `aws eks get-token` makes (botocore) for the same inputs.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, createHmac } from "node:crypto";

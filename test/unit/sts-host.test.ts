@@ -1,4 +1,4 @@
-// Which STS host a token is signed for (CONTRACT section 2). The host is checked by the server
+// Which STS host a token is signed for (docs/contract.md, "STS hosts"). The host is checked by the server
 // against each partition's DNS suffix, and the region becomes part of a host name.
 import { describe, expect, it } from "vitest";
 import { EksTokenError } from "../../src/errors.js";
@@ -29,7 +29,7 @@ const REGIONS: ReadonlyArray<readonly [region: string, host: string, partition: 
   ["eusc-de-east-1", "sts.eusc-de-east-1.amazonaws.eu", "aws-eusc"],
 ];
 
-/** The 16 regions of CONTRACT section 2, written out so a change to the set is noticed. */
+/** The 16 regions of docs/contract.md, "STS hosts", written out so a change to the set is noticed. */
 const LEGACY = [
   "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global",
   "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3",

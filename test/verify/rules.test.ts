@@ -17,7 +17,7 @@ interface Rejection {
   kind?: "malformed" | "expired";
 }
 
-// One case per rejection the server's own tests name (CONTRACT section 6), plus near relatives.
+// One case per rejection the server's own tests name (docs/contract.md, "Server checks"), plus near relatives.
 const rejections: Rejection[] = [
   { name: "too large", token: `k8s-aws-v1.${"A".repeat(4090)}`, rule: "too-large", message: "token is too large: 4101 characters, the server accepts at most 4096" },
   { name: "missing prefix", token: "k8s-aws-v2.asdfasdfa", rule: "prefix", message: 'token does not start with "k8s-aws-v1."' },
