@@ -21,7 +21,19 @@
 // copy of dist/ taken at the start, since a concurrent build swaps dist/'s files and chunks.
 import { build } from "esbuild";
 import { fork, spawnSync } from "node:child_process";
-import { accessSync, chmodSync, constants, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, loadavg, platform, release, tmpdir } from "node:os";
 import { delimiter, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,14 +47,26 @@ const CLI = (() => {
   if (typeof bin !== "string") throw new Error('package.json has no "bin" for eks-token');
   return resolve(ROOT, bin);
 })();
-const SEA = join(ROOT, "dist", `eks-token-${process.platform}-${process.arch}${process.platform === "win32" ? ".exe" : ""}`);
+const SEA = join(
+  ROOT,
+  "dist",
+  `eks-token-${process.platform}-${process.arch}${process.platform === "win32" ? ".exe" : ""}`,
+);
 
 const CLUSTER = "bench";
 const REGION = "us-west-2";
 const ACCOUNT = "111122223333";
-const USER = { name: "bench", accountId: ACCOUNT, accessKeyId: "AKIABENCHEXAMPLE0001", secretAccessKey: "benchSecretAccessKey/EXAMPLE+abcdefghijk" };
+const USER = {
+  name: "bench",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIABENCHEXAMPLE0001",
+  secretAccessKey: "benchSecretAccessKey/EXAMPLE+abcdefghijk",
+};
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/bench-role`;
-const PROFILE_KEYS = { accessKeyId: "AKIABENCHPROFILE0001", secretAccessKey: "benchProfileSecret/EXAMPLE+abcdefghijklm" };
+const PROFILE_KEYS = {
+  accessKeyId: "AKIABENCHPROFILE0001",
+  secretAccessKey: "benchProfileSecret/EXAMPLE+abcdefghijklm",
+};
 
 const TARGETS = { hitVsFloor: 1.15, missEnvVsFloor: 1.5, hitRssMb: 50, hitVsAws: 5 };
 const MIN_RUNS_FOR_TARGETS = 15;
@@ -123,7 +147,11 @@ function quantile(values, q) {
 function summarize(result, where) {
   const out = (result.stdout ?? "").toString();
   const err = (result.stderr ?? "").toString();
-  const why = result.error ? `error ${result.error.message}` : result.signal ? `signal ${result.signal}` : `exit ${result.status}`;
+  const why = result.error
+    ? `error ${result.error.message}`
+    : result.signal
+      ? `signal ${result.signal}`
+      : `exit ${result.status}`;
   return `${where}: ${why}\n--- stdout ---\n${out.slice(0, 2000)}\n--- stderr ---\n${err.slice(0, 4000)}`;
 }
 
@@ -220,7 +248,15 @@ process.on("disconnect", () => process.exit(0));
 process.send({ url: emu.url });
 `,
   );
-  await build({ entryPoints: [entry], outfile: bundle, bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning" });
+  await build({
+    entryPoints: [entry],
+    outfile: bundle,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "warning",
+  });
   const child = fork(bundle, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: [] });
   const next = (key) =>
     new Promise((resolvePromise, reject) => {
@@ -327,7 +363,8 @@ async function main() {
       AWS_CONFIG_FILE: emptyConfig,
       AWS_SHARED_CREDENTIALS_FILE: emptyCredentials,
     };
-    if (process.platform === "win32") Object.assign(baseEnv, { USERPROFILE: home, SystemRoot: process.env.SystemRoot ?? "C:\\Windows" });
+    if (process.platform === "win32")
+      Object.assign(baseEnv, { USERPROFILE: home, SystemRoot: process.env.SystemRoot ?? "C:\\Windows" });
     const envCreds = { ...baseEnv, AWS_ACCESS_KEY_ID: USER.accessKeyId, AWS_SECRET_ACCESS_KEY: USER.secretAccessKey };
     const target = ["--cluster-name", CLUSTER, "--region", REGION];
 
@@ -335,7 +372,13 @@ async function main() {
     const cases = [
       { id: "floor", label: "node -e 0 (floor)", cmd: node, args: ["-e", "0"], env: baseEnv, kind: "floor" },
       { id: "hit", label: "eks-token: cache hit", cmd: node, args: [cli, ...target], env: envCreds, kind: "hit" },
-      { id: "miss-env", label: "eks-token: miss, env credentials", cmd: node, args: [cli, ...target, "--no-cache"], env: envCreds },
+      {
+        id: "miss-env",
+        label: "eks-token: miss, env credentials",
+        cmd: node,
+        args: [cli, ...target, "--no-cache"],
+        env: envCreds,
+      },
       {
         id: "miss-profile",
         label: "eks-token: miss, profile (static keys)",
@@ -356,7 +399,13 @@ async function main() {
     if (sea) {
       cases.push(
         { id: "sea-hit", label: "SEA: cache hit", cmd: sea, args: target, env: envCreds, kind: "hit" },
-        { id: "sea-miss", label: "SEA: miss, env credentials", cmd: sea, args: [...target, "--no-cache"], env: envCreds },
+        {
+          id: "sea-miss",
+          label: "SEA: miss, env credentials",
+          cmd: sea,
+          args: [...target, "--no-cache"],
+          env: envCreds,
+        },
       );
     } else {
       skipped.push({ id: "sea", label: `SEA (${relative(ROOT, SEA)})`, reason: "not built: npm run build:sea" });
@@ -378,17 +427,25 @@ async function main() {
 
     // Verify every command once (this also warms the token cache and the page cache).
     for (const c of cases) {
-      const r = spawnSync(c.cmd, c.args, { env: c.env, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+      const r = spawnSync(c.cmd, c.args, {
+        env: c.env,
+        stdio: ["ignore", "pipe", "pipe"],
+        maxBuffer: 64 * 1024 * 1024,
+      });
       const where = `verifying "${c.label}" (${c.cmd} ${c.args.join(" ")})`;
       if (c.kind === "floor") {
         if (r.status !== 0) fail(summarize(r, where));
         continue;
       }
       const token = execCredentialToken(r, where);
-      if (c.kind !== "aws" && r.stderr.length > 0) fail(`${summarize(r, where)}\n(eks-token printed on stderr on success)`);
+      if (c.kind !== "aws" && r.stderr.length > 0)
+        fail(`${summarize(r, where)}\n(eks-token printed on stderr on success)`);
       if (c.kind === "hit") {
         // The cache is warm now: a second call must give the same token.
-        const again = execCredentialToken(spawnSync(c.cmd, c.args, { env: c.env, stdio: ["ignore", "pipe", "pipe"] }), where);
+        const again = execCredentialToken(
+          spawnSync(c.cmd, c.args, { env: c.env, stdio: ["ignore", "pipe", "pipe"] }),
+          where,
+        );
         if (again !== token) fail(`${where}: the second call printed another token; the cache does not answer`);
         c.expectToken = token;
       }
@@ -410,7 +467,11 @@ async function main() {
     for (let round = 0; round < opts.runs; round++) {
       for (const c of cases) {
         const t0 = process.hrtime.bigint();
-        const r = spawnSync(c.cmd, c.args, { env: c.env, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+        const r = spawnSync(c.cmd, c.args, {
+          env: c.env,
+          stdio: ["ignore", "pipe", "pipe"],
+          maxBuffer: 64 * 1024 * 1024,
+        });
         const t1 = process.hrtime.bigint();
         if (r.status !== 0) fail(summarize(r, `run ${round + 1} of "${c.label}"`));
         if (c.expectToken && execCredentialToken(r, `run ${round + 1} of "${c.label}"`) !== c.expectToken) {
@@ -419,12 +480,14 @@ async function main() {
         samples[c.id].ms.push(Number(t1 - t0) / 1e6);
       }
       if (rss) for (const c of cases) samples[c.id].rssKiB.push(rss.measure(c.cmd, c.args, c.env));
-      if ((round + 1) % 5 === 0 || round + 1 === opts.runs) log(`round ${round + 1}/${opts.runs} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      if ((round + 1) % 5 === 0 || round + 1 === opts.runs)
+        log(`round ${round + 1}/${opts.runs} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     }
     const loadAfter = loadavg();
     const roleCalls = ((await emulator.calls()).AssumeRole ?? 0) - roleCallsBefore;
     const expectedRoleCalls = opts.runs * (rss ? 2 : 1);
-    if (roleCalls !== expectedRoleCalls) fail(`the --role-arn case made ${roleCalls} AssumeRole calls in ${expectedRoleCalls} runs; not all were misses`);
+    if (roleCalls !== expectedRoleCalls)
+      fail(`the --role-arn case made ${roleCalls} AssumeRole calls in ${expectedRoleCalls} runs; not all were misses`);
 
     // -------------------------------------------------------------------------------------------
     // Results
@@ -458,20 +521,42 @@ async function main() {
     const enoughRuns = opts.runs >= MIN_RUNS_FOR_TARGETS;
     const judge = (value, ok, measured) => ({ measured, pass: value === undefined ? null : ok });
     const targets = [
-      { name: `hit ≤ ${TARGETS.hitVsFloor} × floor`, ...judge(hit.ratioToFloor, hit.ratioToFloor <= TARGETS.hitVsFloor, `${hit.ratioToFloor.toFixed(2)} ×`) },
+      {
+        name: `hit ≤ ${TARGETS.hitVsFloor} × floor`,
+        ...judge(hit.ratioToFloor, hit.ratioToFloor <= TARGETS.hitVsFloor, `${hit.ratioToFloor.toFixed(2)} ×`),
+      },
       {
         name: `miss (env credentials) ≤ ${TARGETS.missEnvVsFloor} × floor`,
-        ...judge(missEnv.ratioToFloor, missEnv.ratioToFloor <= TARGETS.missEnvVsFloor, `${missEnv.ratioToFloor.toFixed(2)} ×`),
+        ...judge(
+          missEnv.ratioToFloor,
+          missEnv.ratioToFloor <= TARGETS.missEnvVsFloor,
+          `${missEnv.ratioToFloor.toFixed(2)} ×`,
+        ),
       },
       rss
-        ? { name: `hit peak RSS ≤ ${TARGETS.hitRssMb} MB`, ...judge(hit.rssPeakMB, hit.rssPeakMB <= TARGETS.hitRssMb, `${hit.rssPeakMB.toFixed(1)} MB (max of ${opts.runs} runs)`) }
+        ? {
+            name: `hit peak RSS ≤ ${TARGETS.hitRssMb} MB`,
+            ...judge(
+              hit.rssPeakMB,
+              hit.rssPeakMB <= TARGETS.hitRssMb,
+              `${hit.rssPeakMB.toFixed(1)} MB (max of ${opts.runs} runs)`,
+            ),
+          }
         : { name: `hit peak RSS ≤ ${TARGETS.hitRssMb} MB`, measured: "n/a (no way to read peak RSS)", pass: null },
       awsRow
         ? {
             name: `hit ≥ ${TARGETS.hitVsAws} × faster than aws eks get-token`,
-            ...judge(awsRow.medianMs / hit.medianMs, awsRow.medianMs / hit.medianMs >= TARGETS.hitVsAws, `${(awsRow.medianMs / hit.medianMs).toFixed(1)} × faster`),
+            ...judge(
+              awsRow.medianMs / hit.medianMs,
+              awsRow.medianMs / hit.medianMs >= TARGETS.hitVsAws,
+              `${(awsRow.medianMs / hit.medianMs).toFixed(1)} × faster`,
+            ),
           }
-        : { name: `hit ≥ ${TARGETS.hitVsAws} × faster than aws eks get-token`, measured: "n/a (aws is not on PATH)", pass: null },
+        : {
+            name: `hit ≥ ${TARGETS.hitVsAws} × faster than aws eks get-token`,
+            measured: "n/a (aws is not on PATH)",
+            pass: null,
+          },
     ];
     const cpuList = cpus();
     const machine = {
@@ -525,7 +610,8 @@ function renderTable(doc) {
     r.rssPeakMB === null ? "n/a" : r.rssPeakMB.toFixed(1),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const fmt = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
+  const fmt = (cells) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
   lines.push(fmt(header));
   lines.push(`|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`);
   for (const b of body) lines.push(fmt(b));
@@ -533,7 +619,8 @@ function renderTable(doc) {
   for (const r of doc.results.filter((x) => x.note)) lines.push(`(${r.label}: ${r.note})`);
   lines.push("");
   lines.push("targets:");
-  for (const t of doc.targets) lines.push(`  ${t.pass === null ? "–   " : t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.measured}`);
+  for (const t of doc.targets)
+    lines.push(`  ${t.pass === null ? "–   " : t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.measured}`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -12,7 +12,16 @@
 // runs on the platform and Node version that built it (the blob carries a V8 code cache).
 import { build } from "esbuild";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire, isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -26,7 +35,11 @@ const SENTINEL_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
 const OPTIONAL_PACKAGES = new Set(["@aws-sdk/signature-v4-crt"]);
 
 function parseArgs(argv) {
-  let out = join(root, "dist", `eks-token-${process.platform}-${process.arch}${process.platform === "win32" ? ".exe" : ""}`);
+  let out = join(
+    root,
+    "dist",
+    `eks-token-${process.platform}-${process.arch}${process.platform === "win32" ? ".exe" : ""}`,
+  );
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--out" && argv[i + 1]) out = resolve(argv[++i]);
     else if (argv[i] === "-h" || argv[i] === "--help") {
@@ -48,7 +61,9 @@ const builtinDynamicImportsToRequire = {
   name: "builtin-dynamic-imports-to-require",
   setup(b) {
     b.onResolve({ filter: /^(node:)?[a-z_/0-9]+$/ }, (args) =>
-      args.kind === "dynamic-import" && isBuiltin(args.path) ? { path: args.path, namespace: "sea-builtin" } : undefined,
+      args.kind === "dynamic-import" && isBuiltin(args.path)
+        ? { path: args.path, namespace: "sea-builtin" }
+        : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: "sea-builtin" }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
@@ -82,16 +97,18 @@ async function bundle(outfile) {
     },
     banner: {
       js:
-        "var __eksTokenImportMeta = { get url() { return require(\"node:url\").pathToFileURL(__filename).href; }, " +
+        'var __eksTokenImportMeta = { get url() { return require("node:url").pathToFileURL(__filename).href; }, ' +
         "filename: __filename, dirname: __dirname };",
     },
     plugins: [builtinDynamicImportsToRequire],
   });
-  for (const w of result.warnings) process.stderr.write(`build-sea: esbuild warning [${w.id}]: ${w.text} (${w.location?.file}:${w.location?.line})\n`);
+  for (const w of result.warnings)
+    process.stderr.write(`build-sea: esbuild warning [${w.id}]: ${w.text} (${w.location?.file}:${w.location?.line})\n`);
   // These mean code that would break at run time in a SEA: import.meta, or loading that esbuild
   // could not resolve at build time.
   const fatal = result.warnings.filter((w) => /import-meta|require|dynamic-import|resolve/.test(w.id));
-  if (fatal.length > 0) throw new Error(`build-sea: esbuild warned about ${fatal.map((w) => w.id).join(", ")}; the SEA would break`);
+  if (fatal.length > 0)
+    throw new Error(`build-sea: esbuild warned about ${fatal.map((w) => w.id).join(", ")}; the SEA would break`);
 
   // Everything the bundle still loads at run time must be a Node built-in (or a known optional).
   const problems = [];
@@ -123,7 +140,10 @@ async function quietly(fn) {
     return await fn();
   } finally {
     console.warn = warn;
-    if (skipped > 0) process.stderr.write(`build-sea: (postject: ${skipped} "can't find string offset for section name" warnings about note sections, harmless)\n`);
+    if (skipped > 0)
+      process.stderr.write(
+        `build-sea: (postject: ${skipped} "can't find string offset for section name" warnings about note sections, harmless)\n`,
+      );
   }
 }
 
@@ -138,10 +158,17 @@ async function main() {
     const seaConfig = join(work, "sea-config.json");
     writeFileSync(
       seaConfig,
-      JSON.stringify({ main: mainScript, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }, null, 2),
+      JSON.stringify(
+        { main: mainScript, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true },
+        null,
+        2,
+      ),
     );
     const prep = spawnSync(process.execPath, ["--experimental-sea-config", seaConfig], { cwd: work, encoding: "utf8" });
-    if (prep.status !== 0) throw new Error(`build-sea: node --experimental-sea-config failed (${prep.status ?? prep.signal}):\n${prep.stdout}${prep.stderr}`);
+    if (prep.status !== 0)
+      throw new Error(
+        `build-sea: node --experimental-sea-config failed (${prep.status ?? prep.signal}):\n${prep.stdout}${prep.stderr}`,
+      );
 
     // Everything happens in the temp dir (npm run build may empty dist/ at any time); the result
     // is then copied next to the target and renamed, so a half-written executable is never seen.
@@ -169,7 +196,9 @@ async function main() {
       rmSync(partial, { force: true });
       throw e;
     }
-    process.stdout.write(`build-sea: ${out} (main script ${(size / 1024).toFixed(0)} kB, node ${process.version} ${process.platform}-${process.arch})\n`);
+    process.stdout.write(
+      `build-sea: ${out} (main script ${(size / 1024).toFixed(0)} kB, node ${process.version} ${process.platform}-${process.arch})\n`,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

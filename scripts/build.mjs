@@ -14,7 +14,8 @@ const out = (path) => `${staging}/${path}`;
 rmSync(staging, { recursive: true, force: true });
 
 // The SDK is CommonJS inside; an ESM bundle needs a real `require` for Node's built-ins.
-const requireBanner = 'import { createRequire as __eksTokenCreateRequire } from "node:module"; const require = __eksTokenCreateRequire(import.meta.url);';
+const requireBanner =
+  'import { createRequire as __eksTokenCreateRequire } from "node:module"; const require = __eksTokenCreateRequire(import.meta.url);';
 
 const common = {
   bundle: true,
@@ -79,7 +80,9 @@ const lazyCryptoInSerde = {
   name: "lazy-crypto-in-serde",
   setup(b) {
     b.onResolve({ filter: /^(node:)?crypto$/ }, (args) =>
-      /@smithy[\\/]core[\\/].*[\\/]serde[\\/]/.test(args.importer) ? { path: "lazy-crypto", namespace: "lazy-crypto" } : undefined,
+      /@smithy[\\/]core[\\/].*[\\/]serde[\\/]/.test(args.importer)
+        ? { path: "lazy-crypto", namespace: "lazy-crypto" }
+        : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: "lazy-crypto" }, () => ({
       contents: ["getRandomValues", "createHash", "createHmac", "randomUUID"]
@@ -135,10 +138,14 @@ await build({
   packages: "external",
 });
 
-execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", "tsconfig.build.json", "--outDir", out("types")], {
-  stdio: "inherit",
-  cwd: root,
-});
+execFileSync(
+  process.execPath,
+  [`${root}node_modules/typescript/bin/tsc`, "-p", "tsconfig.build.json", "--outDir", out("types")],
+  {
+    stdio: "inherit",
+    cwd: root,
+  },
+);
 
 // Move each built file or folder into place, then drop what this build no longer makes (a SEA
 // build, dist/eks-token-<platform>-<arch>, is not ours to remove).

@@ -8,7 +8,12 @@ import type { MfaCodeProvider } from "./aws/mfa-prompt.js";
 import type { Env } from "./env.js";
 import { EksTokenError } from "./errors.js";
 import type { Logger } from "./logger.js";
-import { DEFAULT_API_VERSION, execCredential, normalizeApiVersion, type ExecCredential } from "./token/exec-credential.js";
+import {
+  DEFAULT_API_VERSION,
+  execCredential,
+  normalizeApiVersion,
+  type ExecCredential,
+} from "./token/exec-credential.js";
 import type { MintedToken } from "./token/mint.js";
 import { getToken } from "./usecases/get-token.js";
 import { resolveTokenRequest } from "./usecases/token-request.js";
@@ -66,9 +71,12 @@ export async function createToken(options: CreateTokenOptions): Promise<TokenRes
 }
 
 /** The ExecCredential object a plugin prints: apiVersion v1beta1 unless asked otherwise. */
-export async function getExecCredential(options: CreateTokenOptions & { readonly apiVersion?: string }): Promise<ExecCredential> {
+export async function getExecCredential(
+  options: CreateTokenOptions & { readonly apiVersion?: string },
+): Promise<ExecCredential> {
   const apiVersion = options.apiVersion === undefined ? DEFAULT_API_VERSION : normalizeApiVersion(options.apiVersion);
-  if (!apiVersion) throw new EksTokenError("usage", `unknown apiVersion ${JSON.stringify(options.apiVersion)}`, "use v1 or v1beta1");
+  if (!apiVersion)
+    throw new EksTokenError("usage", `unknown apiVersion ${JSON.stringify(options.apiVersion)}`, "use v1 or v1beta1");
   const { token, expiration } = await createToken(options);
   return execCredential(apiVersion, token, expiration);
 }

@@ -35,18 +35,34 @@ export async function getCallerIdentity(
   const response = await fetchCallerIdentity({ url, clusterId: target.clusterId, env, timeoutMs });
   if (response.status !== 200) {
     const code = parseStsError(response.body).code ?? "error";
-    throw new EksTokenError("sts", `GetCallerIdentity was refused (${response.status} ${code})`, "check the credentials of the source identity");
+    throw new EksTokenError(
+      "sts",
+      `GetCallerIdentity was refused (${response.status} ${code})`,
+      "check the credentials of the source identity",
+    );
   }
   let result: Record<string, unknown> | undefined;
   try {
-    result = (JSON.parse(response.body) as { GetCallerIdentityResponse?: { GetCallerIdentityResult?: Record<string, unknown> } })
-      .GetCallerIdentityResponse?.GetCallerIdentityResult;
+    result = (
+      JSON.parse(response.body) as { GetCallerIdentityResponse?: { GetCallerIdentityResult?: Record<string, unknown> } }
+    ).GetCallerIdentityResponse?.GetCallerIdentityResult;
   } catch {
     result = undefined;
   }
   const { Account: account, Arn: arn, UserId: userId } = result ?? {};
-  if (typeof arn !== "string" || !arn || typeof userId !== "string" || !userId || typeof account !== "string" || !account) {
-    throw new EksTokenError("sts", "GetCallerIdentity answered without Account, Arn and UserId", "check AWS_ENDPOINT_URL_STS");
+  if (
+    typeof arn !== "string" ||
+    !arn ||
+    typeof userId !== "string" ||
+    !userId ||
+    typeof account !== "string" ||
+    !account
+  ) {
+    throw new EksTokenError(
+      "sts",
+      "GetCallerIdentity answered without Account, Arn and UserId",
+      "check AWS_ENDPOINT_URL_STS",
+    );
   }
   return { account, arn, userId };
 }

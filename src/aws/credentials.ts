@@ -59,7 +59,14 @@ export async function resolveCredentials(target: TokenTarget, given: CredentialD
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new EksTokenError("timeout", `getting AWS credentials took longer than ${timeoutMs / 1000} s`, "an STS, SSO, container or instance metadata endpoint did not answer; run with --debug to see which")),
+      () =>
+        reject(
+          new EksTokenError(
+            "timeout",
+            `getting AWS credentials took longer than ${timeoutMs / 1000} s`,
+            "an STS, SSO, container or instance metadata endpoint did not answer; run with --debug to see which",
+          ),
+        ),
       timeoutMs,
     );
   });
@@ -154,7 +161,12 @@ function recordingFailures(logger: Logger, failures: string[]): Logger {
     debug: (...args: unknown[]) => {
       const m = /property-provider -> (.+)/.exec(args.map(String).join(" "));
       // Keep what reads as a failure, not the notes on settings looked up along the way.
-      if (m?.[1] && /error|refused|ECONN|EHOST|ENOTFOUND|time ?out|timed out|status|unauthori[sz]ed|forbidden|\b[45]\d\d\b/i.test(m[1])) {
+      if (
+        m?.[1] &&
+        /error|refused|ECONN|EHOST|ENOTFOUND|time ?out|timed out|status|unauthori[sz]ed|forbidden|\b[45]\d\d\b/i.test(
+          m[1],
+        )
+      ) {
         failures.push(m[1]);
       }
       logger.debug(...args);

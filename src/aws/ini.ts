@@ -36,7 +36,11 @@ export function parseAwsIni(text: string): IniSections {
  * A profile's section: `[profile NAME]` in the config file (`[default]` too), `[NAME]` in the
  * credentials file.
  */
-export function profileSection(sections: IniSections, name: string, file: "config" | "credentials"): Record<string, string> | undefined {
+export function profileSection(
+  sections: IniSections,
+  name: string,
+  file: "config" | "credentials",
+): Record<string, string> | undefined {
   if (file === "credentials") return sections[name];
   return sections[`profile ${name}`] ?? (name === "default" ? sections["default"] : undefined);
 }

@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { homeDir, type Env } from "../env.js";
 import { parseAwsIni, profileSection } from "./ini.js";
 
-
 export interface ProfileSettings {
   readonly region?: string;
   readonly sts_regional_endpoints?: string;

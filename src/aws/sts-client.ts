@@ -42,7 +42,11 @@ export function requestTarget(tokenUrl: URL, env: Env): URL {
   try {
     endpoint = new URL(override);
   } catch {
-    throw new EksTokenError("invalid-input", `AWS_ENDPOINT_URL_STS/AWS_ENDPOINT_URL ${JSON.stringify(override)} is not a URL`, "set it to an origin such as http://127.0.0.1:4566");
+    throw new EksTokenError(
+      "invalid-input",
+      `AWS_ENDPOINT_URL_STS/AWS_ENDPOINT_URL ${JSON.stringify(override)} is not a URL`,
+      "set it to an origin such as http://127.0.0.1:4566",
+    );
   }
   return new URL(tokenUrl.pathname + tokenUrl.search, endpoint.origin);
 }
@@ -82,13 +86,23 @@ function readBody(res: IncomingMessage): Promise<StsResponse> {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
         res.destroy();
-        reject(new EksTokenError("sts", `STS answered HTTP ${res.statusCode} with a body over ${MAX_BODY_BYTES} bytes`, "this is not an STS endpoint"));
+        reject(
+          new EksTokenError(
+            "sts",
+            `STS answered HTTP ${res.statusCode} with a body over ${MAX_BODY_BYTES} bytes`,
+            "this is not an STS endpoint",
+          ),
+        );
         return;
       }
       chunks.push(chunk);
     });
     res.on("end", () =>
-      resolve({ status: res.statusCode ?? 0, contentType: String(res.headers["content-type"] ?? ""), body: Buffer.concat(chunks).toString("utf8") }),
+      resolve({
+        status: res.statusCode ?? 0,
+        contentType: String(res.headers["content-type"] ?? ""),
+        body: Buffer.concat(chunks).toString("utf8"),
+      }),
     );
     res.on("error", reject);
     // A body cut short (abort, reset) ends in 'close' without 'end'.
@@ -100,10 +114,20 @@ function readBody(res: IncomingMessage): Promise<StsResponse> {
 
 function transportError(err: Error, target: URL, timedOut: boolean, timeoutMs: number): EksTokenError {
   if (timedOut) {
-    return new EksTokenError("timeout", `STS at ${target.host} did not answer within ${timeoutMs / 1000} s`, "check the network path to STS (proxy, VPC endpoint, firewall) and try again", { cause: err });
+    return new EksTokenError(
+      "timeout",
+      `STS at ${target.host} did not answer within ${timeoutMs / 1000} s`,
+      "check the network path to STS (proxy, VPC endpoint, firewall) and try again",
+      { cause: err },
+    );
   }
   const code = (err as NodeJS.ErrnoException).code;
-  return new EksTokenError("network", `cannot reach STS at ${target.host}: ${code ?? err.message}`, "check DNS, proxy and network access to STS", { cause: err });
+  return new EksTokenError(
+    "network",
+    `cannot reach STS at ${target.host}: ${code ?? err.message}`,
+    "check DNS, proxy and network access to STS",
+    { cause: err },
+  );
 }
 
 /** Code and Message from an STS error in its XML or JSON form. */
@@ -112,7 +136,10 @@ export function parseStsError(body: string): StsErrorBody {
   if (trimmed.startsWith("{")) {
     try {
       const json = JSON.parse(trimmed) as Record<string, unknown>;
-      const inner = (typeof json.Error === "object" && json.Error !== null ? json.Error : json) as Record<string, unknown>;
+      const inner = (typeof json.Error === "object" && json.Error !== null ? json.Error : json) as Record<
+        string,
+        unknown
+      >;
       const code = firstString(inner.Code, inner.code, json.__type);
       const message = firstString(inner.Message, inner.message);
       return { ...(code ? { code: code.replace(/^.*#/, "") } : {}), ...(message ? { message } : {}) };
@@ -132,6 +159,10 @@ function firstString(...values: unknown[]): string | undefined {
 function xmlText(xml: string, tag: string): string | undefined {
   const m = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(xml);
   if (!m) return undefined;
-  return (m[1] ?? "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+  return (m[1] ?? "")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
 }
-

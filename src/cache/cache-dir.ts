@@ -43,7 +43,7 @@ export function openCacheDir(dir: string): CacheDirCheck {
       // lstat below decides
     }
   }
-  let stat;
+  let stat: ReturnType<typeof lstatSync>;
   try {
     stat = lstatSync(dir);
   } catch (e) {
@@ -52,9 +52,14 @@ export function openCacheDir(dir: string): CacheDirCheck {
   if (stat.isSymbolicLink()) return { ok: false, dir, reason: "it is a symbolic link" };
   if (!stat.isDirectory()) return { ok: false, dir, reason: "it is not a directory" };
   const uid = process.getuid?.();
-  if (uid !== undefined && stat.uid !== uid) return { ok: false, dir, reason: `it belongs to uid ${stat.uid}, not to you` };
+  if (uid !== undefined && stat.uid !== uid)
+    return { ok: false, dir, reason: `it belongs to uid ${stat.uid}, not to you` };
   if ((stat.mode & 0o022) !== 0) {
-    return { ok: false, dir, reason: `others can write to it (mode ${(stat.mode & 0o777).toString(8)}); run chmod 700 on it` };
+    return {
+      ok: false,
+      dir,
+      reason: `others can write to it (mode ${(stat.mode & 0o777).toString(8)}); run chmod 700 on it`,
+    };
   }
   return { ok: true, dir };
 }

@@ -63,4 +63,3 @@ export function tokenCacheKey(target: TokenTarget, env: Env): string {
 export function roleCredentialsCacheKey(target: TokenTarget, env: Env): string {
   return sha256(JSON.stringify({ kind: "role-credentials", identity: identityMaterial(target, env) }));
 }
-

@@ -200,7 +200,9 @@ export class TokenCache {
       removeOrphanTemps(this.dir, this.options.now());
       writeEntry(this.dir, entryPath(this.dir, key), entry);
     } catch (e) {
-      this.options.warn(`could not write the token cache in ${this.dir} (${(e as NodeJS.ErrnoException).code ?? String(e)}); the next call will make a new token`);
+      this.options.warn(
+        `could not write the token cache in ${this.dir} (${(e as NodeJS.ErrnoException).code ?? String(e)}); the next call will make a new token`,
+      );
     }
   }
 }
@@ -208,18 +210,31 @@ export class TokenCache {
 function isTokenEntry(e: unknown, key: string): e is TokenEntry {
   const x = e as Partial<TokenEntry> | null;
   return (
-    typeof x === "object" && x !== null && x.v === CACHE_FORMAT_VERSION && x.kind === "token" && x.key === key &&
-    typeof x.token === "string" && typeof x.clusterId === "string" && typeof x.host === "string" &&
-    typeof x.expiration === "string" && !Number.isNaN(Date.parse(x.expiration))
+    typeof x === "object" &&
+    x !== null &&
+    x.v === CACHE_FORMAT_VERSION &&
+    x.kind === "token" &&
+    x.key === key &&
+    typeof x.token === "string" &&
+    typeof x.clusterId === "string" &&
+    typeof x.host === "string" &&
+    typeof x.expiration === "string" &&
+    !Number.isNaN(Date.parse(x.expiration))
   );
 }
 
 function isRoleEntry(e: unknown, key: string): e is RoleEntry {
   const x = e as Partial<RoleEntry> | null;
   return (
-    typeof x === "object" && x !== null && x.v === CACHE_FORMAT_VERSION && x.kind === "role-credentials" && x.key === key &&
-    typeof x.accessKeyId === "string" && typeof x.secretAccessKey === "string" &&
-    typeof x.expiration === "string" && !Number.isNaN(Date.parse(x.expiration))
+    typeof x === "object" &&
+    x !== null &&
+    x.v === CACHE_FORMAT_VERSION &&
+    x.kind === "role-credentials" &&
+    x.key === key &&
+    typeof x.accessKeyId === "string" &&
+    typeof x.secretAccessKey === "string" &&
+    typeof x.expiration === "string" &&
+    !Number.isNaN(Date.parse(x.expiration))
   );
 }
 

@@ -41,11 +41,20 @@ const OPTIONS = {
 const COMMAND_WORDS = [[], ["token"], ["eks", "get-token"], ["get-token"]] as const;
 
 export function parseTokenArgs(argv: readonly string[], env: Env): ParsedCommand {
-  const { values: v, positionals } = parseFlags(argv, OPTIONS, { positionals: true, hint: "run `eks-token --help` for the options" });
+  const { values: v, positionals } = parseFlags(argv, OPTIONS, {
+    positionals: true,
+    hint: "run `eks-token --help` for the options",
+  });
   if (v.help) return { kind: "help" };
   if (v.version) return { kind: "version" };
-  if (!COMMAND_WORDS.some((words) => words.length === positionals.length && words.every((w, i) => positionals[i] === w))) {
-    throw new EksTokenError("usage", `unexpected argument ${JSON.stringify(positionals.join(" "))}`, "run `eks-token --help` for the commands and options");
+  if (
+    !COMMAND_WORDS.some((words) => words.length === positionals.length && words.every((w, i) => positionals[i] === w))
+  ) {
+    throw new EksTokenError(
+      "usage",
+      `unexpected argument ${JSON.stringify(positionals.join(" "))}`,
+      "run `eks-token --help` for the commands and options",
+    );
   }
 
   const roleFlags = [v["role-arn"], v.role].filter((r) => r !== undefined);
@@ -76,13 +85,21 @@ function parseOutput(output: string | undefined, tokenOnly: boolean): "json" | "
   if (tokenOnly) return "token";
   if (output === undefined || output === "json") return "json";
   if (output === "token") return "token";
-  throw new EksTokenError("usage", `--output ${JSON.stringify(output)} is not supported`, "use --output json (an ExecCredential) or --output token (the bare token)");
+  throw new EksTokenError(
+    "usage",
+    `--output ${JSON.stringify(output)} is not supported`,
+    "use --output json (an ExecCredential) or --output token (the bare token)",
+  );
 }
 
 function parseApiVersion(value: string): string {
   const full = normalizeApiVersion(value);
   if (!full) {
-    throw new EksTokenError("usage", `unknown --api-version ${JSON.stringify(value)}`, "use v1 or v1beta1 (client.authentication.k8s.io/...)");
+    throw new EksTokenError(
+      "usage",
+      `unknown --api-version ${JSON.stringify(value)}`,
+      "use v1 or v1beta1 (client.authentication.k8s.io/...)",
+    );
   }
   return full;
 }

@@ -1,5 +1,10 @@
 /** `eks-token kubeconfig` and `eks-token kubeconfig migrate`: flags in, exit code out. */
-import { migrateKubeconfig, realKubeconfigDeps, updateKubeconfig, type KubeconfigDeps } from "../usecases/kubeconfig.js";
+import {
+  migrateKubeconfig,
+  realKubeconfigDeps,
+  updateKubeconfig,
+  type KubeconfigDeps,
+} from "../usecases/kubeconfig.js";
 import type { Command } from "./io.js";
 import { parseKubeconfigArgs } from "./kubeconfig-args.js";
 import { KUBECONFIG_HELP } from "./kubeconfig-help.js";

@@ -31,13 +31,26 @@ const OPTIONS = {
 } as const;
 
 export function parseVerifyArgs(args: readonly string[]): VerifyInput & { readonly help: boolean } {
-  const { values, positionals } = parseFlags(args, OPTIONS, { positionals: true, hint: "run `eks-token verify --help`" });
-  if (positionals.length > 1) throw new EksTokenError("usage", "verify takes at most one token", "pass one token, or - to read it from stdin");
+  const { values, positionals } = parseFlags(args, OPTIONS, {
+    positionals: true,
+    hint: "run `eks-token verify --help`",
+  });
+  if (positionals.length > 1)
+    throw new EksTokenError("usage", "verify takes at most one token", "pass one token, or - to read it from stdin");
   const output = values.output ?? "text";
-  if (output !== "text" && output !== "json") throw new EksTokenError("usage", `unknown output format ${JSON.stringify(output)}`, "use --output text or --output json");
+  if (output !== "text" && output !== "json")
+    throw new EksTokenError(
+      "usage",
+      `unknown output format ${JSON.stringify(output)}`,
+      "use --output text or --output json",
+    );
   const clusterName = values["cluster-name"];
   if (values.sts && !clusterName) {
-    throw new EksTokenError("usage", "--sts needs --cluster-name", "STS checks the signature over the cluster name, so pass the name the token was made for");
+    throw new EksTokenError(
+      "usage",
+      "--sts needs --cluster-name",
+      "STS checks the signature over the cluster name, so pass the name the token was made for",
+    );
   }
   const token = positionals[0] === "-" ? undefined : positionals[0];
   return { token, clusterName, output, sts: values.sts ?? false, help: values.help ?? false };
@@ -51,7 +64,10 @@ export function createVerifyCommand(options: VerifyCommandOptions = {}): Command
         io.stdout(VERIFY_USAGE);
         return 0;
       }
-      await verifyToken(input, { ...io, ...(options.stsTimeoutMs !== undefined ? { stsTimeoutMs: options.stsTimeoutMs } : {}) });
+      await verifyToken(input, {
+        ...io,
+        ...(options.stsTimeoutMs !== undefined ? { stsTimeoutMs: options.stsTimeoutMs } : {}),
+      });
       return 0;
     } catch (err) {
       if (!isEksTokenError(err)) throw err;

@@ -119,10 +119,13 @@ function translateAws(args: readonly string[]): Translation {
   const scanned = scanArgs(args, AWS_FLAGS);
   if ("error" in scanned) return { kind: "unsupported", reason: scanned.error };
   if (scanned.positionals.join(" ") !== "eks get-token") {
-    return scanned.positionals[0] === "eks" ? { kind: "unsupported", reason: `unexpected arguments ${scanned.positionals.join(" ")}` } : { kind: "not-peer" };
+    return scanned.positionals[0] === "eks"
+      ? { kind: "unsupported", reason: `unexpected arguments ${scanned.positionals.join(" ")}` }
+      : { kind: "not-peer" };
   }
   const v = scanned.values;
-  if (v.has("clusterName") && v.has("clusterId")) return { kind: "unsupported", reason: "both --cluster-name and --cluster-id" };
+  if (v.has("clusterName") && v.has("clusterId"))
+    return { kind: "unsupported", reason: "both --cluster-name and --cluster-id" };
   // For Outposts local clusters the token is bound to the id, which eks-token takes as the cluster name.
   return finish(v, str(v, "clusterId") ?? str(v, "clusterName"));
 }
@@ -131,7 +134,8 @@ function translateAuthenticator(args: readonly string[], env: readonly EnvVar[])
   if (!args.includes("token")) return { kind: "not-peer" };
   const scanned = scanArgs(args, AUTHENTICATOR_FLAGS);
   if ("error" in scanned) return { kind: "unsupported", reason: scanned.error };
-  if (scanned.positionals.join(" ") !== "token") return { kind: "unsupported", reason: `unexpected arguments ${scanned.positionals.join(" ")}` };
+  if (scanned.positionals.join(" ") !== "token")
+    return { kind: "unsupported", reason: `unexpected arguments ${scanned.positionals.join(" ")}` };
   const fromEnv = env.find((e) => e.name === "KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID")?.value;
   return finish(scanned.values, str(scanned.values, "clusterId") ?? (fromEnv || undefined));
 }

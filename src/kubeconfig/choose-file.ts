@@ -25,7 +25,11 @@ export function kubeconfigPaths(input: PathInput): string[] {
     .map(expand);
   if (listed.length > 0) return [...new Set(listed)];
   if (!home) {
-    throw new EksTokenError("kubeconfig", "cannot find the default kubeconfig: HOME is not set", "pass --kubeconfig PATH");
+    throw new EksTokenError(
+      "kubeconfig",
+      "cannot find the default kubeconfig: HOME is not set",
+      "pass --kubeconfig PATH",
+    );
   }
   return [join(home, ".kube", "config")];
 }

@@ -93,7 +93,9 @@ function envList(node: unknown): EnvVar[] {
 
 // New value, old comments and flow style: the rest of the entry stays as the user wrote it.
 function replaceValue(doc: KubeconfigDocument, map: YAMLMap, key: string, value: unknown): void {
-  const old = map.get(key, true) as { comment?: string | null; commentBefore?: string | null; flow?: boolean } | undefined;
+  const old = map.get(key, true) as
+    | { comment?: string | null; commentBefore?: string | null; flow?: boolean }
+    | undefined;
   const node = createSafeNode(doc, value) as { comment?: string | null; commentBefore?: string | null; flow?: boolean };
   if (old) {
     node.comment = old.comment;

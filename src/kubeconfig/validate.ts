@@ -64,7 +64,11 @@ export function checkEndpoint(value: string, flag = "--endpoint"): string {
 
 export function checkCaData(value: string, flag = "--ca-data"): string {
   if (value.length === 0 || !BASE64.test(value)) {
-    invalid(flag, abbreviate(value), "expected the base64 of the cluster's PEM certificate, as in certificate-authority-data");
+    invalid(
+      flag,
+      abbreviate(value),
+      "expected the base64 of the cluster's PEM certificate, as in certificate-authority-data",
+    );
   }
   return value;
 }

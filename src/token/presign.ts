@@ -65,7 +65,10 @@ export async function presignGetCallerIdentity(input: PresignInput): Promise<str
 
 function formatQuery(query: Record<string, string | string[] | null>): string {
   const keys = Object.keys(query);
-  const ordered = [...QUERY_ORDER.filter((k) => k in query), ...keys.filter((k) => !(QUERY_ORDER as readonly string[]).includes(k)).sort()];
+  const ordered = [
+    ...QUERY_ORDER.filter((k) => k in query),
+    ...keys.filter((k) => !(QUERY_ORDER as readonly string[]).includes(k)).sort(),
+  ];
   return ordered
     .map((key) => {
       const value = query[key];

@@ -16,7 +16,12 @@ export interface Partition {
 
 // Order matters: the first match wins, and `aws` is the fallback for unknown region shapes.
 export const PARTITIONS: readonly Partition[] = [
-  { name: "aws-cn", regions: /^cn-/, dnsSuffix: "amazonaws.com.cn", dualStackDnsSuffix: "api.amazonwebservices.com.cn" },
+  {
+    name: "aws-cn",
+    regions: /^cn-/,
+    dnsSuffix: "amazonaws.com.cn",
+    dualStackDnsSuffix: "api.amazonwebservices.com.cn",
+  },
   { name: "aws-us-gov", regions: /^us-gov-/, dnsSuffix: "amazonaws.com", dualStackDnsSuffix: "api.aws" },
   { name: "aws-iso-b", regions: /^us-isob-/, dnsSuffix: "sc2s.sgov.gov" },
   { name: "aws-iso-e", regions: /^eu-isoe-/, dnsSuffix: "cloud.adc-e.uk" },
@@ -31,9 +36,22 @@ export const GLOBAL_SIGNING_REGION = "us-east-1";
 
 /** Regions that AWS CLI v1's legacy mode sends to the global endpoint. */
 export const LEGACY_GLOBAL_REGIONS: ReadonlySet<string> = new Set([
-  "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global",
-  "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3",
-  "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+  "ap-northeast-1",
+  "ap-south-1",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "aws-global",
+  "ca-central-1",
+  "eu-central-1",
+  "eu-north-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "sa-east-1",
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
 ]);
 
 export type RegionalMode = "regional" | "legacy";

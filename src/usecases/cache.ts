@@ -24,8 +24,21 @@ export async function runCacheCommand(input: CacheInput, ports: Ports): Promise<
   const cluster = input.clusterId;
   const entries = listEntries(dir);
   if (input.action === "list") {
-    if (input.output === "json") ports.stdout(`${JSON.stringify(entries.map((e) => e.summary), null, 2)}\n`);
-    else ports.stdout(formatTable(entries.map((e) => e.summary), ports.now()));
+    if (input.output === "json")
+      ports.stdout(
+        `${JSON.stringify(
+          entries.map((e) => e.summary),
+          null,
+          2,
+        )}\n`,
+      );
+    else
+      ports.stdout(
+        formatTable(
+          entries.map((e) => e.summary),
+          ports.now(),
+        ),
+      );
     return;
   }
   // A role's credentials serve every cluster, so clearing one cluster keeps them.
@@ -97,7 +110,14 @@ function formatTable(rows: readonly EntrySummary[], now: number): string {
     timeLeft(Date.parse(r.expiration) - now),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? "").length)));
-  return [header, ...body].map((row) => row.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n") + "\n";
+  return `${[header, ...body]
+    .map((row) =>
+      row
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
 }
 
 /** An entry's own time, as the token path writes it, without milliseconds; anything else as it is. */
@@ -109,5 +129,7 @@ function shownTime(iso: string): string {
 function timeLeft(ms: number): string {
   if (ms <= 0) return "expired";
   const m = Math.floor(ms / 60_000);
-  return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m` : `${m}m${String(Math.floor((ms % 60_000) / 1000)).padStart(2, "0")}s`;
+  return m >= 60
+    ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`
+    : `${m}m${String(Math.floor((ms % 60_000) / 1000)).padStart(2, "0")}s`;
 }

@@ -10,12 +10,21 @@ export interface DebugLog extends Logger {
 }
 
 export function createDebugLog(enabled: boolean, write: (text: string) => void): DebugLog {
-  const emit = (level: string) => (...args: unknown[]) => {
-    if (!enabled) return;
-    const text = args.map((a) => (typeof a === "string" ? a : safeJson(a))).join(" ");
-    write(`eks-token: debug: ${level ? `${level}: ` : ""}${redact(text)}\n`);
+  const emit =
+    (level: string) =>
+    (...args: unknown[]) => {
+      if (!enabled) return;
+      const text = args.map((a) => (typeof a === "string" ? a : safeJson(a))).join(" ");
+      write(`eks-token: debug: ${level ? `${level}: ` : ""}${redact(text)}\n`);
+    };
+  return {
+    enabled,
+    trace: emit("trace"),
+    debug: emit(""),
+    info: emit("info"),
+    warn: emit("warn"),
+    error: emit("error"),
   };
-  return { enabled, trace: emit("trace"), debug: emit(""), info: emit("info"), warn: emit("warn"), error: emit("error") };
 }
 
 function safeJson(value: unknown): string {

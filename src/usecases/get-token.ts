@@ -3,23 +3,15 @@
  * again, resolve credentials, mint, save. The heavy part (credentials, the signer) is loaded only
  * on a miss, from ./token-miss.ts.
  */
-import type { CredentialsInput, ResolvedCredentials, RoleCredentialsCache } from "../aws/credentials.js";
-import type { MfaCodeProvider } from "../aws/mfa-prompt.js";
+import type { ResolvedCredentials, RoleCredentialsCache } from "../aws/credentials.js";
 import type { TokenTarget } from "../aws/target.js";
 import { cacheAside, type CacheSlot } from "../cache/cache-aside.js";
 import { TokenCache } from "../cache/token-cache.js";
 import type { Logger } from "../logger.js";
 import type { MintedToken } from "../token/mint.js";
-import { warn, type Ports } from "./ports.js";
+import { warn } from "./ports.js";
+import type { TokenDeps } from "./token-deps.js";
 import type { TokenRequest } from "./token-request.js";
-
-export interface TokenDeps extends Pick<Ports, "env" | "now" | "stderr"> {
-  readonly log: Logger;
-  /** Credentials given by a library caller instead of the default chain. */
-  readonly credentials?: CredentialsInput | undefined;
-  /** Asked for a code when a role needs MFA; by default a prompt on the terminal (stderr, /dev/tty). */
-  readonly mfaCodeProvider?: MfaCodeProvider | undefined;
-}
 
 export async function getToken(request: TokenRequest, deps: TokenDeps): Promise<MintedToken> {
   const { target } = request;
@@ -44,11 +36,17 @@ export async function getToken(request: TokenRequest, deps: TokenDeps): Promise<
   return value;
 }
 
-function roleCredentialsCache(slot: CacheSlot<ResolvedCredentials>, target: TokenTarget, log: Logger): RoleCredentialsCache {
+function roleCredentialsCache(
+  slot: CacheSlot<ResolvedCredentials>,
+  target: TokenTarget,
+  log: Logger,
+): RoleCredentialsCache {
   return async (make) => {
     const { value, source } = await cacheAside(slot, make);
     if (source === "cache" || source === "other-process") {
-      log.debug(`using cached credentials for ${target.roleArn ?? target.profileRoleArn ?? "the role"} until ${value.expiration?.toISOString()}`);
+      log.debug(
+        `using cached credentials for ${target.roleArn ?? target.profileRoleArn ?? "the role"} until ${value.expiration?.toISOString()}`,
+      );
     }
     return value;
   };

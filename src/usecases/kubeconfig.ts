@@ -37,7 +37,6 @@ export interface MigrateInput {
   readonly dryRun: boolean;
 }
 
-
 /** Everything with a side effect, replaceable in tests. */
 export interface KubeconfigDeps {
   readonly describeCluster: (input: DescribeInput) => Promise<DescribedCluster>;
@@ -64,7 +63,7 @@ export async function updateKubeconfig(flags: UpdateInput, io: Ports, deps: Kube
   const paths = kubeconfigPaths({ flag: flags.kubeconfig, env: io.env, cwd: deps.cwd() });
   const entries = await planEntries(flags, io, deps);
   const chosen = chooseFile(await readAll(paths, deps), entries.cluster.name);
-  chosen.warnings.forEach((w) => io.stderr(`eks-token: warning: ${w}\n`));
+  for (const w of chosen.warnings) io.stderr(`eks-token: warning: ${w}\n`);
   const merged = mergeEntries(chosen.parsed.doc, entries);
   const text = stringifyKubeconfig(merged.doc, chosen.parsed.style);
   if (flags.dryRun) {
@@ -73,7 +72,9 @@ export async function updateKubeconfig(flags: UpdateInput, io: Ports, deps: Kube
   }
   await deps.writeText(chosen.path, text);
   const name = entries.context.name;
-  io.stderr(merged.updated ? `Updated context ${name} in ${chosen.path}\n` : `Added new context ${name} to ${chosen.path}\n`);
+  io.stderr(
+    merged.updated ? `Updated context ${name} in ${chosen.path}\n` : `Added new context ${name} to ${chosen.path}\n`,
+  );
 }
 
 async function planEntries(flags: UpdateInput, io: Ports, deps: KubeconfigDeps): Promise<KubeconfigEntries> {
@@ -85,7 +86,11 @@ async function planEntries(flags: UpdateInput, io: Ports, deps: KubeconfigDeps):
     throw new EksTokenError("usage", "--endpoint and --ca-data go together", "pass both, or neither to ask EKS");
   }
   if (!offline && flags.clusterArn !== undefined) {
-    throw new EksTokenError("usage", "--cluster-arn is only used with --endpoint and --ca-data", "without them the ARN comes from EKS");
+    throw new EksTokenError(
+      "usage",
+      "--cluster-arn is only used with --endpoint and --ca-data",
+      "without them the ARN comes from EKS",
+    );
   }
   const common = {
     alias: flags.alias === undefined ? undefined : check.checkEntryName(flags.alias, "--alias"),
@@ -94,7 +99,9 @@ async function planEntries(flags: UpdateInput, io: Ports, deps: KubeconfigDeps):
     profile: selectedProfile(flags, io),
     apiVersion: parseExecApiVersion(flags.apiVersion),
   };
-  const cluster = offline ? await offlineCluster(flags, io, deps, common.profile) : await describedCluster(flags, io, deps, common.profile);
+  const cluster = offline
+    ? await offlineCluster(flags, io, deps, common.profile)
+    : await describedCluster(flags, io, deps, common.profile);
   return buildEntries({ ...common, ...cluster, entryName: cluster.entryName ?? common.alias ?? flags.clusterName });
 }
 
@@ -114,7 +121,12 @@ function selectedProfile(flags: UpdateInput, io: Ports): string | undefined {
   return fromEnv ? check.checkProfile(fromEnv, "AWS_PROFILE") : undefined;
 }
 
-async function describedCluster(flags: UpdateInput, io: Ports, deps: KubeconfigDeps, profile: string | undefined): Promise<ClusterFacts> {
+async function describedCluster(
+  flags: UpdateInput,
+  io: Ports,
+  deps: KubeconfigDeps,
+  profile: string | undefined,
+): Promise<ClusterFacts> {
   const name = check.checkEksClusterName(flags.clusterName!);
   const region = await resolveRegion({ flag: flags.region, env: io.env, profile, profileRegion: deps.profileRegion });
   const described = await deps.describeCluster({ name, region, profile });
@@ -133,16 +145,31 @@ async function describedCluster(flags: UpdateInput, io: Ports, deps: KubeconfigD
  * given. The entries are then named by --alias, else by the cluster name: both are what the user
  * typed and will look for in `kubectl config get-contexts`, and neither pretends to be an ARN.
  */
-async function offlineCluster(flags: UpdateInput, io: Ports, deps: KubeconfigDeps, profile: string | undefined): Promise<ClusterFacts> {
+async function offlineCluster(
+  flags: UpdateInput,
+  io: Ports,
+  deps: KubeconfigDeps,
+  profile: string | undefined,
+): Promise<ClusterFacts> {
   const name = check.checkPassThroughClusterName(flags.clusterName!);
   const arn = flags.clusterArn === undefined ? undefined : check.parseClusterArn(flags.clusterArn);
   if (arn && arn.name !== name) {
-    throw new EksTokenError("invalid-input", `--cluster-arn names cluster ${arn.name}, not ${name}`, "pass the ARN of the same cluster");
+    throw new EksTokenError(
+      "invalid-input",
+      `--cluster-arn names cluster ${arn.name}, not ${name}`,
+      "pass the ARN of the same cluster",
+    );
   }
   if (arn && flags.region !== undefined && check.checkRegion(flags.region) !== arn.region) {
-    throw new EksTokenError("invalid-input", `--cluster-arn is in ${arn.region}, not ${flags.region}`, "drop --region or fix it");
+    throw new EksTokenError(
+      "invalid-input",
+      `--cluster-arn is in ${arn.region}, not ${flags.region}`,
+      "drop --region or fix it",
+    );
   }
-  const region = arn?.region ?? (await resolveRegion({ flag: flags.region, env: io.env, profile, profileRegion: deps.profileRegion }));
+  const region =
+    arn?.region ??
+    (await resolveRegion({ flag: flags.region, env: io.env, profile, profileRegion: deps.profileRegion }));
   return {
     entryName: arn?.arn,
     tokenClusterName: name,
@@ -175,7 +202,7 @@ export async function migrateKubeconfig(flags: MigrateInput, io: Ports, deps: Ku
   });
   let total = 0;
   for (const r of results) {
-    r.skipped.forEach((s) => io.stderr(`eks-token: warning: ${r.path}: user ${s.user} left as it is: ${s.reason}\n`));
+    for (const s of r.skipped) io.stderr(`eks-token: warning: ${r.path}: user ${s.user} left as it is: ${s.reason}\n`);
     if (r.changes.length === 0) continue;
     total += r.changes.length;
     io.stderr(`--- ${r.path}\n${formatChanges(r.changes)}`);
@@ -187,7 +214,10 @@ export async function migrateKubeconfig(flags: MigrateInput, io: Ports, deps: Ku
     }
     io.stderr(`${flags.dryRun ? "Would change" : "Changed"} ${plural(r.changes.length, "user")} in ${r.path}\n`);
   }
-  if (total === 0) io.stderr(`No users running aws eks get-token or aws-iam-authenticator in ${files.map((f) => f.path).join(", ")}; nothing changed\n`);
+  if (total === 0)
+    io.stderr(
+      `No users running aws eks get-token or aws-iam-authenticator in ${files.map((f) => f.path).join(", ")}; nothing changed\n`,
+    );
 }
 
 function plural(n: number, word: string): string {

@@ -3,7 +3,7 @@ import { resolveCredentials, type RoleCredentialsCache } from "../aws/credential
 import { terminalMfaCodeProvider } from "../aws/mfa-prompt.js";
 import type { TokenTarget } from "../aws/target.js";
 import { mintToken, type MintedToken } from "../token/mint.js";
-import type { TokenDeps } from "./get-token.js";
+import type { TokenDeps } from "./token-deps.js";
 
 export async function mintForTarget(
   target: TokenTarget,

@@ -34,7 +34,11 @@ export async function verifyToken(input: VerifyInput, deps: VerifyDeps): Promise
     const shape = verifyTokenShape(token, { now });
     if (!shape.ok) {
       failure = shape;
-      throw new EksTokenError(shape.kind === "expired" ? "token-expired" : "token-malformed", shape.message, shape.hint);
+      throw new EksTokenError(
+        shape.kind === "expired" ? "token-expired" : "token-malformed",
+        shape.message,
+        shape.hint,
+      );
     }
     const identity = input.sts
       ? await (deps.callSts ?? callSts)({
@@ -47,7 +51,8 @@ export async function verifyToken(input: VerifyInput, deps: VerifyDeps): Promise
     const report = { facts: shape.facts, now, ...(identity ? { identity, clusterName: input.clusterName } : {}) };
     deps.stdout(input.output === "json" ? `${JSON.stringify(toJson(report), null, 2)}\n` : formatText(report));
   } catch (err) {
-    if (isEksTokenError(err) && input.output === "json") deps.stdout(`${JSON.stringify(failureJson(err, failure), null, 2)}\n`);
+    if (isEksTokenError(err) && input.output === "json")
+      deps.stdout(`${JSON.stringify(failureJson(err, failure), null, 2)}\n`);
     throw err;
   }
 }

@@ -16,7 +16,8 @@ export function canonicalArn(arn: string): string {
   if (parts.length < 6 || parts[0] !== "arn") throw new Error(`ARN ${JSON.stringify(arn)} is not a valid ARN`);
   const [, partition = "", service = "", , account = ""] = parts;
   const resource = parts.slice(5).join(":");
-  if (!KNOWN_PARTITIONS.has(partition)) throw new Error(`ARN ${JSON.stringify(arn)} has an unknown partition ${JSON.stringify(partition)}`);
+  if (!KNOWN_PARTITIONS.has(partition))
+    throw new Error(`ARN ${JSON.stringify(arn)} has an unknown partition ${JSON.stringify(partition)}`);
   const segments = resource.split("/");
   const type = segments[0];
   if (service === "sts") {

@@ -5,7 +5,18 @@ export function formatDuration(ms: number): string {
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
-  const units = h > 0 ? [[h, "h"], [m, "m"]] : m > 0 ? [[m, "m"], [s, "s"]] : [[s, "s"]];
+  const units =
+    h > 0
+      ? [
+          [h, "h"],
+          [m, "m"],
+        ]
+      : m > 0
+        ? [
+            [m, "m"],
+            [s, "s"],
+          ]
+        : [[s, "s"]];
   const shown = units.filter(([n], i) => i === 0 || n !== 0).map(([n, u]) => `${n}${u}`);
   return shown.join(" ");
 }

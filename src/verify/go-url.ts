@@ -34,7 +34,8 @@ function urlFailure(rule: UrlFailure["rule"], message: string): UrlFailure {
 
 /** Splits scheme, authority, path and query as Go's url.Parse would, failing where it fails. */
 export function parseUrl(text: string): RawUrl | UrlFailure {
-  if (/[\x00-\x1f\x7f]/.test(text)) return urlFailure("url", "decoded token is not a URL: it contains control characters");
+  if (/[\x00-\x1f\x7f]/.test(text))
+    return urlFailure("url", "decoded token is not a URL: it contains control characters");
   let rest = text;
   const hash = rest.indexOf("#");
   if (hash >= 0) rest = rest.slice(0, hash);
@@ -81,7 +82,8 @@ export function parseQuery(rawQuery: string): QueryPair[] | UrlFailure {
   const pairs: QueryPair[] = [];
   for (const part of rawQuery.split("&")) {
     if (part === "") continue;
-    if (part.includes(";")) return urlFailure("query", "token URL has a malformed query: ';' is not a separator the server accepts");
+    if (part.includes(";"))
+      return urlFailure("query", "token URL has a malformed query: ';' is not a separator the server accepts");
     const eq = part.indexOf("=");
     const rawKey = eq >= 0 ? part.slice(0, eq) : part;
     const rawValue = eq >= 0 ? part.slice(eq + 1) : "";

@@ -49,7 +49,7 @@ export function formatText(report: VerifyReport): string {
     );
   }
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
-  return [headline, ...rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`)].join("\n") + "\n";
+  return `${[headline, ...rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`)].join("\n")}\n`;
 }
 
 export function toJson(report: VerifyReport): Record<string, unknown> {

@@ -76,7 +76,12 @@ export type ShapeResult = { readonly ok: true; readonly facts: TokenFacts } | Ru
 const REGENERATE = "get a fresh token with `eks-token` or `aws eks get-token`";
 const NOT_OURS = "this is not a token a current EKS token plugin makes; regenerate it";
 
-function fail(rule: RuleName, message: string, hint: string = NOT_OURS, kind: RuleFailure["kind"] = "malformed"): RuleFailure {
+function fail(
+  rule: RuleName,
+  message: string,
+  hint: string = NOT_OURS,
+  kind: RuleFailure["kind"] = "malformed",
+): RuleFailure {
   return { ok: false, rule, kind, message, hint };
 }
 
@@ -99,7 +104,11 @@ export function checkLength(token: string): RuleFailure | undefined {
 
 export function checkPrefix(token: string): RuleFailure | undefined {
   if (token.startsWith(TOKEN_PREFIX)) return undefined;
-  return fail("prefix", `token does not start with ${JSON.stringify(TOKEN_PREFIX)}`, "pass the whole token, as the plugin printed it in status.token");
+  return fail(
+    "prefix",
+    `token does not start with ${JSON.stringify(TOKEN_PREFIX)}`,
+    "pass the whole token, as the plugin printed it in status.token",
+  );
 }
 
 /** Go's RawURLEncoding: the URL-safe alphabet, no padding, no dangling sixth bits. */
@@ -108,17 +117,26 @@ export function decodeBody(token: string): string | RuleFailure {
   const bad = body.search(/[^A-Za-z0-9_-]/);
   if (bad >= 0) {
     const what = body[bad] === "=" ? "padding '='" : `character ${JSON.stringify(body[bad])}`;
-    return fail("base64", `token is not unpadded URL-safe base64: ${what} at offset ${bad + TOKEN_PREFIX.length}`, "the token was truncated or altered; copy it again or regenerate it");
+    return fail(
+      "base64",
+      `token is not unpadded URL-safe base64: ${what} at offset ${bad + TOKEN_PREFIX.length}`,
+      "the token was truncated or altered; copy it again or regenerate it",
+    );
   }
   if (body.length % 4 === 1) {
-    return fail("base64", `token is not unpadded URL-safe base64: its length leaves ${body.length % 4} dangling character`, "the token was truncated; copy it again or regenerate it");
+    return fail(
+      "base64",
+      `token is not unpadded URL-safe base64: its length leaves ${body.length % 4} dangling character`,
+      "the token was truncated; copy it again or regenerate it",
+    );
   }
   return Buffer.from(body, "base64url").toString("utf8");
 }
 
 export function checkScheme(url: RawUrl): RuleFailure | undefined {
   if (url.scheme === "https") return undefined;
-  if (url.scheme === "") return fail("scheme-missing", "decoded token is a URL without a scheme; the server needs https");
+  if (url.scheme === "")
+    return fail("scheme-missing", "decoded token is a URL without a scheme; the server needs https");
   return fail("scheme", `decoded token has scheme ${JSON.stringify(url.scheme)}; the server needs https`);
 }
 
@@ -147,7 +165,11 @@ export function checkAllowlist(pairs: readonly QueryPair[]): RuleFailure | undef
 export function checkSingleValues(pairs: readonly QueryPair[]): RuleFailure | undefined {
   const seen = new Set<string>();
   for (const [key] of pairs) {
-    if (seen.has(key)) return fail("multiple-values", `token URL repeats query parameter ${JSON.stringify(key)}; the server accepts one value per parameter`);
+    if (seen.has(key))
+      return fail(
+        "multiple-values",
+        `token URL repeats query parameter ${JSON.stringify(key)}; the server accepts one value per parameter`,
+      );
     seen.add(key);
   }
   return undefined;
@@ -158,7 +180,10 @@ export function checkCaseDuplicates(pairs: readonly QueryPair[]): RuleFailure | 
   for (const [key] of pairs) {
     const first = seen.get(key.toLowerCase());
     if (first !== undefined && first !== key) {
-      return fail("duplicate-case", `token URL has query parameter ${JSON.stringify(key)} twice, also as ${JSON.stringify(first)}`);
+      return fail(
+        "duplicate-case",
+        `token URL has query parameter ${JSON.stringify(key)} twice, also as ${JSON.stringify(first)}`,
+      );
     }
     seen.set(key.toLowerCase(), key);
   }
@@ -212,11 +237,22 @@ export function parseAmzDate(raw: string): Date | RuleFailure {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(raw);
   const bad = fail("date", `token URL has X-Amz-Date ${JSON.stringify(raw)}, which is not YYYYMMDDTHHMMSSZ`);
   if (!m) return bad;
-  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   const roundTrips =
-    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day &&
-    date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
   return roundTrips ? date : bad;
 }
 

@@ -7,7 +7,13 @@ import { fetchCallerIdentity, parseStsError, type CallStsOptions, type StsRespon
 import { EksTokenError } from "../errors.js";
 import { canonicalArn } from "./arn.js";
 
-export { STS_TIMEOUT_MS, parseStsError, requestTarget, type CallStsOptions, type StsResponse } from "../aws/sts-client.js";
+export {
+  STS_TIMEOUT_MS,
+  parseStsError,
+  requestTarget,
+  type CallStsOptions,
+  type StsResponse,
+} from "../aws/sts-client.js";
 
 export interface StsIdentity {
   readonly account: string;
@@ -24,7 +30,12 @@ export function redactStsMessage(message: string, secrets: readonly string[]): s
   return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }
 
-const THROTTLING_CODES: ReadonlySet<string> = new Set(["Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"]);
+const THROTTLING_CODES: ReadonlySet<string> = new Set([
+  "Throttling",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+  "TooManyRequestsException",
+]);
 
 /** Turns a non-200 answer into the error the user sees; 4xx other than throttling is a rejection. */
 export function stsHttpError(response: StsResponse, secrets: readonly string[]): EksTokenError {
@@ -34,13 +45,25 @@ export function stsHttpError(response: StsResponse, secrets: readonly string[]):
   const detail = parsed.message ? `: ${redactStsMessage(parsed.message, secrets)}` : "";
   const named = code ? ` ${code}` : "";
   if (status >= 300 && status < 400) {
-    return new EksTokenError("sts", `STS answered with a redirect (HTTP ${status}), which the server does not follow`, "the token must be signed for the STS host that serves it; regenerate it with the right region");
+    return new EksTokenError(
+      "sts",
+      `STS answered with a redirect (HTTP ${status}), which the server does not follow`,
+      "the token must be signed for the STS host that serves it; regenerate it with the right region",
+    );
   }
   if (status === 429 || THROTTLING_CODES.has(code)) {
-    return new EksTokenError("sts", `STS is throttling (HTTP ${status}${named})`, "wait a moment and try again; the token itself may be fine");
+    return new EksTokenError(
+      "sts",
+      `STS is throttling (HTTP ${status}${named})`,
+      "wait a moment and try again; the token itself may be fine",
+    );
   }
   if (status >= 500) {
-    return new EksTokenError("sts", `STS failed (HTTP ${status}${named})${detail}`, "STS had a server-side problem; try again later");
+    return new EksTokenError(
+      "sts",
+      `STS failed (HTTP ${status}${named})${detail}`,
+      "STS had a server-side problem; try again later",
+    );
   }
   if (status === 403 && code === "SignatureDoesNotMatch") {
     return new EksTokenError(
@@ -58,20 +81,27 @@ export function stsHttpError(response: StsResponse, secrets: readonly string[]):
           : "STS refused the token; regenerate it with valid credentials";
     return new EksTokenError("token-rejected", `STS rejected the token (HTTP ${status}${named})${detail}`, hint);
   }
-  return new EksTokenError("sts", `STS answered HTTP ${status}${named}${detail}`, "expected 200 from GetCallerIdentity; check the STS endpoint");
+  return new EksTokenError(
+    "sts",
+    `STS answered HTTP ${status}${named}${detail}`,
+    "expected 200 from GetCallerIdentity; check the STS endpoint",
+  );
 }
 
 /** The server reads JSON: GetCallerIdentityResponse.GetCallerIdentityResult.{Account,Arn,UserId}. */
 export function parseCallerIdentity(body: string): StsIdentity {
   let result: Record<string, unknown> | undefined;
   try {
-    const json = JSON.parse(body) as { GetCallerIdentityResponse?: { GetCallerIdentityResult?: Record<string, unknown> } };
+    const json = JSON.parse(body) as {
+      GetCallerIdentityResponse?: { GetCallerIdentityResult?: Record<string, unknown> };
+    };
     result = json?.GetCallerIdentityResponse?.GetCallerIdentityResult;
   } catch {
     result = undefined;
   }
   const badBody = "STS answered 200 with a body that is not a JSON GetCallerIdentity response";
-  if (!result || typeof result !== "object") throw new EksTokenError("sts", badBody, "the endpoint is not STS, or it ignored Accept: application/json");
+  if (!result || typeof result !== "object")
+    throw new EksTokenError("sts", badBody, "the endpoint is not STS, or it ignored Accept: application/json");
   const account = typeof result.Account === "string" ? result.Account : "";
   const arn = typeof result.Arn === "string" ? result.Arn : "";
   const rawUserId = typeof result.UserId === "string" ? result.UserId : "";
@@ -79,12 +109,20 @@ export function parseCallerIdentity(body: string): StsIdentity {
   try {
     canonical = canonicalArn(arn);
   } catch (err) {
-    throw new EksTokenError("sts", `STS returned an identity ARN the server cannot map: ${(err as Error).message}`, "the server would refuse this identity; check the credentials that made the token");
+    throw new EksTokenError(
+      "sts",
+      `STS returned an identity ARN the server cannot map: ${(err as Error).message}`,
+      "the server would refuse this identity; check the credentials that made the token",
+    );
   }
   // The server splits UserId at ':' and accepts one or two parts: ID or ID:SESSION.
   const parts = rawUserId.split(":");
   if (parts.length > 2) {
-    throw new EksTokenError("sts", `STS returned a malformed UserId ${JSON.stringify(rawUserId)} (more than one ':')`, "the server would refuse this identity");
+    throw new EksTokenError(
+      "sts",
+      `STS returned a malformed UserId ${JSON.stringify(rawUserId)} (more than one ':')`,
+      "the server would refuse this identity",
+    );
   }
   const [userId = "", sessionName] = parts;
   return { account, arn, canonicalArn: canonical, userId, ...(sessionName !== undefined ? { sessionName } : {}) };

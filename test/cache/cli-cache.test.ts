@@ -60,7 +60,8 @@ afterEach(() => {
 });
 
 const verifyAlice = (token: string, cluster = "alpha") => verifyToken(token, cluster, secretLookup([ALICE, BOB]));
-const aliceEnv = (s: Sandbox, extra: Record<string, string | undefined> = {}) => s.env({ ...keyEnv(ALICE), AWS_REGION: REGION, ...extra });
+const aliceEnv = (s: Sandbox, extra: Record<string, string | undefined> = {}) =>
+  s.env({ ...keyEnv(ALICE), AWS_REGION: REGION, ...extra });
 const ARGS = ["--cluster-name", "alpha"];
 const MINUTE = 60_000;
 
@@ -85,7 +86,13 @@ describe("where tokens are cached", () => {
     const { credential, entry } = await warm(s);
     verifyAlice(credential.token);
     expectFresh(credential.expiresAt, before);
-    expect(entry.json).toMatchObject({ kind: "token", clusterId: "alpha", region: REGION, host: STS_HOST, token: credential.token });
+    expect(entry.json).toMatchObject({
+      kind: "token",
+      clusterId: "alpha",
+      region: REGION,
+      host: STS_HOST,
+      token: credential.token,
+    });
     const ino = statSync(entry.path).ino;
 
     const second = expectCredential(await s.run(ARGS, { env: aliceEnv(s) }));
@@ -103,7 +110,9 @@ describe("where tokens are cached", () => {
     expect(tokenEntries(fromEnv)).toHaveLength(1);
     expect(statSync(fromEnv).mode & 0o777).toBe(0o700);
 
-    expectCredential(await s.run([...ARGS, "--cache-dir", fromFlag], { env: aliceEnv(s, { EKS_TOKEN_CACHE_DIR: fromEnv }) }));
+    expectCredential(
+      await s.run([...ARGS, "--cache-dir", fromFlag], { env: aliceEnv(s, { EKS_TOKEN_CACHE_DIR: fromEnv }) }),
+    );
     expect(tokenEntries(fromFlag)).toHaveLength(1);
     expect(tokenEntries(fromEnv)).toHaveLength(1);
     expect(existsSync(join(s.home, ".kube"))).toBe(false);
@@ -198,7 +207,9 @@ describe("key separation", () => {
       const credential = expectCredential(await s.run(r.args, { env }));
       // the token printed is signed by this identity, never served from another one's entry
       expect(tokenAccessKey(credential.token)).toBe(r.keys.accessKeyId);
-      expect(tokenUrl(credential.token).searchParams.get("X-Amz-Security-Token") ?? undefined).toBe(r.keys.sessionToken);
+      expect(tokenUrl(credential.token).searchParams.get("X-Amz-Security-Token") ?? undefined).toBe(
+        r.keys.sessionToken,
+      );
       verifyToken(credential.token, r.cluster, secretLookup([r.keys]));
       const entries = tokenEntries(s.cacheDir);
       expect(entries, `run ${i}`).toHaveLength(i + 1);
@@ -238,10 +249,17 @@ describe("key separation", () => {
     const p2 = expectCredential(await s.run(ARGS, { env: s.env({ AWS_PROFILE: "p2" }) }));
     expect(tokenAccessKey(p2.token)).toBe(BOB.accessKeyId);
     expect(tokenEntries(s.cacheDir)).toHaveLength(2);
-    expect(tokenEntries(s.cacheDir).map((e) => e.json["profile"]).sort()).toEqual(["p1", "p2"]);
+    expect(
+      tokenEntries(s.cacheDir)
+        .map((e) => e.json["profile"])
+        .sort(),
+    ).toEqual(["p1", "p2"]);
 
     // rotate p1's key in the file: the old entry must not be served for the new identity
-    const ROTATED: Keys = { accessKeyId: "AKIACACHETESTROTATED", secretAccessKey: "rotated/secret/2222222222222222222222" };
+    const ROTATED: Keys = {
+      accessKeyId: "AKIACACHETESTROTATED",
+      secretAccessKey: "rotated/secret/2222222222222222222222",
+    };
     s.writeCredentials(credentials(ROTATED));
     const rotated = expectCredential(await s.run([...ARGS, "--profile", "p1"], { env: s.env() }));
     expect(tokenAccessKey(rotated.token)).toBe(ROTATED.accessKeyId);
@@ -274,49 +292,71 @@ describe("permissions", () => {
   });
 
   const unsafeDirs: Array<[string, (s: Sandbox, dir: string) => string | undefined, boolean]> = [
-    ["a symbolic link", (s, dir) => {
-      const real = join(s.home, "real-cache");
-      mkdirSync(real, { mode: 0o700 });
-      mkdirSync(join(dir, ".."), { recursive: true });
-      symlinkSync(real, dir);
-      return real;
-    }, true],
-    ["group-writable", (_s, dir) => {
-      ensureDir(dir);
-      chmodSync(dir, 0o770);
-      return dir;
-    }, true],
-    ["world-writable", (_s, dir) => {
-      ensureDir(dir);
-      chmodSync(dir, 0o777);
-      return dir;
-    }, true],
-    ["owned by another user", (_s, dir) => {
-      ensureDir(dir);
-      chownSync(dir, 4242, 4242);
-      return dir;
-    }, IS_ROOT],
-    ["a regular file", (_s, dir) => {
-      mkdirSync(join(dir, ".."), { recursive: true });
-      writeFileSync(dir, "");
-      return undefined;
-    }, true],
+    [
+      "a symbolic link",
+      (s, dir) => {
+        const real = join(s.home, "real-cache");
+        mkdirSync(real, { mode: 0o700 });
+        mkdirSync(join(dir, ".."), { recursive: true });
+        symlinkSync(real, dir);
+        return real;
+      },
+      true,
+    ],
+    [
+      "group-writable",
+      (_s, dir) => {
+        ensureDir(dir);
+        chmodSync(dir, 0o770);
+        return dir;
+      },
+      true,
+    ],
+    [
+      "world-writable",
+      (_s, dir) => {
+        ensureDir(dir);
+        chmodSync(dir, 0o777);
+        return dir;
+      },
+      true,
+    ],
+    [
+      "owned by another user",
+      (_s, dir) => {
+        ensureDir(dir);
+        chownSync(dir, 4242, 4242);
+        return dir;
+      },
+      IS_ROOT,
+    ],
+    [
+      "a regular file",
+      (_s, dir) => {
+        mkdirSync(join(dir, ".."), { recursive: true });
+        writeFileSync(dir, "");
+        return undefined;
+      },
+      true,
+    ],
   ];
 
   // The owner check needs root to chown; as non-root that case is left out.
   it.each(unsafeDirs.filter(([, , runnable]) => runnable).map(([name, setup]) => [name, setup] as const))(
-    "does not use a cache directory that is %s: token printed, exit 0, one warning", async (_name, setup) => {
-    const s = sandbox();
-    const dir = join(s.home, "cache");
-    const real = setup(s, dir);
-    for (let i = 0; i < 2; i++) {
-      const result = await s.run([...ARGS, "--cache-dir", dir], { env: aliceEnv(s) });
-      const credential = expectCredential(result, { stderr: "any" });
-      verifyAlice(credential.token);
-      expect(expectOneWarning(result)).toContain(dir);
-    }
-    if (real) expect(listDir(real)).toEqual([]);
-  });
+    "does not use a cache directory that is %s: token printed, exit 0, one warning",
+    async (_name, setup) => {
+      const s = sandbox();
+      const dir = join(s.home, "cache");
+      const real = setup(s, dir);
+      for (let i = 0; i < 2; i++) {
+        const result = await s.run([...ARGS, "--cache-dir", dir], { env: aliceEnv(s) });
+        const credential = expectCredential(result, { stderr: "any" });
+        verifyAlice(credential.token);
+        expect(expectOneWarning(result)).toContain(dir);
+      }
+      if (real) expect(listDir(real)).toEqual([]);
+    },
+  );
 
   it("never follows an entry that is a symbolic link to a valid-looking entry", async () => {
     const s = sandbox();
@@ -346,10 +386,13 @@ describe("writing entries", () => {
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) => s.run(["--cluster-name", clusters[i % clusters.length]!], { env })),
     );
-    results.forEach((r, i) => verifyAlice(expectCredential(r).token, clusters[i % clusters.length]));
+    results.forEach((r, i) => {
+      verifyAlice(expectCredential(r).token, clusters[i % clusters.length]);
+    });
     for (const c of clusters) expectCredential(await s.run(["--cluster-name", c], { env }));
     // misses that replace entries
-    for (const e of tokenEntries(s.cacheDir)) editEntry(e.path, { expiration: new Date(Date.now() - MINUTE).toISOString() });
+    for (const e of tokenEntries(s.cacheDir))
+      editEntry(e.path, { expiration: new Date(Date.now() - MINUTE).toISOString() });
     for (const c of clusters) expectCredential(await s.run(["--cluster-name", c], { env }));
     const names = listDir(s.cacheDir);
     expect(names).toHaveLength(clusters.length);
@@ -361,8 +404,8 @@ describe("writing entries", () => {
     await warm(s);
     const old = join(s.cacheDir, ".00112233aabbccdd.tmp");
     const young = join(s.cacheDir, ".8899aabbccddeeff.tmp");
-    writeFileSync(old, "{\"partial\":", { mode: 0o600 });
-    writeFileSync(young, "{\"partial\":", { mode: 0o600 });
+    writeFileSync(old, '{"partial":', { mode: 0o600 });
+    writeFileSync(young, '{"partial":', { mode: 0o600 });
     const t = (Date.now() - 61_000) / 1000;
     utimesSync(old, t, t);
     // a hit does no housekeeping
@@ -387,45 +430,56 @@ describe("writing entries", () => {
     expect(listDir(s.cacheDir)).toEqual([`${key}.json`]);
   });
 
-  it.skipIf(!CAN_TEST_PERMISSIONS)("still prints the token (exit 0) when the cache directory is read-only (chmod 500)", async () => {
-    const s = sandbox({ unprivileged: true });
-    const env = aliceEnv(s);
-    // existing directory with an entry that needs replacing
-    const { entry } = await warm(s, ARGS, env);
-    editEntry(entry.path, { expiration: new Date(Date.now() + 2 * MINUTE).toISOString() });
-    const text = readFileSync(entry.path, "utf8");
-    chmodSync(s.cacheDir, 0o500);
-    try {
-      for (const cluster of ["alpha", "beta"]) {
-        const result = await s.run(["--cluster-name", cluster], { env });
-        verifyAlice(expectCredential(result, { stderr: "any" }).token, cluster);
-        expect(result.stderr.split("\n").filter(Boolean).every((l) => l.startsWith("eks-token: warning: "))).toBe(true);
+  it.skipIf(!CAN_TEST_PERMISSIONS)(
+    "still prints the token (exit 0) when the cache directory is read-only (chmod 500)",
+    async () => {
+      const s = sandbox({ unprivileged: true });
+      const env = aliceEnv(s);
+      // existing directory with an entry that needs replacing
+      const { entry } = await warm(s, ARGS, env);
+      editEntry(entry.path, { expiration: new Date(Date.now() + 2 * MINUTE).toISOString() });
+      const text = readFileSync(entry.path, "utf8");
+      chmodSync(s.cacheDir, 0o500);
+      try {
+        for (const cluster of ["alpha", "beta"]) {
+          const result = await s.run(["--cluster-name", cluster], { env });
+          verifyAlice(expectCredential(result, { stderr: "any" }).token, cluster);
+          expect(
+            result.stderr
+              .split("\n")
+              .filter(Boolean)
+              .every((l) => l.startsWith("eks-token: warning: ")),
+          ).toBe(true);
+        }
+        expect(readFileSync(entry.path, "utf8")).toBe(text);
+        expect(listDir(s.cacheDir)).toEqual([entry.name]);
+        // the permission really bit: the lock could not be created, and the call went on without it
+        const debug = await s.run(["--cluster-name", "gamma", "--debug"], { env });
+        expectCredential(debug, { stderr: "any" });
+        expect(debug.stderr).toMatch(/could not lock the cache \(error: EACCES\); going on without it/);
+      } finally {
+        chmodSync(s.cacheDir, 0o700);
       }
-      expect(readFileSync(entry.path, "utf8")).toBe(text);
-      expect(listDir(s.cacheDir)).toEqual([entry.name]);
-      // the permission really bit: the lock could not be created, and the call went on without it
-      const debug = await s.run(["--cluster-name", "gamma", "--debug"], { env });
-      expectCredential(debug, { stderr: "any" });
-      expect(debug.stderr).toMatch(/could not lock the cache \(error: EACCES\); going on without it/);
-    } finally {
-      chmodSync(s.cacheDir, 0o700);
-    }
-  });
+    },
+  );
 });
 
 describe("damaged entries", () => {
   const damage: Array<[string, (path: string, text: string) => void]> = [
-    ["corrupt", (p) => writeFileSync(p, "{\"v\":1,\"kind\":")],
+    ["corrupt", (p) => writeFileSync(p, '{"v":1,"kind":')],
     ["truncated", (p, t) => writeFileSync(p, t.slice(0, t.length - 40))],
     ["not JSON", (p) => writeFileSync(p, Buffer.from([0xde, 0xad, 0xbe, 0xef, 0, 10]))],
     ["of a foreign version", (p, t) => writeFileSync(p, JSON.stringify({ ...JSON.parse(t), v: 2 }))],
     ["under the wrong key", (p, t) => writeFileSync(p, JSON.stringify({ ...JSON.parse(t), key: "e".repeat(64) }))],
     ["for another clusterId", (p, t) => writeFileSync(p, JSON.stringify({ ...JSON.parse(t), clusterId: "beta" }))],
-    ["holding a token for another host", (p, t) => {
-      const j = JSON.parse(t) as { token: string };
-      const url = tokenUrl(j.token).toString().replace(STS_HOST, "sts.eu-west-1.amazonaws.com");
-      writeFileSync(p, JSON.stringify({ ...j, token: `k8s-aws-v1.${Buffer.from(url).toString("base64url")}` }));
-    }],
+    [
+      "holding a token for another host",
+      (p, t) => {
+        const j = JSON.parse(t) as { token: string };
+        const url = tokenUrl(j.token).toString().replace(STS_HOST, "sts.eu-west-1.amazonaws.com");
+        writeFileSync(p, JSON.stringify({ ...j, token: `k8s-aws-v1.${Buffer.from(url).toString("base64url")}` }));
+      },
+    ],
     ["readable by others", (p) => chmodSync(p, 0o644)],
   ];
 
@@ -441,7 +495,13 @@ describe("damaged entries", () => {
     verifyAlice(fresh.token);
     const [replaced] = tokenEntries(s.cacheDir);
     expect(replaced?.name).toBe(entry.name);
-    expect(replaced?.json).toMatchObject({ v: 1, key: entry.name.slice(0, 64), clusterId: "alpha", host: STS_HOST, token: fresh.token });
+    expect(replaced?.json).toMatchObject({
+      v: 1,
+      key: entry.name.slice(0, 64),
+      clusterId: "alpha",
+      host: STS_HOST,
+      token: fresh.token,
+    });
     expect(replaced?.mode).toBe(0o600);
   });
 

@@ -7,7 +7,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALICE, CLI_PATH, REGION, ensureBuilt, expectCredential, keyEnv, makeSandbox, type Sandbox } from "./helpers.js";
+import {
+  ALICE,
+  CLI_PATH,
+  REGION,
+  ensureBuilt,
+  expectCredential,
+  keyEnv,
+  makeSandbox,
+  type Sandbox,
+} from "./helpers.js";
 
 let hookDir: string;
 let s: Sandbox;
@@ -95,7 +104,9 @@ describe("the cache-hit path", () => {
   });
 
   it("a miss with a profile loads SDK code, which the content check sees", async () => {
-    s.writeCredentials(`[dev]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n`);
+    s.writeCredentials(
+      `[dev]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n`,
+    );
     const { result, loaded } = await traced(["--cluster-name", "alpha", "--profile", "dev"], {});
     expectCredential(result);
     expect(sdkFiles(loaded).length).toBeGreaterThan(0);
@@ -107,7 +118,9 @@ describe("the cache-hit path", () => {
     expect(expectCredential(hit.result)).toEqual(warm); // really a hit: the same token
     expectNoSdk(hit.lines, hit.loaded);
 
-    s.writeCredentials(`[dev]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n`);
+    s.writeCredentials(
+      `[dev]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n`,
+    );
     const warmProfile = expectCredential((await traced(["--cluster-name", "beta", "--profile", "dev"], {})).result);
     const profileHit = await traced(["--cluster-name", "beta", "--profile", "dev"], {});
     expect(expectCredential(profileHit.result)).toEqual(warmProfile);

@@ -67,7 +67,9 @@ function roleEnv(s: Sandbox, extra: Record<string, string | undefined> = {}): Ch
 
 /** Alice's keys in ~/.aws/credentials, and role profiles in ~/.aws/config. */
 function writeProfiles(s: Sandbox): void {
-  s.writeCredentials(`[base]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n`);
+  s.writeCredentials(
+    `[base]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n`,
+  );
   s.writeConfig(
     `[profile base]\nregion = ${REGION}\n` +
       `[profile admin]\nrole_arn = ${ADMIN_ROLE}\nsource_profile = base\nregion = ${REGION}\n` +
@@ -99,12 +101,18 @@ describe("--role-arn", () => {
     const roles = roleEntries(s.cacheDir);
     expect(roles).toHaveLength(1);
     const session = sts.sessions.at(-1)!;
-    expect(roles[0]!.json).toMatchObject({ kind: "role-credentials", roleArn: ADMIN_ROLE, accessKeyId: session.accessKeyId });
+    expect(roles[0]!.json).toMatchObject({
+      kind: "role-credentials",
+      roleArn: ADMIN_ROLE,
+      accessKeyId: session.accessKeyId,
+    });
     expect(Date.parse(roles[0]!.json["expiration"] as string)).toBe(session.expiresAt);
     expect(roles[0]!.mode).toBe(0o600);
 
     const beta = expectCredential(await s.run(token("beta", "--role-arn", ADMIN_ROLE), { env }));
-    const gamma = expectCredential(await s.run(token("gamma", "--role-arn", ADMIN_ROLE, "--region", "eu-west-1"), { env }));
+    const gamma = expectCredential(
+      await s.run(token("gamma", "--role-arn", ADMIN_ROLE, "--region", "eu-west-1"), { env }),
+    );
     expect(assumeRoles()).toBe(1);
     expectSignedByRole(beta.token, "beta", ADMIN_ROLE);
     expect(tokenAccessKey(beta.token)).toBe(session.accessKeyId);
@@ -121,7 +129,12 @@ describe("--role-arn", () => {
     const s = sandbox();
     const env = roleEnv(s);
     expectCredential(await s.run(["token", "-i", "alpha", "-r", ADMIN_ROLE], { env }));
-    expectCredential(await s.run(["--region", REGION, "eks", "get-token", "--cluster-name", "beta", "--role", ADMIN_ROLE, "--output", "json"], { env }));
+    expectCredential(
+      await s.run(
+        ["--region", REGION, "eks", "get-token", "--cluster-name", "beta", "--role", ADMIN_ROLE, "--output", "json"],
+        { env },
+      ),
+    );
     expect(assumeRoles()).toBe(1);
   });
 
@@ -165,7 +178,9 @@ describe("--role-arn", () => {
       expect(roleEntries(s.cacheDir)).toHaveLength(i + 1);
       expect(tokenEntries(s.cacheDir)).toHaveLength(i + 1);
     }
-    const sent = sts.requests.filter((r) => r.action === "AssumeRole").map((r) => [r.params["RoleSessionName"], r.params["ExternalId"]]);
+    const sent = sts.requests
+      .filter((r) => r.action === "AssumeRole")
+      .map((r) => [r.params["RoleSessionName"], r.params["ExternalId"]]);
     expect(sent).toEqual([
       ["EKSGetTokenAuth", undefined],
       ["EKSGetTokenAuth", undefined],
@@ -196,7 +211,8 @@ describe("--role-arn", () => {
   it("--no-cache assumes the role on every call and writes nothing", async () => {
     const s = sandbox();
     const env = roleEnv(s);
-    for (const cluster of ["alpha", "beta"]) expectCredential(await s.run(token(cluster, "--role-arn", ADMIN_ROLE, "--no-cache"), { env }));
+    for (const cluster of ["alpha", "beta"])
+      expectCredential(await s.run(token(cluster, "--role-arn", ADMIN_ROLE, "--no-cache"), { env }));
     expect(assumeRoles()).toBe(2);
     expect(existsSync(join(s.home, ".kube"))).toBe(false);
   });
@@ -229,31 +245,37 @@ describe("role profiles", () => {
 
   const hasScript = ["/usr/bin/script", "/bin/script"].some((p) => existsSync(p));
 
-  it.skipIf(!hasScript)("with MFA: prompts once on a terminal; later calls for other clusters need no code and no AssumeRole", async () => {
-    const s = sandbox();
-    writeProfiles(s);
-    const env = s.env({ AWS_ENDPOINT_URL_STS: sts.url });
-    // Without a terminal, a cold call cannot ask for the code: it fails and says so.
-    const noTty = await s.run(token("alpha", "--profile", "mfa"), { env: { ...env } });
-    expect(noTty.code).not.toBe(0);
-    expect(noTty.stdout).toBe("");
-    expect(assumeRoles()).toBe(0);
+  it.skipIf(!hasScript)(
+    "with MFA: prompts once on a terminal; later calls for other clusters need no code and no AssumeRole",
+    async () => {
+      const s = sandbox();
+      writeProfiles(s);
+      const env = s.env({ AWS_ENDPOINT_URL_STS: sts.url });
+      // Without a terminal, a cold call cannot ask for the code: it fails and says so.
+      const noTty = await s.run(token("alpha", "--profile", "mfa"), { env: { ...env } });
+      expect(noTty.code).not.toBe(0);
+      expect(noTty.stdout).toBe("");
+      expect(assumeRoles()).toBe(0);
 
-    const first = await runOnTerminal(s, token("alpha", "--profile", "mfa"), env, `${MFA.code}\n`);
-    expect(first.code, first.stderr).toBe(0);
-    expect(first.stderr).toContain(`Enter MFA code for ${MFA.serial}`);
-    const alpha = expectCredential({ ...first, stderr: "" });
-    expect(assumeRoles()).toBe(1);
-    expect(sts.requests.find((r) => r.action === "AssumeRole")?.params).toMatchObject({ SerialNumber: MFA.serial, TokenCode: MFA.code });
-    expectSignedByRole(alpha.token, "alpha", MFA_ROLE);
+      const first = await runOnTerminal(s, token("alpha", "--profile", "mfa"), env, `${MFA.code}\n`);
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stderr).toContain(`Enter MFA code for ${MFA.serial}`);
+      const alpha = expectCredential({ ...first, stderr: "" });
+      expect(assumeRoles()).toBe(1);
+      expect(sts.requests.find((r) => r.action === "AssumeRole")?.params).toMatchObject({
+        SerialNumber: MFA.serial,
+        TokenCode: MFA.code,
+      });
+      expectSignedByRole(alpha.token, "alpha", MFA_ROLE);
 
-    // no terminal now: cached credentials make the prompt unnecessary
-    for (const cluster of ["beta", "gamma"]) {
-      const later = expectCredential(await s.run(token(cluster, "--profile", "mfa"), { env }));
-      expectSignedByRole(later.token, cluster, MFA_ROLE);
-    }
-    expect(assumeRoles()).toBe(1);
-  });
+      // no terminal now: cached credentials make the prompt unnecessary
+      for (const cluster of ["beta", "gamma"]) {
+        const later = expectCredential(await s.run(token(cluster, "--profile", "mfa"), { env }));
+        expectSignedByRole(later.token, cluster, MFA_ROLE);
+      }
+      expect(assumeRoles()).toBe(1);
+    },
+  );
 });
 
 /**
@@ -263,10 +285,14 @@ describe("role profiles", () => {
 async function runOnTerminal(s: Sandbox, args: string[], env: ChildEnv, typed: string): Promise<CliResult> {
   const out = join(s.home, "tty-stdout.json");
   const quote = (x: string) => `'${x.replace(/'/g, "'\\''")}'`;
-  const command = [process.execPath, CLI_PATH, ...args].map(quote).join(" ") + ` > ${quote(out)}`;
+  const command = `${[process.execPath, CLI_PATH, ...args].map(quote).join(" ")} > ${quote(out)}`;
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: ROOT, env: { ...env, SHELL: "/bin/sh" }, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("script", ["-qec", command, "/dev/null"], {
+      cwd: ROOT,
+      env: { ...env, SHELL: "/bin/sh" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let terminal = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       terminal += d;
@@ -282,53 +308,51 @@ async function runOnTerminal(s: Sandbox, args: string[], env: ChildEnv, typed: s
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       child.stdin.destroy();
-      resolve({ code, signal, stdout: existsSync(out) ? readFileSync(out, "utf8") : "", stderr: terminal, durationMs: Date.now() - started });
+      resolve({
+        code,
+        signal,
+        stdout: existsSync(out) ? readFileSync(out, "utf8") : "",
+        stderr: terminal,
+        durationMs: Date.now() - started,
+      });
     });
   });
 }
 
 describe("a cold start of 32 processes at once", () => {
-  it(
-    "makes exactly one AssumeRole, and every process prints a valid ExecCredential",
-    async () => {
-      const s = sandbox();
-      const env = roleEnv(s);
-      const sessionsBefore = sts.sessions.length;
-      const results = await Promise.all(
-        Array.from({ length: 32 }, () => s.run(token("alpha", "--role-arn", ADMIN_ROLE), { env, timeoutMs: 50_000 })),
-      );
-      const credentials = results.map((r) => expectCredential(r));
-      expect(sts.calls["AssumeRole"]).toBe(1);
-      expect(sts.sessions).toHaveLength(sessionsBefore + 1);
-      for (const c of credentials) expectSignedByRole(c.token, "alpha", ADMIN_ROLE);
-      // all from the one session; one token between them (made once, then served)
-      expect(new Set(credentials.map((c) => tokenAccessKey(c.token))).size).toBe(1);
-      expect(new Set(credentials.map((c) => c.token)).size).toBe(1);
-      expect(listDir(s.cacheDir).every((n) => /^[0-9a-f]{64}\.json$/.test(n))).toBe(true);
-      expect(readEntries(s.cacheDir)).toHaveLength(2);
-    },
-    60_000,
-  );
+  it("makes exactly one AssumeRole, and every process prints a valid ExecCredential", async () => {
+    const s = sandbox();
+    const env = roleEnv(s);
+    const sessionsBefore = sts.sessions.length;
+    const results = await Promise.all(
+      Array.from({ length: 32 }, () => s.run(token("alpha", "--role-arn", ADMIN_ROLE), { env, timeoutMs: 50_000 })),
+    );
+    const credentials = results.map((r) => expectCredential(r));
+    expect(sts.calls["AssumeRole"]).toBe(1);
+    expect(sts.sessions).toHaveLength(sessionsBefore + 1);
+    for (const c of credentials) expectSignedByRole(c.token, "alpha", ADMIN_ROLE);
+    // all from the one session; one token between them (made once, then served)
+    expect(new Set(credentials.map((c) => tokenAccessKey(c.token))).size).toBe(1);
+    expect(new Set(credentials.map((c) => c.token)).size).toBe(1);
+    expect(listDir(s.cacheDir).every((n) => /^[0-9a-f]{64}\.json$/.test(n))).toBe(true);
+    expect(readEntries(s.cacheDir)).toHaveLength(2);
+  }, 60_000);
 });
 
 describe("a cold start for two clusters with the same role at once", () => {
-  it(
-    "makes one AssumeRole between them: the role's credentials have a lock of their own",
-    async () => {
-      const s = sandbox();
-      const env = roleEnv(s);
-      const runs = Array.from({ length: 12 }, (_, i) => {
-        const cluster = i % 2 === 0 ? "alpha" : "beta";
-        return s.run(token(cluster, "--role-arn", ADMIN_ROLE), { env, timeoutMs: 50_000 }).then((r) => ({ cluster, r }));
-      });
-      const results = await Promise.all(runs);
-      for (const { cluster, r } of results) expectSignedByRole(expectCredential(r).token, cluster, ADMIN_ROLE);
-      expect(sts.calls["AssumeRole"]).toBe(1);
-      expect(roleEntries(s.cacheDir)).toHaveLength(1);
-      expect(tokenEntries(s.cacheDir)).toHaveLength(2);
-    },
-    60_000,
-  );
+  it("makes one AssumeRole between them: the role's credentials have a lock of their own", async () => {
+    const s = sandbox();
+    const env = roleEnv(s);
+    const runs = Array.from({ length: 12 }, (_, i) => {
+      const cluster = i % 2 === 0 ? "alpha" : "beta";
+      return s.run(token(cluster, "--role-arn", ADMIN_ROLE), { env, timeoutMs: 50_000 }).then((r) => ({ cluster, r }));
+    });
+    const results = await Promise.all(runs);
+    for (const { cluster, r } of results) expectSignedByRole(expectCredential(r).token, cluster, ADMIN_ROLE);
+    expect(sts.calls["AssumeRole"]).toBe(1);
+    expect(roleEntries(s.cacheDir)).toHaveLength(1);
+    expect(tokenEntries(s.cacheDir)).toHaveLength(2);
+  }, 60_000);
 });
 
 describe("eks-token cache list / clear", () => {
@@ -337,7 +361,9 @@ describe("eks-token cache list / clear", () => {
     const env = roleEnv(s);
     expectCredential(await s.run(token("alpha", "--role-arn", ADMIN_ROLE), { env }));
     expectCredential(await s.run(token("beta", "--role-arn", ADMIN_ROLE), { env }));
-    expectCredential(await s.run(token("alpha", "--profile", "admin"), { env: s.env({ AWS_ENDPOINT_URL_STS: sts.url }) }));
+    expectCredential(
+      await s.run(token("alpha", "--profile", "admin"), { env: s.env({ AWS_ENDPOINT_URL_STS: sts.url }) }),
+    );
     expectCredential(await s.run(token("gamma", "--region", "eu-west-1"), { env }));
     expect(tokenEntries(s.cacheDir)).toHaveLength(4);
     expect(roleEntries(s.cacheDir)).toHaveLength(2);
@@ -389,7 +415,8 @@ describe("eks-token cache list / clear", () => {
     const rows = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
     expect(rows).toHaveLength(6);
     for (const row of rows) {
-      for (const field of ["token", "accessKeyId", "secretAccessKey", "sessionToken", "key"]) expect(row).not.toHaveProperty(field);
+      for (const field of ["token", "accessKeyId", "secretAccessKey", "sessionToken", "key"])
+        expect(row).not.toHaveProperty(field);
       expect(typeof row["expiration"]).toBe("string");
     }
     const tokens = rows.filter((r) => r["kind"] === "token");
@@ -402,7 +429,12 @@ describe("eks-token cache list / clear", () => {
       ].sort(),
     );
     const roles = rows.filter((r) => r["kind"] === "role-credentials");
-    expect(roles.map((r) => [r["roleArn"], r["profile"]]).sort()).toEqual([[ADMIN_ROLE, "admin"], [ADMIN_ROLE, null]].sort());
+    expect(roles.map((r) => [r["roleArn"], r["profile"]]).sort()).toEqual(
+      [
+        [ADMIN_ROLE, "admin"],
+        [ADMIN_ROLE, null],
+      ].sort(),
+    );
   });
 
   it("honours --cache-dir and EKS_TOKEN_CACHE_DIR", async () => {
@@ -424,7 +456,11 @@ describe("eks-token cache list / clear", () => {
     const result = await s.run(["cache", "clear", "--cluster-name", "alpha"], { env });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe("");
-    expect(tokenEntries(s.cacheDir).map((e) => e.json["clusterId"]).sort()).toEqual(["beta", "gamma"]);
+    expect(
+      tokenEntries(s.cacheDir)
+        .map((e) => e.json["clusterId"])
+        .sort(),
+    ).toEqual(["beta", "gamma"]);
     expect(roleEntries(s.cacheDir)).toHaveLength(2);
 
     // the role credentials kept still serve: alpha again needs no AssumeRole

@@ -8,7 +8,16 @@ import { tokenCacheKey } from "../../src/cache/cache-key.js";
 import { decodeToken } from "../../src/token/encode.js";
 import { resolveTarget, type TargetOptions } from "../../src/aws/target.js";
 import { runChild } from "../support/child.js";
-import { CLI_PATH, ROOT, ensureBuilt, hermeticEnv, makeTempHome, type ChildEnv, type CliResult, type TempHome } from "../support/cli.js";
+import {
+  CLI_PATH,
+  ROOT,
+  ensureBuilt,
+  hermeticEnv,
+  makeTempHome,
+  type ChildEnv,
+  type CliResult,
+  type TempHome,
+} from "../support/cli.js";
 import { verifyPresignedUrl, type KeyRecord } from "../support/sigv4.js";
 import type { StsEmulator } from "../support/sts-emulator.js";
 
@@ -31,8 +40,14 @@ export interface Keys {
   sessionToken?: string;
 }
 
-export const ALICE: Keys = { accessKeyId: "AKIACACHETESTALICE01", secretAccessKey: "alice/cache+secret/0000000000000000000000" };
-export const BOB: Keys = { accessKeyId: "AKIACACHETESTBOB0001", secretAccessKey: "bob/cache+secret/11111111111111111111111111" };
+export const ALICE: Keys = {
+  accessKeyId: "AKIACACHETESTALICE01",
+  secretAccessKey: "alice/cache+secret/0000000000000000000000",
+};
+export const BOB: Keys = {
+  accessKeyId: "AKIACACHETESTBOB0001",
+  secretAccessKey: "bob/cache+secret/11111111111111111111111111",
+};
 
 /** The environment variables of a set of keys. */
 export function keyEnv(keys: Keys): Record<string, string> {
@@ -116,7 +131,12 @@ export function spawnCli(args: readonly string[], options: SpawnOptions): Promis
   if (options.umask !== undefined) {
     command = ["sh", "-c", `umask ${options.umask.toString(8).padStart(3, "0")}; exec "$@"`, "sh", ...command];
   }
-  return runChild(command[0]!, command.slice(1), { cwd: ROOT, env: options.env, detached: true, timeoutMs: options.timeoutMs ?? 20_000 });
+  return runChild(command[0]!, command.slice(1), {
+    cwd: ROOT,
+    env: options.env,
+    detached: true,
+    timeoutMs: options.timeoutMs ?? 20_000,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,7 +185,11 @@ export function tokenAccessKey(token: string): string | undefined {
 }
 
 /** Checks a token's signature for a cluster with the independent SigV4 verifier. */
-export function verifyToken(token: string, cluster: string, secretFor: (accessKeyId: string) => KeyRecord | undefined): void {
+export function verifyToken(
+  token: string,
+  cluster: string,
+  secretFor: (accessKeyId: string) => KeyRecord | undefined,
+): void {
   const result = verifyPresignedUrl({
     url: tokenUrl(token).toString(),
     headers: { "x-k8s-aws-id": cluster },
@@ -181,7 +205,8 @@ export function verifyToken(token: string, cluster: string, secretFor: (accessKe
 export function secretLookup(keys: readonly Keys[], sts?: StsEmulator): (id: string) => KeyRecord | undefined {
   return (id) => {
     const k = keys.find((x) => x.accessKeyId === id);
-    if (k) return k.sessionToken ? { secretAccessKey: k.secretAccessKey, sessionToken: k.sessionToken } : k.secretAccessKey;
+    if (k)
+      return k.sessionToken ? { secretAccessKey: k.secretAccessKey, sessionToken: k.sessionToken } : k.secretAccessKey;
     const s = sts?.sessions.find((x) => x.accessKeyId === id);
     return s ? { secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken, expiresAt: s.expiresAt } : undefined;
   };
@@ -207,7 +232,13 @@ export function readEntries(dir: string): EntryOnDisk[] {
     .map((name) => {
       const path = join(dir, name);
       const text = readFileSync(path, "utf8");
-      return { name, path, text, json: JSON.parse(text) as Record<string, unknown>, mode: lstatSync(path).mode & 0o777 };
+      return {
+        name,
+        path,
+        text,
+        json: JSON.parse(text) as Record<string, unknown>,
+        mode: lstatSync(path).mode & 0o777,
+      };
     });
 }
 

@@ -14,7 +14,12 @@ import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
 import { ACCOUNT, FIXTURES, REGION, e2eEnv } from "./helpers.js";
 
 const CLUSTER = "e2e-client-node";
-const BOB = { name: "bob", accountId: ACCOUNT, accessKeyId: "AKIAE2ECLIENTNODEBOB", secretAccessKey: "e2e/client-node/bob/secret/000000000000000" };
+const BOB = {
+  name: "bob",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIAE2ECLIENTNODEBOB",
+  secretAccessKey: "e2e/client-node/bob/secret/000000000000000",
+};
 const POD_NAMES = ["web-0", "web-1", "worker-abc12"];
 
 let sts: StsEmulator;
@@ -34,7 +39,9 @@ beforeAll(async () => {
     pods: { apps: POD_NAMES, "kube-system": ["coredns-0"] },
   });
   home = makeTempHome("eks-token-e2e-client-node-");
-  home.writeCredentials(`[bob]\naws_access_key_id = ${BOB.accessKeyId}\naws_secret_access_key = ${BOB.secretAccessKey}\n`);
+  home.writeCredentials(
+    `[bob]\naws_access_key_id = ${BOB.accessKeyId}\naws_secret_access_key = ${BOB.secretAccessKey}\n`,
+  );
   dir = mkdtempSync(join(tmpdir(), "eks-token-e2e-client-node-kc-"));
 }, 240_000);
 
@@ -54,7 +61,10 @@ interface Listing {
   ms: number;
 }
 
-function listPods(kubeconfig: string, namespaces: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }> {
+function listPods(
+  kubeconfig: string,
+  namespaces: string[],
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(FIXTURES, "client-node-list.mjs"), kubeconfig, ...namespaces], {
@@ -92,8 +102,19 @@ const PLUGIN_ENV = { AWS_PROFILE: "bob", NODE_OPTIONS: `--require ${join(FIXTURE
 
 describe.concurrent("@kubernetes/client-node lists pods through the exec block", () => {
   for (const [name, user] of [
-    ["exec v1beta1", () => execUser(["--cluster-name", CLUSTER, "--region", REGION], { apiVersion: EXEC_V1BETA1, env: PLUGIN_ENV })],
-    ["exec v1 (interactiveMode Never)", () => execUser(["token", "-i", CLUSTER, "--region", REGION], { apiVersion: EXEC_V1, interactiveMode: "Never", env: PLUGIN_ENV })],
+    [
+      "exec v1beta1",
+      () => execUser(["--cluster-name", CLUSTER, "--region", REGION], { apiVersion: EXEC_V1BETA1, env: PLUGIN_ENV }),
+    ],
+    [
+      "exec v1 (interactiveMode Never)",
+      () =>
+        execUser(["token", "-i", CLUSTER, "--region", REGION], {
+          apiVersion: EXEC_V1,
+          interactiveMode: "Never",
+          env: PLUGIN_ENV,
+        }),
+    ],
   ] as const) {
     it(`${name}: pods in the allowed namespace, 403 in the other; the plugin does not wait for stdin`, async () => {
       const [apps, system] = await run(user());

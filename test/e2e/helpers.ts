@@ -40,7 +40,10 @@ export interface ExecCredentialOut {
 }
 
 /** Exit 0, nothing on stderr, stdout one ExecCredential line; returns it. */
-export function expectCredential(result: ProcessOutput, apiVersion = "client.authentication.k8s.io/v1beta1"): ExecCredentialOut {
+export function expectCredential(
+  result: ProcessOutput,
+  apiVersion = "client.authentication.k8s.io/v1beta1",
+): ExecCredentialOut {
   expect(result.stderr, "stderr of a successful run").toBe("");
   expect(result.code, result.stderr).toBe(0);
   expect(result.stdout.endsWith("\n")).toBe(true);
@@ -87,18 +90,29 @@ export function k8sWhoAmI(k8s: K8sEmulator, token: string): Promise<WhoAmI> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
       url,
-      { method: "POST", ca: k8s.caPem, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" }, timeout: 15_000 },
+      {
+        method: "POST",
+        ca: k8s.caPem,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" },
+        timeout: 15_000,
+      },
       (res) => {
         let text = "";
         res.setEncoding("utf8").on("data", (d: string) => (text += d));
         res.on("end", () => {
           let user: { username?: string; groups?: string[] } | undefined;
           try {
-            user = (JSON.parse(text) as { status?: { userInfo?: { username?: string; groups?: string[] } } }).status?.userInfo;
+            user = (JSON.parse(text) as { status?: { userInfo?: { username?: string; groups?: string[] } } }).status
+              ?.userInfo;
           } catch {
             // not JSON: reported through body
           }
-          resolve({ status: res.statusCode ?? 0, ...(user?.username ? { username: user.username } : {}), ...(user?.groups ? { groups: user.groups } : {}), body: text });
+          resolve({
+            status: res.statusCode ?? 0,
+            ...(user?.username ? { username: user.username } : {}),
+            ...(user?.groups ? { groups: user.groups } : {}),
+            body: text,
+          });
         });
       },
     );
@@ -109,23 +123,36 @@ export function k8sWhoAmI(k8s: K8sEmulator, token: string): Promise<WhoAmI> {
 }
 
 /** What EKS does with the token, minus the mapping: GET it at the STS emulator with x-k8s-aws-id. */
-export function stsCallerIdentity(stsUrl: string, token: string, clusterId: string): Promise<{ status: number; arn?: string; body: string }> {
+export function stsCallerIdentity(
+  stsUrl: string,
+  token: string,
+  clusterId: string,
+): Promise<{ status: number; arn?: string; body: string }> {
   const presigned = tokenUrl(token);
   const target = new URL(presigned.pathname + presigned.search, stsUrl);
   return new Promise((resolve, reject) => {
-    const req = httpRequest(target, { method: "GET", headers: { host: presigned.host, "x-k8s-aws-id": clusterId, accept: "application/json" }, timeout: 10_000 }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (d: string) => (text += d));
-      res.on("end", () => {
-        let arn: string | undefined;
-        try {
-          arn = (JSON.parse(text) as { GetCallerIdentityResponse?: { GetCallerIdentityResult?: { Arn?: string } } }).GetCallerIdentityResponse?.GetCallerIdentityResult?.Arn;
-        } catch {
-          // an error body
-        }
-        resolve({ status: res.statusCode ?? 0, ...(arn ? { arn } : {}), body: text });
-      });
-    });
+    const req = httpRequest(
+      target,
+      {
+        method: "GET",
+        headers: { host: presigned.host, "x-k8s-aws-id": clusterId, accept: "application/json" },
+        timeout: 10_000,
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (d: string) => (text += d));
+        res.on("end", () => {
+          let arn: string | undefined;
+          try {
+            arn = (JSON.parse(text) as { GetCallerIdentityResponse?: { GetCallerIdentityResult?: { Arn?: string } } })
+              .GetCallerIdentityResponse?.GetCallerIdentityResult?.Arn;
+          } catch {
+            // an error body
+          }
+          resolve({ status: res.statusCode ?? 0, ...(arn ? { arn } : {}), body: text });
+        });
+      },
+    );
     req.on("timeout", () => req.destroy(new Error("the STS emulator did not answer in 10 s")));
     req.on("error", reject);
     req.end();

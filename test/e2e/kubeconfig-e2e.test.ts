@@ -19,11 +19,26 @@ import { ACCOUNT, REGION, e2eEnv, pluginLines } from "./helpers.js";
 const CLUSTER = "demo";
 const POD_NAMES = ["web-7d9f8b6c5-x2x8k", "api-5c6b7d8f9-q4r7t"];
 /** Env credentials (the entries `eks-token kubeconfig` writes name no profile). */
-const ALICE = { name: "alice", accountId: ACCOUNT, accessKeyId: "AKIAE2EKCFGALICE0001", secretAccessKey: "e2e/kubeconfig/alice/secret/00000000000" };
+const ALICE = {
+  name: "alice",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIAE2EKCFGALICE0001",
+  secretAccessKey: "e2e/kubeconfig/alice/secret/00000000000",
+};
 /** Profile credentials: the migrated `aws eks get-token` user has env AWS_PROFILE=carol-profile. */
-const CAROL = { name: "carol", accountId: ACCOUNT, accessKeyId: "AKIAE2EKCFGCAROL0001", secretAccessKey: "e2e/kubeconfig/carol/secret/00000000000" };
+const CAROL = {
+  name: "carol",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIAE2EKCFGCAROL0001",
+  secretAccessKey: "e2e/kubeconfig/carol/secret/00000000000",
+};
 /** Env credentials for the migrated aws-iam-authenticator user. */
-const DAVE = { name: "dave", accountId: ACCOUNT, accessKeyId: "AKIAE2EKCFGDAVE00001", secretAccessKey: "e2e/kubeconfig/dave/secret/000000000000" };
+const DAVE = {
+  name: "dave",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIAE2EKCFGDAVE00001",
+  secretAccessKey: "e2e/kubeconfig/dave/secret/000000000000",
+};
 
 let sts: StsEmulator;
 let k8s: K8sEmulator;
@@ -39,12 +54,18 @@ beforeAll(async () => {
   k8s = await startK8sEmulator({
     clusterId: CLUSTER,
     stsUrl: sts.url,
-    accessEntries: users.map((u, i) => ({ principalArn: u.arn, username: [ALICE, CAROL, DAVE][i]!.name, groups: ["developers"] })),
+    accessEntries: users.map((u, i) => ({
+      principalArn: u.arn,
+      username: [ALICE, CAROL, DAVE][i]!.name,
+      groups: ["developers"],
+    })),
     rbac: [{ group: "developers", namespace: "default", verbs: ["get", "list"], resources: ["pods"] }],
     pods: { default: POD_NAMES, "kube-system": ["coredns-0"] },
   });
   home = makeTempHome("eks-token-e2e-kubeconfig-");
-  home.writeCredentials(`[carol-profile]\naws_access_key_id = ${CAROL.accessKeyId}\naws_secret_access_key = ${CAROL.secretAccessKey}\n`);
+  home.writeCredentials(
+    `[carol-profile]\naws_access_key_id = ${CAROL.accessKeyId}\naws_secret_access_key = ${CAROL.secretAccessKey}\n`,
+  );
   work = mkdtempSync(join(tmpdir(), "eks-token-e2e-kubeconfig-work-"));
   binDir = join(work, "bin");
   mkdirSync(binDir);
@@ -54,7 +75,10 @@ beforeAll(async () => {
   };
   script("eks-token", `exec '${process.execPath}' '${CLI_PATH}' "$@"`);
   script("aws", `echo "stand-in aws was run: the kubeconfig was not migrated" >&2\nexit 42`);
-  script("aws-iam-authenticator", `echo "stand-in aws-iam-authenticator was run: the kubeconfig was not migrated" >&2\nexit 42`);
+  script(
+    "aws-iam-authenticator",
+    `echo "stand-in aws-iam-authenticator was run: the kubeconfig was not migrated" >&2\nexit 42`,
+  );
 }, 240_000);
 
 afterAll(async () => {
@@ -70,7 +94,11 @@ const newPath = (what: string) => join(work, `kubeconfig-${++files}-${what}`);
 /** kubectl's environment (and so the plugin's): the bin dir first on PATH, this kubeconfig. */
 function kubectlEnv(kubeconfig: string, extra: Record<string, string> = {}, binFirst = true): Record<string, string> {
   const base = process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin";
-  return e2eEnv(home.home, { PATH: binFirst ? `${binDir}${delimiter}${base}` : base, KUBECONFIG: kubeconfig, ...extra });
+  return e2eEnv(home.home, {
+    PATH: binFirst ? `${binDir}${delimiter}${base}` : base,
+    KUBECONFIG: kubeconfig,
+    ...extra,
+  });
 }
 
 const envCreds = (u: typeof ALICE) => ({ AWS_ACCESS_KEY_ID: u.accessKeyId, AWS_SECRET_ACCESS_KEY: u.secretAccessKey });
@@ -101,7 +129,10 @@ async function expectKubectlWorks(env: Record<string, string>, username: string)
   if (!kubectlCannot("auth-whoami")) {
     const whoami = await kubectl(["auth", "whoami", "-o", "json"], env);
     expect(whoami.code, whoami.stderr).toBe(0);
-    const review = JSON.parse(whoami.stdout) as { kind: string; status: { userInfo: { username: string; groups: string[] } } };
+    const review = JSON.parse(whoami.stdout) as {
+      kind: string;
+      status: { userInfo: { username: string; groups: string[] } };
+    };
     expect(review.kind).toBe("SelfSubjectReview");
     expect(review.status.userInfo.username).toBe(username);
     expect(review.status.userInfo.groups).toEqual(["developers", "system:authenticated"]);
@@ -110,14 +141,34 @@ async function expectKubectlWorks(env: Record<string, string>, username: string)
   expect(pods.code, pods.stderr).toBe(0);
   const lines = pods.stdout.trim().split("\n");
   expect(lines[0]).toMatch(/^NAME\s+READY\s+STATUS/);
-  expect(lines.slice(1).map((l) => l.split(/\s+/)[0]).sort()).toEqual([...POD_NAMES].sort());
-  expect(k8s.log.some((l) => l.startsWith(`allow GET /api/v1/namespaces/default/pods: user "${username}"`)), k8s.log.join("\n")).toBe(true);
+  expect(
+    lines
+      .slice(1)
+      .map((l) => l.split(/\s+/)[0])
+      .sort(),
+  ).toEqual([...POD_NAMES].sort());
+  expect(
+    k8s.log.some((l) => l.startsWith(`allow GET /api/v1/namespaces/default/pods: user "${username}"`)),
+    k8s.log.join("\n"),
+  ).toBe(true);
 }
 
 describe.concurrent("eks-token kubeconfig writes an entry kubectl can use", () => {
   const cases = [
-    { name: "default (exec v1beta1)", flags: [] as string[], apiVersion: EXEC_V1BETA1, interactiveMode: undefined, needs: "any" as const },
-    { name: "--api-version v1 (interactiveMode IfAvailable)", flags: ["--api-version", "v1"], apiVersion: "client.authentication.k8s.io/v1", interactiveMode: "IfAvailable", needs: "exec-v1" as const },
+    {
+      name: "default (exec v1beta1)",
+      flags: [] as string[],
+      apiVersion: EXEC_V1BETA1,
+      interactiveMode: undefined,
+      needs: "any" as const,
+    },
+    {
+      name: "--api-version v1 (interactiveMode IfAvailable)",
+      flags: ["--api-version", "v1"],
+      apiVersion: "client.authentication.k8s.io/v1",
+      interactiveMode: "IfAvailable",
+      needs: "exec-v1" as const,
+    },
   ];
   for (const c of cases) {
     it(`${c.name}: command eks-token found on PATH, kubectl auth whoami and get pods work`, async (ctx) => {
@@ -125,7 +176,20 @@ describe.concurrent("eks-token kubeconfig writes an entry kubectl can use", () =
       if (cannot) return ctx.skip(cannot);
       const path = newPath("written");
       const written = await runCli(
-        ["kubeconfig", "--cluster-name", CLUSTER, "--region", REGION, "--endpoint", k8s.url, "--ca-data", k8s.caData, "--kubeconfig", path, ...c.flags],
+        [
+          "kubeconfig",
+          "--cluster-name",
+          CLUSTER,
+          "--region",
+          REGION,
+          "--endpoint",
+          k8s.url,
+          "--ca-data",
+          k8s.caData,
+          "--kubeconfig",
+          path,
+          ...c.flags,
+        ],
         { env: e2eEnv(home.home) },
       );
       expect(written.code, written.stderr).toBe(0);
@@ -133,7 +197,10 @@ describe.concurrent("eks-token kubeconfig writes an entry kubectl can use", () =
       expect(written.stderr).toBe(`Added new context ${CLUSTER} to ${path}\n`);
       expect(statSync(path).mode & 0o777).toBe(0o600);
 
-      const doc = parse(readFileSync(path, "utf8")) as { "current-context": string; clusters: Array<{ cluster: Record<string, string> }> };
+      const doc = parse(readFileSync(path, "utf8")) as {
+        "current-context": string;
+        clusters: Array<{ cluster: Record<string, string> }>;
+      };
       expect(doc.clusters[0]!.cluster).toEqual({ server: k8s.url, "certificate-authority-data": k8s.caData });
       expect(doc["current-context"]).toBeTruthy();
       const exec = execBlock(path);
@@ -150,9 +217,27 @@ describe.concurrent("eks-token kubeconfig writes an entry kubectl can use", () =
     const cannot = kubectlCannot("any");
     if (cannot) return ctx.skip(cannot);
     const path = newPath("no-shim");
-    const written = await runCli(["kubeconfig", "--cluster-name", CLUSTER, "--region", REGION, "--endpoint", k8s.url, "--ca-data", k8s.caData, "--kubeconfig", path], { env: e2eEnv(home.home) });
+    const written = await runCli(
+      [
+        "kubeconfig",
+        "--cluster-name",
+        CLUSTER,
+        "--region",
+        REGION,
+        "--endpoint",
+        k8s.url,
+        "--ca-data",
+        k8s.caData,
+        "--kubeconfig",
+        path,
+      ],
+      { env: e2eEnv(home.home) },
+    );
     expect(written.code, written.stderr).toBe(0);
-    const result = await runKubectl(["get", "pods", "-n", "default"], { env: kubectlEnv(path, envCreds(ALICE), false), timeoutMs: 30_000 });
+    const result = await runKubectl(["get", "pods", "-n", "default"], {
+      env: kubectlEnv(path, envCreds(ALICE), false),
+      timeoutMs: 30_000,
+    });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/eks-token.*(not found|no such file)/i);
   });
@@ -165,7 +250,13 @@ describe.concurrent("eks-token kubeconfig migrate, then kubectl through the migr
     const path = writeKubeconfig(newPath("aws"), {
       server: k8s.url,
       caData: k8s.caData,
-      user: { kind: "exec", apiVersion: EXEC_V1BETA1, command: "aws", args: ["--region", REGION, "eks", "get-token", "--cluster-name", CLUSTER, "--output", "json"], env: { AWS_PROFILE: "carol-profile" } },
+      user: {
+        kind: "exec",
+        apiVersion: EXEC_V1BETA1,
+        command: "aws",
+        args: ["--region", REGION, "eks", "get-token", "--cluster-name", CLUSTER, "--output", "json"],
+        env: { AWS_PROFILE: "carol-profile" },
+      },
     });
     const env = kubectlEnv(path);
     // Before: kubectl runs the stand-in aws, which fails.
@@ -192,7 +283,12 @@ describe.concurrent("eks-token kubeconfig migrate, then kubectl through the migr
     const path = writeKubeconfig(newPath("authenticator"), {
       server: k8s.url,
       caData: k8s.caData,
-      user: { kind: "exec", apiVersion: EXEC_V1BETA1, command: "aws-iam-authenticator", args: ["token", "-i", CLUSTER] },
+      user: {
+        kind: "exec",
+        apiVersion: EXEC_V1BETA1,
+        command: "aws-iam-authenticator",
+        args: ["token", "-i", CLUSTER],
+      },
     });
     const env = kubectlEnv(path, envCreds(DAVE));
     const before = await runKubectl(["get", "pods", "-n", "default"], { env, timeoutMs: 30_000 });

@@ -11,17 +11,36 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt, makeTempHome, type TempHome } from "../support/cli.js";
 import { startK8sEmulator, type K8sEmulator } from "../support/k8s-emulator.js";
-import { EXEC_V1, EXEC_V1BETA1, execUser, kubectlCannot, runKubectl, writeKubeconfig, type ExecUser } from "../support/kubeconfig-fixture.js";
+import {
+  EXEC_V1,
+  EXEC_V1BETA1,
+  execUser,
+  kubectlCannot,
+  runKubectl,
+  writeKubeconfig,
+  type ExecUser,
+} from "../support/kubeconfig-fixture.js";
 import { findPython, spawnInPty } from "../support/pty.js";
 import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
 import { ACCOUNT, REGION, e2eEnv, pluginLines } from "./helpers.js";
 
 const CLUSTER = "e2e-kubectl";
-const ALICE = { name: "alice", accountId: ACCOUNT, accessKeyId: "AKIAE2EKUBECTLALICE1", secretAccessKey: "e2e/kubectl/alice/secret/0000000000000000" };
+const ALICE = {
+  name: "alice",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIAE2EKUBECTLALICE1",
+  secretAccessKey: "e2e/kubectl/alice/secret/0000000000000000",
+};
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/e2e-developers`;
 const POD_NAMES = ["web-7d9f8b6c5-x2x8k", "api-5c6b7d8f9-q4r7t"];
 const MFA_SERIAL = `arn:aws:iam::${ACCOUNT}:mfa/erin`;
-const ERIN = { name: "erin", accountId: ACCOUNT, accessKeyId: "AKIAE2EKUBECTLERIN01", secretAccessKey: "e2e/kubectl/erin/secret/00000000000000000", mfaDevices: [{ serial: MFA_SERIAL, code: "135790" }] };
+const ERIN = {
+  name: "erin",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIAE2EKUBECTLERIN01",
+  secretAccessKey: "e2e/kubectl/erin/secret/00000000000000000",
+  mfaDevices: [{ serial: MFA_SERIAL, code: "135790" }],
+};
 const MFA_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/e2e-mfa-admins`;
 
 let sts: StsEmulator;
@@ -84,7 +103,10 @@ async function kubectl(args: string[], env: Record<string, string>) {
 async function expectWhoami(env: Record<string, string>, username: RegExp): Promise<void> {
   const whoami = await kubectl(["auth", "whoami", "-o", "json"], env);
   expect(whoami.code, whoami.stderr).toBe(0);
-  const review = JSON.parse(whoami.stdout) as { kind: string; status: { userInfo: { username: string; groups: string[] } } };
+  const review = JSON.parse(whoami.stdout) as {
+    kind: string;
+    status: { userInfo: { username: string; groups: string[] } };
+  };
   expect(review.kind).toBe("SelfSubjectReview");
   expect(review.status.userInfo.username).toMatch(username);
   expect(review.status.userInfo.groups).toEqual(["developers", "system:authenticated"]);
@@ -99,7 +121,9 @@ async function expectPods(env: Record<string, string>): Promise<void> {
 async function expectForbidden(env: Record<string, string>, username: RegExp): Promise<void> {
   const denied = await kubectl(["get", "pods", "-n", "kube-system"], env);
   expect(denied.code).not.toBe(0);
-  expect(denied.stderr).toMatch(/Error from server \(Forbidden\): pods is forbidden: User "([^"]+)" cannot list resource "pods" in API group "" in the namespace "kube-system"/);
+  expect(denied.stderr).toMatch(
+    /Error from server \(Forbidden\): pods is forbidden: User "([^"]+)" cannot list resource "pods" in API group "" in the namespace "kube-system"/,
+  );
   expect(/User "([^"]+)"/.exec(denied.stderr)?.[1]).toMatch(username);
 }
 
@@ -107,12 +131,31 @@ const TOKEN_ARGS = ["token", "--cluster-name", CLUSTER, "--region", REGION, "--p
 
 describe.concurrent("kubectl runs eks-token through the kubeconfig exec block", () => {
   const cases: ReadonlyArray<{ name: string; user: () => ExecUser; needs: "any" | "exec-v1"; username: RegExp }> = [
-    { name: "exec apiVersion v1beta1", user: () => execUser(TOKEN_ARGS, { apiVersion: EXEC_V1BETA1 }), needs: "any", username: /^alice$/ },
-    { name: "exec apiVersion v1, interactiveMode Never", user: () => execUser(TOKEN_ARGS, { apiVersion: EXEC_V1, interactiveMode: "Never" }), needs: "exec-v1", username: /^alice$/ },
-    { name: "exec apiVersion v1, interactiveMode IfAvailable", user: () => execUser(TOKEN_ARGS, { apiVersion: EXEC_V1, interactiveMode: "IfAvailable" }), needs: "exec-v1", username: /^alice$/ },
+    {
+      name: "exec apiVersion v1beta1",
+      user: () => execUser(TOKEN_ARGS, { apiVersion: EXEC_V1BETA1 }),
+      needs: "any",
+      username: /^alice$/,
+    },
+    {
+      name: "exec apiVersion v1, interactiveMode Never",
+      user: () => execUser(TOKEN_ARGS, { apiVersion: EXEC_V1, interactiveMode: "Never" }),
+      needs: "exec-v1",
+      username: /^alice$/,
+    },
+    {
+      name: "exec apiVersion v1, interactiveMode IfAvailable",
+      user: () => execUser(TOKEN_ARGS, { apiVersion: EXEC_V1, interactiveMode: "IfAvailable" }),
+      needs: "exec-v1",
+      username: /^alice$/,
+    },
     {
       name: "the argument list of `aws eks update-kubeconfig` ([--region, R, eks, get-token, --cluster-name, N, --output, json], env AWS_PROFILE)",
-      user: () => execUser(["--region", REGION, "eks", "get-token", "--cluster-name", CLUSTER, "--output", "json"], { apiVersion: EXEC_V1BETA1, env: { AWS_PROFILE: "e2e" } }),
+      user: () =>
+        execUser(["--region", REGION, "eks", "get-token", "--cluster-name", CLUSTER, "--output", "json"], {
+          apiVersion: EXEC_V1BETA1,
+          env: { AWS_PROFILE: "e2e" },
+        }),
       needs: "any",
       username: /^alice$/,
     },
@@ -120,7 +163,11 @@ describe.concurrent("kubectl runs eks-token through the kubeconfig exec block", 
       // The role is assumed at the STS emulator on every run (the token cache is off); the user
       // name comes from the assumed-role ARN, with the default session name.
       name: "the argument list of eksctl / aws-iam-authenticator ([token, -i, N, -r, ROLE])",
-      user: () => execUser(["token", "-i", CLUSTER, "-r", ROLE_ARN], { apiVersion: EXEC_V1BETA1, env: { AWS_PROFILE: "e2e", AWS_ENDPOINT_URL_STS: sts.url } }),
+      user: () =>
+        execUser(["token", "-i", CLUSTER, "-r", ROLE_ARN], {
+          apiVersion: EXEC_V1BETA1,
+          env: { AWS_PROFILE: "e2e", AWS_ENDPOINT_URL_STS: sts.url },
+        }),
       needs: "any",
       username: /^developer:EKSGetTokenAuth$/,
     },
@@ -148,7 +195,11 @@ describe("kubectl at a terminal (exec v1, interactiveMode IfAvailable)", () => {
     if (cannot) return ctx.skip(cannot);
     if (!findPython()) return ctx.skip("python3 with the pty module is not available to make a pseudo-terminal");
     const env = kubectlEnv(
-      execUser(["token", "--cluster-name", CLUSTER, "--profile", "mfa-admin"], { apiVersion: EXEC_V1, interactiveMode: "IfAvailable", env: { AWS_ENDPOINT_URL_STS: sts.url } }),
+      execUser(["token", "--cluster-name", CLUSTER, "--profile", "mfa-admin"], {
+        apiVersion: EXEC_V1,
+        interactiveMode: "IfAvailable",
+        env: { AWS_ENDPOINT_URL_STS: sts.url },
+      }),
     );
     const pty = spawnInPty(["kubectl", "get", "pods", "-n", "default", "-o", "name"], { env, timeoutMs: 30_000 });
     try {

@@ -30,7 +30,15 @@ function answer(req: IncomingMessage): { status: number; body: unknown } {
   }
   return {
     status: 200,
-    body: { cluster: { name, arn: arnOf(name), endpoint: `https://${name}.gr7.us-west-2.eks.amazonaws.com`, certificateAuthority: { data: CA }, status } },
+    body: {
+      cluster: {
+        name,
+        arn: arnOf(name),
+        endpoint: `https://${name}.gr7.us-west-2.eks.amazonaws.com`,
+        certificateAuthority: { data: CA },
+        status,
+      },
+    },
   };
 }
 
@@ -85,7 +93,9 @@ describe("kubeconfig with DescribeCluster", () => {
     expect(await runKubeconfig(["--cluster-name", "demo"], io)).toBe(0);
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ method: "GET", url: "/clusters/demo" });
-    expect(seen[0]!.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-west-2\/eks\/aws4_request/);
+    expect(seen[0]!.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-west-2\/eks\/aws4_request/,
+    );
     const config = parse(await readFile(join(home, ".kube", "config"), "utf8"));
     expect(config.clusters[0]).toEqual({
       cluster: { "certificate-authority-data": CA, server: "https://demo.gr7.us-west-2.eks.amazonaws.com" },
@@ -141,9 +151,18 @@ describe("kubeconfig with DescribeCluster", () => {
 
 describe("usableCluster", () => {
   test("an Outposts local cluster is bound to its id", () => {
-    const c = usableCluster({ name: "op", region: "us-west-2" }, {
-      name: "op", arn: arnOf("op"), endpoint: "https://10.0.0.1", status: "ACTIVE", id: "c0ffee", certificateAuthority: { data: CA }, outpostConfig: {},
-    });
+    const c = usableCluster(
+      { name: "op", region: "us-west-2" },
+      {
+        name: "op",
+        arn: arnOf("op"),
+        endpoint: "https://10.0.0.1",
+        status: "ACTIVE",
+        id: "c0ffee",
+        certificateAuthority: { data: CA },
+        outpostConfig: {},
+      },
+    );
     expect(c.outpostClusterId).toBe("c0ffee");
   });
 

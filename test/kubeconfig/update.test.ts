@@ -53,7 +53,9 @@ describe("eks-token kubeconfig (write)", () => {
     const config = parse(await readFile(configPath(), "utf8"));
     expect(config).toEqual({
       apiVersion: "v1",
-      clusters: [{ cluster: { "certificate-authority-data": CA, server: "https://demo.example.com" }, name: arnOf("demo") }],
+      clusters: [
+        { cluster: { "certificate-authority-data": CA, server: "https://demo.example.com" }, name: arnOf("demo") },
+      ],
       contexts: [{ context: { cluster: arnOf("demo"), user: arnOf("demo") }, name: arnOf("demo") }],
       "current-context": arnOf("demo"),
       kind: "Config",
@@ -81,7 +83,21 @@ describe("eks-token kubeconfig (write)", () => {
     const io = fakeIo(baseEnv(home));
     const role = "arn:aws:iam::123456789012:role/admin";
     await runKubeconfig(
-      offlineArgs("demo", "--cluster-arn", arnOf("demo"), "--api-version", "v1", "--profile", "dev", "--role-arn", role, "--alias", "demo-ctx", "--user-alias", "demo-user"),
+      offlineArgs(
+        "demo",
+        "--cluster-arn",
+        arnOf("demo"),
+        "--api-version",
+        "v1",
+        "--profile",
+        "dev",
+        "--role-arn",
+        role,
+        "--alias",
+        "demo-ctx",
+        "--user-alias",
+        "demo-user",
+      ),
       io,
     );
     const config = parse(await readFile(configPath(), "utf8"));
@@ -132,7 +148,20 @@ describe("eks-token kubeconfig (write)", () => {
   test("replaces same-named entries and says Updated", async () => {
     await runKubeconfig(offlineArgs("demo", "--cluster-arn", arnOf("demo")), fakeIo(baseEnv(home)));
     const io = fakeIo(baseEnv(home));
-    const args = ["--cluster-name", "demo", "--cluster-arn", arnOf("demo"), "--endpoint", "https://new.example.com", "--ca-data", CA, "--region", "us-west-2", "--role-arn", "arn:aws:iam::123456789012:role/x"];
+    const args = [
+      "--cluster-name",
+      "demo",
+      "--cluster-arn",
+      arnOf("demo"),
+      "--endpoint",
+      "https://new.example.com",
+      "--ca-data",
+      CA,
+      "--region",
+      "us-west-2",
+      "--role-arn",
+      "arn:aws:iam::123456789012:role/x",
+    ];
     await runKubeconfig(args, io);
     const config = parse(await readFile(configPath(), "utf8"));
     expect(config.clusters).toHaveLength(1);
@@ -145,7 +174,10 @@ describe("eks-token kubeconfig (write)", () => {
 
   test("replacing an entry keeps the comment above it", async () => {
     await mkdir(join(home, ".kube"), { recursive: true });
-    const existing = EXISTING.replace("- name: other\n  user:\n    token: abc\n", "- name: demo\n  user:\n    token: old\n");
+    const existing = EXISTING.replace(
+      "- name: other\n  user:\n    token: abc\n",
+      "- name: demo\n  user:\n    token: old\n",
+    );
     await writeFile(configPath(), existing);
     await runKubeconfig(offlineArgs("demo", "--user-alias", "demo"), fakeIo(baseEnv(home)));
     const text = await readFile(configPath(), "utf8");
@@ -243,21 +275,31 @@ describe("eks-token kubeconfig (write)", () => {
     expect(existsSync(join(home, "custom", "kc"))).toBe(true);
   });
 
-  test.skipIf(KUBECTL_MISSING)(`kubectl reads the written file and shows the exec user${KUBECTL_MISSING ? " (skipped: no kubectl at /usr/bin/kubectl)" : ""}`, async () => {
-    await runKubeconfig(offlineArgs("demo", "--cluster-arn", arnOf("demo"), "--api-version", "v1", "--profile", "dev"), fakeIo(baseEnv(home)));
-    const { stdout } = await promisify(execFile)(KUBECTL, ["config", "view", "--kubeconfig", configPath(), "-o", "json"], {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home },
-    });
-    const view = JSON.parse(stdout);
-    expect(view["current-context"]).toBe(arnOf("demo"));
-    expect(view.users[0].user.exec).toMatchObject({
-      command: "eks-token",
-      args: ["token", "--cluster-name", "demo", "--region", "us-west-2"],
-      apiVersion: "client.authentication.k8s.io/v1",
-      env: [{ name: "AWS_PROFILE", value: "dev" }],
-      interactiveMode: "IfAvailable",
-    });
-  });
+  test.skipIf(KUBECTL_MISSING)(
+    `kubectl reads the written file and shows the exec user${KUBECTL_MISSING ? " (skipped: no kubectl at /usr/bin/kubectl)" : ""}`,
+    async () => {
+      await runKubeconfig(
+        offlineArgs("demo", "--cluster-arn", arnOf("demo"), "--api-version", "v1", "--profile", "dev"),
+        fakeIo(baseEnv(home)),
+      );
+      const { stdout } = await promisify(execFile)(
+        KUBECTL,
+        ["config", "view", "--kubeconfig", configPath(), "-o", "json"],
+        {
+          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home },
+        },
+      );
+      const view = JSON.parse(stdout);
+      expect(view["current-context"]).toBe(arnOf("demo"));
+      expect(view.users[0].user.exec).toMatchObject({
+        command: "eks-token",
+        args: ["token", "--cluster-name", "demo", "--region", "us-west-2"],
+        apiVersion: "client.authentication.k8s.io/v1",
+        env: [{ name: "AWS_PROFILE", value: "dev" }],
+        interactiveMode: "IfAvailable",
+      });
+    },
+  );
 });
 
 describe("eks-token kubeconfig (injected DescribeCluster)", () => {
@@ -291,12 +333,20 @@ describe("eks-token kubeconfig (injected DescribeCluster)", () => {
   test("Outposts local clusters bind the token to the cluster id", async () => {
     const io = fakeIo(baseEnv(home));
     await command("c0ffee-1234")(["--cluster-name", "op", "--dry-run"], io);
-    expect(parse(io.stdoutText()).users[0].user.exec.args).toEqual(["token", "--cluster-name", "c0ffee-1234", "--region", "us-west-2"]);
+    expect(parse(io.stdoutText()).users[0].user.exec.args).toEqual([
+      "token",
+      "--cluster-name",
+      "c0ffee-1234",
+      "--region",
+      "us-west-2",
+    ]);
   });
 
   test("a strict EKS name is required when EKS is asked", async () => {
     const calls: unknown[] = [];
-    await expect(command(undefined, calls)(["--cluster-name", "a.b"], fakeIo(baseEnv(home)))).rejects.toThrow(/invalid --cluster-name/);
+    await expect(command(undefined, calls)(["--cluster-name", "a.b"], fakeIo(baseEnv(home)))).rejects.toThrow(
+      /invalid --cluster-name/,
+    );
     expect(calls).toEqual([]);
   });
 });
@@ -331,8 +381,16 @@ describe("eks-token kubeconfig (flags)", () => {
     await rejects(["--cluster-name", "bad name!", "--region", "us-west-2"], "invalid-input", /invalid --cluster-name/);
     await rejects(offlineArgs("x", "--region", "us-west-2.evil.com"), "invalid-input", /invalid --region/);
     await rejects(offlineArgs("x", "--role-arn", "arn:aws:iam::12:user/x"), "invalid-input", /malformed role ARN/);
-    await rejects(["--cluster-name", "x", "--endpoint", "http://x.example.com", "--ca-data", CA], "invalid-input", /invalid --endpoint/);
-    await rejects(["--cluster-name", "x", "--endpoint", "https://x.example.com", "--ca-data", "not base64!"], "invalid-input", /invalid --ca-data/);
+    await rejects(
+      ["--cluster-name", "x", "--endpoint", "http://x.example.com", "--ca-data", CA],
+      "invalid-input",
+      /invalid --endpoint/,
+    );
+    await rejects(
+      ["--cluster-name", "x", "--endpoint", "https://x.example.com", "--ca-data", "not base64!"],
+      "invalid-input",
+      /invalid --ca-data/,
+    );
     await rejects(offlineArgs("x", "--cluster-arn", arnOf("y")), "invalid-input", /names cluster y/);
     await rejects(offlineArgs("x", "--region", "AWS_REGION"), "invalid-input", /invalid --region/);
   });
@@ -363,7 +421,17 @@ describe("eks-token kubeconfig (flags)", () => {
   test("the region of --cluster-arn wins and must agree with --region", async () => {
     const io = fakeIo({ HOME: home, AWS_REGION: "us-east-1" });
     await runKubeconfig(offlineArgs("x", "--cluster-arn", arnOf("x", "eu-west-3"), "--dry-run"), io);
-    expect(parse(io.stdoutText()).users[0].user.exec.args).toEqual(["token", "--cluster-name", "x", "--region", "eu-west-3"]);
-    await rejects(offlineArgs("x", "--cluster-arn", arnOf("x", "eu-west-3"), "--region", "us-east-1"), "invalid-input", /not us-east-1/);
+    expect(parse(io.stdoutText()).users[0].user.exec.args).toEqual([
+      "token",
+      "--cluster-name",
+      "x",
+      "--region",
+      "eu-west-3",
+    ]);
+    await rejects(
+      offlineArgs("x", "--cluster-arn", arnOf("x", "eu-west-3"), "--region", "us-east-1"),
+      "invalid-input",
+      /not us-east-1/,
+    );
   });
 });

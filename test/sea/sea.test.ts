@@ -21,14 +21,16 @@ const SECRET_ACCESS_KEY = "seaTestSecretKey/EXAMPLE+0123456789abcdefg";
 function cannotBuildReason(): string | undefined {
   const major = Number(process.versions.node.split(".")[0]);
   if (major < 20) return `Node ${process.version} predates single executable applications on Node 20`;
-  if (!["linux", "darwin", "win32"].includes(process.platform)) return `postject cannot inject into executables on ${process.platform}`;
+  if (!["linux", "darwin", "win32"].includes(process.platform))
+    return `postject cannot inject into executables on ${process.platform}`;
   try {
     createRequire(import.meta.url).resolve("postject");
   } catch {
     return "postject is not installed (npm install)";
   }
   try {
-    if (!readFileSync(process.execPath).includes(SENTINEL_FUSE)) return `${process.execPath} was built without SEA support (no ${SENTINEL_FUSE})`;
+    if (!readFileSync(process.execPath).includes(SENTINEL_FUSE))
+      return `${process.execPath} was built without SEA support (no ${SENTINEL_FUSE})`;
   } catch (e) {
     return `cannot read ${process.execPath}: ${(e as Error).message}`;
   }
@@ -71,81 +73,90 @@ function parseCredential(stdout: string): ExecCredentialDoc {
   return doc;
 }
 
-describe.skipIf(skipReason !== undefined)(`the single executable application${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
-  let work: string;
-  let exe: string;
-  let home: string;
-  let env: ChildEnv;
+describe.skipIf(skipReason !== undefined)(
+  `the single executable application${skipReason ? ` (skipped: ${skipReason})` : ""}`,
+  () => {
+    let work: string;
+    let exe: string;
+    let home: string;
+    let env: ChildEnv;
 
-  beforeAll(async () => {
-    work = mkdtempSync(join(tmpdir(), "eks-token-sea-test-"));
-    exe = join(work, process.platform === "win32" ? "eks-token.exe" : "eks-token");
-    home = join(work, "home");
-    const emptyBin = join(work, "empty-bin");
-    mkdirSync(home);
-    mkdirSync(emptyBin);
-    // Built into the temp dir, not dist/: other test files rebuild (and first empty) dist/.
-    await new Promise<void>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        [join(ROOT, "scripts", "build-sea.mjs"), "--out", exe],
-        { cwd: ROOT, timeout: BUILD_TIMEOUT_MS - 5_000, maxBuffer: 16 * 1024 * 1024 },
-        (error, stdout, stderr) => (error ? reject(new Error(`build-sea failed: ${error.message}\n${stdout}\n${stderr}`)) : resolve()),
-      );
+    beforeAll(async () => {
+      work = mkdtempSync(join(tmpdir(), "eks-token-sea-test-"));
+      exe = join(work, process.platform === "win32" ? "eks-token.exe" : "eks-token");
+      home = join(work, "home");
+      const emptyBin = join(work, "empty-bin");
+      mkdirSync(home);
+      mkdirSync(emptyBin);
+      // Built into the temp dir, not dist/: other test files rebuild (and first empty) dist/.
+      await new Promise<void>((resolve, reject) => {
+        execFile(
+          process.execPath,
+          [join(ROOT, "scripts", "build-sea.mjs"), "--out", exe],
+          { cwd: ROOT, timeout: BUILD_TIMEOUT_MS - 5_000, maxBuffer: 16 * 1024 * 1024 },
+          (error, stdout, stderr) =>
+            error ? reject(new Error(`build-sea failed: ${error.message}\n${stdout}\n${stderr}`)) : resolve(),
+        );
+      });
+      env = hermeticEnv(home, {
+        // No Node anywhere on PATH: the executable must carry its own.
+        PATH: emptyBin,
+        EKS_TOKEN_NO_CACHE: undefined,
+        AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
+      });
+    }, BUILD_TIMEOUT_MS);
+
+    afterAll(() => {
+      if (work) rmSync(work, { recursive: true, force: true });
     });
-    env = hermeticEnv(home, {
-      // No Node anywhere on PATH: the executable must carry its own.
-      PATH: emptyBin,
-      EKS_TOKEN_NO_CACHE: undefined,
-      AWS_ACCESS_KEY_ID: ACCESS_KEY_ID,
-      AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY,
+
+    it("prints its version", async () => {
+      const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+      const result = await run(exe, ["--version"], env, work);
+      expect(result).toMatchObject({ code: 0, stderr: "", stdout: `eks-token ${pkg.version}\n` });
     });
-  }, BUILD_TIMEOUT_MS);
 
-  afterAll(() => {
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
+    let firstToken: string | undefined;
 
-  it("prints its version", async () => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
-    const result = await run(exe, ["--version"], env, work);
-    expect(result).toMatchObject({ code: 0, stderr: "", stdout: `eks-token ${pkg.version}\n` });
-  });
-
-  let firstToken: string | undefined;
-
-  it("mints a token with environment credentials: exit 0, nothing on stderr, one ExecCredential line", async () => {
-    const result = await run(exe, ["--cluster-name", CLUSTER, "--region", REGION], env, work);
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
-    const doc = parseCredential(result.stdout);
-    const url = tokenUrl(doc.status.token);
-    expect(new URL(url).host).toBe(`sts.${REGION}.amazonaws.com`);
-    const verdict = verifyPresignedUrl({
-      url,
-      headers: { "x-k8s-aws-id": CLUSTER },
-      secretForAccessKey: (id) => (id === ACCESS_KEY_ID ? SECRET_ACCESS_KEY : undefined),
-      validitySeconds: 900,
-      requiredSignedHeaders: ["x-k8s-aws-id"],
+    it("mints a token with environment credentials: exit 0, nothing on stderr, one ExecCredential line", async () => {
+      const result = await run(exe, ["--cluster-name", CLUSTER, "--region", REGION], env, work);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      const doc = parseCredential(result.stdout);
+      const url = tokenUrl(doc.status.token);
+      expect(new URL(url).host).toBe(`sts.${REGION}.amazonaws.com`);
+      const verdict = verifyPresignedUrl({
+        url,
+        headers: { "x-k8s-aws-id": CLUSTER },
+        secretForAccessKey: (id) => (id === ACCESS_KEY_ID ? SECRET_ACCESS_KEY : undefined),
+        validitySeconds: 900,
+        requiredSignedHeaders: ["x-k8s-aws-id"],
+      });
+      expect(verdict).toMatchObject({ ok: true, accessKeyId: ACCESS_KEY_ID, region: REGION, service: "sts" });
+      // The same URL does not verify for another cluster or another secret.
+      expect(
+        verifyPresignedUrl({ url, headers: { "x-k8s-aws-id": "other" }, secretForAccessKey: () => SECRET_ACCESS_KEY })
+          .ok,
+      ).toBe(false);
+      expect(
+        verifyPresignedUrl({ url, headers: { "x-k8s-aws-id": CLUSTER }, secretForAccessKey: () => "wrong" }).ok,
+      ).toBe(false);
+      expect(Date.parse(doc.status.expirationTimestamp)).toBeGreaterThan(Date.now());
+      firstToken = doc.status.token;
     });
-    expect(verdict).toMatchObject({ ok: true, accessKeyId: ACCESS_KEY_ID, region: REGION, service: "sts" });
-    // The same URL does not verify for another cluster or another secret.
-    expect(verifyPresignedUrl({ url, headers: { "x-k8s-aws-id": "other" }, secretForAccessKey: () => SECRET_ACCESS_KEY }).ok).toBe(false);
-    expect(verifyPresignedUrl({ url, headers: { "x-k8s-aws-id": CLUSTER }, secretForAccessKey: () => "wrong" }).ok).toBe(false);
-    expect(Date.parse(doc.status.expirationTimestamp)).toBeGreaterThan(Date.now());
-    firstToken = doc.status.token;
-  });
 
-  it("answers a second call from the cache with the same token", async () => {
-    expect(firstToken).toBeDefined();
-    const cacheDir = join(home, ".kube", "cache", "eks-token");
-    expect(existsSync(cacheDir)).toBe(true);
-    const entries = readdirSync(cacheDir);
-    expect(entries.length).toBeGreaterThan(0);
-    const result = await run(exe, ["--cluster-name", CLUSTER, "--region", REGION], env, work);
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
-    expect(parseCredential(result.stdout).status.token).toBe(firstToken);
-    expect(readdirSync(cacheDir)).toEqual(entries);
-  });
-});
+    it("answers a second call from the cache with the same token", async () => {
+      expect(firstToken).toBeDefined();
+      const cacheDir = join(home, ".kube", "cache", "eks-token");
+      expect(existsSync(cacheDir)).toBe(true);
+      const entries = readdirSync(cacheDir);
+      expect(entries.length).toBeGreaterThan(0);
+      const result = await run(exe, ["--cluster-name", CLUSTER, "--region", REGION], env, work);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(parseCredential(result.stdout).status.token).toBe(firstToken);
+      expect(readdirSync(cacheDir)).toEqual(entries);
+    });
+  },
+);

@@ -10,7 +10,18 @@
 //   closed (what @kubernetes/client-node does), and kills the child if it does not finish in time.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,14 +30,17 @@ import { runChild } from "./child.js";
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const CLI_PATH = join(ROOT, "dist", "eks-token.cjs");
 
-const LOCK_PATH = join(tmpdir(), `eks-token-build-${createHash("sha256").update(ROOT).digest("hex").slice(0, 16)}.lock`);
+const LOCK_PATH = join(
+  tmpdir(),
+  `eks-token-build-${createHash("sha256").update(ROOT).digest("hex").slice(0, 16)}.lock`,
+);
 const STALE_LOCK_MS = 5 * 60_000;
 const BUILD_WAIT_MS = 4 * 60_000;
 
 /** The newest modification time of any file under dir (0 when it does not exist). */
 function newestMtime(dir: string): number {
   let newest = 0;
-  let entries;
+  let entries: import("node:fs").Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {
@@ -73,10 +87,14 @@ function runBuild(): void {
   // that step fail after esbuild has written a good bundle. The bundle is what these tests run.
   const bundleWritten = existsSync(CLI_PATH) && statSync(CLI_PATH).mtimeMs >= started - 1_000;
   if (bundleWritten) {
-    process.stderr.write(`test/support/cli.ts: the build exited ${result.status} after writing ${CLI_PATH}; using the bundle\n`);
+    process.stderr.write(
+      `test/support/cli.ts: the build exited ${result.status} after writing ${CLI_PATH}; using the bundle\n`,
+    );
     return;
   }
-  throw new Error(`node scripts/build.mjs failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
+  throw new Error(
+    `node scripts/build.mjs failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`,
+  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -64,13 +64,24 @@ export function expandTemplate(template: string, caller: Caller): string {
 }
 
 /** Access entries first (canonical ARN), then aws-auth mapRoles (canonical ARN) and mapUsers (ARN). */
-export function mapCaller(caller: Caller, accessEntries: readonly AccessEntry[], awsAuth: AwsAuth = {}): KubeUser | undefined {
+export function mapCaller(
+  caller: Caller,
+  accessEntries: readonly AccessEntry[],
+  awsAuth: AwsAuth = {},
+): KubeUser | undefined {
   const entry = accessEntries.find((e) => e.principalArn === caller.canonicalArn);
   const role = entry ? undefined : awsAuth.mapRoles?.find((r) => r.rolearn === caller.canonicalArn);
-  const user = entry || role ? undefined : awsAuth.mapUsers?.find((u) => u.userarn === caller.arn || u.userarn === caller.canonicalArn);
+  const user =
+    entry || role
+      ? undefined
+      : awsAuth.mapUsers?.find((u) => u.userarn === caller.arn || u.userarn === caller.canonicalArn);
   const match = entry ?? role ?? user;
   if (!match) return undefined;
-  const via = entry ? `access entry ${entry.principalArn}` : role ? `aws-auth mapRoles ${role.rolearn}` : `aws-auth mapUsers ${user!.userarn}`;
+  const via = entry
+    ? `access entry ${entry.principalArn}`
+    : role
+      ? `aws-auth mapRoles ${role.rolearn}`
+      : `aws-auth mapUsers ${user!.userarn}`;
   const groups = [...(match.groups ?? []).filter((g) => g !== AUTHENTICATED_GROUP), AUTHENTICATED_GROUP];
   const extra: Record<string, string[]> = {
     accessKeyId: [caller.accessKeyId],
@@ -79,7 +90,13 @@ export function mapCaller(caller: Caller, accessEntries: readonly AccessEntry[],
     principalId: [caller.userId],
     ...(caller.sessionName !== undefined ? { sessionName: [caller.sessionName] } : {}),
   };
-  return { username: expandTemplate(match.username, caller), uid: `aws-iam-authenticator:${caller.account}:${caller.userId}`, groups, extra, via };
+  return {
+    username: expandTemplate(match.username, caller),
+    uid: `aws-iam-authenticator:${caller.account}:${caller.userId}`,
+    groups,
+    extra,
+    via,
+  };
 }
 
 export interface Access {

@@ -74,7 +74,7 @@ export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8s
   const tls = await makeServerTls();
   const log: string[] = [];
   let requests = 0;
-  const clock = (): number => (typeof options.now === "function" ? options.now() : options.now ?? Date.now());
+  const clock = (): number => (typeof options.now === "function" ? options.now() : (options.now ?? Date.now()));
   const startedAt = new Date(clock() - 5 * 60_000);
   const pods: PodSeed[] = Object.entries(options.pods ?? {}).flatMap(([namespace, names]) =>
     names.map((name) => ({ name, namespace, createdAt: startedAt })),
@@ -85,7 +85,7 @@ export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8s
     if (!m) return { ok: false, reason: "no bearer token" };
     const shape = verifyTokenShape(m[1]!, { now: clock() });
     if (!shape.ok) return { ok: false, reason: `${shape.rule}: ${shape.message}` };
-    let identity;
+    let identity: Awaited<ReturnType<typeof callSts>>;
     try {
       identity = await callSts({
         url: shape.facts.url,
@@ -99,13 +99,21 @@ export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8s
     }
     const caller = { ...identity, accessKeyId: shape.facts.accessKeyId };
     const user = mapCaller(caller, options.accessEntries ?? [], options.awsAuth);
-    if (!user) return { ok: false, reason: `unmapped: ${identity.arn} (canonical ${identity.canonicalArn}) is in no access entry and not in aws-auth` };
+    if (!user)
+      return {
+        ok: false,
+        reason: `unmapped: ${identity.arn} (canonical ${identity.canonicalArn}) is in no access entry and not in aws-auth`,
+      };
     return { ok: true, user };
   }
 
   function send(res: ServerResponse, code: number, body: object): void {
     const text = JSON.stringify(body);
-    res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "cache-control": "no-cache, private" });
+    res.writeHead(code, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+      "cache-control": "no-cache, private",
+    });
     res.end(text);
   }
 
@@ -149,13 +157,23 @@ export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8s
     if (method === "GET" && path === "/apis") return send(res, 200, apiGroupList());
     if (method === "GET" && path === "/api/v1") return send(res, 200, coreResources());
     if (method === "GET" && path === "/apis/authentication.k8s.io/v1") return send(res, 200, authenticationResources());
-    if (method === "POST" && path === "/apis/authentication.k8s.io/v1/selfsubjectreviews") return send(res, 201, selfSubjectReview(user));
+    if (method === "POST" && path === "/apis/authentication.k8s.io/v1/selfsubjectreviews")
+      return send(res, 201, selfSubjectReview(user));
     if (method === "GET" && path === "/apis/authorization.k8s.io/v1") return send(res, 200, authorizationResources());
     if (method === "POST" && path === "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") {
       const spec = parseAccessReview(body, req.headers["content-type"]);
-      if (!spec) return send(res, 400, status(400, "BadRequest", "the body is not a SelfSubjectAccessReview with resourceAttributes"));
+      if (!spec)
+        return send(
+          res,
+          400,
+          status(400, "BadRequest", "the body is not a SelfSubjectAccessReview with resourceAttributes"),
+        );
       const attrs = spec.resourceAttributes;
-      const allowed = isAllowed(user, { verb: attrs.verb ?? "", resource: attrs.resource ?? "", namespace: attrs.namespace || undefined }, options.rbac ?? []);
+      const allowed = isAllowed(
+        user,
+        { verb: attrs.verb ?? "", resource: attrs.resource ?? "", namespace: attrs.namespace || undefined },
+        options.rbac ?? [],
+      );
       return send(res, 201, selfSubjectAccessReview(spec, allowed));
     }
     if (method === "GET" && path === "/api/v1/namespaces") {
@@ -166,7 +184,8 @@ export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8s
     if (method === "GET" && podsPath) {
       const namespace = decodeURIComponent(podsPath[1]!);
       const name = podsPath[2] === undefined ? undefined : decodeURIComponent(podsPath[2]);
-      if (!authorize(res, user, { verb: name === undefined ? "list" : "get", resource: "pods", namespace }, name)) return;
+      if (!authorize(res, user, { verb: name === undefined ? "list" : "get", resource: "pods", namespace }, name))
+        return;
       const selected = pods.filter((p) => p.namespace === namespace && (name === undefined || p.name === name));
       if (name !== undefined && selected.length === 0) {
         return send(res, 404, status(404, "NotFound", `pods "${name}" not found`, { name, kind: "pods" }));

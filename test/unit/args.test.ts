@@ -44,7 +44,9 @@ const DEFAULTS: TokenRequest = {
 
 describe("aws eks get-token argument lists (aws eks update-kubeconfig)", () => {
   it("--region R eks get-token --cluster-name N --output json", () => {
-    expect(request(["--region", "eu-west-1", "eks", "get-token", "--cluster-name", "prod", "--output", "json"])).toEqual({
+    expect(
+      request(["--region", "eu-west-1", "eks", "get-token", "--cluster-name", "prod", "--output", "json"]),
+    ).toEqual({
       ...DEFAULTS,
       clusterId: "prod",
       region: "eu-west-1",
@@ -52,12 +54,34 @@ describe("aws eks get-token argument lists (aws eks update-kubeconfig)", () => {
   });
 
   it("with --role ARN (update-kubeconfig's abbreviation of --role-arn)", () => {
-    const r = request(["--region", "us-west-2", "eks", "get-token", "--cluster-name", "prod", "--output", "json", "--role", ROLE]);
+    const r = request([
+      "--region",
+      "us-west-2",
+      "eks",
+      "get-token",
+      "--cluster-name",
+      "prod",
+      "--output",
+      "json",
+      "--role",
+      ROLE,
+    ]);
     expect(r).toEqual({ ...DEFAULTS, clusterId: "prod", region: "us-west-2", roleArn: ROLE });
   });
 
   it("with --role-arn ARN", () => {
-    const r = request(["--region", "us-west-2", "eks", "get-token", "--cluster-name", "prod", "--role-arn", ROLE, "--output", "json"]);
+    const r = request([
+      "--region",
+      "us-west-2",
+      "eks",
+      "get-token",
+      "--cluster-name",
+      "prod",
+      "--role-arn",
+      ROLE,
+      "--output",
+      "json",
+    ]);
     expect(r.roleArn).toBe(ROLE);
   });
 
@@ -66,8 +90,23 @@ describe("aws eks get-token argument lists (aws eks update-kubeconfig)", () => {
   });
 
   it("--cluster-id (Outposts) wins over --cluster-name, in either order", () => {
-    expect(request(["--region", "us-west-2", "eks", "get-token", "--cluster-name", "prod", "--cluster-id", "0123abcd-id", "--output", "json"]).clusterId).toBe("0123abcd-id");
-    expect(request(["eks", "get-token", "--cluster-id", "0123abcd-id", "--cluster-name", "prod"]).clusterId).toBe("0123abcd-id");
+    expect(
+      request([
+        "--region",
+        "us-west-2",
+        "eks",
+        "get-token",
+        "--cluster-name",
+        "prod",
+        "--cluster-id",
+        "0123abcd-id",
+        "--output",
+        "json",
+      ]).clusterId,
+    ).toBe("0123abcd-id");
+    expect(request(["eks", "get-token", "--cluster-id", "0123abcd-id", "--cluster-name", "prod"]).clusterId).toBe(
+      "0123abcd-id",
+    );
   });
 
   it.each([
@@ -94,7 +133,21 @@ describe("aws-iam-authenticator token argument lists (eksctl, older guides)", ()
   });
 
   it("token -i N -r ARN --region R -s SESSION -e EXTERNAL_ID --cache --forward-session-name", () => {
-    const r = request(["token", "-i", "prod", "-r", ROLE, "--region", "ap-east-1", "-s", "my-session", "-e", "ext-id-42", "--cache", "--forward-session-name"]);
+    const r = request([
+      "token",
+      "-i",
+      "prod",
+      "-r",
+      ROLE,
+      "--region",
+      "ap-east-1",
+      "-s",
+      "my-session",
+      "-e",
+      "ext-id-42",
+      "--cache",
+      "--forward-session-name",
+    ]);
     expect(r).toEqual({
       ...DEFAULTS,
       clusterId: "prod",
@@ -108,18 +161,33 @@ describe("aws-iam-authenticator token argument lists (eksctl, older guides)", ()
   });
 
   it("long forms --cluster-id, --role-arn, --session-name, --external-id", () => {
-    const r = request(["token", "--cluster-id", "prod", "--role-arn", ROLE, "--session-name", "s1", "--external-id", "e1"]);
+    const r = request([
+      "token",
+      "--cluster-id",
+      "prod",
+      "--role-arn",
+      ROLE,
+      "--session-name",
+      "s1",
+      "--external-id",
+      "e1",
+    ]);
     expect([r.clusterId, r.roleArn, r.sessionName, r.externalId]).toEqual(["prod", ROLE, "s1", "e1"]);
   });
 
   it("cluster id from KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID", () => {
     expect(request(["token"], { KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID: "from-env" }).clusterId).toBe("from-env");
-    expect(request(["token", "-r", ROLE], { KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID: "from-env" })).toMatchObject({ clusterId: "from-env", roleArn: ROLE });
+    expect(request(["token", "-r", ROLE], { KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID: "from-env" })).toMatchObject({
+      clusterId: "from-env",
+      roleArn: ROLE,
+    });
   });
 
   it("a flag wins over KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID; an empty variable is no cluster", () => {
     expect(request(["token", "-i", "flag"], { KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID: "env" }).clusterId).toBe("flag");
-    expect(request(["--cluster-name", "flag"], { KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID: "env" }).clusterId).toBe("flag");
+    expect(request(["--cluster-name", "flag"], { KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID: "env" }).clusterId).toBe(
+      "flag",
+    );
     expect(request(["token"], { KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID: "" }).clusterId).toBeUndefined();
     expect(request(["token"]).clusterId).toBeUndefined();
   });
@@ -137,8 +205,12 @@ describe("output, api version, cache and debug", () => {
 
   it("--api-version: short and full names", () => {
     expect(request(["--cluster-name", "c", "--api-version", "v1"]).apiVersion).toBe("client.authentication.k8s.io/v1");
-    expect(request(["--cluster-name", "c", "--api-version", "v1beta1"]).apiVersion).toBe("client.authentication.k8s.io/v1beta1");
-    expect(request(["--cluster-name", "c", "--api-version", "client.authentication.k8s.io/v1"]).apiVersion).toBe("client.authentication.k8s.io/v1");
+    expect(request(["--cluster-name", "c", "--api-version", "v1beta1"]).apiVersion).toBe(
+      "client.authentication.k8s.io/v1beta1",
+    );
+    expect(request(["--cluster-name", "c", "--api-version", "client.authentication.k8s.io/v1"]).apiVersion).toBe(
+      "client.authentication.k8s.io/v1",
+    );
     expect(request(["--cluster-name", "c"]).apiVersion).toBeUndefined();
   });
 
@@ -158,7 +230,8 @@ describe("output, api version, cache and debug", () => {
 
   it("--cache-dir and EKS_TOKEN_CACHE_DIR (the flag wins)", () => {
     // The flag is read here; the directory is resolved once, with the environment, in resolveCacheDir.
-    const dir = (argv: string[], env: Record<string, string> = {}) => resolveCacheDir(request(argv, env).cacheDir, { HOME: "/home/u", ...env });
+    const dir = (argv: string[], env: Record<string, string> = {}) =>
+      resolveCacheDir(request(argv, env).cacheDir, { HOME: "/home/u", ...env });
     expect(dir(["--cluster-name", "c", "--cache-dir", "/tmp/a"])).toBe("/tmp/a");
     expect(dir(["--cluster-name", "c"], { EKS_TOKEN_CACHE_DIR: "/tmp/b" })).toBe("/tmp/b");
     expect(dir(["--cluster-name", "c", "--cache-dir", "/tmp/a"], { EKS_TOKEN_CACHE_DIR: "/tmp/b" })).toBe("/tmp/a");

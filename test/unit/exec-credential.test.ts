@@ -41,7 +41,10 @@ describe("apiVersionFromExecInfo", () => {
 
   it("v1 with spec.cluster (provideClusterInfo: true) is echoed", () => {
     const value = execInfo(API_V1, {
-      spec: { interactive: false, cluster: { server: "https://example.eks.amazonaws.com", "certificate-authority-data": "AAAA", config: null } },
+      spec: {
+        interactive: false,
+        cluster: { server: "https://example.eks.amazonaws.com", "certificate-authority-data": "AAAA", config: null },
+      },
     });
     expect(apiVersionFromExecInfo(value)).toEqual({ apiVersion: API_V1 });
   });
@@ -55,7 +58,11 @@ describe("apiVersionFromExecInfo", () => {
   });
 
   it.each<[string, string, RegExp]>([
-    ["an unknown version", execInfo("client.authentication.k8s.io/v2"), /unsupported apiVersion "client\.authentication\.k8s\.io\/v2"/],
+    [
+      "an unknown version",
+      execInfo("client.authentication.k8s.io/v2"),
+      /unsupported apiVersion "client\.authentication\.k8s\.io\/v2"/,
+    ],
     ["a short name (not what client-go sends)", execInfo("v1"), /unsupported apiVersion "v1"/],
     ["another group", execInfo("example.com/v1"), /unsupported apiVersion/],
     ["invalid JSON", "{not json", /not valid JSON/],

@@ -51,7 +51,9 @@ describe("tokenExpiration", () => {
       expect(end).toBeLessThanOrEqual(SIGNED.getTime() + TOKEN_LIFETIME_MS);
       expect(end).toBeLessThanOrEqual(credExp.getTime() - CREDENTIAL_EXPIRY_MARGIN_MS);
       expect(end % 1000).toBe(0);
-      expect(end).toBeGreaterThan(Math.min(SIGNED.getTime() + TOKEN_LIFETIME_MS, credExp.getTime() - CREDENTIAL_EXPIRY_MARGIN_MS) - 1000);
+      expect(end).toBeGreaterThan(
+        Math.min(SIGNED.getTime() + TOKEN_LIFETIME_MS, credExp.getTime() - CREDENTIAL_EXPIRY_MARGIN_MS) - 1000,
+      );
     }
   });
 });

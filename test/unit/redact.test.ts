@@ -20,13 +20,22 @@ const TOKEN = `k8s-aws-v1.${Buffer.from(URL).toString("base64url")}`;
 /** No run of 12 characters of the secret survives anywhere in the output. */
 function expectGone(output: string, secret: string): void {
   for (let i = 0; i + 12 <= secret.length; i += 4) {
-    expect(output, `fragment ${secret.slice(i, i + 12)} of a secret survived in ${JSON.stringify(output)}`).not.toContain(secret.slice(i, i + 12));
+    expect(
+      output,
+      `fragment ${secret.slice(i, i + 12)} of a secret survived in ${JSON.stringify(output)}`,
+    ).not.toContain(secret.slice(i, i + 12));
   }
 }
 
 describe("redact", () => {
   it("removes a whole token, in every context", () => {
-    for (const text of [TOKEN, `token: ${TOKEN}`, `{"status":{"token":"${TOKEN}"}}`, `Bearer ${TOKEN}\n`, `a ${TOKEN} b ${TOKEN}`]) {
+    for (const text of [
+      TOKEN,
+      `token: ${TOKEN}`,
+      `{"status":{"token":"${TOKEN}"}}`,
+      `Bearer ${TOKEN}\n`,
+      `a ${TOKEN} b ${TOKEN}`,
+    ]) {
       const out = redact(text);
       expect(out).toContain("<redacted>");
       expect(out).not.toContain(TOKEN.slice(11, 60));
@@ -61,9 +70,18 @@ describe("redact", () => {
     ["ini, spaced", `aws_secret_access_key = ${SECRET}`],
     ["ini, tight", `aws_secret_access_key=${SECRET_PLUS}`],
     ["ini session token", `aws_session_token = ${SESSION_TOKEN}`],
-    ["JSON, SDK casing", `{"accessKeyId":"${ACCESS_KEY_ID}","secretAccessKey":"${SECRET}","sessionToken":"${SESSION_TOKEN}"}`],
-    ["JSON, STS casing", `{"AccessKeyId": "${ACCESS_KEY_ID}", "SecretAccessKey": "${SECRET_PLUS}", "SessionToken": "${SESSION_TOKEN}"}`],
-    ["credential_process output", `{"Version": 1, "AccessKeyId": "${ACCESS_KEY_ID}", "SecretAccessKey": "${SECRET}", "Expiration": "2030-01-01T00:00:00Z"}`],
+    [
+      "JSON, SDK casing",
+      `{"accessKeyId":"${ACCESS_KEY_ID}","secretAccessKey":"${SECRET}","sessionToken":"${SESSION_TOKEN}"}`,
+    ],
+    [
+      "JSON, STS casing",
+      `{"AccessKeyId": "${ACCESS_KEY_ID}", "SecretAccessKey": "${SECRET_PLUS}", "SessionToken": "${SESSION_TOKEN}"}`,
+    ],
+    [
+      "credential_process output",
+      `{"Version": 1, "AccessKeyId": "${ACCESS_KEY_ID}", "SecretAccessKey": "${SECRET}", "Expiration": "2030-01-01T00:00:00Z"}`,
+    ],
     ["an SSO access token", `{"accessToken":"aoaAAAAAGlfEXAMPLE${SECRET}","expiresAt":"2030-01-01T00:00:00Z"}`],
     ["a bare secret key", `signing with ${SECRET} now`],
     ["a bare session token", `token ${SESSION_TOKEN}`],
@@ -106,7 +124,11 @@ describe("redact", () => {
 
   it("removes a secret key given as an environment assignment (AWS_SECRET_ACCESS_KEY=...)", () => {
     // What `env`, a shell trace or a credential_process error would show.
-    for (const text of [`AWS_SECRET_ACCESS_KEY=${SECRET}`, `export AWS_SECRET_ACCESS_KEY=${SECRET_PLUS}`, `AWS_SESSION_TOKEN=${SESSION_TOKEN}`]) {
+    for (const text of [
+      `AWS_SECRET_ACCESS_KEY=${SECRET}`,
+      `export AWS_SECRET_ACCESS_KEY=${SECRET_PLUS}`,
+      `AWS_SESSION_TOKEN=${SESSION_TOKEN}`,
+    ]) {
       const out = redact(text);
       for (const secret of [SECRET, SECRET_PLUS, SESSION_TOKEN]) if (text.includes(secret)) expectGone(out, secret);
     }

@@ -96,7 +96,10 @@ describe("region order", () => {
   });
 
   it("--region beats AWS_REGION, AWS_DEFAULT_REGION and the profile", async () => {
-    const t = await target({ region: "us-west-1", profile: "dev" }, { AWS_REGION: "us-east-2", AWS_DEFAULT_REGION: "sa-east-1" });
+    const t = await target(
+      { region: "us-west-1", profile: "dev" },
+      { AWS_REGION: "us-east-2", AWS_DEFAULT_REGION: "sa-east-1" },
+    );
     expect(t.region).toBe("us-west-1");
     expect(t.regionSource).toBe("flag");
     expect(t.endpoint).toEqual({ host: "sts.us-west-1.amazonaws.com", signingRegion: "us-west-1", partition: "aws" });
@@ -104,12 +107,20 @@ describe("region order", () => {
 
   it("AWS_REGION beats AWS_DEFAULT_REGION and the profile", async () => {
     const t = await target({ profile: "dev" }, { AWS_REGION: "us-east-2", AWS_DEFAULT_REGION: "sa-east-1" });
-    expect([t.region, t.regionSource, t.endpoint.host]).toEqual(["us-east-2", "AWS_REGION", "sts.us-east-2.amazonaws.com"]);
+    expect([t.region, t.regionSource, t.endpoint.host]).toEqual([
+      "us-east-2",
+      "AWS_REGION",
+      "sts.us-east-2.amazonaws.com",
+    ]);
   });
 
   it("AWS_DEFAULT_REGION (which the SDK ignores) beats the profile", async () => {
     const t = await target({ profile: "dev" }, { AWS_DEFAULT_REGION: "sa-east-1" });
-    expect([t.region, t.regionSource, t.endpoint.host]).toEqual(["sa-east-1", "AWS_DEFAULT_REGION", "sts.sa-east-1.amazonaws.com"]);
+    expect([t.region, t.regionSource, t.endpoint.host]).toEqual([
+      "sa-east-1",
+      "AWS_DEFAULT_REGION",
+      "sts.sa-east-1.amazonaws.com",
+    ]);
   });
 
   it("empty variables are skipped", async () => {
@@ -119,18 +130,33 @@ describe("region order", () => {
 
   it("the profile's region: --profile beats AWS_PROFILE", async () => {
     const t = await target({ profile: "dev" }, { AWS_PROFILE: "legacy" });
-    expect([t.region, t.regionSource, t.profileName, t.profileExplicit]).toEqual(["ap-southeast-2", "profile", "dev", true]);
+    expect([t.region, t.regionSource, t.profileName, t.profileExplicit]).toEqual([
+      "ap-southeast-2",
+      "profile",
+      "dev",
+      true,
+    ]);
   });
 
   it("the profile's region from AWS_PROFILE", async () => {
     const t = await target({}, { AWS_PROFILE: "dev" });
-    expect([t.region, t.profileName, t.profileExplicit, t.profileExists]).toEqual(["ap-southeast-2", "dev", true, true]);
+    expect([t.region, t.profileName, t.profileExplicit, t.profileExists]).toEqual([
+      "ap-southeast-2",
+      "dev",
+      true,
+      true,
+    ]);
     expect(t.endpoint.host).toBe("sts.ap-southeast-2.amazonaws.com");
   });
 
   it("the default profile's region when no profile is named", async () => {
     const t = await target();
-    expect([t.region, t.regionSource, t.profileName, t.profileExplicit]).toEqual(["eu-west-1", "profile", "default", false]);
+    expect([t.region, t.regionSource, t.profileName, t.profileExplicit]).toEqual([
+      "eu-west-1",
+      "profile",
+      "default",
+      false,
+    ]);
   });
 
   it("AWS_DEFAULT_PROFILE is not a profile selector here (the SDK ignores it too)", async () => {
@@ -204,13 +230,21 @@ describe("STS endpoint options", () => {
   });
 
   it("AWS_STS_REGIONAL_ENDPOINTS beats the profile, both ways", async () => {
-    expect((await target({ profile: "legacy" }, { AWS_STS_REGIONAL_ENDPOINTS: "regional" })).endpoint.host).toBe("sts.us-west-2.amazonaws.com");
-    expect((await target({ profile: "regional" }, { AWS_STS_REGIONAL_ENDPOINTS: "legacy" })).endpoint.host).toBe("sts.amazonaws.com");
+    expect((await target({ profile: "legacy" }, { AWS_STS_REGIONAL_ENDPOINTS: "regional" })).endpoint.host).toBe(
+      "sts.us-west-2.amazonaws.com",
+    );
+    expect((await target({ profile: "regional" }, { AWS_STS_REGIONAL_ENDPOINTS: "legacy" })).endpoint.host).toBe(
+      "sts.amazonaws.com",
+    );
   });
 
   it("values are case-insensitive and trimmed", async () => {
-    expect((await target({ region: "us-east-1" }, { AWS_STS_REGIONAL_ENDPOINTS: " Legacy " })).endpoint.host).toBe("sts.amazonaws.com");
-    expect((await target({ region: "us-east-1" }, { AWS_USE_FIPS_ENDPOINT: "TRUE" })).endpoint.host).toBe("sts-fips.us-east-1.amazonaws.com");
+    expect((await target({ region: "us-east-1" }, { AWS_STS_REGIONAL_ENDPOINTS: " Legacy " })).endpoint.host).toBe(
+      "sts.amazonaws.com",
+    );
+    expect((await target({ region: "us-east-1" }, { AWS_USE_FIPS_ENDPOINT: "TRUE" })).endpoint.host).toBe(
+      "sts-fips.us-east-1.amazonaws.com",
+    );
   });
 
   it("use_fips_endpoint in the profile", async () => {
@@ -220,8 +254,12 @@ describe("STS endpoint options", () => {
   });
 
   it("AWS_USE_FIPS_ENDPOINT, and its false beating the profile's true", async () => {
-    expect((await target({ region: "us-west-2" }, { AWS_USE_FIPS_ENDPOINT: "true" })).endpoint.host).toBe("sts-fips.us-west-2.amazonaws.com");
-    expect((await target({ profile: "fips" }, { AWS_USE_FIPS_ENDPOINT: "false" })).endpoint.host).toBe("sts.us-east-1.amazonaws.com");
+    expect((await target({ region: "us-west-2" }, { AWS_USE_FIPS_ENDPOINT: "true" })).endpoint.host).toBe(
+      "sts-fips.us-west-2.amazonaws.com",
+    );
+    expect((await target({ profile: "fips" }, { AWS_USE_FIPS_ENDPOINT: "false" })).endpoint.host).toBe(
+      "sts.us-east-1.amazonaws.com",
+    );
   });
 
   it("use_dualstack_endpoint in the profile", async () => {
@@ -231,8 +269,12 @@ describe("STS endpoint options", () => {
   });
 
   it("AWS_USE_DUALSTACK_ENDPOINT, and its false beating the profile's true", async () => {
-    expect((await target({ region: "cn-north-1" }, { AWS_USE_DUALSTACK_ENDPOINT: "true" })).endpoint.host).toBe("sts.cn-north-1.api.amazonwebservices.com.cn");
-    expect((await target({ profile: "dualstack" }, { AWS_USE_DUALSTACK_ENDPOINT: "false" })).endpoint.host).toBe("sts.us-east-1.amazonaws.com");
+    expect((await target({ region: "cn-north-1" }, { AWS_USE_DUALSTACK_ENDPOINT: "true" })).endpoint.host).toBe(
+      "sts.cn-north-1.api.amazonwebservices.com.cn",
+    );
+    expect((await target({ profile: "dualstack" }, { AWS_USE_DUALSTACK_ENDPOINT: "false" })).endpoint.host).toBe(
+      "sts.us-east-1.amazonaws.com",
+    );
   });
 
   it("both in the profile", async () => {
@@ -240,7 +282,9 @@ describe("STS endpoint options", () => {
   });
 
   it("a --region flag keeps the profile's endpoint options", async () => {
-    expect((await target({ profile: "fips", region: "us-east-2" })).endpoint.host).toBe("sts-fips.us-east-2.amazonaws.com");
+    expect((await target({ profile: "fips", region: "us-east-2" })).endpoint.host).toBe(
+      "sts-fips.us-east-2.amazonaws.com",
+    );
   });
 });
 
@@ -250,7 +294,9 @@ describe("invalid values are refused with a message", () => {
   it("sts_regional_endpoints in the profile", async () => {
     const e = await refused(target({ profile: "badmode" }));
     expect(e.code).toBe("config");
-    expect(e.message).toBe('invalid STS endpoint mode "sometimes" in AWS_STS_REGIONAL_ENDPOINTS or sts_regional_endpoints');
+    expect(e.message).toBe(
+      'invalid STS endpoint mode "sometimes" in AWS_STS_REGIONAL_ENDPOINTS or sts_regional_endpoints',
+    );
     expect(e.hint).toBe("use regional or legacy");
   });
 
@@ -314,11 +360,18 @@ describe("invalid values are refused with a message", () => {
 describe("the rest of the target", () => {
   it("session name defaults to EKSGetTokenAuth, as `aws eks get-token --role-arn` uses", async () => {
     const t = await target({ roleArn: "arn:aws:iam::123456789012:role/r" });
-    expect([t.roleArn, t.sessionName, t.externalId, t.forwardSessionName]).toEqual(["arn:aws:iam::123456789012:role/r", "EKSGetTokenAuth", undefined, false]);
+    expect([t.roleArn, t.sessionName, t.externalId, t.forwardSessionName]).toEqual([
+      "arn:aws:iam::123456789012:role/r",
+      "EKSGetTokenAuth",
+      undefined,
+      false,
+    ]);
   });
 
   it("a role profile's role_arn is reported", async () => {
-    home.writeConfig("[profile role]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = default\nregion = us-east-1\n");
+    home.writeConfig(
+      "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = default\nregion = us-east-1\n",
+    );
     expect((await target({ profile: "role" })).profileRoleArn).toBe("arn:aws:iam::123456789012:role/admin");
   });
 });
@@ -326,14 +379,27 @@ describe("the rest of the target", () => {
 describe("the shared files' format, as the AWS CLI and SDKs read it", () => {
   it("comment lines, CRLF line endings and spacing in headers", async () => {
     home.writeConfig(
-      ["# a comment", "; another", "[default]", "region = eu-west-3", "", "[profile   spaced ]  # note", "  ", "region=ap-south-1", "# region = us-east-1", ""].join("\r\n"),
+      [
+        "# a comment",
+        "; another",
+        "[default]",
+        "region = eu-west-3",
+        "",
+        "[profile   spaced ]  # note",
+        "  ",
+        "region=ap-south-1",
+        "# region = us-east-1",
+        "",
+      ].join("\r\n"),
     );
     expect((await target()).region).toBe("eu-west-3");
     expect((await target({ profile: "spaced" })).region).toBe("ap-south-1");
   });
 
   it("nested (indented) settings do not leak into the profile", async () => {
-    home.writeConfig("[profile dev]\ns3 =\n  region = us-east-1\n  max_concurrent_requests = 10\nregion = eu-central-1\n\n[profile nested-only]\ns3 =\n  region = us-east-1\n");
+    home.writeConfig(
+      "[profile dev]\ns3 =\n  region = us-east-1\n  max_concurrent_requests = 10\nregion = eu-central-1\n\n[profile nested-only]\ns3 =\n  region = us-east-1\n",
+    );
     expect((await target({ profile: "dev" })).region).toBe("eu-central-1");
     expect((await target({ profile: "nested-only" })).region).toBeUndefined();
   });
@@ -357,7 +423,9 @@ describe("the shared files' format, as the AWS CLI and SDKs read it", () => {
   });
 
   it("the last of two same-named sections' values win, the rest are kept", async () => {
-    home.writeConfig("[profile dev]\nregion = eu-west-1\nuse_fips_endpoint = true\n[profile other]\nregion = us-east-2\n[profile dev]\nregion = us-west-1\n");
+    home.writeConfig(
+      "[profile dev]\nregion = eu-west-1\nuse_fips_endpoint = true\n[profile other]\nregion = us-east-2\n[profile dev]\nregion = us-west-1\n",
+    );
     const t = await target({ profile: "dev" });
     expect(t.endpoint.host).toBe("sts-fips.us-west-1.amazonaws.com");
   });

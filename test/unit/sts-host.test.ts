@@ -31,9 +31,22 @@ const REGIONS: ReadonlyArray<readonly [region: string, host: string, partition: 
 
 /** The 16 regions of docs/contract.md, "STS hosts", written out so a change to the set is noticed. */
 const LEGACY = [
-  "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global",
-  "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3",
-  "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+  "ap-northeast-1",
+  "ap-south-1",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "aws-global",
+  "ca-central-1",
+  "eu-central-1",
+  "eu-north-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "sa-east-1",
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
 ];
 
 function thrown(fn: () => unknown): EksTokenError {
@@ -59,7 +72,11 @@ describe("stsEndpoint: regional hosts of every partition", () => {
 
 describe("stsEndpoint: no region", () => {
   it("is the global host signed for us-east-1", () => {
-    expect(stsEndpoint({ region: undefined })).toEqual({ host: "sts.amazonaws.com", signingRegion: "us-east-1", partition: "aws" });
+    expect(stsEndpoint({ region: undefined })).toEqual({
+      host: "sts.amazonaws.com",
+      signingRegion: "us-east-1",
+      partition: "aws",
+    });
     expect(GLOBAL_STS_HOST).toBe("sts.amazonaws.com");
     expect(GLOBAL_SIGNING_REGION).toBe("us-east-1");
   });
@@ -76,11 +93,19 @@ describe("stsEndpoint: legacy mode", () => {
   });
 
   it.each(LEGACY)("%s -> sts.amazonaws.com signed for us-east-1", (region) => {
-    expect(stsEndpoint({ region, mode: "legacy" })).toEqual({ host: "sts.amazonaws.com", signingRegion: "us-east-1", partition: "aws" });
+    expect(stsEndpoint({ region, mode: "legacy" })).toEqual({
+      host: "sts.amazonaws.com",
+      signingRegion: "us-east-1",
+      partition: "aws",
+    });
   });
 
   it.each(["ap-east-1", "me-south-1", "ap-northeast-2", "af-south-1", "eu-south-1"])("%s stays regional", (region) => {
-    expect(stsEndpoint({ region, mode: "legacy" })).toEqual({ host: `sts.${region}.amazonaws.com`, signingRegion: region, partition: "aws" });
+    expect(stsEndpoint({ region, mode: "legacy" })).toEqual({
+      host: `sts.${region}.amazonaws.com`,
+      signingRegion: region,
+      partition: "aws",
+    });
   });
 
   it("other partitions stay regional", () => {
@@ -94,14 +119,20 @@ describe("stsEndpoint: legacy mode", () => {
   });
 
   it("FIPS and dual-stack take precedence over the global endpoint (as in the SDKs' STS rules)", () => {
-    expect(stsEndpoint({ region: "us-east-1", mode: "legacy", fips: true }).host).toBe("sts-fips.us-east-1.amazonaws.com");
+    expect(stsEndpoint({ region: "us-east-1", mode: "legacy", fips: true }).host).toBe(
+      "sts-fips.us-east-1.amazonaws.com",
+    );
     expect(stsEndpoint({ region: "us-west-2", mode: "legacy", dualStack: true }).host).toBe("sts.us-west-2.api.aws");
   });
 });
 
 describe("stsEndpoint: FIPS and dual-stack", () => {
   it("FIPS: sts-fips.REGION.SUFFIX signed for the region", () => {
-    expect(stsEndpoint({ region: "us-east-1", fips: true })).toEqual({ host: "sts-fips.us-east-1.amazonaws.com", signingRegion: "us-east-1", partition: "aws" });
+    expect(stsEndpoint({ region: "us-east-1", fips: true })).toEqual({
+      host: "sts-fips.us-east-1.amazonaws.com",
+      signingRegion: "us-east-1",
+      partition: "aws",
+    });
     expect(stsEndpoint({ region: "us-west-2", fips: true }).host).toBe("sts-fips.us-west-2.amazonaws.com");
     expect(stsEndpoint({ region: "cn-north-1", fips: true }).host).toBe("sts-fips.cn-north-1.amazonaws.com.cn");
   });
@@ -111,28 +142,43 @@ describe("stsEndpoint: FIPS and dual-stack", () => {
     expect(stsEndpoint({ region: "us-gov-west-1", fips: true }).host).toBe("sts.us-gov-west-1.amazonaws.com");
     expect(stsEndpoint({ region: "us-gov-east-1", fips: true }).host).toBe("sts.us-gov-east-1.amazonaws.com");
     // With dual-stack as well, the rules give the sts-fips dual-stack host.
-    expect(stsEndpoint({ region: "us-gov-west-1", fips: true, dualStack: true }).host).toBe("sts-fips.us-gov-west-1.api.aws");
+    expect(stsEndpoint({ region: "us-gov-west-1", fips: true, dualStack: true }).host).toBe(
+      "sts-fips.us-gov-west-1.api.aws",
+    );
   });
 
   it("dual-stack: the partition's dual-stack suffix", () => {
-    expect(stsEndpoint({ region: "us-east-1", dualStack: true })).toEqual({ host: "sts.us-east-1.api.aws", signingRegion: "us-east-1", partition: "aws" });
+    expect(stsEndpoint({ region: "us-east-1", dualStack: true })).toEqual({
+      host: "sts.us-east-1.api.aws",
+      signingRegion: "us-east-1",
+      partition: "aws",
+    });
     expect(stsEndpoint({ region: "us-gov-west-1", dualStack: true }).host).toBe("sts.us-gov-west-1.api.aws");
-    expect(stsEndpoint({ region: "cn-north-1", dualStack: true }).host).toBe("sts.cn-north-1.api.amazonwebservices.com.cn");
-    expect(stsEndpoint({ region: "cn-northwest-1", dualStack: true }).host).toBe("sts.cn-northwest-1.api.amazonwebservices.com.cn");
-    expect(stsEndpoint({ region: "eusc-de-east-1", dualStack: true }).host).toBe("sts.eusc-de-east-1.api.amazonwebservices.eu");
+    expect(stsEndpoint({ region: "cn-north-1", dualStack: true }).host).toBe(
+      "sts.cn-north-1.api.amazonwebservices.com.cn",
+    );
+    expect(stsEndpoint({ region: "cn-northwest-1", dualStack: true }).host).toBe(
+      "sts.cn-northwest-1.api.amazonwebservices.com.cn",
+    );
+    expect(stsEndpoint({ region: "eusc-de-east-1", dualStack: true }).host).toBe(
+      "sts.eusc-de-east-1.api.amazonwebservices.eu",
+    );
   });
 
   it("FIPS and dual-stack together", () => {
     expect(stsEndpoint({ region: "us-east-1", fips: true, dualStack: true }).host).toBe("sts-fips.us-east-1.api.aws");
   });
 
-  it.each(["us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1", "us-isof-south-1"])("dual-stack in %s is refused", (region) => {
-    const e = thrown(() => stsEndpoint({ region, dualStack: true }));
-    expect(e.code).toBe("invalid-input");
-    expect(e.message).toContain("dual-stack STS endpoints do not exist in partition");
-    expect(e.message).toContain(region);
-    expect(e.hint).toContain("AWS_USE_DUALSTACK_ENDPOINT");
-  });
+  it.each(["us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1", "us-isof-south-1"])(
+    "dual-stack in %s is refused",
+    (region) => {
+      const e = thrown(() => stsEndpoint({ region, dualStack: true }));
+      expect(e.code).toBe("invalid-input");
+      expect(e.message).toContain("dual-stack STS endpoints do not exist in partition");
+      expect(e.message).toContain(region);
+      expect(e.hint).toContain("AWS_USE_DUALSTACK_ENDPOINT");
+    },
+  );
 });
 
 describe("invalid regions are refused before they reach a host name", () => {
@@ -193,9 +239,17 @@ describe("isStsHost: the server-side host check", () => {
 
   it("reports the region and partition of a host", () => {
     expect(isStsHost("sts.amazonaws.com")).toEqual({ ok: true, region: "us-east-1", partition: "aws" });
-    expect(isStsHost("sts.cn-north-1.amazonaws.com.cn")).toEqual({ ok: true, region: "cn-north-1", partition: "aws-cn" });
+    expect(isStsHost("sts.cn-north-1.amazonaws.com.cn")).toEqual({
+      ok: true,
+      region: "cn-north-1",
+      partition: "aws-cn",
+    });
     expect(isStsHost("sts-fips.us-east-1.amazonaws.com")).toEqual({ ok: true, region: "us-east-1", partition: "aws" });
-    expect(isStsHost("sts.us-isob-east-1.sc2s.sgov.gov")).toEqual({ ok: true, region: "us-isob-east-1", partition: "aws-iso-b" });
+    expect(isStsHost("sts.us-isob-east-1.sc2s.sgov.gov")).toEqual({
+      ok: true,
+      region: "us-isob-east-1",
+      partition: "aws-iso-b",
+    });
   });
 
   it.each([

@@ -68,7 +68,9 @@ describe("validateClusterId", () => {
     const e = refusal(() => validateClusterId(value));
     expect(e.code).toBe("invalid-input");
     expect(e.exitCode).toBe(2);
-    expect(e.message).toBe(`invalid cluster name ${JSON.stringify(value)}: it contains whitespace or control characters`);
+    expect(e.message).toBe(
+      `invalid cluster name ${JSON.stringify(value)}: it contains whitespace or control characters`,
+    );
     // The message is one line whatever the input held.
     expect(e.line).not.toMatch(/[\r\n]/);
   });
@@ -120,12 +122,15 @@ describe("validateSessionName (STS RoleSessionName)", () => {
     expect(validateSessionName(name)).toBe(name);
   });
 
-  it.each(["a", "", "s".repeat(65), "with space", "slash/name", "colon:name", "new\nline", "ünïcode"])("refuses %j", (name) => {
-    const e = refusal(() => validateSessionName(name));
-    expect(e.code).toBe("invalid-input");
-    expect(e.message).toBe(`invalid session name ${JSON.stringify(name)}`);
-    expect(e.hint).toContain("2 to 64");
-  });
+  it.each(["a", "", "s".repeat(65), "with space", "slash/name", "colon:name", "new\nline", "ünïcode"])(
+    "refuses %j",
+    (name) => {
+      const e = refusal(() => validateSessionName(name));
+      expect(e.code).toBe("invalid-input");
+      expect(e.message).toBe(`invalid session name ${JSON.stringify(name)}`);
+      expect(e.hint).toContain("2 to 64");
+    },
+  );
 });
 
 describe("validateExternalId (STS ExternalId)", () => {
@@ -133,13 +138,16 @@ describe("validateExternalId (STS ExternalId)", () => {
     expect(validateExternalId(id)).toBe(id);
   });
 
-  it.each(["x", "", "x".repeat(1225), "with space", "tab\tid", "new\nline", "quote\"id", "semi;colon"])("refuses %j", (id) => {
-    const e = refusal(() => validateExternalId(id));
-    expect(e.code).toBe("invalid-input");
-    // The external id is a shared secret of sorts: the message does not repeat it.
-    expect(e.message).toBe("invalid external id");
-    expect(e.hint).toContain("2 to 1224");
-  });
+  it.each(["x", "", "x".repeat(1225), "with space", "tab\tid", "new\nline", 'quote"id', "semi;colon"])(
+    "refuses %j",
+    (id) => {
+      const e = refusal(() => validateExternalId(id));
+      expect(e.code).toBe("invalid-input");
+      // The external id is a shared secret of sorts: the message does not repeat it.
+      expect(e.message).toBe("invalid external id");
+      expect(e.hint).toContain("2 to 1224");
+    },
+  );
 });
 
 describe("validateProfileName", () => {

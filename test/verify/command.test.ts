@@ -3,7 +3,11 @@ import { runVerify } from "../../src/cli/verify-command.js";
 import { SIGNED_AT, USER_CREDS, fakeIo, handQuery, handToken, makeToken, presignedUrl } from "./fixtures.js";
 
 const SESSION_TOKEN = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN+/abc==";
-const SESSION_CREDS = { accessKeyId: "ASIAVERIFYSESSION001", secretAccessKey: USER_CREDS.secretAccessKey, sessionToken: SESSION_TOKEN };
+const SESSION_CREDS = {
+  accessKeyId: "ASIAVERIFYSESSION001",
+  secretAccessKey: USER_CREDS.secretAccessKey,
+  sessionToken: SESSION_TOKEN,
+};
 // 3m 28s after signing: 11m 32s of the server's 15-minute window remain.
 const NOW = SIGNED_AT + 208_000;
 
@@ -65,7 +69,16 @@ describe("eks-token verify (shape only)", () => {
     ["the token", (t: string) => t],
     ["the token with whitespace", (t: string) => `\n  ${t}  \n`],
     ["Bearer <token>", (t: string) => `Bearer ${t}\n`],
-    ["an ExecCredential", (t: string) => JSON.stringify({ kind: "ExecCredential", apiVersion: "client.authentication.k8s.io/v1beta1", spec: {}, status: { expirationTimestamp: "2025-01-15T12:14:00Z", token: t } })],
+    [
+      "an ExecCredential",
+      (t: string) =>
+        JSON.stringify({
+          kind: "ExecCredential",
+          apiVersion: "client.authentication.k8s.io/v1beta1",
+          spec: {},
+          status: { expirationTimestamp: "2025-01-15T12:14:00Z", token: t },
+        }),
+    ],
   ])("reads %s from stdin (no argument and -)", async (_name, wrap) => {
     for (const args of [[], ["-"]]) {
       const run = fakeIo({ now: NOW, stdin: wrap(token) });
@@ -85,14 +98,18 @@ describe("eks-token verify (shape only)", () => {
     expect(await runVerify([bad], run.io)).toBe(3);
     expect(run.stdout).toBe("");
     expect(run.err).toHaveLength(1);
-    expect(run.stderr).toMatch(/^eks-token: token is signed for host "evil\.example\.com", which is not an STS endpoint of a known partition .*: sign against sts\.REGION\.amazonaws\.com.*\n$/);
+    expect(run.stderr).toMatch(
+      /^eks-token: token is signed for host "evil\.example\.com", which is not an STS endpoint of a known partition .*: sign against sts\.REGION\.amazonaws\.com.*\n$/,
+    );
   });
 
   it("exits 4 on an expired token and says how long ago", async () => {
     const run = fakeIo({ now: SIGNED_AT + 18 * 60_000 });
     expect(await runVerify([token], run.io)).toBe(4);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toMatch(/^eks-token: token expired 3m ago \(signed at 2025-01-15T12:00:00Z.*\): get a fresh token/);
+    expect(run.stderr).toMatch(
+      /^eks-token: token expired 3m ago \(signed at 2025-01-15T12:00:00Z.*\): get a fresh token/,
+    );
     expect(run.stderr).not.toContain(SESSION_TOKEN);
   });
 
@@ -104,7 +121,7 @@ describe("eks-token verify (shape only)", () => {
   });
 
   it.each([
-    [["--sts"], 'eks-token: --sts needs --cluster-name: STS checks the signature'],
+    [["--sts"], "eks-token: --sts needs --cluster-name: STS checks the signature"],
     [["--bogus"], "eks-token: unknown option --bogus"],
     [["--output", "yaml", "tok"], 'eks-token: unknown output format "yaml": use --output text or --output json'],
     [["a", "b"], "eks-token: verify takes at most one token"],
