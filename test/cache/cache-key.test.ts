@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { roleCredentialsCacheKey, tokenCacheKey } from "../../src/cache/cache-key.js";
 import type { Env } from "../../src/env.js";
 import { resolveTarget, type TargetOptions } from "../../src/aws/target.js";
-import { ALICE, BOB, keyEnv } from "./helpers.js";
+import { ALICE, BOB, keyEnv } from "../support/cache-fixture.js";
 
 let home: string;
 let baseEnv: Env;

@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { acquireLock } from "../../src/cache/lock.js";
-import { sleep } from "./helpers.js";
+import { sleep } from "../support/cache-fixture.js";
 
 let dir: string;
 let lockPath: string;

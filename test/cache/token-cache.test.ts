@@ -28,7 +28,7 @@ import { encodeToken } from "../../src/token/encode.js";
 import type { MintedToken } from "../../src/token/mint.js";
 import { resolveTarget, type TargetOptions, type TokenTarget } from "../../src/aws/target.js";
 import { presignUrl, toAmzDate } from "../support/sigv4.js";
-import { ALICE, IS_ROOT, keyEnv } from "./helpers.js";
+import { ALICE, IS_ROOT, keyEnv } from "../support/cache-fixture.js";
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 const TOKEN_LIFE = 14 * 60_000;

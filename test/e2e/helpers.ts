@@ -7,7 +7,21 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
 import { hermeticEnv, type ChildEnv } from "../support/cli.js";
+import {
+  expectCredential as expectCredentialWith,
+  expectFailure,
+  type Credential,
+  type ExecCredentialOut,
+  type ProcessOutput,
+} from "../support/expect.js";
 import type { K8sEmulator } from "../support/k8s-emulator.js";
+
+export { expectFailure, type ExecCredentialOut, type ProcessOutput };
+
+/** The shared check, with the apiVersion the e2e tests name as the second argument. */
+export function expectCredential(result: ProcessOutput, apiVersion?: string): Credential {
+  return expectCredentialWith(result, apiVersion === undefined ? {} : { apiVersion });
+}
 
 export const E2E_DIR = dirname(fileURLToPath(import.meta.url));
 export const FIXTURES = join(E2E_DIR, "fixtures");
@@ -23,53 +37,6 @@ export const REGION = "us-west-2";
  */
 export function e2eEnv(home: string, extra: Record<string, string | undefined> = {}): ChildEnv {
   return hermeticEnv(home, { NODE_OPTIONS: `--require ${NETWORK_GUARD}`, ...extra });
-}
-
-export interface ProcessOutput {
-  readonly code: number | null;
-  readonly signal?: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-export interface ExecCredentialOut {
-  kind: string;
-  apiVersion: string;
-  spec: Record<string, unknown>;
-  status: { expirationTimestamp: string; token: string };
-}
-
-/** Exit 0, nothing on stderr, stdout one ExecCredential line; returns it. */
-export function expectCredential(
-  result: ProcessOutput,
-  apiVersion = "client.authentication.k8s.io/v1beta1",
-): ExecCredentialOut {
-  expect(result.stderr, "stderr of a successful run").toBe("");
-  expect(result.code, result.stderr).toBe(0);
-  expect(result.stdout.endsWith("\n")).toBe(true);
-  expect(result.stdout.slice(0, -1)).not.toContain("\n");
-  const cred = JSON.parse(result.stdout) as ExecCredentialOut;
-  expect(cred.kind).toBe("ExecCredential");
-  expect(cred.apiVersion).toBe(apiVersion);
-  expect(cred.status.token).toMatch(/^k8s-aws-v1\.[A-Za-z0-9_-]+$/);
-  return cred;
-}
-
-/** A failure as a person should see it: non-zero, nothing on stdout, one `eks-token: ` line, no stack. */
-export function expectFailure(result: ProcessOutput, pattern: RegExp): string {
-  expect(result.signal ?? null, "killed by the test's timeout: it hung").toBeNull();
-  expect(result.stdout).toBe("");
-  expect(result.code).not.toBe(0);
-  expect(result.code).not.toBeNull();
-  expect(result.stderr.endsWith("\n"), JSON.stringify(result.stderr)).toBe(true);
-  const lines = result.stderr.slice(0, -1).split("\n");
-  expect(lines, result.stderr).toHaveLength(1);
-  const line = lines[0]!;
-  expect(line.startsWith("eks-token: "), line).toBe(true);
-  expect(line).toMatch(pattern);
-  expect(result.stderr).not.toMatch(/^\s+at /m);
-  expect(result.stderr).not.toMatch(/node:internal|\.m?js:\d+|unexpected error/);
-  return line;
 }
 
 export function tokenUrl(token: string): URL {

@@ -25,7 +25,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runChild } from "./child.js";
+import { runChild, type ProcessResult } from "./child.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const CLI_PATH = join(ROOT, "dist", "eks-token.cjs");
@@ -204,13 +204,7 @@ export function hermeticEnv(home: string, extra: Record<string, string | undefin
 // ---------------------------------------------------------------------------------------------
 // Running the CLI
 
-export interface CliResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly durationMs: number;
-}
+export type CliResult = ProcessResult;
 
 export interface RunOptions {
   readonly env: ChildEnv;

@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { stringify } from "yaml";
-import { runChild } from "./child.js";
+import { runChild, type ProcessResult } from "./child.js";
 import { CLI_PATH } from "./cli.js";
 
 export const EXEC_V1BETA1 = "client.authentication.k8s.io/v1beta1";
@@ -143,13 +143,7 @@ export function kubectlCannot(feature: "exec-v1" | "auth-whoami" | "any"): strin
   return undefined;
 }
 
-export interface KubectlResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly durationMs: number;
-}
+export type KubectlResult = ProcessResult;
 
 /** Runs kubectl with exactly this environment (add KUBECONFIG to it); stdin is closed. */
 export function runKubectl(

@@ -16,7 +16,7 @@ import {
   keyEnv,
   makeSandbox,
   type Sandbox,
-} from "./helpers.js";
+} from "../support/cache-fixture.js";
 
 let hookDir: string;
 let s: Sandbox;

@@ -7,7 +7,7 @@ import { defaultCacheDir } from "../../src/cache/cache-dir.js";
 import { tokenCacheKey } from "../../src/cache/cache-key.js";
 import { decodeToken } from "../../src/token/encode.js";
 import { resolveTarget, type TargetOptions } from "../../src/aws/target.js";
-import { runChild } from "../support/child.js";
+import { runChild } from "./child.js";
 import {
   CLI_PATH,
   ROOT,
@@ -17,11 +17,12 @@ import {
   type ChildEnv,
   type CliResult,
   type TempHome,
-} from "../support/cli.js";
-import { verifyPresignedUrl, type KeyRecord } from "../support/sigv4.js";
-import type { StsEmulator } from "../support/sts-emulator.js";
+} from "./cli.js";
+import { expectCredential, type Credential } from "./expect.js";
+import { verifyPresignedUrl, type KeyRecord } from "./sigv4.js";
+import type { StsEmulator } from "./sts-emulator.js";
 
-export { CLI_PATH, ROOT, ensureBuilt, type ChildEnv, type CliResult };
+export { CLI_PATH, ROOT, ensureBuilt, expectCredential, type ChildEnv, type CliResult, type Credential };
 
 export const IS_ROOT = process.getuid?.() === 0;
 /** The uid tests run children as when they need an unprivileged user and run as root. */
@@ -141,28 +142,6 @@ export function spawnCli(args: readonly string[], options: SpawnOptions): Promis
 
 // ---------------------------------------------------------------------------------------------
 // Output
-
-export interface Credential {
-  token: string;
-  expirationTimestamp: string;
-  /** Epoch ms of expirationTimestamp. */
-  expiresAt: number;
-}
-
-/** Asserts a successful run that printed exactly one ExecCredential, and returns its status. */
-export function expectCredential(result: CliResult, options: { stderr?: "empty" | "any" } = {}): Credential {
-  const context = `exit ${result.code} ${result.signal ?? ""}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
-  expect(result.code, context).toBe(0);
-  if ((options.stderr ?? "empty") === "empty") expect(result.stderr, context).toBe("");
-  expect(result.stdout.endsWith("\n"), context).toBe(true);
-  expect(result.stdout.trimEnd().split("\n"), context).toHaveLength(1);
-  const parsed = JSON.parse(result.stdout) as { kind: string; status: { token: string; expirationTimestamp: string } };
-  expect(parsed.kind).toBe("ExecCredential");
-  const { token, expirationTimestamp } = parsed.status;
-  expect(token.startsWith("k8s-aws-v1.")).toBe(true);
-  expect(expirationTimestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
-  return { token, expirationTimestamp, expiresAt: Date.parse(expirationTimestamp) };
-}
 
 /** Asserts exactly one stderr line, a warning, and returns it. */
 export function expectOneWarning(result: CliResult): string {

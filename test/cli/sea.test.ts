@@ -1,5 +1,6 @@
 // The single executable (scripts/build-sea.mjs): built once into a temp dir, then run the way
 // kubectl runs a credential plugin, with no Node on PATH and nothing but env credentials.
+import type { ProcessResult } from "../support/child.js";
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -40,15 +41,8 @@ function cannotBuildReason(): string | undefined {
 const skipReason = cannotBuildReason();
 if (skipReason) process.stderr.write(`test/sea: skipping the single executable tests: ${skipReason}\n`);
 
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the executable with stdin left open and unread, as client-go does. */
-function run(exe: string, args: readonly string[], env: ChildEnv, cwd: string): Promise<RunResult> {
+function run(exe: string, args: readonly string[], env: ChildEnv, cwd: string): Promise<ProcessResult> {
   return runChild(exe, args, { cwd, env, timeoutMs: 20_000 });
 }
 

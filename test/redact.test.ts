@@ -1,7 +1,7 @@
 // Everything bound for stderr passes through redact(): tokens, signatures, session tokens and
 // secret keys go; access key ids stay (they identify, they do not authenticate).
 import { describe, expect, it } from "vitest";
-import { redact } from "../../src/redact.js";
+import { redact } from "../src/redact.js";
 
 const ACCESS_KEY_ID = "ASIAR2TG44V6AS3ZZE7C";
 const SECRET = "4KD5cntGcVmLWRdF5wvNRuzNL5Qxmp6OKVY6Fz/Q";

@@ -43,7 +43,7 @@ import {
   verifyToken,
   type Keys,
   type Sandbox,
-} from "./helpers.js";
+} from "../support/cache-fixture.js";
 
 const sandboxes: Sandbox[] = [];
 function sandbox(options: Parameters<typeof makeSandbox>[0] = {}): Sandbox {

@@ -1,14 +1,14 @@
 // Every input that reaches a signed header, a host name, an STS parameter or an ini section is
 // checked first, and refused with a message that says what a valid value looks like.
 import { describe, expect, it } from "vitest";
-import { EksTokenError } from "../../src/errors.js";
+import { EksTokenError } from "../src/errors.js";
 import {
   validateClusterId,
   validateExternalId,
   validateProfileName,
   validateRoleArn,
   validateSessionName,
-} from "../../src/validate.js";
+} from "../src/validate.js";
 
 function refusal(fn: () => unknown): EksTokenError {
   try {

@@ -27,7 +27,7 @@ import {
   type ChildEnv,
   type CliResult,
   type Sandbox,
-} from "./helpers.js";
+} from "../support/cache-fixture.js";
 
 const ADMIN_ROLE = `arn:aws:iam::${ACCOUNT}:role/eks-admin`;
 const VIEW_ROLE = `arn:aws:iam::${ACCOUNT}:role/eks-view`;
