@@ -5,7 +5,8 @@ import { parse } from "yaml";
 import { runKubeconfig } from "../../src/cli/kubeconfig-command.js";
 import { EksTokenError } from "../../src/errors.js";
 import { toolName, translateExec } from "../../src/kubeconfig/argv-translate.js";
-import { fakeIo, tempHome } from "./helpers.js";
+import { fakeIo } from "../support/fake-io.js";
+import { tempHome } from "./helpers.js";
 
 const ROLE = "arn:aws:iam::123456789012:role/eks-admin";
 
@@ -228,7 +229,7 @@ describe("eks-token kubeconfig migrate", () => {
 
   test("rewrites both peers' users and keeps everything else", async () => {
     await writeConfig(PEERS);
-    const io = fakeIo({ HOME: home });
+    const io = fakeIo({ env: { HOME: home } });
     expect(await runKubeconfig(["migrate"], io)).toBe(0);
     const text = await readFile(configPath(), "utf8");
     const config = parse(text);
@@ -281,9 +282,9 @@ describe("eks-token kubeconfig migrate", () => {
 
   test("a second run finds nothing to do", async () => {
     await writeConfig(PEERS);
-    await runKubeconfig(["migrate"], fakeIo({ HOME: home }));
+    await runKubeconfig(["migrate"], fakeIo({ env: { HOME: home } }));
     const once = await readFile(configPath(), "utf8");
-    const io = fakeIo({ HOME: home });
+    const io = fakeIo({ env: { HOME: home } });
     await runKubeconfig(["migrate"], io);
     expect(await readFile(configPath(), "utf8")).toBe(once);
     expect(io.stderrText()).toContain("nothing changed");
@@ -291,7 +292,7 @@ describe("eks-token kubeconfig migrate", () => {
 
   test("--dry-run prints the new YAML and writes nothing", async () => {
     await writeConfig(PEERS);
-    const io = fakeIo({ HOME: home });
+    const io = fakeIo({ env: { HOME: home } });
     await runKubeconfig(["migrate", "--dry-run"], io);
     expect(await readFile(configPath(), "utf8")).toBe(PEERS);
     expect(parse(io.stdoutText()).users[0].user.exec.command).toBe("eks-token");
@@ -306,7 +307,7 @@ describe("eks-token kubeconfig migrate", () => {
     await writeConfig(PEERS, a);
     await writeConfig(plain, b);
     await writeConfig(PEERS, c);
-    const io = fakeIo({ HOME: home, KUBECONFIG: `${a}:${b}:${join(home, "missing.yaml")}:${c}` });
+    const io = fakeIo({ env: { HOME: home, KUBECONFIG: `${a}:${b}:${join(home, "missing.yaml")}:${c}` } });
     await runKubeconfig(["migrate"], io);
     expect(parse(await readFile(a, "utf8")).users[1].user.exec.command).toBe("eks-token");
     expect(await readFile(b, "utf8")).toBe(plain);
@@ -319,7 +320,7 @@ describe("eks-token kubeconfig migrate", () => {
     const a = join(home, "a.yaml");
     await writeConfig(PEERS, a);
     await writeConfig(PEERS);
-    await runKubeconfig(["migrate", "--kubeconfig", a], fakeIo({ HOME: home, KUBECONFIG: configPath() }));
+    await runKubeconfig(["migrate", "--kubeconfig", a], fakeIo({ env: { HOME: home, KUBECONFIG: configPath() } }));
     expect(parse(await readFile(a, "utf8")).users[0].user.exec.command).toBe("eks-token");
     expect(await readFile(configPath(), "utf8")).toBe(PEERS);
   });
@@ -329,7 +330,7 @@ describe("eks-token kubeconfig migrate", () => {
     const b = join(home, "b.yaml");
     await writeConfig(PEERS, a);
     await writeConfig("users: [\n", b);
-    const e = await runKubeconfig(["migrate"], fakeIo({ HOME: home, KUBECONFIG: `${a}:${b}` })).catch(
+    const e = await runKubeconfig(["migrate"], fakeIo({ env: { HOME: home, KUBECONFIG: `${a}:${b}` } })).catch(
       (x: unknown) => x,
     );
     expect(e).toBeInstanceOf(EksTokenError);
@@ -338,7 +339,7 @@ describe("eks-token kubeconfig migrate", () => {
   });
 
   test("no kubeconfig at all", async () => {
-    const io = fakeIo({ HOME: home });
+    const io = fakeIo({ env: { HOME: home } });
     expect(await runKubeconfig(["migrate"], io)).toBe(0);
     expect(io.stderrText()).toContain("nothing to migrate");
   });

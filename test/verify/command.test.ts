@@ -23,8 +23,8 @@ describe("eks-token verify (shape only)", () => {
   it("prints the token's facts and exits 0", async () => {
     const run = fakeIo({ now: NOW });
     expect(await runVerify([token], run.io)).toBe(0);
-    expect(run.stderr).toBe("");
-    const text = run.stdout;
+    expect(run.stderrText()).toBe("");
+    const text = run.stdoutText();
     expect(text).toMatch(/^STS host:\s+sts\.us-west-2\.amazonaws\.com$/m);
     expect(text).toMatch(/^partition:\s+aws$/m);
     expect(text).toMatch(/^region:\s+us-west-2$/m);
@@ -41,7 +41,7 @@ describe("eks-token verify (shape only)", () => {
       const run = fakeIo({ now: NOW });
       await runVerify([token, "--output", output], run.io);
       for (const secret of [token.slice(11, 60), ...secretsOf(url)]) {
-        expect(run.stdout + run.stderr).not.toContain(secret);
+        expect(run.stdoutText() + run.stderrText()).not.toContain(secret);
       }
     }
   });
@@ -49,7 +49,7 @@ describe("eks-token verify (shape only)", () => {
   it("prints the same facts as JSON", async () => {
     const run = fakeIo({ now: NOW });
     expect(await runVerify([token, "--output", "json"], run.io)).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({
+    expect(JSON.parse(run.stdoutText())).toEqual({
       valid: true,
       checkedWithSts: false,
       stsHost: "sts.us-west-2.amazonaws.com",
@@ -83,7 +83,7 @@ describe("eks-token verify (shape only)", () => {
     for (const args of [[], ["-"]]) {
       const run = fakeIo({ now: NOW, stdin: wrap(token) });
       expect(await runVerify(args, run.io)).toBe(0);
-      expect(run.stdout).toContain("11m 32s left");
+      expect(run.stdoutText()).toContain("11m 32s left");
     }
   });
 
@@ -96,9 +96,9 @@ describe("eks-token verify (shape only)", () => {
     const run = fakeIo({ now: NOW });
     const bad = handToken(`https://evil.example.com/?${handQuery()}`);
     expect(await runVerify([bad], run.io)).toBe(3);
-    expect(run.stdout).toBe("");
+    expect(run.stdoutText()).toBe("");
     expect(run.err).toHaveLength(1);
-    expect(run.stderr).toMatch(
+    expect(run.stderrText()).toMatch(
       /^eks-token: token is signed for host "evil\.example\.com", which is not an STS endpoint of a known partition .*: sign against sts\.REGION\.amazonaws\.com.*\n$/,
     );
   });
@@ -106,17 +106,17 @@ describe("eks-token verify (shape only)", () => {
   it("exits 4 on an expired token and says how long ago", async () => {
     const run = fakeIo({ now: SIGNED_AT + 18 * 60_000 });
     expect(await runVerify([token], run.io)).toBe(4);
-    expect(run.stdout).toBe("");
-    expect(run.stderr).toMatch(
+    expect(run.stdoutText()).toBe("");
+    expect(run.stderrText()).toMatch(
       /^eks-token: token expired 3m ago \(signed at 2025-01-15T12:00:00Z.*\): get a fresh token/,
     );
-    expect(run.stderr).not.toContain(SESSION_TOKEN);
+    expect(run.stderrText()).not.toContain(SESSION_TOKEN);
   });
 
   it("prints a failure object in JSON mode", async () => {
     const run = fakeIo({ now: NOW });
     expect(await runVerify(["k8s-aws-v2.abc", "-o", "json"], run.io)).toBe(3);
-    expect(JSON.parse(run.stdout)).toMatchObject({ valid: false, code: "token-malformed", rule: "prefix" });
+    expect(JSON.parse(run.stdoutText())).toMatchObject({ valid: false, code: "token-malformed", rule: "prefix" });
     expect(run.err).toHaveLength(1);
   });
 
@@ -128,8 +128,8 @@ describe("eks-token verify (shape only)", () => {
   ])("exits 2 on usage error %j", async (args, message) => {
     const run = fakeIo({ now: NOW, stdin: makeToken() });
     expect(await runVerify(args, run.io)).toBe(2);
-    expect(run.stdout).toBe("");
-    expect(run.stderr).toContain(message);
+    expect(run.stdoutText()).toBe("");
+    expect(run.stderrText()).toContain(message);
   });
 
   it("exits 2 on empty input and on JSON without status.token", async () => {
@@ -143,6 +143,6 @@ describe("eks-token verify (shape only)", () => {
   it("prints usage with --help", async () => {
     const run = fakeIo();
     expect(await runVerify(["--help"], run.io)).toBe(0);
-    expect(run.stdout).toContain("usage: eks-token verify");
+    expect(run.stdoutText()).toContain("usage: eks-token verify");
   });
 });

@@ -33,21 +33,21 @@ describe("eks-token verify --sts against the STS emulator", () => {
     const run = fakeIo({ now: NOW, env });
     const token = makeToken({ credentials: session });
     expect(await runVerify([token, "--sts", "--cluster-name", CLUSTER], run.io)).toBe(0);
-    expect(run.stderr).toBe("");
-    expect(run.stdout).toContain(`token: valid, accepted by STS for cluster ${CLUSTER}`);
-    expect(run.stdout).toMatch(new RegExp(`^account:\\s+${ACCOUNT}$`, "m"));
-    expect(run.stdout).toMatch(new RegExp(`^ARN:\\s+arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice-session$`, "m"));
+    expect(run.stderrText()).toBe("");
+    expect(run.stdoutText()).toContain(`token: valid, accepted by STS for cluster ${CLUSTER}`);
+    expect(run.stdoutText()).toMatch(new RegExp(`^account:\\s+${ACCOUNT}$`, "m"));
+    expect(run.stdoutText()).toMatch(new RegExp(`^ARN:\\s+arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice-session$`, "m"));
     // STS drops the role's path from assumed-role ARNs, so the server's mapping cannot restore it.
-    expect(run.stdout).toMatch(new RegExp(`^canonical ARN:\\s+arn:aws:iam::${ACCOUNT}:role/Admin$`, "m"));
-    expect(run.stdout).toMatch(/^user id:\s+AROA[A-Z2-7]{17}$/m);
-    expect(run.stdout).toMatch(/^session name:\s+alice-session$/m);
-    expect(run.stdout + run.stderr).not.toContain(session.sessionToken);
+    expect(run.stdoutText()).toMatch(new RegExp(`^canonical ARN:\\s+arn:aws:iam::${ACCOUNT}:role/Admin$`, "m"));
+    expect(run.stdoutText()).toMatch(/^user id:\s+AROA[A-Z2-7]{17}$/m);
+    expect(run.stdoutText()).toMatch(/^session name:\s+alice-session$/m);
+    expect(run.stdoutText() + run.stderrText()).not.toContain(session.sessionToken);
   });
 
   it("sends what the server sends: token host as Host, x-k8s-aws-id, Accept JSON", async () => {
     const run = fakeIo({ now: NOW, env });
     expect(await runVerify([makeToken(), "--sts", "--cluster-name", CLUSTER, "-o", "json"], run.io)).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({
+    expect(JSON.parse(run.stdoutText())).toMatchObject({
       valid: true,
       checkedWithSts: true,
       clusterName: CLUSTER,
@@ -70,36 +70,36 @@ describe("eks-token verify --sts against the STS emulator", () => {
     const run = fakeIo({ now: NOW, env });
     const token = makeToken({ credentials: session, cluster: "other-cluster" });
     expect(await runVerify([token, "--sts", "--cluster-name", CLUSTER], run.io)).toBe(5);
-    expect(run.stdout).toBe("");
+    expect(run.stdoutText()).toBe("");
     expect(run.err).toHaveLength(1);
-    expect(run.stderr).toContain("STS rejected the signature (HTTP 403 SignatureDoesNotMatch)");
-    expect(run.stderr).toContain(
+    expect(run.stderrText()).toContain("STS rejected the signature (HTTP 403 SignatureDoesNotMatch)");
+    expect(run.stderrText()).toContain(
       "made for another cluster name than --cluster-name, or this machine's clock is skewed",
     );
     // The emulator, like STS, quotes the canonical request (with the session token) in its message.
-    expect(run.stderr).not.toContain(session.sessionToken);
-    expect(run.stderr).not.toContain(encodeURIComponent(session.sessionToken));
+    expect(run.stderrText()).not.toContain(session.sessionToken);
+    expect(run.stderrText()).not.toContain(encodeURIComponent(session.sessionToken));
   });
 
   it("exits 5 when STS does not know the access key", async () => {
     const run = fakeIo({ now: NOW, env });
     const token = makeToken({ credentials: { accessKeyId: "AKIAUNKNOWNKEY000000", secretAccessKey: "x".repeat(40) } });
     expect(await runVerify([token, "--sts", "--cluster-name", CLUSTER], run.io)).toBe(5);
-    expect(run.stderr).toContain("STS rejected the token (HTTP 403 InvalidClientTokenId)");
+    expect(run.stderrText()).toContain("STS rejected the token (HTTP 403 InvalidClientTokenId)");
   });
 
   it("exits 1 with its own message when STS throttles", async () => {
     sts.setFault({ action: "GetCallerIdentity", kind: "throttle" });
     const run = fakeIo({ now: NOW, env });
     expect(await runVerify([makeToken(), "--sts", "--cluster-name", CLUSTER], run.io)).toBe(1);
-    expect(run.stderr).toMatch(/^eks-token: STS is throttling \(HTTP 400 Throttling\): wait a moment and try again/);
+    expect(run.stderrText()).toMatch(/^eks-token: STS is throttling \(HTTP 400 Throttling\): wait a moment and try again/);
   });
 
   it("exits 1 with its own message when STS fails with a 500", async () => {
     sts.setFault({ action: "GetCallerIdentity", kind: "status", status: 500 });
     const run = fakeIo({ now: NOW, env });
     expect(await runVerify([makeToken(), "--sts", "--cluster-name", CLUSTER], run.io)).toBe(1);
-    expect(run.stderr).toMatch(
+    expect(run.stderrText()).toMatch(
       /^eks-token: STS failed \(HTTP 500 InternalFailure\): An internal error occurred: STS had a server-side problem/,
     );
   });
@@ -114,7 +114,7 @@ describe("eks-token verify --sts against the STS emulator", () => {
     );
     expect(code).toBe(1);
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(run.stderr).toMatch(
+    expect(run.stderrText()).toMatch(
       /^eks-token: STS at 127\.0\.0\.1:\d+ did not answer within 0\.3 s: check the network path/,
     );
   });
@@ -123,7 +123,7 @@ describe("eks-token verify --sts against the STS emulator", () => {
     sts.setFault({ action: "GetCallerIdentity", kind: "reset" });
     const run = fakeIo({ now: NOW, env });
     expect(await runVerify([makeToken(), "--sts", "--cluster-name", CLUSTER], run.io)).toBe(1);
-    expect(run.stderr).toMatch(/^eks-token: cannot reach STS at 127\.0\.0\.1:\d+: ECONNRESET/);
+    expect(run.stderrText()).toMatch(/^eks-token: cannot reach STS at 127\.0\.0\.1:\d+: ECONNRESET/);
   });
 
   it("does not call STS for a token that fails the shape rules", async () => {
