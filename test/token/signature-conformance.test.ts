@@ -1,6 +1,7 @@
 // Tokens from createToken checked by an independent SigV4 implementation (node:crypto only, in
 // test/support/sigv4.ts and again inline below), by the public vector of docs/contract.md, "Token format", and
 // byte for byte against the token `aws eks get-token` makes (botocore) for the same inputs.
+import { REGIONAL_HOSTS } from "../support/partition-hosts.js";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, createHmac } from "node:crypto";
 import { join } from "node:path";
@@ -185,46 +186,7 @@ interface EndpointCase {
 }
 
 const ENDPOINTS: readonly EndpointCase[] = [
-  { name: "aws us-west-2", region: "us-west-2", host: "sts.us-west-2.amazonaws.com", signingRegion: "us-west-2" },
-  { name: "aws eu-west-1", region: "eu-west-1", host: "sts.eu-west-1.amazonaws.com", signingRegion: "eu-west-1" },
-  {
-    name: "aws-us-gov",
-    region: "us-gov-west-1",
-    host: "sts.us-gov-west-1.amazonaws.com",
-    signingRegion: "us-gov-west-1",
-  },
-  { name: "aws-cn", region: "cn-north-1", host: "sts.cn-north-1.amazonaws.com.cn", signingRegion: "cn-north-1" },
-  {
-    name: "aws-cn northwest",
-    region: "cn-northwest-1",
-    host: "sts.cn-northwest-1.amazonaws.com.cn",
-    signingRegion: "cn-northwest-1",
-  },
-  { name: "aws-iso", region: "us-iso-east-1", host: "sts.us-iso-east-1.c2s.ic.gov", signingRegion: "us-iso-east-1" },
-  {
-    name: "aws-iso-b",
-    region: "us-isob-east-1",
-    host: "sts.us-isob-east-1.sc2s.sgov.gov",
-    signingRegion: "us-isob-east-1",
-  },
-  {
-    name: "aws-iso-e",
-    region: "eu-isoe-west-1",
-    host: "sts.eu-isoe-west-1.cloud.adc-e.uk",
-    signingRegion: "eu-isoe-west-1",
-  },
-  {
-    name: "aws-iso-f",
-    region: "us-isof-south-1",
-    host: "sts.us-isof-south-1.csp.hci.ic.gov",
-    signingRegion: "us-isof-south-1",
-  },
-  {
-    name: "aws-eusc",
-    region: "eusc-de-east-1",
-    host: "sts.eusc-de-east-1.amazonaws.eu",
-    signingRegion: "eusc-de-east-1",
-  },
+  ...REGIONAL_HOSTS.map(({ region, host, partition }) => ({ name: `${partition} ${region}`, region, host, signingRegion: region })),
   { name: "no region: global", region: undefined, host: "sts.amazonaws.com", signingRegion: "us-east-1" },
   {
     name: "legacy, a legacy region",

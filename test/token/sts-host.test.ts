@@ -11,23 +11,9 @@ import {
   stsEndpoint,
 } from "../../src/token/sts-host.js";
 import { validateRegion as assertValidRegion } from "../../src/validate.js";
+import { REGIONAL_HOSTS } from "../support/partition-hosts.js";
 
-const REGIONS: ReadonlyArray<readonly [region: string, host: string, partition: string]> = [
-  ["us-west-2", "sts.us-west-2.amazonaws.com", "aws"],
-  ["eu-west-1", "sts.eu-west-1.amazonaws.com", "aws"],
-  ["ap-east-1", "sts.ap-east-1.amazonaws.com", "aws"],
-  ["us-gov-west-1", "sts.us-gov-west-1.amazonaws.com", "aws-us-gov"],
-  ["us-gov-east-1", "sts.us-gov-east-1.amazonaws.com", "aws-us-gov"],
-  ["cn-north-1", "sts.cn-north-1.amazonaws.com.cn", "aws-cn"],
-  ["cn-northwest-1", "sts.cn-northwest-1.amazonaws.com.cn", "aws-cn"],
-  ["us-iso-east-1", "sts.us-iso-east-1.c2s.ic.gov", "aws-iso"],
-  ["us-iso-west-1", "sts.us-iso-west-1.c2s.ic.gov", "aws-iso"],
-  ["us-isob-east-1", "sts.us-isob-east-1.sc2s.sgov.gov", "aws-iso-b"],
-  ["eu-isoe-west-1", "sts.eu-isoe-west-1.cloud.adc-e.uk", "aws-iso-e"],
-  ["us-isof-south-1", "sts.us-isof-south-1.csp.hci.ic.gov", "aws-iso-f"],
-  ["us-isof-east-1", "sts.us-isof-east-1.csp.hci.ic.gov", "aws-iso-f"],
-  ["eusc-de-east-1", "sts.eusc-de-east-1.amazonaws.eu", "aws-eusc"],
-];
+const REGIONS = REGIONAL_HOSTS.map(({ region, host, partition }) => [region, host, partition] as const);
 
 /** The 16 regions of docs/contract.md, "STS hosts", written out so a change to the set is noticed. */
 const LEGACY = [

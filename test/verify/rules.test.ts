@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { REGIONAL_HOSTS } from "../support/partition-hosts.js";
 import { presignGetCallerIdentity } from "../../src/token/presign.js";
 import { encodeToken } from "../../src/token/encode.js";
 import { canonicalArn } from "../../src/verify/arn.js";
@@ -253,15 +254,8 @@ describe("verifyTokenShape expiry window", () => {
   });
 });
 
-const partitionHosts = [
-  { partition: "aws", host: "sts.us-west-2.amazonaws.com", region: "us-west-2" },
-  { partition: "aws-cn", host: "sts.cn-north-1.amazonaws.com.cn", region: "cn-north-1" },
-  { partition: "aws-us-gov", host: "sts.us-gov-west-1.amazonaws.com", region: "us-gov-west-1" },
-  { partition: "aws-iso", host: "sts.us-iso-east-1.c2s.ic.gov", region: "us-iso-east-1" },
-  { partition: "aws-iso-b", host: "sts.us-isob-east-1.sc2s.sgov.gov", region: "us-isob-east-1" },
-  { partition: "aws-iso-e", host: "sts.eu-isoe-west-1.cloud.adc-e.uk", region: "eu-isoe-west-1" },
-  { partition: "aws-iso-f", host: "sts.us-isof-south-1.csp.hci.ic.gov", region: "us-isof-south-1" },
-  { partition: "aws-eusc", host: "sts.eusc-de-east-1.amazonaws.eu", region: "eusc-de-east-1" },
+const partitionHosts: ReadonlyArray<{ partition: string; host: string; region: string; label?: string }> = [
+  ...REGIONAL_HOSTS,
   { partition: "aws", host: "sts-fips.us-east-1.amazonaws.com", region: "us-east-1", label: "fips" },
   { partition: "aws-us-gov", host: "sts-fips.us-gov-east-1.amazonaws.com", region: "us-gov-east-1", label: "fips" },
   { partition: "aws", host: "sts.us-west-2.api.aws", region: "us-west-2", label: "dual-stack" },
