@@ -245,7 +245,9 @@ describe("eks-token kubeconfig (write)", () => {
   test("a file of the wrong shape is refused too", async () => {
     await mkdir(join(home, ".kube"), { recursive: true });
     await writeFile(configPath(), "clusters: 3\n");
-    await expect(runKubeconfig(offlineArgs("demo"), fakeIo({ env: baseEnv(home) }))).rejects.toThrow(/clusters is not a list/);
+    await expect(runKubeconfig(offlineArgs("demo"), fakeIo({ env: baseEnv(home) }))).rejects.toThrow(
+      /clusters is not a list/,
+    );
     expect(await readFile(configPath(), "utf8")).toBe("clusters: 3\n");
   });
 

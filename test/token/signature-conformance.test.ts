@@ -186,7 +186,12 @@ interface EndpointCase {
 }
 
 const ENDPOINTS: readonly EndpointCase[] = [
-  ...REGIONAL_HOSTS.map(({ region, host, partition }) => ({ name: `${partition} ${region}`, region, host, signingRegion: region })),
+  ...REGIONAL_HOSTS.map(({ region, host, partition }) => ({
+    name: `${partition} ${region}`,
+    region,
+    host,
+    signingRegion: region,
+  })),
   { name: "no region: global", region: undefined, host: "sts.amazonaws.com", signingRegion: "us-east-1" },
   {
     name: "legacy, a legacy region",

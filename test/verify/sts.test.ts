@@ -36,7 +36,9 @@ describe("eks-token verify --sts against the STS emulator", () => {
     expect(run.stderrText()).toBe("");
     expect(run.stdoutText()).toContain(`token: valid, accepted by STS for cluster ${CLUSTER}`);
     expect(run.stdoutText()).toMatch(new RegExp(`^account:\\s+${ACCOUNT}$`, "m"));
-    expect(run.stdoutText()).toMatch(new RegExp(`^ARN:\\s+arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice-session$`, "m"));
+    expect(run.stdoutText()).toMatch(
+      new RegExp(`^ARN:\\s+arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice-session$`, "m"),
+    );
     // STS drops the role's path from assumed-role ARNs, so the server's mapping cannot restore it.
     expect(run.stdoutText()).toMatch(new RegExp(`^canonical ARN:\\s+arn:aws:iam::${ACCOUNT}:role/Admin$`, "m"));
     expect(run.stdoutText()).toMatch(/^user id:\s+AROA[A-Z2-7]{17}$/m);
@@ -92,7 +94,9 @@ describe("eks-token verify --sts against the STS emulator", () => {
     sts.setFault({ action: "GetCallerIdentity", kind: "throttle" });
     const run = fakeIo({ now: NOW, env });
     expect(await runVerify([makeToken(), "--sts", "--cluster-name", CLUSTER], run.io)).toBe(1);
-    expect(run.stderrText()).toMatch(/^eks-token: STS is throttling \(HTTP 400 Throttling\): wait a moment and try again/);
+    expect(run.stderrText()).toMatch(
+      /^eks-token: STS is throttling \(HTTP 400 Throttling\): wait a moment and try again/,
+    );
   });
 
   it("exits 1 with its own message when STS fails with a 500", async () => {
