@@ -23,7 +23,11 @@ function memoryStore(options: { lockable?: boolean; onLock?: (store: MemoryStore
       store.locks += 1;
       options.onLock?.(store);
       if (options.lockable === false) return undefined;
-      return { release: () => void (store.released += 1) };
+      return {
+        release: () => {
+          store.released += 1;
+        },
+      };
     },
   };
   return store;
@@ -68,7 +72,9 @@ describe("cacheAside", () => {
 
   it("serves what another process wrote while we waited for the lock", async () => {
     const store = memoryStore({
-      onLock: (s) => void (s.entry = { value: fresh("theirs"), expiresAt: NOW + 10 * 60_000 }),
+      onLock: (s) => {
+        s.entry = { value: fresh("theirs"), expiresAt: NOW + 10 * 60_000 };
+      },
     });
     const result = await cacheAside(cacheSlot(store, rule), async () => fresh("mine"));
     expect(result).toEqual({ value: fresh("theirs"), source: "other-process" });

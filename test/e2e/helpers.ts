@@ -5,7 +5,6 @@ import { request as httpsRequest } from "node:https";
 import { createServer, type AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { expect } from "vitest";
 import { hermeticEnv, type ChildEnv } from "../support/cli.js";
 import {
   expectCredential as expectCredentialWith,

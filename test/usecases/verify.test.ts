@@ -29,7 +29,14 @@ describe("verifyToken", () => {
     const io = fakeIo({ now: SIGNED_AT + 60_000, env: { AWS_ENDPOINT_URL_STS: "http://127.0.0.1:1" } });
     await verifyToken(
       { token: makeToken(), clusterName: CLUSTER, output: "json", sts: true },
-      { ...io, callSts: async (o) => (calls.push(o), IDENTITY), stsTimeoutMs: 1234 },
+      {
+        ...io,
+        callSts: async (o) => {
+          calls.push(o);
+          return IDENTITY;
+        },
+        stsTimeoutMs: 1234,
+      },
     );
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({
