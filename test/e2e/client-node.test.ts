@@ -3,14 +3,12 @@
 // The plugin must answer without waiting for stdin. The client runs in a hermetic child process
 // (its exec auth hands the plugin its own process.env).
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, ensureBuilt, makeTempHome, type TempHome } from "../support/cli.js";
-import { startK8sEmulator, type K8sEmulator } from "../support/k8s-emulator.js";
+import { ROOT, type TempHome } from "../support/cli.js";
+import { credentialsFile, startCluster, type Cluster } from "../support/cluster.js";
+import type { K8sEmulator } from "../support/k8s-emulator.js";
 import { EXEC_V1, EXEC_V1BETA1, execUser, writeKubeconfig, type ExecUser } from "../support/kubeconfig-fixture.js";
-import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
 import { ACCOUNT, FIXTURES, REGION, e2eEnv } from "./helpers.js";
 
 const CLUSTER = "e2e-client-node";
@@ -22,35 +20,26 @@ const BOB = {
 };
 const POD_NAMES = ["web-0", "web-1", "worker-abc12"];
 
-let sts: StsEmulator;
+let cluster: Cluster;
 let k8s: K8sEmulator;
 let home: TempHome;
 let dir: string;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  sts = await startStsEmulator();
-  const bob = sts.addUser(BOB);
-  k8s = await startK8sEmulator({
-    clusterId: CLUSTER,
-    stsUrl: sts.url,
-    accessEntries: [{ principalArn: bob.arn, username: "bob", groups: ["viewers"] }],
-    rbac: [{ group: "viewers", namespace: "apps", verbs: ["list"], resources: ["pods"] }],
-    pods: { apps: POD_NAMES, "kube-system": ["coredns-0"] },
+  cluster = await startCluster({
+    name: "client-node",
+    setup: (sts) => ({
+      clusterId: CLUSTER,
+      accessEntries: [{ principalArn: sts.addUser(BOB).arn, username: "bob", groups: ["viewers"] }],
+      rbac: [{ group: "viewers", namespace: "apps", verbs: ["list"], resources: ["pods"] }],
+      pods: { apps: POD_NAMES, "kube-system": ["coredns-0"] },
+    }),
   });
-  home = makeTempHome("eks-token-e2e-client-node-");
-  home.writeCredentials(
-    `[bob]\naws_access_key_id = ${BOB.accessKeyId}\naws_secret_access_key = ${BOB.secretAccessKey}\n`,
-  );
-  dir = mkdtempSync(join(tmpdir(), "eks-token-e2e-client-node-kc-"));
+  ({ k8s, home, dir } = cluster);
+  home.writeCredentials(credentialsFile({ bob: BOB }));
 }, 240_000);
 
-afterAll(async () => {
-  await k8s?.close();
-  await sts?.close();
-  home?.cleanup();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cluster?.close());
 
 interface Listing {
   namespace: string;

@@ -6,9 +6,10 @@
 // checked the way EKS checks it (the K8s emulator maps the role session to a user named after the
 // session, and a GetCallerIdentity with the token's URL shows the session's ARN).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, makeTempHome, runCli, type TempHome } from "../support/cli.js";
-import { startK8sEmulator, type K8sEmulator } from "../support/k8s-emulator.js";
-import { startStsEmulator, type StsEmulator, type StsRequestRecord } from "../support/sts-emulator.js";
+import { runCli, type TempHome } from "../support/cli.js";
+import { startCluster, type Cluster } from "../support/cluster.js";
+import type { K8sEmulator } from "../support/k8s-emulator.js";
+import type { StsEmulator, StsRequestRecord } from "../support/sts-emulator.js";
 import { assumeRole } from "../support/sts-session.js";
 import { ACCOUNT, REGION, e2eEnv, expectCredential, k8sWhoAmI, stsCallerIdentity } from "./helpers.js";
 
@@ -25,29 +26,28 @@ const SOURCE_ROLE = `arn:aws:iam::${ACCOUNT}:role/e2e-sso-users`;
 const TARGET_ROLE = `arn:aws:iam::${ACCOUNT}:role/e2e-cluster-admins`;
 const SOURCE_SESSION = "alice@example.com";
 
+let cluster: Cluster;
 let sts: StsEmulator;
 let k8s: K8sEmulator;
 let home: TempHome;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  sts = await startStsEmulator();
-  const alice = sts.addUser(ALICE);
-  sts.addRole({ arn: SOURCE_ROLE, trust: [alice.arn] });
-  sts.addRole({ arn: TARGET_ROLE, trust: [SOURCE_ROLE, alice.arn] });
-  k8s = await startK8sEmulator({
-    clusterId: CLUSTER,
-    stsUrl: sts.url,
-    accessEntries: [{ principalArn: TARGET_ROLE, username: "admin:{{SessionName}}", groups: ["admins"] }],
+  cluster = await startCluster({
+    name: "forward",
+    setup: (sts) => {
+      const alice = sts.addUser(ALICE);
+      sts.addRole({ arn: SOURCE_ROLE, trust: [alice.arn] });
+      sts.addRole({ arn: TARGET_ROLE, trust: [SOURCE_ROLE, alice.arn] });
+      return {
+        clusterId: CLUSTER,
+        accessEntries: [{ principalArn: TARGET_ROLE, username: "admin:{{SessionName}}", groups: ["admins"] }],
+      };
+    },
   });
-  home = makeTempHome("eks-token-e2e-forward-");
+  ({ sts, k8s, home } = cluster);
 }, 240_000);
 
-afterAll(async () => {
-  await k8s?.close();
-  await sts?.close();
-  home?.cleanup();
-});
+afterAll(() => cluster?.close());
 
 interface Source {
   readonly accessKeyId: string;

@@ -1,14 +1,9 @@
-// Tokens the server must refuse, end to end through kubectl: one for another cluster, one older
-// than 15 minutes, a tampered one, and one for an identity no access entry maps. kubectl fails
-// with 401 (Unauthorized); when the plugin made the token, its stderr (which kubectl passes
-// through) stays empty: the plugin did its job, the server said no.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken } from "../../src/index.js";
-import { ensureBuilt, makeTempHome, runCli, type TempHome } from "../support/cli.js";
-import { startK8sEmulator, type K8sEmulator } from "../support/k8s-emulator.js";
+import { runCli, type TempHome } from "../support/cli.js";
+import { credentialsFile, startCluster, type Cluster } from "../support/cluster.js";
+import type { K8sEmulator } from "../support/k8s-emulator.js";
 import {
   EXEC_V1BETA1,
   execUser,
@@ -18,7 +13,6 @@ import {
   type ExecUser,
   type TokenUser,
 } from "../support/kubeconfig-fixture.js";
-import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
 import { ACCOUNT, REGION, e2eEnv, expectCredential, k8sWhoAmI, pluginLines, tokenUrl } from "./helpers.js";
 
 const CLUSTER = "e2e-rejections";
@@ -35,38 +29,32 @@ const UNMAPPED = {
   secretAccessKey: "e2e/rejections/mallory/secret/0000000000",
 };
 
-let sts: StsEmulator;
+let cluster: Cluster;
 let k8s: K8sEmulator;
 let home: TempHome;
 let dir: string;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  sts = await startStsEmulator();
-  const carol = sts.addUser(MAPPED);
-  sts.addUser(UNMAPPED);
-  k8s = await startK8sEmulator({
-    clusterId: CLUSTER,
-    stsUrl: sts.url,
-    accessEntries: [{ principalArn: carol.arn, username: "carol", groups: ["developers"] }],
-    rbac: [{ group: "developers", namespace: "*", verbs: ["list", "get"], resources: ["pods"] }],
-    pods: { default: ["web-0"] },
-    // Keep a rejected STS call from slowing the suite.
-    stsTimeoutMs: 5_000,
+  cluster = await startCluster({
+    name: "rejections",
+    setup: (sts) => {
+      const carol = sts.addUser(MAPPED);
+      sts.addUser(UNMAPPED);
+      return {
+        clusterId: CLUSTER,
+        accessEntries: [{ principalArn: carol.arn, username: "carol", groups: ["developers"] }],
+        rbac: [{ group: "developers", namespace: "*", verbs: ["list", "get"], resources: ["pods"] }],
+        pods: { default: ["web-0"] },
+        // Keep a rejected STS call from slowing the suite.
+        stsTimeoutMs: 5_000,
+      };
+    },
   });
-  home = makeTempHome("eks-token-e2e-rejections-");
-  home.writeCredentials(
-    `[carol]\naws_access_key_id = ${MAPPED.accessKeyId}\naws_secret_access_key = ${MAPPED.secretAccessKey}\n\n[mallory]\naws_access_key_id = ${UNMAPPED.accessKeyId}\naws_secret_access_key = ${UNMAPPED.secretAccessKey}\n`,
-  );
-  dir = mkdtempSync(join(tmpdir(), "eks-token-e2e-rejections-kc-"));
+  ({ k8s, home, dir } = cluster);
+  home.writeCredentials(credentialsFile({ carol: MAPPED, mallory: UNMAPPED }));
 }, 240_000);
 
-afterAll(async () => {
-  await k8s?.close();
-  await sts?.close();
-  home?.cleanup();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cluster?.close());
 
 /** A token made in this process with carol's keys, as of `signingDate`. */
 async function carolToken(clusterId: string, signingDate = new Date()): Promise<string> {
