@@ -5,15 +5,14 @@
 // maps the identity with access entries. The same bin dir holds stand-ins for `aws` and
 // `aws-iam-authenticator` that fail loudly, so a kubeconfig that still runs the old tool cannot
 // pass by accident.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CLI_PATH, ensureBuilt, makeTempHome, runCli, type TempHome } from "../support/cli.js";
-import { startK8sEmulator, type K8sEmulator } from "../support/k8s-emulator.js";
+import { CLI_PATH, runCli, type TempHome } from "../support/cli.js";
+import { startCluster, type Cluster } from "../support/cluster.js";
+import type { K8sEmulator } from "../support/k8s-emulator.js";
 import { EXEC_V1BETA1, kubectlCannot, runKubectl, writeKubeconfig } from "../support/kubeconfig-fixture.js";
-import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
 import { ACCOUNT, REGION, e2eEnv, pluginLines } from "./helpers.js";
 
 const CLUSTER = "demo";
@@ -40,7 +39,7 @@ const DAVE = {
   secretAccessKey: "e2e/kubeconfig/dave/secret/000000000000",
 };
 
-let sts: StsEmulator;
+let cluster: Cluster;
 let k8s: K8sEmulator;
 let home: TempHome;
 let work: string;
@@ -48,25 +47,26 @@ let work: string;
 let binDir: string;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  sts = await startStsEmulator();
-  const users = [ALICE, CAROL, DAVE].map((u) => sts.addUser(u));
-  k8s = await startK8sEmulator({
-    clusterId: CLUSTER,
-    stsUrl: sts.url,
-    accessEntries: users.map((u, i) => ({
-      principalArn: u.arn,
-      username: [ALICE, CAROL, DAVE][i]!.name,
-      groups: ["developers"],
-    })),
-    rbac: [{ group: "developers", namespace: "default", verbs: ["get", "list"], resources: ["pods"] }],
-    pods: { default: POD_NAMES, "kube-system": ["coredns-0"] },
+  cluster = await startCluster({
+    name: "kubeconfig",
+    setup: (sts) => {
+      const users = [ALICE, CAROL, DAVE].map((u) => sts.addUser(u));
+      return {
+        clusterId: CLUSTER,
+        accessEntries: users.map((u, i) => ({
+          principalArn: u.arn,
+          username: [ALICE, CAROL, DAVE][i]!.name,
+          groups: ["developers"],
+        })),
+        rbac: [{ group: "developers", namespace: "default", verbs: ["get", "list"], resources: ["pods"] }],
+        pods: { default: POD_NAMES, "kube-system": ["coredns-0"] },
+      };
+    },
   });
-  home = makeTempHome("eks-token-e2e-kubeconfig-");
+  ({ k8s, home, dir: work } = cluster);
   home.writeCredentials(
     `[carol-profile]\naws_access_key_id = ${CAROL.accessKeyId}\naws_secret_access_key = ${CAROL.secretAccessKey}\n`,
   );
-  work = mkdtempSync(join(tmpdir(), "eks-token-e2e-kubeconfig-work-"));
   binDir = join(work, "bin");
   mkdirSync(binDir);
   const script = (name: string, body: string) => {
@@ -81,12 +81,7 @@ beforeAll(async () => {
   );
 }, 240_000);
 
-afterAll(async () => {
-  await k8s?.close();
-  await sts?.close();
-  home?.cleanup();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => cluster?.close());
 
 let files = 0;
 const newPath = (what: string) => join(work, `kubeconfig-${++files}-${what}`);

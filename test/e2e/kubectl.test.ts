@@ -1,16 +1,8 @@
-// kubectl runs the built plugin through a kubeconfig exec block (command: node, args: [CLI, ...]),
-// the token reaches the emulated EKS API server, which checks it at the STS emulator, maps the
-// identity (access entries) and applies RBAC. Every variant a user may have in a kubeconfig:
-// exec v1beta1, v1 with interactiveMode Never and IfAvailable, and the argument lists written by
-// `aws eks update-kubeconfig` and by eksctl (aws-iam-authenticator). And kubectl at a terminal
-// (a pty) with interactiveMode IfAvailable: the plugin's MFA prompt shows through kubectl and the
-// typed code is used. An old kubectl skips what it cannot do (exec v1 < 1.22, auth whoami < 1.27).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, makeTempHome, type TempHome } from "../support/cli.js";
-import { startK8sEmulator, type K8sEmulator } from "../support/k8s-emulator.js";
+import type { TempHome } from "../support/cli.js";
+import { startCluster, type Cluster } from "../support/cluster.js";
+import type { K8sEmulator } from "../support/k8s-emulator.js";
 import {
   EXEC_V1,
   EXEC_V1BETA1,
@@ -21,7 +13,7 @@ import {
   type ExecUser,
 } from "../support/kubeconfig-fixture.js";
 import { findPython, spawnInPty } from "../support/pty.js";
-import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
+import type { StsEmulator } from "../support/sts-emulator.js";
 import { ACCOUNT, REGION, e2eEnv, pluginLines } from "./helpers.js";
 
 const CLUSTER = "e2e-kubectl";
@@ -43,30 +35,33 @@ const ERIN = {
 };
 const MFA_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/e2e-mfa-admins`;
 
+let cluster: Cluster;
 let sts: StsEmulator;
 let k8s: K8sEmulator;
 let home: TempHome;
 let kubeDir: string;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  sts = await startStsEmulator();
-  const alice = sts.addUser(ALICE);
-  sts.addRole({ arn: ROLE_ARN, trust: [alice.arn] });
-  const erin = sts.addUser(ERIN);
-  sts.addRole({ arn: MFA_ROLE_ARN, trust: [erin.arn], requireMfa: true });
-  k8s = await startK8sEmulator({
-    clusterId: CLUSTER,
-    stsUrl: sts.url,
-    accessEntries: [
-      { principalArn: alice.arn, username: "alice", groups: ["developers"] },
-      { principalArn: ROLE_ARN, username: "developer:{{SessionName}}", groups: ["developers"] },
-      { principalArn: MFA_ROLE_ARN, username: "mfa-admin:{{SessionName}}", groups: ["developers"] },
-    ],
-    rbac: [{ group: "developers", namespace: "default", verbs: ["get", "list"], resources: ["pods"] }],
-    pods: { default: POD_NAMES, "kube-system": ["coredns-0"] },
+  cluster = await startCluster({
+    name: "kubectl",
+    setup: (sts) => {
+      const alice = sts.addUser(ALICE);
+      sts.addRole({ arn: ROLE_ARN, trust: [alice.arn] });
+      const erin = sts.addUser(ERIN);
+      sts.addRole({ arn: MFA_ROLE_ARN, trust: [erin.arn], requireMfa: true });
+      return {
+        clusterId: CLUSTER,
+        accessEntries: [
+          { principalArn: alice.arn, username: "alice", groups: ["developers"] },
+          { principalArn: ROLE_ARN, username: "developer:{{SessionName}}", groups: ["developers"] },
+          { principalArn: MFA_ROLE_ARN, username: "mfa-admin:{{SessionName}}", groups: ["developers"] },
+        ],
+        rbac: [{ group: "developers", namespace: "default", verbs: ["get", "list"], resources: ["pods"] }],
+        pods: { default: POD_NAMES, "kube-system": ["coredns-0"] },
+      };
+    },
   });
-  home = makeTempHome("eks-token-e2e-kubectl-");
+  ({ sts, k8s, home, dir: kubeDir } = cluster);
   home.writeCredentials(
     `[e2e]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n\n` +
       `[erin]\naws_access_key_id = ${ERIN.accessKeyId}\naws_secret_access_key = ${ERIN.secretAccessKey}\n`,
@@ -75,15 +70,9 @@ beforeAll(async () => {
     `[profile e2e]\nregion = ${REGION}\n\n` +
       `[profile mfa-admin]\nrole_arn = ${MFA_ROLE_ARN}\nsource_profile = erin\nmfa_serial = ${MFA_SERIAL}\nrole_session_name = erin-at-a-terminal\nregion = ${REGION}\n`,
   );
-  kubeDir = mkdtempSync(join(tmpdir(), "eks-token-e2e-kubeconfigs-"));
 }, 240_000);
 
-afterAll(async () => {
-  await k8s?.close();
-  await sts?.close();
-  home?.cleanup();
-  if (kubeDir) rmSync(kubeDir, { recursive: true, force: true });
-});
+afterAll(() => cluster?.close());
 
 let configs = 0;
 /** kubectl's environment (the plugin inherits it) with its own kubeconfig. */
