@@ -9,16 +9,17 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLI_PATH, ROOT, ensureBuilt, makeTempHome, runCli, type TempHome } from "../support/cli.js";
+import { CLI_PATH, ROOT, makeTempHome, runCli, type TempHome } from "../support/cli.js";
+import { startCluster, type Cluster } from "../support/cluster.js";
 import {
   startContainerCredentialsEmulator,
   type ContainerCredentialsEmulator,
 } from "../support/container-credentials-emulator.js";
 import { startImdsEmulator, type EmulatedCredentials, type ImdsEmulator } from "../support/imds-emulator.js";
-import { startK8sEmulator, type K8sEmulator } from "../support/k8s-emulator.js";
+import type { K8sEmulator } from "../support/k8s-emulator.js";
 import { findPython, runWithoutTerminal, spawnInPty } from "../support/pty.js";
 import { startSsoEmulator, writeSsoTokenCache, type SsoEmulator } from "../support/sso-emulator.js";
-import { makeTestJwt, startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
+import { makeTestJwt, type StsEmulator } from "../support/sts-emulator.js";
 import { assumeRole } from "../support/sts-session.js";
 import { ACCOUNT, REGION, e2eEnv, expectCredential, expectFailure, k8sWhoAmI, stsCallerIdentity } from "./helpers.js";
 
@@ -75,6 +76,7 @@ const CONTAINER_TOKEN = "Bearer e2e-container-authorization-token";
 
 let sts: StsEmulator;
 let k8s: K8sEmulator;
+let cluster: Cluster;
 let imds: ImdsEmulator;
 let container: ContainerCredentialsEmulator;
 let sso: SsoEmulator;
@@ -83,49 +85,53 @@ let envSession: EmulatedCredentials;
 const homes: TempHome[] = [];
 
 beforeAll(async () => {
-  await ensureBuilt();
-  sts = await startStsEmulator();
-  const envUser = sts.addUser(ENV_USER);
-  const fileUser = sts.addUser(FILE_USER);
-  const sourceUser = sts.addUser(SOURCE_USER);
-  const issuer = sts.addUser(ISSUER);
-  sts.addRole({ arn: ROLES.profile, trust: [sourceUser.arn] });
-  sts.addRole({ arn: ROLES.mfa, trust: [sourceUser.arn], requireMfa: true });
-  for (const arn of [ROLES.envSession, ROLES.process, ROLES.container, ROLES.imds, ROLES.sso])
-    sts.addRole({ arn, trust: [issuer.arn] });
-  sts.addWebIdentityRole({
-    arn: ROLES.web,
-    audiences: ["sts.amazonaws.com"],
-    subjects: ["system:serviceaccount:apps:*"],
-  });
+  // The sessions the container, instance metadata and SSO emulators hand out.
+  let containerS!: EmulatedCredentials;
+  let imdsS!: EmulatedCredentials;
+  let ssoS!: EmulatedCredentials;
+  cluster = await startCluster({
+    name: "sources",
+    setup: async (sts) => {
+      const envUser = sts.addUser(ENV_USER);
+      const fileUser = sts.addUser(FILE_USER);
+      const sourceUser = sts.addUser(SOURCE_USER);
+      const issuer = sts.addUser(ISSUER);
+      sts.addRole({ arn: ROLES.profile, trust: [sourceUser.arn] });
+      sts.addRole({ arn: ROLES.mfa, trust: [sourceUser.arn], requireMfa: true });
+      for (const arn of [ROLES.envSession, ROLES.process, ROLES.container, ROLES.imds, ROLES.sso])
+        sts.addRole({ arn, trust: [issuer.arn] });
+      sts.addWebIdentityRole({
+        arn: ROLES.web,
+        audiences: ["sts.amazonaws.com"],
+        subjects: ["system:serviceaccount:apps:*"],
+      });
 
-  const session = (arn: string, name: string) => assumeRole(sts.url, ISSUER, arn, name);
-  const [envS, processS, containerS, imdsS, ssoS] = await Promise.all([
-    session(ROLES.envSession, "env-session"),
-    session(ROLES.process, "credential-process"),
-    session(ROLES.container, "container"),
-    session(ROLES.imds, "i-0123456789abcdef0"),
-    session(ROLES.sso, "e2e-person@example.com"),
-  ]);
-  envSession = envS;
-  processCredentials = processS;
-
-  k8s = await startK8sEmulator({
-    clusterId: CLUSTER,
-    stsUrl: sts.url,
-    accessEntries: [
-      { principalArn: envUser.arn, username: "env-user" },
-      { principalArn: fileUser.arn, username: "file-user" },
-      { principalArn: ROLES.profile, username: "profile-role:{{SessionName}}" },
-      { principalArn: ROLES.mfa, username: "mfa-role:{{SessionName}}" },
-      { principalArn: ROLES.envSession, username: "env-session:{{SessionName}}" },
-      { principalArn: ROLES.process, username: "process:{{SessionName}}" },
-      { principalArn: ROLES.web, username: "web:{{SessionName}}" },
-      { principalArn: ROLES.container, username: "container:{{SessionName}}" },
-      { principalArn: ROLES.imds, username: "imds:{{SessionName}}" },
-      { principalArn: ROLES.sso, username: "sso:{{SessionName}}" },
-    ],
+      const session = (arn: string, name: string) => assumeRole(sts.url, ISSUER, arn, name);
+      [envSession, processCredentials, containerS, imdsS, ssoS] = await Promise.all([
+        session(ROLES.envSession, "env-session"),
+        session(ROLES.process, "credential-process"),
+        session(ROLES.container, "container"),
+        session(ROLES.imds, "i-0123456789abcdef0"),
+        session(ROLES.sso, "e2e-person@example.com"),
+      ]);
+      return {
+        clusterId: CLUSTER,
+        accessEntries: [
+          { principalArn: envUser.arn, username: "env-user" },
+          { principalArn: fileUser.arn, username: "file-user" },
+          { principalArn: ROLES.profile, username: "profile-role:{{SessionName}}" },
+          { principalArn: ROLES.mfa, username: "mfa-role:{{SessionName}}" },
+          { principalArn: ROLES.envSession, username: "env-session:{{SessionName}}" },
+          { principalArn: ROLES.process, username: "process:{{SessionName}}" },
+          { principalArn: ROLES.web, username: "web:{{SessionName}}" },
+          { principalArn: ROLES.container, username: "container:{{SessionName}}" },
+          { principalArn: ROLES.imds, username: "imds:{{SessionName}}" },
+          { principalArn: ROLES.sso, username: "sso:{{SessionName}}" },
+        ],
+      };
+    },
   });
+  ({ sts, k8s } = cluster);
   imds = await startImdsEmulator({ roleName: "e2e-imds-role", credentials: imdsS });
   container = await startContainerCredentialsEmulator({
     authorizationToken: CONTAINER_TOKEN,
@@ -139,7 +145,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await Promise.all([k8s?.close(), sts?.close(), imds?.close(), container?.close(), sso?.close()]);
+  await Promise.all([cluster?.close(), imds?.close(), container?.close(), sso?.close()]);
   for (const h of homes) h.cleanup();
 });
 

@@ -12,7 +12,9 @@ export interface ClusterOptions {
   /** Names the temp folders: eks-token-e2e-NAME-... */
   readonly name: string;
   /** Adds the users and roles to STS, and returns the API server's settings (cluster id, access entries, RBAC, pods). */
-  readonly setup: (sts: StsEmulator) => Omit<K8sEmulatorOptions, "stsUrl">;
+  readonly setup: (
+    sts: StsEmulator,
+  ) => Omit<K8sEmulatorOptions, "stsUrl"> | Promise<Omit<K8sEmulatorOptions, "stsUrl">>;
   readonly sts?: StsEmulatorOptions;
 }
 
@@ -30,7 +32,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const sts = await startStsEmulator(options.sts);
   let k8s: K8sEmulator;
   try {
-    k8s = await startK8sEmulator({ ...options.setup(sts), stsUrl: sts.url });
+    k8s = await startK8sEmulator({ ...(await options.setup(sts)), stsUrl: sts.url });
   } catch (e) {
     await sts.close();
     throw e;
