@@ -3,8 +3,7 @@
  * does (the cluster header, Accept: application/json, no redirects followed, a bounded body and
  * time) and returns what came back. `verify --sts` and --forward-session-name both use it.
  */
-import { request as httpRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { IncomingMessage } from "node:http";
 import type { Env } from "../env.js";
 import { EksTokenError, isEksTokenError } from "../errors.js";
 import { CLUSTER_ID_HEADER } from "../token/encode.js";
@@ -52,12 +51,15 @@ export function requestTarget(tokenUrl: URL, env: Env): URL {
 }
 
 /** Sends the GET the server sends and returns what came back, without following redirects. */
-export function fetchCallerIdentity(options: CallStsOptions): Promise<StsResponse> {
+export async function fetchCallerIdentity(options: CallStsOptions): Promise<StsResponse> {
   const tokenUrl = new URL(options.url);
   const target = requestTarget(tokenUrl, options.env ?? {});
   const timeoutMs = options.timeoutMs ?? STS_TIMEOUT_MS;
   const signal = AbortSignal.timeout(timeoutMs);
-  const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+  // Loaded when a call is made: node:https brings TLS and node:crypto, which a token miss without
+  // --forward-session-name never needs.
+  const send =
+    target.protocol === "https:" ? (await import("node:https")).request : (await import("node:http")).request;
   return new Promise<StsResponse>((resolve, reject) => {
     const req = send(
       target,
