@@ -61,7 +61,7 @@ const HEADERS = [
 ];
 const header = fc.tuple(fc.constantFrom(...HEADERS), name).map(([form, n]) => form.replace("{}", n));
 
-const indent = fc.constantFrom("", "", "", " ", "  ", "\t", "\u00a0", " \t", "\uFEFF");
+const indent = fc.constantFrom("", "", "", " ", "  ", "\t", "\u00a0", " \t", "\uFEFF", "\u3000", "\v");
 const key = fc.constantFrom(
   "region",
   "region",
@@ -107,7 +107,7 @@ const setting = fc.tuple(indent, key, separator, value, trailing).map((parts) =>
 const comment = fc.tuple(indent, fc.constantFrom("#", ";"), fc.constantFrom("", " region = us-east-2", "[profile dev]", " x")).map((p) => p.join(""));
 const blank = fc.constantFrom("", " ", "\t", "\u00a0");
 const noise = fc.string({
-  unit: fc.constantFrom("[", "]", "=", "#", ";", " ", "\t", "\r", "a", "p", ".", "é", "\u00a0", '"', "'", "\uFEFF", "😀"),
+  unit: fc.constantFrom("[", "]", "=", "#", ";", " ", "\t", "\r", "a", "p", ".", "é", "\u00a0", "\u2028", '"', "'", "\uFEFF", "😀"),
   maxLength: 14,
 });
 const line = fc.oneof(
