@@ -4,7 +4,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { loadSharedConfigFiles } from "@smithy/core/config";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { readSharedConfig } from "../../src/aws/shared-config.js";
 import { CASES } from "./shared-files-cases.js";
 import { compareReads, filesIn, oursRead, profileOf, sdkRead, writeFiles } from "./shared-files-reference.js";
 
@@ -30,5 +32,19 @@ describe("hand-made AWS shared files read as the SDK reads them", () => {
     const b = oursRead(files, { flag: "b" });
     expect([b.fips, b.dualStack]).toEqual([false, "error"]);
     expect((await sdkRead(files, { flag: "b" })).dualStack).toBe(false);
+  });
+
+  it("`~/` in AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE is the home directory", async () => {
+    writeFiles(files, "[profile dev]\nregion = eu-west-1\n", "[dev]\nuse_fips_endpoint = true\n");
+    vi.stubEnv("HOME", files.dir);
+    try {
+      const sdk = await loadSharedConfigFiles({ configFilepath: "~/config", filepath: "~/credentials", ignoreCache: true });
+      const ours = readSharedConfig({ HOME: files.dir, AWS_CONFIG_FILE: "~/config", AWS_SHARED_CREDENTIALS_FILE: "~/credentials" }, "dev");
+      expect([ours.configPath, ours.credentialsPath]).toEqual([files.configPath, files.credentialsPath]);
+      expect({ ...ours.configFile["dev"] }).toEqual(sdk.configFile["dev"]);
+      expect({ ...ours.credentialsFile["dev"] }).toEqual(sdk.credentialsFile["dev"]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
