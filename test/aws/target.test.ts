@@ -377,7 +377,7 @@ describe("the rest of the target", () => {
 });
 
 describe("the shared files' format, as the AWS CLI and SDKs read it", () => {
-  it("comment lines, CRLF line endings and spacing in headers", async () => {
+  it("comment lines, CRLF line endings and a comment after a header", async () => {
     home.writeConfig(
       [
         "# a comment",
@@ -385,7 +385,7 @@ describe("the shared files' format, as the AWS CLI and SDKs read it", () => {
         "[default]",
         "region = eu-west-3",
         "",
-        "[profile   spaced ]  # note",
+        "[profile spaced]  # note",
         "  ",
         "region=ap-south-1",
         "# region = us-east-1",
@@ -404,11 +404,11 @@ describe("the shared files' format, as the AWS CLI and SDKs read it", () => {
     expect((await target({ profile: "nested-only" })).region).toBeUndefined();
   });
 
-  it("keys are case-insensitive", async () => {
+  it("keys are case-sensitive, as the SDK reads them", async () => {
     home.writeConfig("[profile dev]\nRegion = eu-south-1\nSTS_Regional_Endpoints = legacy\n");
     const t = await target({ profile: "dev" });
-    expect(t.region).toBe("eu-south-1");
-    expect(t.endpointSettings.mode).toBe("legacy");
+    expect(t.region).toBeUndefined();
+    expect(t.endpointSettings.mode).toBe("regional");
   });
 
   it("a config-file section without the `profile ` prefix is not a profile (except default)", async () => {
@@ -430,8 +430,17 @@ describe("the shared files' format, as the AWS CLI and SDKs read it", () => {
     expect(t.endpoint.host).toBe("sts-fips.us-west-1.amazonaws.com");
   });
 
-  it("an unreadable config path (a directory) reads as empty", async () => {
-    const t = await resolveTarget({ clusterId: "prod" }, hermeticEnv(home.home, { AWS_CONFIG_FILE: home.home }));
+  it("a config path that is a directory is refused", async () => {
+    await expect(
+      resolveTarget({ clusterId: "prod" }, hermeticEnv(home.home, { AWS_CONFIG_FILE: home.home })),
+    ).rejects.toThrow(`the AWS config file ${home.home} (from AWS_CONFIG_FILE) is a directory, not a regular file`);
+  });
+
+  it("a missing config path reads as empty", async () => {
+    const t = await resolveTarget(
+      { clusterId: "prod" },
+      hermeticEnv(home.home, { AWS_CONFIG_FILE: `${home.home}/absent` }),
+    );
     expect([t.region, t.profileExists]).toEqual([undefined, false]);
   });
 });
