@@ -260,6 +260,16 @@ describe("EKS API emulator through @aws-sdk/client-eks", () => {
     await expect(client.send(new ListAccessEntriesCommand({ clusterName: CLUSTER, nextToken: "bm90LWEtdG9rZW4" }))).rejects.toBeInstanceOf(InvalidParameterException);
   });
 
+  it("hangs on demand (close() drops the connection), so a client's bound can be tested", async () => {
+    plane.eks.setFault({ operation: "ListAccessEntries", kind: "hang" }, 1);
+    const client = envClient();
+    await expect(client.send(new ListAccessEntriesCommand({ clusterName: CLUSTER }), { abortSignal: AbortSignal.timeout(300) })).rejects.toMatchObject({ name: expect.stringMatching(/Abort|Timeout/) });
+    expect(plane.eks.requests.at(-1)).toMatchObject({ operation: "ListAccessEntries" });
+    expect(plane.eks.requests.at(-1)?.status).toBeUndefined();
+    // Used up: the next call answers.
+    expect((await client.send(new ListAccessEntriesCommand({ clusterName: CLUSTER }))).accessEntries).toHaveLength(7);
+  });
+
   describe("on the wire (signed by the test signer, read without the SDK)", () => {
     async function raw(path: string, credentials: SigningCredentials = ALICE) {
       const url = `${plane.eks.url}${path}`;

@@ -49,6 +49,12 @@ export interface DenyOptions {
   readonly times?: number;
 }
 
+/** A request that is never answered, applied on arrival to matching requests (every operation when absent). */
+export interface EksFault {
+  readonly operation?: EksOperation;
+  readonly kind: "hang";
+}
+
 export interface EksEmulator {
   readonly url: string;
   readonly port: number;
@@ -58,6 +64,9 @@ export interface EksEmulator {
   /** Answers the operation with AccessDeniedException (HTTP 403), as a missing IAM permission does. */
   denyAccess(operation: EksOperation, options?: DenyOptions): void;
   clearDenials(): void;
+  /** Applies to matching requests until used `times` times (default: until cleared). */
+  setFault(fault: EksFault, times?: number): void;
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -337,6 +346,15 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
   const requests: EksRequestRecord[] = [];
   const calls = Object.fromEntries(EKS_OPERATIONS.map((op) => [op, 0])) as Record<EksOperation, number>;
   const denials: Array<{ operation: EksOperation; callerArn?: string; remaining: number }> = [];
+  const faults: Array<{ fault: EksFault; remaining: number }> = [];
+
+  /** False when the request is to hang: never answered; close() drops the connection. */
+  function proceed(operation: EksOperation | undefined): boolean {
+    const index = faults.findIndex((f) => f.remaining > 0 && (f.fault.operation === undefined || f.fault.operation === operation));
+    if (index < 0) return true;
+    if (--faults[index]!.remaining <= 0) faults.splice(index, 1);
+    return false;
+  }
 
   function authenticate(req: IncomingMessage, body: string, record: EksRequestRecord): { caller: KnownAccessKey; region: string } {
     const result = verifyAuthorizationHeader({
@@ -387,6 +405,7 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
     const matched = route(method, rawPath);
     const record: EksRequestRecord = { method, path: rawPath, operation: matched?.operation };
     requests.push(record);
+    if (!proceed(matched?.operation)) return;
     try {
       const { caller, region } = authenticate(req, body, record);
       if (!matched) throw new EksError(404, "UnknownOperationException", "");
@@ -427,6 +446,12 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
     },
     clearDenials: () => {
       denials.length = 0;
+    },
+    setFault: (fault, times = Number.POSITIVE_INFINITY) => {
+      faults.push({ fault, remaining: times });
+    },
+    clearFaults: () => {
+      faults.length = 0;
     },
     close,
   };
