@@ -49,6 +49,8 @@ export interface KubeUser {
   readonly extra: Readonly<Record<string, readonly string[]>>;
   /** Which mapping matched, for the log. */
   readonly via: string;
+  /** The principal ARN of the access entry that matched, whose access policies apply. */
+  readonly accessEntry?: string;
 }
 
 export const AUTHENTICATED_GROUP = "system:authenticated";
@@ -82,6 +84,16 @@ export function mapCaller(
     : role
       ? `aws-auth mapRoles ${role.rolearn}`
       : `aws-auth mapUsers ${user!.userarn}`;
+  return kubeUser(caller, match, via);
+}
+
+/** The user a matched mapping gives: its username template filled in, system:authenticated added. */
+export function kubeUser(
+  caller: Caller,
+  match: { readonly username: string; readonly groups?: readonly string[] },
+  via: string,
+  accessEntry?: string,
+): KubeUser {
   const groups = [...(match.groups ?? []).filter((g) => g !== AUTHENTICATED_GROUP), AUTHENTICATED_GROUP];
   const extra: Record<string, string[]> = {
     accessKeyId: [caller.accessKeyId],
@@ -96,6 +108,7 @@ export function mapCaller(
     groups,
     extra,
     via,
+    ...(accessEntry !== undefined ? { accessEntry } : {}),
   };
 }
 
@@ -104,6 +117,8 @@ export interface Access {
   readonly resource: string;
   /** undefined for cluster-scoped requests. */
   readonly namespace: string | undefined;
+  /** The API group; "" (the core group) when absent. */
+  readonly apiGroup?: string;
 }
 
 export function isAllowed(user: KubeUser, access: Access, rules: readonly RbacRule[]): boolean {
@@ -120,5 +135,5 @@ export function isAllowed(user: KubeUser, access: Access, rules: readonly RbacRu
 export function forbiddenMessage(user: KubeUser, access: Access, name?: string): string {
   const target = name === undefined ? access.resource : `${access.resource} "${name}"`;
   const scope = access.namespace === undefined ? "at the cluster scope" : `in the namespace "${access.namespace}"`;
-  return `${target} is forbidden: User "${user.username}" cannot ${access.verb} resource "${access.resource}" in API group "" ${scope}`;
+  return `${target} is forbidden: User "${user.username}" cannot ${access.verb} resource "${access.resource}" in API group "${access.apiGroup ?? ""}" ${scope}`;
 }

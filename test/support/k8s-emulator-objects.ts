@@ -57,6 +57,14 @@ export function coreResources(): object {
         shortNames: ["po"],
         categories: ["all"],
       },
+      {
+        name: "configmaps",
+        singularName: "configmap",
+        namespaced: true,
+        kind: "ConfigMap",
+        verbs: ["get"],
+        shortNames: ["cm"],
+      },
     ],
   };
 }
@@ -136,6 +144,23 @@ export function selfSubjectReview(user: KubeUser): object {
     apiVersion: `${AUTHN_GROUP}/v1`,
     metadata: { creationTimestamp: null },
     status: { userInfo: { username: user.username, uid: user.uid, groups: user.groups, extra: user.extra } },
+  };
+}
+
+/** kube-system/aws-auth: mapRoles/mapUsers are YAML strings, as EKS stores them. */
+export function awsAuthConfigMap(data: { readonly [key: string]: string | undefined }, createdAt: Date): object {
+  const present = Object.fromEntries(Object.entries(data).filter((e): e is [string, string] => e[1] !== undefined));
+  return {
+    kind: "ConfigMap",
+    apiVersion: "v1",
+    metadata: {
+      name: "aws-auth",
+      namespace: "kube-system",
+      uid: "uid-kube-system-aws-auth",
+      resourceVersion: "1",
+      creationTimestamp: iso(createdAt),
+    },
+    data: present,
   };
 }
 

@@ -115,6 +115,14 @@ export interface IssuedSession {
   sourceArn: string;
 }
 
+/** An access key the emulator issued or was given, and the identity GetCallerIdentity reports for it. */
+export interface KnownAccessKey {
+  key: KeyRecord;
+  arn: string;
+  userId: string;
+  accountId: string;
+}
+
 export interface StsEmulator {
   url: string;
   port: number;
@@ -132,6 +140,8 @@ export interface StsEmulator {
   setFault(fault: StsFault, times?: number): void;
   clearFaults(): void;
   now(): number;
+  /** For other emulated AWS services: verify requests signed with this emulator's keys. */
+  lookupAccessKey(accessKeyId: string): KnownAccessKey | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -879,5 +889,13 @@ export async function startStsEmulator(options: StsEmulatorOptions = {}): Promis
       state.faults.length = 0;
     },
     now: () => state.now(),
+    lookupAccessKey: (accessKeyId) => {
+      const key = keyRecord(state, accessKeyId);
+      if (key === undefined) return undefined;
+      const p = principalFor(state, accessKeyId);
+      return p.kind === "user"
+        ? { key, arn: p.user.arn, userId: p.user.userId, accountId: p.user.accountId }
+        : { key, arn: p.session.arn, userId: p.session.assumedRoleId, accountId: p.session.accountId };
+    },
   };
 }
