@@ -10,6 +10,9 @@ export default defineConfig({
     // In CI a JSON report too, from which .ci/run prints a plain "N passed, N failed" line.
     reporters: process.env["CI"] ? ["default", "json"] : ["default"],
     // The second pass (npm run test:native: the CLI tests against the native executable) reports apart.
-    outputFile: { json: process.env["EKS_TOKEN_TEST_RUNTIME"] === "native" ? ".ci/vitest-report-native.json" : ".ci/vitest-report.json" },
+    outputFile: {
+      json:
+        process.env["EKS_TOKEN_TEST_RUNTIME"] === "native" ? ".ci/vitest-report-native.json" : ".ci/vitest-report.json",
+    },
   },
 });

@@ -24,7 +24,19 @@
 // system's CA bundle, as many corporate machines do.
 import { build } from "esbuild";
 import { fork, spawnSync } from "node:child_process";
-import { accessSync, chmodSync, constants, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, loadavg, platform, release, tmpdir } from "node:os";
 import { delimiter, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,17 +52,35 @@ const NATIVE_TARGET = (() => {
 })();
 const NATIVE = join(DIST, "bin", `eks-token-${NATIVE_TARGET}${process.platform === "win32" ? ".exe" : ""}`);
 /** The pinned bun (a devDependency), for the `bun -e 0` floor. */
-const BUN = [join(ROOT, "node_modules", ".bin", "bun"), join(ROOT, "node_modules", "@oven", `bun-${process.platform}-${process.arch === "arm64" ? "aarch64" : process.arch}`, "bin", "bun")].find(
-  (p) => existsSync(p) && spawnSync(p, ["--version"], { stdio: "ignore" }).status === 0,
+const BUN = [
+  join(ROOT, "node_modules", ".bin", "bun"),
+  join(
+    ROOT,
+    "node_modules",
+    "@oven",
+    `bun-${process.platform}-${process.arch === "arm64" ? "aarch64" : process.arch}`,
+    "bin",
+    "bun",
+  ),
+].find((p) => existsSync(p) && spawnSync(p, ["--version"], { stdio: "ignore" }).status === 0);
+const CA_BUNDLE = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"].find(
+  (p) => existsSync(p),
 );
-const CA_BUNDLE = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"].find((p) => existsSync(p));
 
 const CLUSTER = "bench";
 const REGION = "us-west-2";
 const ACCOUNT = "111122223333";
-const USER = { name: "bench", accountId: ACCOUNT, accessKeyId: "AKIABENCHEXAMPLE0001", secretAccessKey: "benchSecretAccessKey/EXAMPLE+abcdefghijk" };
+const USER = {
+  name: "bench",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIABENCHEXAMPLE0001",
+  secretAccessKey: "benchSecretAccessKey/EXAMPLE+abcdefghijk",
+};
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/bench-role`;
-const PROFILE_KEYS = { accessKeyId: "AKIABENCHPROFILE0001", secretAccessKey: "benchProfileSecret/EXAMPLE+abcdefghijklm" };
+const PROFILE_KEYS = {
+  accessKeyId: "AKIABENCHPROFILE0001",
+  secretAccessKey: "benchProfileSecret/EXAMPLE+abcdefghijklm",
+};
 
 const TARGETS = {
   hitVsFloor: 1.15,
@@ -142,7 +172,11 @@ function quantile(values, q) {
 function summarize(result, where) {
   const out = (result.stdout ?? "").toString();
   const err = (result.stderr ?? "").toString();
-  const why = result.error ? `error ${result.error.message}` : result.signal ? `signal ${result.signal}` : `exit ${result.status}`;
+  const why = result.error
+    ? `error ${result.error.message}`
+    : result.signal
+      ? `signal ${result.signal}`
+      : `exit ${result.status}`;
   return `${where}: ${why}\n--- stdout ---\n${out.slice(0, 2000)}\n--- stderr ---\n${err.slice(0, 4000)}`;
 }
 
@@ -223,10 +257,24 @@ function compileEmpty(tempDir) {
   const source = join(tempDir, "empty.js");
   const exe = join(tempDir, "empty-exe", "eks-token-empty");
   writeFileSync(source, "process.exit(0);\n");
-  const r = spawnSync(BUN, ["build", source, "--compile", "--minify", "--bytecode", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig", "--outfile", exe], {
-    cwd: tempDir,
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    BUN,
+    [
+      "build",
+      source,
+      "--compile",
+      "--minify",
+      "--bytecode",
+      "--no-compile-autoload-dotenv",
+      "--no-compile-autoload-bunfig",
+      "--outfile",
+      exe,
+    ],
+    {
+      cwd: tempDir,
+      encoding: "utf8",
+    },
+  );
   if (r.status !== 0) fail(summarize(r, "compiling the empty executable"));
   return exe;
 }
@@ -252,7 +300,15 @@ process.on("disconnect", () => process.exit(0));
 process.send({ url: emu.url });
 `,
   );
-  await build({ entryPoints: [entry], outfile: bundle, bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning" });
+  await build({
+    entryPoints: [entry],
+    outfile: bundle,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "warning",
+  });
   const child = fork(bundle, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: [] });
   const next = (key) =>
     new Promise((resolvePromise, reject) => {
@@ -359,7 +415,8 @@ async function main() {
       AWS_CONFIG_FILE: emptyConfig,
       AWS_SHARED_CREDENTIALS_FILE: emptyCredentials,
     };
-    if (process.platform === "win32") Object.assign(baseEnv, { USERPROFILE: home, SystemRoot: process.env.SystemRoot ?? "C:\\Windows" });
+    if (process.platform === "win32")
+      Object.assign(baseEnv, { USERPROFILE: home, SystemRoot: process.env.SystemRoot ?? "C:\\Windows" });
     const envCreds = { ...baseEnv, AWS_ACCESS_KEY_ID: USER.accessKeyId, AWS_SECRET_ACCESS_KEY: USER.secretAccessKey };
     const target = ["--cluster-name", CLUSTER, "--region", REGION];
 
@@ -368,10 +425,29 @@ async function main() {
     const caEnv = CA_BUNDLE ? { NODE_EXTRA_CA_CERTS: CA_BUNDLE } : undefined;
     const cases = [
       { id: "floor", label: "node -e 0 (floor)", cmd: node, args: ["-e", "0"], env: baseEnv, kind: "floor" },
-      ...(BUN ? [{ id: "bun-floor", label: "bun -e 0 (floor)", cmd: BUN, args: ["-e", "0"], env: baseEnv, kind: "floor" }] : []),
+      ...(BUN
+        ? [{ id: "bun-floor", label: "bun -e 0 (floor)", cmd: BUN, args: ["-e", "0"], env: baseEnv, kind: "floor" }]
+        : []),
       { id: "hit", label: "eks-token: cache hit", cmd: node, args: [cli, ...target], env: envCreds, kind: "hit" },
-      ...(caEnv ? [{ id: "hit-ca", label: "eks-token: cache hit, NODE_EXTRA_CA_CERTS", cmd: node, args: [cli, ...target], env: { ...envCreds, ...caEnv }, kind: "hit" }] : []),
-      { id: "miss-env", label: "eks-token: miss, env credentials", cmd: node, args: [cli, ...target, "--no-cache"], env: envCreds },
+      ...(caEnv
+        ? [
+            {
+              id: "hit-ca",
+              label: "eks-token: cache hit, NODE_EXTRA_CA_CERTS",
+              cmd: node,
+              args: [cli, ...target],
+              env: { ...envCreds, ...caEnv },
+              kind: "hit",
+            },
+          ]
+        : []),
+      {
+        id: "miss-env",
+        label: "eks-token: miss, env credentials",
+        cmd: node,
+        args: [cli, ...target, "--no-cache"],
+        env: envCreds,
+      },
       {
         id: "miss-profile",
         label: "eks-token: miss, profile (static keys)",
@@ -396,12 +472,53 @@ async function main() {
       // (Bun's start), then --version (the CLI's bundle loaded and run, no files read).
       const emptyExe = BUN ? compileEmpty(temp) : undefined;
       cases.push(
-        ...(emptyExe ? [{ id: "native-empty", label: "native: empty executable (split)", cmd: emptyExe, args: [], env: baseEnv, kind: "floor" }] : []),
-        { id: "native-version", label: "native: --version (split)", cmd: native, args: ["--version"], env: baseEnv, kind: "floor" },
+        ...(emptyExe
+          ? [
+              {
+                id: "native-empty",
+                label: "native: empty executable (split)",
+                cmd: emptyExe,
+                args: [],
+                env: baseEnv,
+                kind: "floor",
+              },
+            ]
+          : []),
+        {
+          id: "native-version",
+          label: "native: --version (split)",
+          cmd: native,
+          args: ["--version"],
+          env: baseEnv,
+          kind: "floor",
+        },
         { id: "native-hit", label: "native: cache hit", cmd: native, args: target, env: envCreds, kind: "hit" },
-        ...(caEnv ? [{ id: "native-hit-ca", label: "native: cache hit, NODE_EXTRA_CA_CERTS", cmd: native, args: target, env: { ...envCreds, ...caEnv }, kind: "hit" }] : []),
-        { id: "native-miss-env", label: "native: miss, env credentials", cmd: native, args: [...target, "--no-cache"], env: envCreds },
-        { id: "native-miss-profile", label: "native: miss, profile (static keys)", cmd: native, args: [...target, "--profile", "bench", "--no-cache"], env: profileEnv },
+        ...(caEnv
+          ? [
+              {
+                id: "native-hit-ca",
+                label: "native: cache hit, NODE_EXTRA_CA_CERTS",
+                cmd: native,
+                args: target,
+                env: { ...envCreds, ...caEnv },
+                kind: "hit",
+              },
+            ]
+          : []),
+        {
+          id: "native-miss-env",
+          label: "native: miss, env credentials",
+          cmd: native,
+          args: [...target, "--no-cache"],
+          env: envCreds,
+        },
+        {
+          id: "native-miss-profile",
+          label: "native: miss, profile (static keys)",
+          cmd: native,
+          args: [...target, "--profile", "bench", "--no-cache"],
+          env: profileEnv,
+        },
         {
           id: "native-miss-role",
           label: "native: miss, --role-arn (local STS)",
@@ -412,7 +529,11 @@ async function main() {
         },
       );
     } else {
-      skipped.push({ id: "native", label: `native (${relative(ROOT, NATIVE)})`, reason: "not built: npm run build:binary" });
+      skipped.push({
+        id: "native",
+        label: `native (${relative(ROOT, NATIVE)})`,
+        reason: "not built: npm run build:binary",
+      });
     }
     const aws = resolveAws();
     if (aws) {
@@ -431,23 +552,32 @@ async function main() {
 
     // Verify every command once (this also warms the token cache and the page cache).
     for (const c of cases) {
-      const r = spawnSync(c.cmd, c.args, { env: c.env, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+      const r = spawnSync(c.cmd, c.args, {
+        env: c.env,
+        stdio: ["ignore", "pipe", "pipe"],
+        maxBuffer: 64 * 1024 * 1024,
+      });
       const where = `verifying "${c.label}" (${c.cmd} ${c.args.join(" ")})`;
       if (c.kind === "floor") {
         if (r.status !== 0) fail(summarize(r, where));
         continue;
       }
       const token = execCredentialToken(r, where);
-      if (c.kind !== "aws" && r.stderr.length > 0) fail(`${summarize(r, where)}\n(eks-token printed on stderr on success)`);
+      if (c.kind !== "aws" && r.stderr.length > 0)
+        fail(`${summarize(r, where)}\n(eks-token printed on stderr on success)`);
       if (c.kind === "hit") {
         // The cache is warm now: a second call must give the same token.
-        const again = execCredentialToken(spawnSync(c.cmd, c.args, { env: c.env, stdio: ["ignore", "pipe", "pipe"] }), where);
+        const again = execCredentialToken(
+          spawnSync(c.cmd, c.args, { env: c.env, stdio: ["ignore", "pipe", "pipe"] }),
+          where,
+        );
         if (again !== token) fail(`${where}: the second call printed another token; the cache does not answer`);
         c.expectToken = token;
       }
     }
     const hitTokens = new Set(cases.filter((c) => c.expectToken).map((c) => c.expectToken));
-    if (hitTokens.size > 1) fail("the Node CLI and the native executable answered their cache hits with different tokens");
+    if (hitTokens.size > 1)
+      fail("the Node CLI and the native executable answered their cache hits with different tokens");
     const roleCallsBefore = (await emulator.calls()).AssumeRole ?? 0;
     if (roleCallsBefore < 1) fail("the --role-arn case never called AssumeRole on the emulator");
 
@@ -463,7 +593,11 @@ async function main() {
     for (let round = 0; round < opts.runs; round++) {
       for (const c of cases) {
         const t0 = process.hrtime.bigint();
-        const r = spawnSync(c.cmd, c.args, { env: c.env, stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+        const r = spawnSync(c.cmd, c.args, {
+          env: c.env,
+          stdio: ["ignore", "pipe", "pipe"],
+          maxBuffer: 64 * 1024 * 1024,
+        });
         const t1 = process.hrtime.bigint();
         if (r.status !== 0) fail(summarize(r, `run ${round + 1} of "${c.label}"`));
         if (c.expectToken && execCredentialToken(r, `run ${round + 1} of "${c.label}"`) !== c.expectToken) {
@@ -472,12 +606,14 @@ async function main() {
         samples[c.id].ms.push(Number(t1 - t0) / 1e6);
       }
       if (rss) for (const c of cases) samples[c.id].rssKiB.push(rss.measure(c.cmd, c.args, c.env));
-      if ((round + 1) % 5 === 0 || round + 1 === opts.runs) log(`round ${round + 1}/${opts.runs} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      if ((round + 1) % 5 === 0 || round + 1 === opts.runs)
+        log(`round ${round + 1}/${opts.runs} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     }
     const loadAfter = loadavg();
     const roleCalls = ((await emulator.calls()).AssumeRole ?? 0) - roleCallsBefore;
     const expectedRoleCalls = opts.runs * (rss ? 2 : 1) * cases.filter((c) => c.kind === "role").length;
-    if (roleCalls !== expectedRoleCalls) fail(`the --role-arn case made ${roleCalls} AssumeRole calls in ${expectedRoleCalls} runs; not all were misses`);
+    if (roleCalls !== expectedRoleCalls)
+      fail(`the --role-arn case made ${roleCalls} AssumeRole calls in ${expectedRoleCalls} runs; not all were misses`);
 
     // -------------------------------------------------------------------------------------------
     // Results
@@ -514,30 +650,75 @@ async function main() {
     const judge = (value, ok, measured) => ({ measured, pass: value === undefined ? null : ok });
     const ratio = (a, b) => (a && b ? a.medianMs / b.medianMs : undefined);
     const mark = (name, value, limit, unit = " ×") =>
-      value === undefined ? { name, measured: "n/a (not measured)", pass: null } : { name, measured: `${value.toFixed(2)}${unit}`, pass: value <= limit };
+      value === undefined
+        ? { name, measured: "n/a (not measured)", pass: null }
+        : { name, measured: `${value.toFixed(2)}${unit}`, pass: value <= limit };
     const nHit = row("native-hit");
     const targets = [
-      { name: `hit ≤ ${TARGETS.hitVsFloor} × floor`, ...judge(hit.ratioToFloor, hit.ratioToFloor <= TARGETS.hitVsFloor, `${hit.ratioToFloor.toFixed(2)} ×`) },
+      {
+        name: `hit ≤ ${TARGETS.hitVsFloor} × floor`,
+        ...judge(hit.ratioToFloor, hit.ratioToFloor <= TARGETS.hitVsFloor, `${hit.ratioToFloor.toFixed(2)} ×`),
+      },
       {
         name: `miss (env credentials) ≤ ${TARGETS.missEnvVsFloor} × floor`,
-        ...judge(missEnv.ratioToFloor, missEnv.ratioToFloor <= TARGETS.missEnvVsFloor, `${missEnv.ratioToFloor.toFixed(2)} ×`),
+        ...judge(
+          missEnv.ratioToFloor,
+          missEnv.ratioToFloor <= TARGETS.missEnvVsFloor,
+          `${missEnv.ratioToFloor.toFixed(2)} ×`,
+        ),
       },
       rss
-        ? { name: `hit peak RSS ≤ ${TARGETS.hitRssMb} MB`, ...judge(hit.rssPeakMB, hit.rssPeakMB <= TARGETS.hitRssMb, `${hit.rssPeakMB.toFixed(1)} MB (max of ${opts.runs} runs)`) }
+        ? {
+            name: `hit peak RSS ≤ ${TARGETS.hitRssMb} MB`,
+            ...judge(
+              hit.rssPeakMB,
+              hit.rssPeakMB <= TARGETS.hitRssMb,
+              `${hit.rssPeakMB.toFixed(1)} MB (max of ${opts.runs} runs)`,
+            ),
+          }
         : { name: `hit peak RSS ≤ ${TARGETS.hitRssMb} MB`, measured: "n/a (no way to read peak RSS)", pass: null },
       awsRow
         ? {
             name: `hit ≥ ${TARGETS.hitVsAws} × faster than aws eks get-token`,
-            ...judge(awsRow.medianMs / hit.medianMs, awsRow.medianMs / hit.medianMs >= TARGETS.hitVsAws, `${(awsRow.medianMs / hit.medianMs).toFixed(1)} × faster`),
+            ...judge(
+              awsRow.medianMs / hit.medianMs,
+              awsRow.medianMs / hit.medianMs >= TARGETS.hitVsAws,
+              `${(awsRow.medianMs / hit.medianMs).toFixed(1)} × faster`,
+            ),
           }
-        : { name: `hit ≥ ${TARGETS.hitVsAws} × faster than aws eks get-token`, measured: "n/a (aws is not on PATH)", pass: null },
-      mark(`miss (profile, static keys) ≤ ${TARGETS.profileVsEnvMiss} × miss (env credentials)`, ratio(row("miss-profile"), missEnv), TARGETS.profileVsEnvMiss),
+        : {
+            name: `hit ≥ ${TARGETS.hitVsAws} × faster than aws eks get-token`,
+            measured: "n/a (aws is not on PATH)",
+            pass: null,
+          },
+      mark(
+        `miss (profile, static keys) ≤ ${TARGETS.profileVsEnvMiss} × miss (env credentials)`,
+        ratio(row("miss-profile"), missEnv),
+        TARGETS.profileVsEnvMiss,
+      ),
       mark(`native hit ≤ ${TARGETS.nativeHitVsBun} × bun -e 0`, ratio(nHit, row("bun-floor")), TARGETS.nativeHitVsBun),
       mark(`native hit ≤ ${TARGETS.nativeHitVsNode} × node -e 0`, ratio(nHit, row("floor")), TARGETS.nativeHitVsNode),
-      mark(`native miss (env credentials) ≤ ${TARGETS.nativeMissEnvVsNode} × node -e 0`, ratio(row("native-miss-env"), row("floor")), TARGETS.nativeMissEnvVsNode),
-      mark(`native miss (--role-arn) ≤ ${TARGETS.nativeRoleVsNodeRole} × the Node CLI's`, ratio(row("native-miss-role"), row("miss-role")), TARGETS.nativeRoleVsNodeRole),
-      mark(`native miss (profile, static keys) ≤ ${TARGETS.profileVsEnvMiss} × native miss (env credentials)`, ratio(row("native-miss-profile"), row("native-miss-env")), TARGETS.profileVsEnvMiss),
-      mark(`native hit peak RSS ≤ ${TARGETS.nativeHitRssMb} MB`, nHit && rss ? nHit.rssPeakMB : undefined, TARGETS.nativeHitRssMb, " MB"),
+      mark(
+        `native miss (env credentials) ≤ ${TARGETS.nativeMissEnvVsNode} × node -e 0`,
+        ratio(row("native-miss-env"), row("floor")),
+        TARGETS.nativeMissEnvVsNode,
+      ),
+      mark(
+        `native miss (--role-arn) ≤ ${TARGETS.nativeRoleVsNodeRole} × the Node CLI's`,
+        ratio(row("native-miss-role"), row("miss-role")),
+        TARGETS.nativeRoleVsNodeRole,
+      ),
+      mark(
+        `native miss (profile, static keys) ≤ ${TARGETS.profileVsEnvMiss} × native miss (env credentials)`,
+        ratio(row("native-miss-profile"), row("native-miss-env")),
+        TARGETS.profileVsEnvMiss,
+      ),
+      mark(
+        `native hit peak RSS ≤ ${TARGETS.nativeHitRssMb} MB`,
+        nHit && rss ? nHit.rssPeakMB : undefined,
+        TARGETS.nativeHitRssMb,
+        " MB",
+      ),
     ];
     const cpuList = cpus();
     const machine = {
@@ -592,7 +773,8 @@ function renderTable(doc) {
     r.rssPeakMB === null ? "n/a" : r.rssPeakMB.toFixed(1),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const fmt = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
+  const fmt = (cells) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
   lines.push(fmt(header));
   lines.push(`|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`);
   for (const b of body) lines.push(fmt(b));
@@ -600,7 +782,8 @@ function renderTable(doc) {
   for (const r of doc.results.filter((x) => x.note)) lines.push(`(${r.label}: ${r.note})`);
   lines.push("");
   lines.push("targets:");
-  for (const t of doc.targets) lines.push(`  ${t.pass === null ? "–   " : t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.measured}`);
+  for (const t of doc.targets)
+    lines.push(`  ${t.pass === null ? "–   " : t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.measured}`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -47,7 +47,14 @@ function bunPath() {
   const candidates = [
     join(ROOT, "node_modules", ".bin", process.platform === "win32" ? "bun.exe" : "bun"),
     ...["", "-musl", "-baseline", "-musl-baseline"].map((v) =>
-      join(ROOT, "node_modules", "@oven", `bun-${process.platform === "win32" ? "windows" : process.platform}-${process.arch === "arm64" ? "aarch64" : process.arch}${v}`, "bin", "bun"),
+      join(
+        ROOT,
+        "node_modules",
+        "@oven",
+        `bun-${process.platform === "win32" ? "windows" : process.platform}-${process.arch === "arm64" ? "aarch64" : process.arch}${v}`,
+        "bin",
+        "bun",
+      ),
     ),
   ];
   for (const bin of candidates) {
@@ -64,11 +71,14 @@ function parseArgs(argv) {
     if (a === "--target" && argv[i + 1]) targets = argv[++i].split(",");
     else if (a === "--out-dir" && argv[i + 1]) outDir = resolve(argv[++i]);
     else if (a === "-h" || a === "--help") {
-      process.stdout.write(`usage: node scripts/build-binary.mjs [--target ${Object.keys(TARGETS).join(",")}] [--out-dir DIR]\n`);
+      process.stdout.write(
+        `usage: node scripts/build-binary.mjs [--target ${Object.keys(TARGETS).join(",")}] [--out-dir DIR]\n`,
+      );
       process.exit(0);
     } else throw new Error(`build-binary: unknown argument ${a}`);
   }
-  for (const t of targets) if (!TARGETS[t]) throw new Error(`build-binary: unknown target ${t} (known: ${Object.keys(TARGETS).join(", ")})`);
+  for (const t of targets)
+    if (!TARGETS[t]) throw new Error(`build-binary: unknown target ${t} (known: ${Object.keys(TARGETS).join(", ")})`);
   return { targets, outDir };
 }
 
@@ -94,13 +104,19 @@ function compile(bun, target, outDir) {
   const result = spawnSync(bun, args, { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
   if (result.status !== 0 || !existsSync(outfile)) {
     rmSync(work, { recursive: true, force: true });
-    throw new Error(`build-binary: ${target} failed (exit ${result.status ?? result.signal}):\n${result.stdout}${result.stderr}${result.error ?? ""}`);
+    throw new Error(
+      `build-binary: ${target} failed (exit ${result.status ?? result.signal}):\n${result.stdout}${result.stderr}${result.error ?? ""}`,
+    );
   }
   const final = join(outDir, binaryName(target));
   renameSync(outfile, final);
   rmSync(work, { recursive: true, force: true });
   const bytes = readFileSync(final);
-  return { file: binaryName(target), bytes: statSync(final).size, sha256: createHash("sha256").update(bytes).digest("hex") };
+  return {
+    file: binaryName(target),
+    bytes: statSync(final).size,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+  };
 }
 
 function main() {
@@ -109,7 +125,7 @@ function main() {
   const bunVersion = spawnSync(bun, ["--version"], { encoding: "utf8" }).stdout.trim();
   mkdirSync(outDir, { recursive: true });
   const manifestPath = join(outDir, "manifest.json");
-  let manifest = { version: pkg.version, bun: bunVersion, targets: {} };
+  const manifest = { version: pkg.version, bun: bunVersion, targets: {} };
   try {
     const old = JSON.parse(readFileSync(manifestPath, "utf8"));
     if (old.version === pkg.version && old.bun === bunVersion) manifest.targets = old.targets ?? {};
@@ -119,7 +135,9 @@ function main() {
   for (const target of targets) {
     const started = Date.now();
     manifest.targets[target] = compile(bun, target, outDir);
-    process.stderr.write(`build-binary: ${join(outDir, binaryName(target))} (${(manifest.targets[target].bytes / 1e6).toFixed(1)} MB, ${Date.now() - started} ms)\n`);
+    process.stderr.write(
+      `build-binary: ${join(outDir, binaryName(target))} (${(manifest.targets[target].bytes / 1e6).toFixed(1)} MB, ${Date.now() - started} ms)\n`,
+    );
   }
   const partial = `${manifestPath}.${process.pid}`;
   writeFileSync(partial, `${JSON.stringify(manifest, null, 2)}\n`);

@@ -14,7 +14,8 @@ const out = (path) => `${staging}/${path}`;
 rmSync(staging, { recursive: true, force: true });
 
 // The SDK is CommonJS inside; an ESM bundle needs a real `require` for Node's built-ins.
-const requireBanner = 'import { createRequire as __eksTokenCreateRequire } from "node:module"; const require = __eksTokenCreateRequire(import.meta.url);';
+const requireBanner =
+  'import { createRequire as __eksTokenCreateRequire } from "node:module"; const require = __eksTokenCreateRequire(import.meta.url);';
 
 const common = {
   bundle: true,
@@ -35,12 +36,12 @@ const common = {
 //   dist/lib/token-miss.cjs   a miss: credential logic and the signer; enough for environment keys.
 //   dist/lib/*.mjs            the AWS SDK's providers and the subcommands: ES modules split into
 //                             shared chunks, loaded with import() only when wanted.
-const CJS_LAZY = { "token-miss": "src/cli/token-miss.ts" };
+const CJS_LAZY = { "token-miss": "src/usecases/token-miss.ts" };
 const ESM_LAZY = {
   "sdk-providers": "src/aws/sdk-providers.ts",
-  verify: "src/verify/command.ts",
-  kubeconfig: "src/kubeconfig/command.ts",
-  "cache-command": "src/cache/cache-command.ts",
+  verify: "src/cli/verify-command.ts",
+  kubeconfig: "src/cli/kubeconfig-command.ts",
+  "cache-command": "src/cli/cache-command.ts",
 };
 
 /** Turns `await import("./x.js")` of a lazy module into a load of its built file at run time. */
@@ -79,7 +80,9 @@ const lazyCryptoInSerde = {
   name: "lazy-crypto-in-serde",
   setup(b) {
     b.onResolve({ filter: /^(node:)?crypto$/ }, (args) =>
-      /@smithy[\\/]core[\\/].*[\\/]serde[\\/]/.test(args.importer) ? { path: "lazy-crypto", namespace: "lazy-crypto" } : undefined,
+      /@smithy[\\/]core[\\/].*[\\/]serde[\\/]/.test(args.importer)
+        ? { path: "lazy-crypto", namespace: "lazy-crypto" }
+        : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: "lazy-crypto" }, () => ({
       contents: ["getRandomValues", "createHash", "createHmac", "randomUUID"]
@@ -143,10 +146,14 @@ await build({
   packages: "external",
 });
 
-execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", "tsconfig.build.json", "--outDir", out("types")], {
-  stdio: "inherit",
-  cwd: root,
-});
+execFileSync(
+  process.execPath,
+  [`${root}node_modules/typescript/bin/tsc`, "-p", "tsconfig.build.json", "--outDir", out("types")],
+  {
+    stdio: "inherit",
+    cwd: root,
+  },
+);
 
 // Move each built file or folder into place, then drop what this build no longer makes (the
 // native executables in dist/bin/ and the tarballs in dist/npm/ are other builds' to remove).

@@ -18,7 +18,12 @@ const CLUSTER = "demo-cluster";
 const REGION = "us-west-2";
 const ACCOUNT = "111122223333";
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/eks-demo-developers`;
-const USER = { name: "alice", accountId: ACCOUNT, accessKeyId: "AKIADEMOALICE0000001", secretAccessKey: "demo/secret/key/for/alice/0000000000000" };
+const USER = {
+  name: "alice",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIADEMOALICE0000001",
+  secretAccessKey: "demo/secret/key/for/alice/0000000000000",
+};
 
 interface Step {
   readonly name: string;
@@ -134,7 +139,11 @@ async function main(): Promise<number> {
     say(`eks-token demo: STS emulator at ${sts.url}, Kubernetes API emulator at ${k8s.url} (cluster ${CLUSTER})`);
 
     mkdirSync(join(home, ".aws"), { mode: 0o700 });
-    writeFileSync(join(home, ".aws", "credentials"), `[demo]\naws_access_key_id = ${USER.accessKeyId}\naws_secret_access_key = ${USER.secretAccessKey}\n`, { mode: 0o600 });
+    writeFileSync(
+      join(home, ".aws", "credentials"),
+      `[demo]\naws_access_key_id = ${USER.accessKeyId}\naws_secret_access_key = ${USER.secretAccessKey}\n`,
+      { mode: 0o600 },
+    );
     const kubeconfigPath = join(home, "kubeconfig");
     writeFileSync(kubeconfigPath, kubeconfig(k8s, sts.url, home), { mode: 0o600 });
     const env: NodeJS.ProcessEnv = {
@@ -158,31 +167,50 @@ async function main(): Promise<number> {
     record(
       "eks-token minted a token (cache miss: AssumeRole, then presign)",
       first.status === 0 && token.startsWith("k8s-aws-v1.") && first.stderr === "",
-      first.status === 0 ? `signed for ${decodeHost(token)} in ${first.ms.toFixed(0)} ms; AssumeRole calls: ${sts.calls["AssumeRole"] ?? 0}` : first.stderr.trim(),
+      first.status === 0
+        ? `signed for ${decodeHost(token)} in ${first.ms.toFixed(0)} ms; AssumeRole calls: ${sts.calls["AssumeRole"] ?? 0}`
+        : first.stderr.trim(),
     );
 
     // 2. The same call again is answered from the cache.
     const second = await run(process.execPath, tokenArgs, env);
     const sameToken = second.stdout.includes(token) && token !== "";
-    record("the second call is a cache hit", second.status === 0 && sameToken, `${second.ms.toFixed(0)} ms (first call ${first.ms.toFixed(0)} ms); AssumeRole calls still ${sts.calls["AssumeRole"] ?? 0}`);
+    record(
+      "the second call is a cache hit",
+      second.status === 0 && sameToken,
+      `${second.ms.toFixed(0)} ms (first call ${first.ms.toFixed(0)} ms); AssumeRole calls still ${sts.calls["AssumeRole"] ?? 0}`,
+    );
 
     // 3. Real clients through the kubeconfig's exec block.
     if (hasKubectl()) {
       const whoami = await run("kubectl", ["auth", "whoami", "-o", "json"], env);
       let username = "";
       try {
-        username = (JSON.parse(whoami.stdout) as { status: { userInfo: { username: string } } }).status.userInfo.username;
+        username = (JSON.parse(whoami.stdout) as { status: { userInfo: { username: string } } }).status.userInfo
+          .username;
       } catch {
         // reported below
       }
-      record("kubectl auth whoami: the server verified the token and mapped the role", whoami.status === 0 && username.startsWith("developer:"), whoami.status === 0 ? `username ${username}` : whoami.stderr.trim());
+      record(
+        "kubectl auth whoami: the server verified the token and mapped the role",
+        whoami.status === 0 && username.startsWith("developer:"),
+        whoami.status === 0 ? `username ${username}` : whoami.stderr.trim(),
+      );
 
       const pods = await run("kubectl", ["get", "pods", "-n", "default"], env);
-      record("kubectl get pods -n default is allowed", pods.status === 0 && pods.stdout.includes("web-"), pods.status === 0 ? `${pods.stdout.trim().split("\n").length - 1} pods` : pods.stderr.trim());
+      record(
+        "kubectl get pods -n default is allowed",
+        pods.status === 0 && pods.stdout.includes("web-"),
+        pods.status === 0 ? `${pods.stdout.trim().split("\n").length - 1} pods` : pods.stderr.trim(),
+      );
       if (pods.status === 0) say(pods.stdout.replace(/^/gm, "        ").trimEnd());
 
       const denied = await run("kubectl", ["get", "pods", "-n", "kube-system"], env);
-      record("kubectl get pods -n kube-system is forbidden by RBAC", denied.status !== 0 && /forbidden/i.test(denied.stderr), denied.stderr.trim().split("\n")[0] ?? "");
+      record(
+        "kubectl get pods -n kube-system is forbidden by RBAC",
+        denied.status !== 0 && /forbidden/i.test(denied.stderr),
+        denied.stderr.trim().split("\n")[0] ?? "",
+      );
     } else {
       say("  (no kubectl on PATH: using @kubernetes/client-node)");
       try {
@@ -194,9 +222,15 @@ async function main(): Promise<number> {
     }
 
     const failed = steps.filter((s) => !s.ok);
-    say(failed.length === 0 ? `eks-token demo: all ${steps.length} steps passed` : `eks-token demo: ${failed.length} of ${steps.length} steps failed`);
+    say(
+      failed.length === 0
+        ? `eks-token demo: all ${steps.length} steps passed`
+        : `eks-token demo: ${failed.length} of ${steps.length} steps failed`,
+    );
     // The server's decisions, each once: what EKS would have logged.
-    say(`server decisions:\n${[...new Set(k8s.log.map((l) => l.replace(/^(allow|forbid)\S* \S+ \S+: /, "$1: ")))].map((l) => `  ${l}`).join("\n")}`);
+    say(
+      `server decisions:\n${[...new Set(k8s.log.map((l) => l.replace(/^(allow|forbid)\S* \S+ \S+: /, "$1: ")))].map((l) => `  ${l}`).join("\n")}`,
+    );
     return failed.length === 0 ? 0 : 1;
   } finally {
     await k8s?.close();

@@ -13,7 +13,18 @@
 // The packages are staged in a temp folder and packed from there; the repository's package.json
 // stays installable without the platform packages.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, cpSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TARGETS, binaryName } from "./build-binary.mjs";
@@ -26,7 +37,8 @@ export const platformPackageName = (target) => `eks-token-${target}`;
 
 function run(command, args, cwd) {
   const result = spawnSync(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`pack: ${command} ${args.join(" ")} failed (exit ${result.status ?? result.signal})`);
+  if (result.status !== 0)
+    throw new Error(`pack: ${command} ${args.join(" ")} failed (exit ${result.status ?? result.signal})`);
   return result.stdout;
 }
 
@@ -82,7 +94,9 @@ function stageMain(stage) {
   }
   const { devDependencies: _dev, scripts: _scripts, ...manifest } = pkg;
   manifest.scripts = { postinstall: "node scripts/postinstall.cjs" };
-  manifest.optionalDependencies = Object.fromEntries(Object.keys(TARGETS).map((t) => [platformPackageName(t), pkg.version]));
+  manifest.optionalDependencies = Object.fromEntries(
+    Object.keys(TARGETS).map((t) => [platformPackageName(t), pkg.version]),
+  );
   writeFileSync(join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   return dir;
 }
@@ -104,7 +118,10 @@ function main() {
   const { build, targets, out: OUT } = parseArgs(process.argv.slice(2));
   if (build) {
     run(process.execPath, [join(ROOT, "scripts", "build.mjs")], ROOT);
-    execFileSync(process.execPath, [join(ROOT, "scripts", "build-binary.mjs"), "--target", targets.join(",")], { cwd: ROOT, stdio: "inherit" });
+    execFileSync(process.execPath, [join(ROOT, "scripts", "build-binary.mjs"), "--target", targets.join(",")], {
+      cwd: ROOT,
+      stdio: "inherit",
+    });
   }
   mkdirSync(OUT, { recursive: true });
   const stage = mkdtempSync(join(OUT, ".stage-"));
@@ -112,7 +129,9 @@ function main() {
     const dirs = [stageMain(stage), ...targets.map((t) => stagePlatform(stage, t))];
     for (const dir of dirs) {
       const [info] = JSON.parse(run(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", OUT], dir));
-      process.stdout.write(`pack: ${join(OUT, info.filename)} (${info.entryCount} files, ${(info.size / 1e6).toFixed(1)} MB)\n`);
+      process.stdout.write(
+        `pack: ${join(OUT, info.filename)} (${info.entryCount} files, ${(info.size / 1e6).toFixed(1)} MB)\n`,
+      );
     }
   } finally {
     rmSync(stage, { recursive: true, force: true });

@@ -17,8 +17,8 @@ function target() {
   const os = process.platform === "win32" ? "windows" : process.platform;
   let musl = false;
   if (process.platform === "linux") {
-    const report = process.report && process.report.getReport();
-    musl = !(report && report.header && report.header.glibcVersionRuntime);
+    const report = process.report?.getReport();
+    musl = !report?.header?.glibcVersionRuntime;
   }
   return `${os}-${process.arch}${musl ? "-musl" : ""}`;
 }
@@ -29,7 +29,8 @@ function note(text) {
 
 function install() {
   const name = `eks-token-${target()}`;
-  if (process.platform === "win32") return note(`on Windows npm's eks-token command runs Node; the native executable is ${name}/bin/eks-token.exe`);
+  if (process.platform === "win32")
+    return note(`on Windows npm's eks-token command runs Node; the native executable is ${name}/bin/eks-token.exe`);
   let exe;
   try {
     exe = join(dirname(require.resolve(`${name}/package.json`, { paths: [ROOT] })), "bin", "eks-token");
@@ -39,11 +40,18 @@ function install() {
   const expected = `eks-token ${pkg.version} (native ${target()})`;
   let answer = "";
   try {
-    answer = execFileSync(exe, ["--version"], { encoding: "utf8", timeout: 15_000, stdio: ["ignore", "pipe", "ignore"] }).trim();
+    answer = execFileSync(exe, ["--version"], {
+      encoding: "utf8",
+      timeout: 15_000,
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch (e) {
     answer = `an error (${e.code || e.status || e.signal})`;
   }
-  if (answer !== expected) return note(`${exe} --version gave ${JSON.stringify(answer)}, not ${JSON.stringify(expected)}: eks-token runs on Node`);
+  if (answer !== expected)
+    return note(
+      `${exe} --version gave ${JSON.stringify(answer)}, not ${JSON.stringify(expected)}: eks-token runs on Node`,
+    );
   const bin = join(ROOT, "bin", "eks-token");
   const partial = `${bin}.partial-${process.pid}`;
   try {
@@ -63,5 +71,5 @@ function install() {
 try {
   install();
 } catch (e) {
-  note(`install check failed (${e && e.message}): eks-token runs on Node`);
+  note(`install check failed (${e?.message}): eks-token runs on Node`);
 }

@@ -3,14 +3,20 @@
  *
  *   const { token, expiration } = await createToken({ clusterId: "prod", region: "eu-west-1" });
  */
-import type { Logger } from "./logger.js";
-import { resolveCredentials, type CredentialsInput } from "./aws/credentials.js";
-import { terminalMfaCodeProvider, type MfaCodeProvider } from "./aws/mfa-prompt.js";
-import type { Env } from "./aws/shared-config.js";
-import { DEFAULT_API_VERSION, execCredential, normalizeApiVersion, type ExecCredential } from "./token/exec-credential.js";
-import { mintToken, type MintedToken } from "./token/mint.js";
-import { resolveTarget } from "./token/token-target.js";
+import type { CredentialsInput } from "./aws/credentials.js";
+import type { MfaCodeProvider } from "./aws/mfa-prompt.js";
+import type { Env } from "./env.js";
 import { EksTokenError } from "./errors.js";
+import type { Logger } from "./logger.js";
+import {
+  DEFAULT_API_VERSION,
+  execCredential,
+  normalizeApiVersion,
+  type ExecCredential,
+} from "./token/exec-credential.js";
+import type { MintedToken } from "./token/mint.js";
+import { getToken } from "./usecases/get-token.js";
+import { resolveTokenRequest } from "./usecases/token-request.js";
 
 export { EksTokenError, type ErrorCode } from "./errors.js";
 export { type ExecCredential, apiVersionFromExecInfo } from "./token/exec-credential.js";
@@ -48,20 +54,29 @@ export async function createToken(options: CreateTokenOptions): Promise<TokenRes
     throw new EksTokenError("usage", "createToken needs options.clusterId", "pass the cluster's name");
   }
   const env = options.env ?? process.env;
-  const target = await resolveTarget(options, env);
-  const credentials = await resolveCredentials(target, {
+  // The same pipeline as the CLI's, without its disk cache: a program keeps what it wants.
+  const request = await resolveTokenRequest(
+    { ...options, output: "json", apiVersion: DEFAULT_API_VERSION, cache: false, cacheDir: undefined, debug: false },
     env,
-    logger: options.logger ?? SILENT,
-    mfaCodeProvider: options.mfaCodeProvider ?? terminalMfaCodeProvider({ writePrompt: (t) => process.stderr.write(t) }),
+  );
+  const signingDate = options.signingDate;
+  return getToken(request, {
+    env,
+    now: () => (signingDate ? signingDate.getTime() : Date.now()),
+    stderr: (t) => void process.stderr.write(t),
+    log: options.logger ?? SILENT,
     credentials: options.credentials,
+    mfaCodeProvider: options.mfaCodeProvider,
   });
-  return mintToken(target, credentials, options.signingDate ?? new Date());
 }
 
 /** The ExecCredential object a plugin prints: apiVersion v1beta1 unless asked otherwise. */
-export async function getExecCredential(options: CreateTokenOptions & { readonly apiVersion?: string }): Promise<ExecCredential> {
+export async function getExecCredential(
+  options: CreateTokenOptions & { readonly apiVersion?: string },
+): Promise<ExecCredential> {
   const apiVersion = options.apiVersion === undefined ? DEFAULT_API_VERSION : normalizeApiVersion(options.apiVersion);
-  if (!apiVersion) throw new EksTokenError("usage", `unknown apiVersion ${JSON.stringify(options.apiVersion)}`, "use v1 or v1beta1");
+  if (!apiVersion)
+    throw new EksTokenError("usage", `unknown apiVersion ${JSON.stringify(options.apiVersion)}`, "use v1 or v1beta1");
   const { token, expiration } = await createToken(options);
   return execCredential(apiVersion, token, expiration);
 }

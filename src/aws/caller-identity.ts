@@ -1,11 +1,13 @@
 /**
  * One GetCallerIdentity call with the caller's own credentials, for --forward-session-name.
- * It reuses the presigner (a presigned GET is a signed GET), so no STS client is loaded.
+ * It reuses the presigner (a presigned GET is a signed GET) and the one GetCallerIdentity client
+ * (./sts-client.ts), so no STS client of the SDK is loaded.
  */
+import type { Env } from "../env.js";
 import { EksTokenError } from "../errors.js";
 import { presignGetCallerIdentity, type SigningCredentials } from "../token/presign.js";
-import type { TokenTarget } from "../token/token-target.js";
-import type { Env } from "./shared-config.js";
+import { fetchCallerIdentity, parseStsError } from "./sts-client.js";
+import type { TokenTarget } from "./target.js";
 
 export interface CallerIdentity {
   readonly account: string;
@@ -22,37 +24,47 @@ export async function getCallerIdentity(
   // Tests and private setups point the SDK's STS client elsewhere; honour the same variables
   // and sign for that host, as the SDK's client would.
   const override = env["AWS_ENDPOINT_URL_STS"] || env["AWS_ENDPOINT_URL"];
-  const origin = override ? new URL(override).origin : `https://${target.endpoint.host}`;
-  const host = new URL(origin).host;
-  const signed = await presignGetCallerIdentity({
+  const host = override ? new URL(override).host : target.endpoint.host;
+  const url = await presignGetCallerIdentity({
     credentials,
     host,
     signingRegion: target.endpoint.signingRegion,
     clusterId: target.clusterId,
     signingDate: new Date(),
   });
-  const requestUrl = `${origin}/${new URL(signed).search}`;
-  let response: Response;
+  const response = await fetchCallerIdentity({ url, clusterId: target.clusterId, env, timeoutMs });
+  if (response.status !== 200) {
+    const code = parseStsError(response.body).code ?? "error";
+    throw new EksTokenError(
+      "sts",
+      `GetCallerIdentity was refused (${response.status} ${code})`,
+      "check the credentials of the source identity",
+    );
+  }
+  let result: Record<string, unknown> | undefined;
   try {
-    response = await fetch(requestUrl, {
-      headers: { "x-k8s-aws-id": target.clusterId, accept: "application/json" },
-      redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (e) {
-    throw new EksTokenError("network", `GetCallerIdentity at ${host} failed: ${(e as Error).message}`, "check the network and AWS_ENDPOINT_URL_STS");
+    result = (
+      JSON.parse(response.body) as { GetCallerIdentityResponse?: { GetCallerIdentityResult?: Record<string, unknown> } }
+    ).GetCallerIdentityResponse?.GetCallerIdentityResult;
+  } catch {
+    result = undefined;
   }
-  const text = await response.text();
-  if (!response.ok) {
-    const code = /"Code"\s*:\s*"([^"]+)"|<Code>([^<]+)<\/Code>/.exec(text);
-    throw new EksTokenError("sts", `GetCallerIdentity was refused (${response.status} ${code?.[1] ?? code?.[2] ?? "error"})`, "check the credentials of the source identity");
+  const { Account: account, Arn: arn, UserId: userId } = result ?? {};
+  if (
+    typeof arn !== "string" ||
+    !arn ||
+    typeof userId !== "string" ||
+    !userId ||
+    typeof account !== "string" ||
+    !account
+  ) {
+    throw new EksTokenError(
+      "sts",
+      "GetCallerIdentity answered without Account, Arn and UserId",
+      "check AWS_ENDPOINT_URL_STS",
+    );
   }
-  const result = (JSON.parse(text) as { GetCallerIdentityResponse?: { GetCallerIdentityResult?: Record<string, string> } })
-    .GetCallerIdentityResponse?.GetCallerIdentityResult;
-  if (!result?.["Arn"] || !result["UserId"] || !result["Account"]) {
-    throw new EksTokenError("sts", "GetCallerIdentity answered without Account, Arn and UserId", "check AWS_ENDPOINT_URL_STS");
-  }
-  return { account: result["Account"], arn: result["Arn"], userId: result["UserId"] };
+  return { account, arn, userId };
 }
 
 /** The session part of an assumed role's UserId (`AROA...:session`), as aws-iam-authenticator forwards it. */

@@ -1,10 +1,19 @@
-/** Turns what the SDK throws into one EksTokenError that says what failed and what to do. */
+/** Turns what the SDK throws into one EksTokenError that says what failed and what to do (the SDK's error kept as its cause, for --debug). */
 import { EksTokenError, isEksTokenError } from "../errors.js";
 import { redact } from "../redact.js";
-import type { TokenTarget } from "../token/token-target.js";
-import type { Env } from "./shared-config.js";
+import type { TokenTarget } from "./target.js";
+import type { Env } from "../env.js";
 
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPIPE"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+]);
 
 export interface FailureContext {
   readonly env: Env;
@@ -14,7 +23,13 @@ export interface FailureContext {
 
 export function describeCredentialError(e: unknown, target: TokenTarget, context?: FailureContext): EksTokenError {
   if (isEksTokenError(e)) return e;
-  const err = (e ?? {}) as { name?: string; message?: string; code?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  const err = (e ?? {}) as {
+    name?: string;
+    message?: string;
+    code?: string;
+    Code?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   const name = err.name ?? err.Code ?? "";
   const message = redact(firstLine(err.message ?? String(e)));
   const profile = target.profileName;
@@ -27,6 +42,7 @@ export function describeCredentialError(e: unknown, target: TokenTarget, context
         "no-credentials",
         `the ${remote.name} at ${remote.url} gave no credentials${why}`,
         `${remote.check}, or unset ${remote.variable}`,
+        { cause: e },
       );
     }
     return new EksTokenError(
@@ -35,16 +51,29 @@ export function describeCredentialError(e: unknown, target: TokenTarget, context
       target.profileExplicit
         ? `set up profile "${profile}" with \`aws configure --profile ${profile}\`, or \`aws sso login --profile ${profile}\` for SSO`
         : "run `aws configure`, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pick a profile with --profile (`aws sso login --profile P` for SSO)",
+      { cause: e },
     );
   }
   if (/sso/i.test(message) && /expired|invalid|refresh|login/i.test(message)) {
-    return new EksTokenError("sso-expired", `the SSO session for profile "${profile}" has expired or is invalid`, `run \`aws sso login --profile ${profile}\``);
+    return new EksTokenError(
+      "sso-expired",
+      `the SSO session for profile "${profile}" has expired or is invalid`,
+      `run \`aws sso login --profile ${profile}\``,
+      { cause: e },
+    );
   }
   if (/could not be found|not found in|Profile .* (could not|was not)/i.test(message) && /profile/i.test(message)) {
-    return new EksTokenError("unknown-profile", message, `check the profile's name and its source_profile in ${target.configPath}`);
+    return new EksTokenError(
+      "unknown-profile",
+      message,
+      `check the profile's name and its source_profile in ${target.configPath}`,
+      { cause: e },
+    );
   }
   if (/multi-?factor|MFA/i.test(message) && name !== "AccessDenied") {
-    return new EksTokenError("mfa", message, "run the command in a terminal so the MFA code can be asked for");
+    return new EksTokenError("mfa", message, "run the command in a terminal so the MFA code can be asked for", {
+      cause: e,
+    });
   }
   if (name === "AccessDenied" || /not authorized to perform: sts:AssumeRole/i.test(message)) {
     const role = target.roleArn ?? target.profileRoleArn ?? "the role";
@@ -52,39 +81,70 @@ export function describeCredentialError(e: unknown, target: TokenTarget, context
       "assume-role",
       `AssumeRole of ${role} was denied: ${message}`,
       "check that the role's trust policy allows this identity and that the identity may call sts:AssumeRole",
+      { cause: e },
     );
   }
   if (name === "ExpiredToken" || name === "ExpiredTokenException") {
-    return new EksTokenError("sts", `the source credentials have expired (${message})`, refreshHint(target));
+    return new EksTokenError("sts", `the source credentials have expired (${message})`, refreshHint(target), {
+      cause: e,
+    });
   }
   if (name === "InvalidClientTokenId" || name === "SignatureDoesNotMatch" || name === "UnrecognizedClientException") {
-    return new EksTokenError("sts", `STS rejected the source credentials (${name}: ${message})`, refreshHint(target));
+    return new EksTokenError("sts", `STS rejected the source credentials (${name}: ${message})`, refreshHint(target), {
+      cause: e,
+    });
   }
   if (name === "Throttling" || name === "ThrottlingException") {
-    return new EksTokenError("sts", `STS throttled the request (${message})`, "wait a moment and try again");
+    return new EksTokenError("sts", `STS throttled the request (${message})`, "wait a moment and try again", {
+      cause: e,
+    });
   }
-  if (name === "TimeoutError" || name === "AbortError" || (err.code && NETWORK_CODES.has(err.code)) || /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b|socket hang up|timed? ?out/i.test(message)) {
-    return new EksTokenError("network", `could not reach an AWS endpoint while getting credentials (${message})`, "check the network, proxy settings and AWS_ENDPOINT_URL_STS");
+  if (
+    name === "TimeoutError" ||
+    name === "AbortError" ||
+    (err.code && NETWORK_CODES.has(err.code)) ||
+    /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b|socket hang up|timed? ?out/i.test(
+      message,
+    )
+  ) {
+    return new EksTokenError(
+      "network",
+      `could not reach an AWS endpoint while getting credentials (${message})`,
+      "check the network, proxy settings and AWS_ENDPOINT_URL_STS",
+      { cause: e },
+    );
   }
   const status = err.$metadata?.httpStatusCode;
   return new EksTokenError(
     "no-credentials",
     `could not get AWS credentials: ${name && name !== "Error" ? `${name}: ` : ""}${message}${status ? ` (HTTP ${status})` : ""}`,
     "run with --debug for details",
+    { cause: e },
   );
 }
 
 /** A credentials endpoint the environment names explicitly: its failure is the story to tell. */
-function explicitEndpoint(env: Env | undefined): { name: string; url: string; variable: string; check: string } | undefined {
+function explicitEndpoint(
+  env: Env | undefined,
+): { name: string; url: string; variable: string; check: string } | undefined {
   if (!env) return undefined;
-  const container = { name: "container credentials endpoint", check: "check that it is up and that AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE) is right" };
+  const container = {
+    name: "container credentials endpoint",
+    check: "check that it is up and that AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE) is right",
+  };
   const full = env["AWS_CONTAINER_CREDENTIALS_FULL_URI"];
   if (full) return { ...container, url: full, variable: "AWS_CONTAINER_CREDENTIALS_FULL_URI" };
   const relative = env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"];
-  if (relative) return { ...container, url: `http://169.254.170.2${relative}`, variable: "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" };
+  if (relative)
+    return { ...container, url: `http://169.254.170.2${relative}`, variable: "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" };
   const imds = env["AWS_EC2_METADATA_SERVICE_ENDPOINT"];
   if (imds && env["AWS_EC2_METADATA_DISABLED"] !== "true") {
-    return { name: "instance metadata endpoint", url: imds, variable: "AWS_EC2_METADATA_SERVICE_ENDPOINT", check: "check that it is up and answers IMDSv2" };
+    return {
+      name: "instance metadata endpoint",
+      url: imds,
+      variable: "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+      check: "check that it is up and answers IMDSv2",
+    };
   }
   return undefined;
 }

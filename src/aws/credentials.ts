@@ -5,14 +5,14 @@
 import type { Logger } from "../logger.js";
 import { EksTokenError } from "../errors.js";
 import type { SigningCredentials } from "../token/presign.js";
-import type { TokenTarget } from "../token/token-target.js";
+import type { TokenTarget } from "./target.js";
 import { getCallerIdentity, sessionNameOf } from "./caller-identity.js";
 import { describeCredentialError } from "./credential-errors.js";
 import { envCredentials } from "./env-credentials.js";
 import { profileStaticKeys } from "./profile-credentials.js";
 import { readSharedConfig } from "./shared-config.js";
 import type { MfaCodeProvider } from "./mfa-prompt.js";
-import type { Env } from "./shared-config.js";
+import type { Env } from "../env.js";
 
 export interface ResolvedCredentials extends SigningCredentials {
   readonly expiration?: Date | undefined;
@@ -28,16 +28,12 @@ export interface AwsCredentials {
 export type CredentialsProvider = () => Promise<AwsCredentials>;
 export type CredentialsInput = AwsCredentials | CredentialsProvider;
 
-/** Where assumed-role credentials may be kept between runs (the on-disk cache provides one). */
-export interface RoleCredentialStore {
-  get(): Promise<ResolvedCredentials | undefined>;
-  put(credentials: ResolvedCredentials): Promise<void>;
-  /**
-   * Holds other processes off this identity's AssumeRole (calls for other clusters with the same
-   * role, which wait on no common token lock) until release; undefined when locking failed.
-   */
-  lock?(): Promise<(() => void) | undefined>;
-}
+/**
+ * Wraps the making of role credentials (--role-arn or a role profile) in a cache, the way
+ * aws-iam-authenticator's file cache wraps a credentials provider; the use case passes the
+ * on-disk cache's cache-aside here.
+ */
+export type RoleCredentialsCache = (make: () => Promise<ResolvedCredentials>) => Promise<ResolvedCredentials>;
 
 export interface CredentialDeps {
   readonly env: Env;
@@ -45,7 +41,7 @@ export interface CredentialDeps {
   readonly mfaCodeProvider: MfaCodeProvider;
   /** Credentials given by a library caller instead of the default chain. */
   readonly credentials?: CredentialsInput | undefined;
-  readonly roleStore?: RoleCredentialStore | undefined;
+  readonly roleCache?: RoleCredentialsCache | undefined;
   /** The whole resolution, every endpoint included, ends within this bound. */
   readonly timeoutMs?: number;
 }
@@ -65,7 +61,14 @@ export async function resolveCredentials(target: TokenTarget, given: CredentialD
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new EksTokenError("timeout", `getting AWS credentials took longer than ${timeoutMs / 1000} s`, "an STS, SSO, container or instance metadata endpoint did not answer; run with --debug to see which")),
+      () =>
+        reject(
+          new EksTokenError(
+            "timeout",
+            `getting AWS credentials took longer than ${timeoutMs / 1000} s`,
+            "an STS, SSO, container or instance metadata endpoint did not answer; run with --debug to see which",
+          ),
+        ),
       timeoutMs,
     );
   });
@@ -92,22 +95,13 @@ async function resolve(target: TokenTarget, deps: CredentialDeps): Promise<Resol
     maxAttempts: 2,
     logger: deps.logger,
   };
-  // Role credentials (--role-arn or a role profile, perhaps with MFA) are worth keeping between runs.
-  const store = target.roleArn || target.profileRoleArn ? deps.roleStore : undefined;
-  const ready = await store?.get();
-  if (ready) return ready;
-  const release = await store?.lock?.();
-  try {
-    // Another process may have assumed the role while we waited.
-    const cached = await store?.get();
-    if (cached) return cached;
+  const make = async () => {
     const base = normalize(await (await baseProvider(target, deps, clientConfig))());
-    const result = target.roleArn ? await assumeRole(target, target.roleArn, base, deps, clientConfig) : base;
-    await store?.put(result);
-    return result;
-  } finally {
-    release?.();
-  }
+    return target.roleArn ? await assumeRole(target, target.roleArn, base, deps, clientConfig) : base;
+  };
+  // Role credentials (--role-arn or a role profile, perhaps with MFA) are worth keeping between runs.
+  const cache = target.roleArn || target.profileRoleArn ? deps.roleCache : undefined;
+  return cache ? cache(make) : make();
 }
 
 async function assumeRole(
@@ -147,7 +141,9 @@ async function baseProvider(
   const fromEnvironment = target.profileExplicit ? undefined : envCredentials(deps.env);
   if (fromEnvironment) return async () => fromEnvironment;
   // Next the chain would read the profile; static keys there need none of it.
-  const fromProfile = profileStaticKeys(readSharedConfig(deps.env, target.profileExplicit ? target.profileName : undefined).profile);
+  const fromProfile = profileStaticKeys(
+    readSharedConfig(deps.env, target.profileExplicit ? target.profileName : undefined).profile,
+  );
   if (fromProfile) return async () => fromProfile;
   const { fromNodeProviderChain } = await import("./sdk-providers.js");
   // The token's region goes in as the parent's region, a fallback: in clientConfig it would
@@ -172,7 +168,12 @@ function recordingFailures(logger: Logger, failures: string[]): Logger {
     debug: (...args: unknown[]) => {
       const m = /property-provider -> (.+)/.exec(args.map(String).join(" "));
       // Keep what reads as a failure, not the notes on settings looked up along the way.
-      if (m?.[1] && /error|refused|ECONN|EHOST|ENOTFOUND|time ?out|timed out|status|unauthori[sz]ed|forbidden|\b[45]\d\d\b/i.test(m[1])) {
+      if (
+        m?.[1] &&
+        /error|refused|ECONN|EHOST|ENOTFOUND|time ?out|timed out|status|unauthori[sz]ed|forbidden|\b[45]\d\d\b/i.test(
+          m[1],
+        )
+      ) {
         failures.push(m[1]);
       }
       logger.debug(...args);

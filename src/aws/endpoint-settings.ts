@@ -1,7 +1,8 @@
 /** STS endpoint options from the environment, then the profile (environment wins, as in the SDKs). */
 import { EksTokenError } from "../errors.js";
 import type { RegionalMode } from "../token/sts-host.js";
-import type { Env, ProfileSettings } from "./shared-config.js";
+import type { Env } from "../env.js";
+import type { ProfileSettings } from "./shared-config.js";
 
 export interface EndpointSettings {
   readonly mode: RegionalMode;
@@ -13,8 +14,14 @@ export function resolveEndpointSettings(env: Env, profile: ProfileSettings): End
   const mode = pick(env["AWS_STS_REGIONAL_ENDPOINTS"], profile.sts_regional_endpoints);
   return {
     mode: mode === undefined ? "regional" : parseMode(mode),
-    fips: parseBool(pick(env["AWS_USE_FIPS_ENDPOINT"], profile.use_fips_endpoint), "AWS_USE_FIPS_ENDPOINT / use_fips_endpoint"),
-    dualStack: parseBool(pick(env["AWS_USE_DUALSTACK_ENDPOINT"], profile.use_dualstack_endpoint), "AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint"),
+    fips: parseBool(
+      pick(env["AWS_USE_FIPS_ENDPOINT"], profile.use_fips_endpoint),
+      "AWS_USE_FIPS_ENDPOINT / use_fips_endpoint",
+    ),
+    dualStack: parseBool(
+      pick(env["AWS_USE_DUALSTACK_ENDPOINT"], profile.use_dualstack_endpoint),
+      "AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint",
+    ),
   };
 }
 

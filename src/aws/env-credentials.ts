@@ -3,7 +3,7 @@
  * Read here directly because with no profile named the chain would return exactly these, and
  * loading the SDK's provider costs a miss more than the rest of it.
  */
-import type { Env } from "./shared-config.js";
+import type { Env } from "../env.js";
 
 export interface EnvCredentials {
   readonly accessKeyId: string;

@@ -34,18 +34,38 @@ export function terminalMfaCodeProvider(options: TerminalPromptOptions): MfaCode
     try {
       writePrompt(`Enter MFA code for ${serial}: `);
       const code = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new EksTokenError("mfa", "no MFA code was entered in time", "run the command again and type the 6-digit code")), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new EksTokenError(
+                "mfa",
+                "no MFA code was entered in time",
+                "run the command again and type the 6-digit code",
+              ),
+            ),
+          timeoutMs,
+        );
         lines.once("line", (line) => {
           clearTimeout(timer);
           resolve(line.trim());
         });
         lines.once("close", () => {
           clearTimeout(timer);
-          reject(new EksTokenError("mfa", "the terminal closed before an MFA code was entered", "run the command again in a terminal"));
+          reject(
+            new EksTokenError(
+              "mfa",
+              "the terminal closed before an MFA code was entered",
+              "run the command again in a terminal",
+            ),
+          );
         });
       });
       if (!/^\d{6}$/.test(code)) {
-        throw new EksTokenError("mfa", "an MFA code is 6 digits", "run the command again and type the code your device shows");
+        throw new EksTokenError(
+          "mfa",
+          "an MFA code is 6 digits",
+          "run the command again and type the code your device shows",
+        );
       }
       return code;
     } finally {

@@ -7,7 +7,16 @@
 import type { EnvCredentials } from "./env-credentials.js";
 import type { ProfileSettings } from "./shared-config.js";
 
-const OTHER_SOURCES = ["role_arn", "source_profile", "credential_source", "sso_session", "sso_start_url", "sso_account_id", "credential_process", "web_identity_token_file"];
+const OTHER_SOURCES = [
+  "role_arn",
+  "source_profile",
+  "credential_source",
+  "sso_session",
+  "sso_start_url",
+  "sso_account_id",
+  "credential_process",
+  "web_identity_token_file",
+];
 
 export function profileStaticKeys(profile: ProfileSettings): EnvCredentials | undefined {
   const accessKeyId = profile["aws_access_key_id"];

@@ -1,8 +1,9 @@
 /**
- * The region to sign in (CONTRACT section 3): the SDK reads neither AWS_DEFAULT_REGION nor
+ * The region to sign in (docs/contract.md, "Region and credentials"): the SDK reads neither AWS_DEFAULT_REGION nor
  * the profile for us here, and we never ask instance metadata (a slow, surprising look-up).
  */
-import type { Env, ProfileSettings } from "./shared-config.js";
+import type { Env } from "../env.js";
+import type { ProfileSettings } from "./shared-config.js";
 
 export type RegionSource = "flag" | "AWS_REGION" | "AWS_DEFAULT_REGION" | "profile" | "none";
 

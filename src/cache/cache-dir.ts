@@ -4,10 +4,15 @@
  */
 import { chmodSync, lstatSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { homeDir, type Env } from "../aws/shared-config.js";
+import { homeDir, type Env } from "../env.js";
 
 export function defaultCacheDir(env: Env): string {
   return join(homeDir(env), ".kube", "cache", "eks-token");
+}
+
+/** The one answer to "which cache directory": --cache-dir, else EKS_TOKEN_CACHE_DIR, else the default. */
+export function resolveCacheDir(flag: string | undefined, env: Env): string {
+  return flag || env["EKS_TOKEN_CACHE_DIR"] || defaultCacheDir(env);
 }
 
 export type CacheDirCheck = { ok: true; dir: string } | { ok: false; dir: string; reason: string };
@@ -38,7 +43,7 @@ export function openCacheDir(dir: string): CacheDirCheck {
       // lstat below decides
     }
   }
-  let stat;
+  let stat: ReturnType<typeof lstatSync>;
   try {
     stat = lstatSync(dir);
   } catch (e) {
@@ -47,9 +52,14 @@ export function openCacheDir(dir: string): CacheDirCheck {
   if (stat.isSymbolicLink()) return { ok: false, dir, reason: "it is a symbolic link" };
   if (!stat.isDirectory()) return { ok: false, dir, reason: "it is not a directory" };
   const uid = process.getuid?.();
-  if (uid !== undefined && stat.uid !== uid) return { ok: false, dir, reason: `it belongs to uid ${stat.uid}, not to you` };
+  if (uid !== undefined && stat.uid !== uid)
+    return { ok: false, dir, reason: `it belongs to uid ${stat.uid}, not to you` };
   if ((stat.mode & 0o022) !== 0) {
-    return { ok: false, dir, reason: `others can write to it (mode ${(stat.mode & 0o777).toString(8)}); run chmod 700 on it` };
+    return {
+      ok: false,
+      dir,
+      reason: `others can write to it (mode ${(stat.mode & 0o777).toString(8)}); run chmod 700 on it`,
+    };
   }
   return { ok: true, dir };
 }

@@ -4,8 +4,8 @@
  * itself is never stored.
  */
 import { sha256Hex as sha256 } from "../hash.js";
-import type { Env } from "../aws/shared-config.js";
-import type { TokenTarget } from "../token/token-target.js";
+import type { Env } from "../env.js";
+import type { TokenTarget } from "../aws/target.js";
 
 export const CACHE_FORMAT_VERSION = 1;
 
@@ -63,4 +63,3 @@ export function tokenCacheKey(target: TokenTarget, env: Env): string {
 export function roleCredentialsCacheKey(target: TokenTarget, env: Env): string {
   return sha256(JSON.stringify({ kind: "role-credentials", identity: identityMaterial(target, env) }));
 }
-

@@ -37,7 +37,12 @@ export function readEntry(path: string): unknown {
   try {
     const stat = fstatSync(fd);
     const uid = process.getuid?.();
-    if (!stat.isFile() || stat.size > MAX_ENTRY_BYTES || (stat.mode & 0o077) !== 0 || (uid !== undefined && stat.uid !== uid)) {
+    if (
+      !stat.isFile() ||
+      stat.size > MAX_ENTRY_BYTES ||
+      (stat.mode & 0o077) !== 0 ||
+      (uid !== undefined && stat.uid !== uid)
+    ) {
       return undefined;
     }
     return JSON.parse(readFileSync(fd, "utf8"));

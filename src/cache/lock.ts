@@ -5,7 +5,17 @@
  * Every failure is soft: the caller goes on without the cache rather than fail or hang.
  */
 import { uniqueSuffix } from "../hash.js";
-import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 
 export interface LockOptions {
   /** How long to wait for another holder before giving up. */
@@ -28,7 +38,11 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
   const deadline = now() + waitMs;
   for (let attempt = 0; ; attempt++) {
     try {
-      const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      const fd = openSync(
+        path,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o600,
+      );
       try {
         writeSync(fd, token);
       } finally {

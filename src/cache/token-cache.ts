@@ -2,16 +2,17 @@
  * The token cache: where entries live, when one may be served, and what is written. Tokens are
  * served while more than 5 minutes remain (the Python client re-runs a plugin with less), and
  * role credentials until 5 minutes before they expire. Secrets live only inside 0600 files in a
- * 0700 directory.
+ * 0700 directory (docs/contract.md, "Cache rules").
  */
-import type { Env } from "../aws/shared-config.js";
-import type { ResolvedCredentials, RoleCredentialStore } from "../aws/credentials.js";
+import type { ResolvedCredentials } from "../aws/credentials.js";
+import type { TokenTarget } from "../aws/target.js";
+import type { Env } from "../env.js";
 import { decodeToken } from "../token/encode.js";
 import type { MintedToken } from "../token/mint.js";
-import type { TokenTarget } from "../token/token-target.js";
 import { CACHE_FORMAT_VERSION, roleCredentialsCacheKey, tokenCacheKey } from "./cache-key.js";
 import { openCacheDir } from "./cache-dir.js";
 import { entryPath, readEntry, removeOrphanTemps, removeQuietly, writeEntry } from "./entry-file.js";
+import { cacheSlot, type CacheSlot, type FreshnessRule } from "./cache-aside.js";
 import { acquireLock, type Lock } from "./lock.js";
 import { join } from "node:path";
 
@@ -74,43 +75,104 @@ export class TokenCache {
     return new TokenCache(options, check.dir);
   }
 
-  /** A cached token for this target with more than 5 minutes left, or undefined. */
-  readToken(target: TokenTarget): MintedToken | undefined {
+  /** The token entry of this target: served while more than 5 minutes remain. */
+  tokenSlot(target: TokenTarget): CacheSlot<MintedToken> {
     const key = this.tokenKey(target);
     const path = entryPath(this.dir, key);
-    const entry = readEntry(path);
-    if (entry === undefined) return undefined;
-    if (!isTokenEntry(entry, key) || !tokenFitsTarget(entry, target)) {
-      this.options.debug(`cache entry ${key.slice(0, 12)} is not usable; replacing it`);
-      return undefined;
-    }
-    const expiration = new Date(entry.expiration);
-    const left = expiration.getTime() - this.options.now();
-    if (left <= 0) removeQuietly(path);
-    if (left <= MIN_REMAINING_MS) return undefined;
-    return { token: entry.token, expiration };
+    return cacheSlot<MintedToken>(
+      {
+        read: () => {
+          const entry = readEntry(path);
+          if (entry === undefined) return undefined;
+          if (!isTokenEntry(entry, key) || !tokenFitsTarget(entry, target)) {
+            this.options.debug(`cache entry ${key.slice(0, 12)} is not usable; replacing it`);
+            return undefined;
+          }
+          const expiration = new Date(entry.expiration);
+          return { value: { token: entry.token, expiration }, expiresAt: expiration.getTime() };
+        },
+        remove: () => removeQuietly(path),
+        write: (minted) => {
+          const entry: TokenEntry = {
+            v: CACHE_FORMAT_VERSION,
+            kind: "token",
+            key,
+            clusterId: target.clusterId,
+            region: target.region ?? null,
+            host: target.endpoint.host,
+            roleArn: target.roleArn ?? target.profileRoleArn ?? null,
+            profile: target.profileExplicit ? target.profileName : null,
+            expiration: minted.expiration.toISOString(),
+            token: minted.token,
+          };
+          this.write(key, entry);
+        },
+        lock: () => this.lockKey(key),
+      },
+      this.freshness,
+    );
+  }
+
+  /** A cached token for this target with more than 5 minutes left, or undefined. */
+  readToken(target: TokenTarget): MintedToken | undefined {
+    return this.tokenSlot(target).get();
   }
 
   writeToken(target: TokenTarget, minted: MintedToken): void {
-    const key = this.tokenKey(target);
-    const entry: TokenEntry = {
-      v: CACHE_FORMAT_VERSION,
-      kind: "token",
-      key,
-      clusterId: target.clusterId,
-      region: target.region ?? null,
-      host: target.endpoint.host,
-      roleArn: target.roleArn ?? target.profileRoleArn ?? null,
-      profile: target.profileExplicit ? target.profileName : null,
-      expiration: minted.expiration.toISOString(),
-      token: minted.token,
-    };
-    this.write(key, entry);
+    this.tokenSlot(target).put(minted);
   }
 
   /** Holds other processes off this target's miss path; undefined means go on without the cache. */
   lock(target: TokenTarget): Promise<Lock | undefined> {
-    return this.lockKey(this.tokenKey(target));
+    return this.tokenSlot(target).lock();
+  }
+
+  /**
+   * Assumed-role credentials, shared by every cluster of the same identity (their lock too, so
+   * calls for several clusters make one AssumeRole): served until 5 minutes before they expire.
+   */
+  roleSlot(target: TokenTarget): CacheSlot<ResolvedCredentials> {
+    const key = roleCredentialsCacheKey(target, this.options.env);
+    const path = entryPath(this.dir, key);
+    return cacheSlot<ResolvedCredentials>(
+      {
+        read: () => {
+          const entry = readEntry(path);
+          if (!isRoleEntry(entry, key)) return undefined;
+          const expiration = new Date(entry.expiration);
+          const value = {
+            accessKeyId: entry.accessKeyId,
+            secretAccessKey: entry.secretAccessKey,
+            ...(entry.sessionToken ? { sessionToken: entry.sessionToken } : {}),
+            expiration,
+          };
+          return { value, expiresAt: expiration.getTime() };
+        },
+        remove: () => removeQuietly(path),
+        write: (credentials) => {
+          // Only credentials that expire are worth keeping; long-term keys stay where they are.
+          if (!credentials.expiration) return;
+          const entry: RoleEntry = {
+            v: CACHE_FORMAT_VERSION,
+            kind: "role-credentials",
+            key,
+            roleArn: target.roleArn ?? target.profileRoleArn ?? null,
+            profile: target.profileExplicit ? target.profileName : null,
+            expiration: credentials.expiration.toISOString(),
+            accessKeyId: credentials.accessKeyId,
+            secretAccessKey: credentials.secretAccessKey,
+            ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
+          };
+          this.write(key, entry);
+        },
+        lock: () => this.lockKey(key),
+      },
+      this.freshness,
+    );
+  }
+
+  private get freshness(): FreshnessRule {
+    return { now: this.options.now, minRemainingMs: MIN_REMAINING_MS };
   }
 
   private async lockKey(key: string): Promise<Lock | undefined> {
@@ -121,49 +183,6 @@ export class TokenCache {
     if (result.ok) return result.lock;
     this.options.debug(`could not lock the cache (${result.reason}: ${result.detail}); going on without it`);
     return undefined;
-  }
-
-  roleStore(target: TokenTarget): RoleCredentialStore {
-    const key = roleCredentialsCacheKey(target, this.options.env);
-    const path = entryPath(this.dir, key);
-    return {
-      lock: async () => {
-        const held = await this.lockKey(key);
-        return held ? () => held.release() : undefined;
-      },
-      get: async () => {
-        const entry = readEntry(path);
-        if (!isRoleEntry(entry, key)) return undefined;
-        const expiration = new Date(entry.expiration);
-        if (expiration.getTime() - this.options.now() <= MIN_REMAINING_MS) {
-          if (expiration.getTime() <= this.options.now()) removeQuietly(path);
-          return undefined;
-        }
-        this.options.debug(`using cached credentials for ${entry.roleArn ?? "the role"} until ${entry.expiration}`);
-        return {
-          accessKeyId: entry.accessKeyId,
-          secretAccessKey: entry.secretAccessKey,
-          ...(entry.sessionToken ? { sessionToken: entry.sessionToken } : {}),
-          expiration,
-        };
-      },
-      put: async (credentials: ResolvedCredentials) => {
-        // Only credentials that expire are worth keeping; long-term keys stay where they are.
-        if (!credentials.expiration) return;
-        const entry: RoleEntry = {
-          v: CACHE_FORMAT_VERSION,
-          kind: "role-credentials",
-          key,
-          roleArn: target.roleArn ?? target.profileRoleArn ?? null,
-          profile: target.profileExplicit ? target.profileName : null,
-          expiration: credentials.expiration.toISOString(),
-          accessKeyId: credentials.accessKeyId,
-          secretAccessKey: credentials.secretAccessKey,
-          ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
-        };
-        this.write(key, entry);
-      },
-    };
   }
 
   /** A miss asks for the key up to four times (read, lock, read again, write): hash it once. */
@@ -181,7 +200,9 @@ export class TokenCache {
       removeOrphanTemps(this.dir, this.options.now());
       writeEntry(this.dir, entryPath(this.dir, key), entry);
     } catch (e) {
-      this.options.warn(`could not write the token cache in ${this.dir} (${(e as NodeJS.ErrnoException).code ?? String(e)}); the next call will make a new token`);
+      this.options.warn(
+        `could not write the token cache in ${this.dir} (${(e as NodeJS.ErrnoException).code ?? String(e)}); the next call will make a new token`,
+      );
     }
   }
 }
@@ -189,18 +210,31 @@ export class TokenCache {
 function isTokenEntry(e: unknown, key: string): e is TokenEntry {
   const x = e as Partial<TokenEntry> | null;
   return (
-    typeof x === "object" && x !== null && x.v === CACHE_FORMAT_VERSION && x.kind === "token" && x.key === key &&
-    typeof x.token === "string" && typeof x.clusterId === "string" && typeof x.host === "string" &&
-    typeof x.expiration === "string" && !Number.isNaN(Date.parse(x.expiration))
+    typeof x === "object" &&
+    x !== null &&
+    x.v === CACHE_FORMAT_VERSION &&
+    x.kind === "token" &&
+    x.key === key &&
+    typeof x.token === "string" &&
+    typeof x.clusterId === "string" &&
+    typeof x.host === "string" &&
+    typeof x.expiration === "string" &&
+    !Number.isNaN(Date.parse(x.expiration))
   );
 }
 
 function isRoleEntry(e: unknown, key: string): e is RoleEntry {
   const x = e as Partial<RoleEntry> | null;
   return (
-    typeof x === "object" && x !== null && x.v === CACHE_FORMAT_VERSION && x.kind === "role-credentials" && x.key === key &&
-    typeof x.accessKeyId === "string" && typeof x.secretAccessKey === "string" &&
-    typeof x.expiration === "string" && !Number.isNaN(Date.parse(x.expiration))
+    typeof x === "object" &&
+    x !== null &&
+    x.v === CACHE_FORMAT_VERSION &&
+    x.kind === "role-credentials" &&
+    x.key === key &&
+    typeof x.accessKeyId === "string" &&
+    typeof x.secretAccessKey === "string" &&
+    typeof x.expiration === "string" &&
+    !Number.isNaN(Date.parse(x.expiration))
   );
 }
 

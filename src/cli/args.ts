@@ -1,31 +1,20 @@
 /**
- * argv -> one TokenRequest. Three shapes reach here and mean the same thing (CONTRACT section 5):
+ * argv -> one TokenInput. Three shapes reach here and mean the same thing (docs/contract.md,
+ * "Drop-in command lines"):
  *   eks-token [token] --cluster-name N ...
  *   eks-token --region R eks get-token --cluster-name N --output json [--role ARN] [--cluster-id ID]
  *   eks-token token -i N [-r ARN] [--region R] [-s S] [-e E] [--cache] [--forward-session-name]
  */
-import { parseArgs } from "node:util";
+import { isTrue, type Env } from "../env.js";
 import { EksTokenError } from "../errors.js";
-import type { Env } from "../aws/shared-config.js";
 import { normalizeApiVersion } from "../token/exec-credential.js";
+import type { TokenInput } from "../usecases/token-request.js";
+import { debugRequested } from "./debug.js";
+import { parseFlags } from "./flags.js";
 
-export interface TokenRequest {
-  readonly clusterId: string | undefined;
-  readonly region: string | undefined;
-  readonly profile: string | undefined;
-  readonly roleArn: string | undefined;
-  readonly sessionName: string | undefined;
-  readonly externalId: string | undefined;
-  readonly forwardSessionName: boolean;
-  readonly output: "json" | "token";
-  /** From --api-version; otherwise KUBERNETES_EXEC_INFO decides. */
-  readonly apiVersion: string | undefined;
-  readonly cache: boolean;
-  readonly cacheDir: string | undefined;
-  readonly debug: boolean;
-}
+export type { TokenInput };
 
-export type ParsedCommand = { kind: "help" } | { kind: "version" } | { kind: "token"; request: TokenRequest };
+export type ParsedCommand = { kind: "help" } | { kind: "version" } | { kind: "token"; request: TokenInput };
 
 const OPTIONS = {
   "cluster-name": { type: "string" },
@@ -52,17 +41,20 @@ const OPTIONS = {
 const COMMAND_WORDS = [[], ["token"], ["eks", "get-token"], ["get-token"]] as const;
 
 export function parseTokenArgs(argv: readonly string[], env: Env): ParsedCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new EksTokenError("usage", (e as Error).message.split("\n")[0] ?? "invalid arguments", "run `eks-token --help` for the options");
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = parseFlags(argv, OPTIONS, {
+    positionals: true,
+    hint: "run `eks-token --help` for the options",
+  });
   if (v.help) return { kind: "help" };
   if (v.version) return { kind: "version" };
-  if (!COMMAND_WORDS.some((words) => words.length === positionals.length && words.every((w, i) => positionals[i] === w))) {
-    throw new EksTokenError("usage", `unexpected argument ${JSON.stringify(positionals.join(" "))}`, "run `eks-token --help` for the commands and options");
+  if (
+    !COMMAND_WORDS.some((words) => words.length === positionals.length && words.every((w, i) => positionals[i] === w))
+  ) {
+    throw new EksTokenError(
+      "usage",
+      `unexpected argument ${JSON.stringify(positionals.join(" "))}`,
+      "run `eks-token --help` for the commands and options",
+    );
   }
 
   const roleFlags = [v["role-arn"], v.role].filter((r) => r !== undefined);
@@ -83,8 +75,8 @@ export function parseTokenArgs(argv: readonly string[], env: Env): ParsedCommand
       output: parseOutput(v.output, v["token-only"] ?? false),
       apiVersion: v["api-version"] === undefined ? undefined : parseApiVersion(v["api-version"]),
       cache: !(v["no-cache"] ?? false) && !isTrue(env["EKS_TOKEN_NO_CACHE"]),
-      cacheDir: emptyToUndefined(v["cache-dir"], "--cache-dir") ?? (env["EKS_TOKEN_CACHE_DIR"] || undefined),
-      debug: (v.debug ?? false) || isTrue(env["EKS_TOKEN_DEBUG"]),
+      cacheDir: emptyToUndefined(v["cache-dir"], "--cache-dir"),
+      debug: debugRequested(argv, env),
     },
   };
 }
@@ -93,13 +85,21 @@ function parseOutput(output: string | undefined, tokenOnly: boolean): "json" | "
   if (tokenOnly) return "token";
   if (output === undefined || output === "json") return "json";
   if (output === "token") return "token";
-  throw new EksTokenError("usage", `--output ${JSON.stringify(output)} is not supported`, "use --output json (an ExecCredential) or --output token (the bare token)");
+  throw new EksTokenError(
+    "usage",
+    `--output ${JSON.stringify(output)} is not supported`,
+    "use --output json (an ExecCredential) or --output token (the bare token)",
+  );
 }
 
 function parseApiVersion(value: string): string {
   const full = normalizeApiVersion(value);
   if (!full) {
-    throw new EksTokenError("usage", `unknown --api-version ${JSON.stringify(value)}`, "use v1 or v1beta1 (client.authentication.k8s.io/...)");
+    throw new EksTokenError(
+      "usage",
+      `unknown --api-version ${JSON.stringify(value)}`,
+      "use v1 or v1beta1 (client.authentication.k8s.io/...)",
+    );
   }
   return full;
 }
@@ -107,8 +107,4 @@ function parseApiVersion(value: string): string {
 function emptyToUndefined(value: string | undefined, flag: string): string | undefined {
   if (value === "") throw new EksTokenError("usage", `${flag} needs a value`, "run `eks-token --help` for the options");
   return value;
-}
-
-export function isTrue(value: string | undefined): boolean {
-  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
 }

@@ -2,12 +2,13 @@
 import { writeSync } from "node:fs";
 import { format } from "node:util";
 import { main } from "./main.js";
+import { debugRequested } from "./debug.js";
 import type { CliIo } from "./io.js";
 
 // Dependencies warn on stderr (the AWS SDK about Node versions, Node about deprecations); a
 // successful call must print nothing there. --debug still shows them.
 process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
-const debugging = process.argv.includes("--debug") || /^(1|true|yes|on)$/i.test(process.env["EKS_TOKEN_DEBUG"] ?? "");
+const debugging = debugRequested(process.argv.slice(2), process.env);
 process.removeAllListeners("warning");
 process.on("warning", (w) => {
   if (debugging) writeAll(2, `eks-token: debug: node warning: ${w.name}: ${w.message}\n`);
@@ -56,9 +57,6 @@ const io: CliIo = {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString("utf8");
-  },
-  get isStdoutTty() {
-    return process.stdout.isTTY === true;
   },
 };
 

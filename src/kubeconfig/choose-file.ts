@@ -1,9 +1,9 @@
-/** Which kubeconfig file to update, by the rules of `aws eks update-kubeconfig` (CONTRACT section 5). */
+/** Which kubeconfig file to update, by the rules of `aws eks update-kubeconfig` (docs/contract.md, "Drop-in command lines"). */
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { EksTokenError } from "../errors.js";
 import { emptyKubeconfig, hasCluster, parseKubeconfig, type ParsedKubeconfig } from "./document.js";
 
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from "../env.js";
 
 export interface PathInput {
   readonly flag?: string;
@@ -25,7 +25,11 @@ export function kubeconfigPaths(input: PathInput): string[] {
     .map(expand);
   if (listed.length > 0) return [...new Set(listed)];
   if (!home) {
-    throw new EksTokenError("kubeconfig", "cannot find the default kubeconfig: HOME is not set", "pass --kubeconfig PATH");
+    throw new EksTokenError(
+      "kubeconfig",
+      "cannot find the default kubeconfig: HOME is not set",
+      "pass --kubeconfig PATH",
+    );
   }
   return [join(home, ".kube", "config")];
 }

@@ -1,5 +1,5 @@
 /** DescribeCluster through @aws-sdk/client-eks: the only place this command talks to AWS. */
-import { EksTokenError } from "../errors.js";
+import { EksTokenError, isEksTokenError } from "../errors.js";
 
 export interface DescribedCluster {
   readonly name: string;
@@ -40,7 +40,11 @@ export async function describeCluster(input: DescribeInput): Promise<DescribedCl
     credentials: fromNodeProviderChain(input.profile === undefined ? {} : { profile: input.profile }),
     maxAttempts: 2,
     // Without throwOnRequestTimeout the SDK only logs a warning when a request runs over.
-    requestHandler: { connectionTimeout: Math.min(3_000, timeoutMs), requestTimeout: Math.ceil(timeoutMs / 2), throwOnRequestTimeout: true },
+    requestHandler: {
+      connectionTimeout: Math.min(3_000, timeoutMs),
+      requestTimeout: Math.ceil(timeoutMs / 2),
+      throwOnRequestTimeout: true,
+    },
   });
   const abort = new AbortController();
   try {
@@ -68,7 +72,10 @@ interface RawCluster {
 }
 
 /** Pure: turns the API's cluster into what the kubeconfig needs, refusing clusters not ready. */
-export function usableCluster(input: Pick<DescribeInput, "name" | "region">, raw: RawCluster | undefined): DescribedCluster {
+export function usableCluster(
+  input: Pick<DescribeInput, "name" | "region">,
+  raw: RawCluster | undefined,
+): DescribedCluster {
   if (!raw?.status) {
     throw new EksTokenError("kubeconfig", `cluster ${input.name} not found in ${input.region}`);
   }
@@ -97,7 +104,13 @@ async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => vo
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       onTimeout();
-      reject(new EksTokenError("timeout", `DescribeCluster did not answer within ${ms / 1000} s`, "check the network or AWS_ENDPOINT_URL_EKS"));
+      reject(
+        new EksTokenError(
+          "timeout",
+          `DescribeCluster did not answer within ${ms / 1000} s`,
+          "check the network or AWS_ENDPOINT_URL_EKS",
+        ),
+      );
     }, ms);
   });
   try {
@@ -109,7 +122,7 @@ async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => vo
 
 // Maps SDK failures onto the CLI's error codes with the one thing to try next.
 function describeError(e: unknown, input: DescribeInput): EksTokenError {
-  if (e instanceof EksTokenError) return e;
+  if (isEksTokenError(e)) return e;
   const err = e as { name?: string; message?: string; code?: string };
   const message = err.message ?? String(e);
   const where = `cluster ${input.name} in ${input.region}`;
@@ -117,18 +130,38 @@ function describeError(e: unknown, input: DescribeInput): EksTokenError {
     case "ResourceNotFoundException":
       return new EksTokenError("kubeconfig", `${where} not found`, "check --cluster-name and --region", { cause: e });
     case "CredentialsProviderError":
-      return new EksTokenError("no-credentials", `no AWS credentials for DescribeCluster: ${message}`, "log in (aws sso login) or pass --profile", { cause: e });
+      return new EksTokenError(
+        "no-credentials",
+        `no AWS credentials for DescribeCluster: ${message}`,
+        "log in (aws sso login) or pass --profile",
+        { cause: e },
+      );
     case "AccessDeniedException":
     case "UnrecognizedClientException":
     case "InvalidSignatureException":
     case "ExpiredTokenException":
-      return new EksTokenError("kubeconfig", `DescribeCluster on ${where} was refused: ${message}`, "these credentials need eks:DescribeCluster; or pass --endpoint and --ca-data", { cause: e });
+      return new EksTokenError(
+        "kubeconfig",
+        `DescribeCluster on ${where} was refused: ${message}`,
+        "these credentials need eks:DescribeCluster; or pass --endpoint and --ca-data",
+        { cause: e },
+      );
     case "TimeoutError":
     case "AbortError":
-      return new EksTokenError("timeout", `DescribeCluster on ${where} timed out`, "check the network or AWS_ENDPOINT_URL_EKS", { cause: e });
+      return new EksTokenError(
+        "timeout",
+        `DescribeCluster on ${where} timed out`,
+        "check the network or AWS_ENDPOINT_URL_EKS",
+        { cause: e },
+      );
   }
   if (err.code && /^(ECONN|ENOTFOUND|EAI_|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)/.test(err.code)) {
-    return new EksTokenError("network", `cannot reach EKS for ${where}: ${message}`, "check the network or AWS_ENDPOINT_URL_EKS", { cause: e });
+    return new EksTokenError(
+      "network",
+      `cannot reach EKS for ${where}: ${message}`,
+      "check the network or AWS_ENDPOINT_URL_EKS",
+      { cause: e },
+    );
   }
   return new EksTokenError("kubeconfig", `DescribeCluster on ${where} failed: ${message}`, undefined, { cause: e });
 }

@@ -2,7 +2,7 @@
  * Reading and writing a kubeconfig as a `yaml` Document, so comments, ordering and quoting
  * of everything we do not touch survive a rewrite.
  */
-import { Document, isMap, isScalar, isSeq, parseDocument, visit, YAMLMap, YAMLSeq, type Node } from "yaml";
+import { Document, isMap, isScalar, isSeq, parseDocument, visit, type YAMLMap, YAMLSeq, type Node } from "yaml";
 import { EksTokenError } from "../errors.js";
 
 export type KubeconfigDocument = Document.Parsed | Document;
@@ -112,7 +112,7 @@ export function newKubeconfigContents(doc: Document): YAMLMap {
 /** The top-level mapping, created (keeping any comments) when the file is empty. */
 export function rootMap(doc: KubeconfigDocument): YAMLMap {
   if (isMap(doc.contents)) return doc.contents;
-  const comment = isScalar(doc.contents) ? doc.contents.commentBefore ?? doc.contents.comment : undefined;
+  const comment = isScalar(doc.contents) ? (doc.contents.commentBefore ?? doc.contents.comment) : undefined;
   const map = newKubeconfigContents(doc);
   if (comment) doc.commentBefore = doc.commentBefore ? `${doc.commentBefore}\n${comment}` : comment;
   doc.contents = map;

@@ -1,13 +1,21 @@
 /** The kubeconfig user entry whose exec block runs eks-token. */
+import { EksTokenError } from "../errors.js";
+import { API_V1, API_V1BETA1, normalizeApiVersion } from "../token/exec-credential.js";
 
 export const EKS_TOKEN_COMMAND = "eks-token";
 
-export const API_VERSIONS = {
-  v1beta1: "client.authentication.k8s.io/v1beta1",
-  v1: "client.authentication.k8s.io/v1",
-} as const;
+/** The versions a new exec block may name: the token path's table, less the removed v1alpha1. */
+export const API_VERSIONS = { v1beta1: API_V1BETA1, v1: API_V1 } as const;
 
 export type ExecApiVersion = (typeof API_VERSIONS)[keyof typeof API_VERSIONS];
+
+/** --api-version of `eks-token kubeconfig`: v1beta1 (the default) or v1, short or in full. */
+export function parseExecApiVersion(value: string | undefined): ExecApiVersion {
+  if (value === undefined) return API_VERSIONS.v1beta1;
+  const full = normalizeApiVersion(value);
+  if (full === API_V1 || full === API_V1BETA1) return full;
+  throw new EksTokenError("usage", `unknown --api-version ${JSON.stringify(value)}`, "use v1beta1 or v1");
+}
 
 /** What `eks-token token` needs to know; the same shape serves new entries and migrations. */
 export interface TokenArgsInput {

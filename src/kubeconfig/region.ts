@@ -2,7 +2,7 @@
 import { EksTokenError } from "../errors.js";
 import { checkRegion } from "./validate.js";
 
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from "../env.js";
 
 export interface RegionSources {
   readonly flag?: string;
@@ -32,8 +32,8 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
 
-/** The real reader: the profile's settings as the token path reads them (config file over credentials file). */
+/** The real reader: the profile's settings as the token path reads them (the credentials file wins over the config file). */
 export async function readProfileRegion(profile: string, env: Env): Promise<string | undefined> {
   const { readSharedConfig } = await import("../aws/shared-config.js");
-  return (await readSharedConfig(env, profile)).profile.region;
+  return readSharedConfig(env, profile).profile.region;
 }

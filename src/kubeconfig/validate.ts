@@ -1,11 +1,10 @@
 /** Checks on user-supplied values; each throws EksTokenError('invalid-input') naming the flag. */
 import { EksTokenError } from "../errors.js";
+import { isRegionName, validateRoleArn } from "../validate.js";
 
 const EKS_CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 // Passed-through identifiers (Outposts ids, non-EKS authenticator ids) only need to survive argv and a header.
 const LOOSE_CLUSTER_ID = /^[\x21-\x7e]{1,255}$/;
-const REGION = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
 const CLUSTER_ARN = /^arn:aws[a-z-]*:eks:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 // Names end up as YAML keys and kubectl arguments; control characters would only cause grief.
@@ -30,13 +29,13 @@ export function checkPassThroughClusterName(value: string, flag = "--cluster-nam
 }
 
 export function checkRegion(value: string, flag = "--region"): string {
-  if (!REGION.test(value)) invalid(flag, value, "a region is one DNS label such as us-west-2");
+  if (!isRegionName(value)) invalid(flag, value, "a region is one DNS label such as us-west-2");
   return value;
 }
 
-export function checkRoleArn(value: string, flag = "--role-arn"): string {
-  if (!ROLE_ARN.test(value)) invalid(flag, value, "expected arn:aws:iam::123456789012:role/NAME");
-  return value;
+/** The token path's own check: an ARN written into a kubeconfig is one `eks-token token` accepts. */
+export function checkRoleArn(value: string): string {
+  return validateRoleArn(value);
 }
 
 export interface ClusterArnParts {
@@ -65,7 +64,11 @@ export function checkEndpoint(value: string, flag = "--endpoint"): string {
 
 export function checkCaData(value: string, flag = "--ca-data"): string {
   if (value.length === 0 || !BASE64.test(value)) {
-    invalid(flag, abbreviate(value), "expected the base64 of the cluster's PEM certificate, as in certificate-authority-data");
+    invalid(
+      flag,
+      abbreviate(value),
+      "expected the base64 of the cluster's PEM certificate, as in certificate-authority-data",
+    );
   }
   return value;
 }

@@ -1,5 +1,7 @@
-/** The token format (CONTRACT section 1): `k8s-aws-v1.` + unpadded base64url of a presigned URL. */
+/** The token format (docs/contract.md, "Token format"): `k8s-aws-v1.` + unpadded base64url of a presigned URL. */
 export const TOKEN_PREFIX = "k8s-aws-v1.";
+/** The header every token signs, binding it to one cluster. */
+export const CLUSTER_ID_HEADER = "x-k8s-aws-id";
 /** The largest token the server accepts. */
 export const MAX_TOKEN_LENGTH = 4096;
 

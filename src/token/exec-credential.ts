@@ -1,5 +1,5 @@
 /**
- * The ExecCredential kubectl reads, and the apiVersion it must carry (CONTRACT section 4).
+ * The ExecCredential kubectl reads, and the apiVersion it must carry (docs/contract.md, "Exec info").
  * client-go fails when the version differs from the one its kubeconfig names, so we echo it.
  */
 import { formatTimestamp } from "./expiration.js";

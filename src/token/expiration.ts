@@ -1,4 +1,4 @@
-/** When a token stops being usable, as reported in `expirationTimestamp` (CONTRACT section 1). */
+/** When a token stops being usable, as reported in `expirationTimestamp` (docs/contract.md, "Token format"). */
 
 /** The server accepts a token for 15 minutes after X-Amz-Date; report one minute less, as both peers do. */
 export const TOKEN_LIFETIME_MS = 14 * 60_000;

@@ -2,7 +2,7 @@
 import { encodeToken } from "./encode.js";
 import { tokenExpiration } from "./expiration.js";
 import { presignGetCallerIdentity, type SigningCredentials } from "./presign.js";
-import type { TokenTarget } from "./token-target.js";
+import type { StsEndpoint } from "./sts-host.js";
 
 export interface MintedToken {
   readonly token: string;
@@ -10,7 +10,7 @@ export interface MintedToken {
 }
 
 export async function mintToken(
-  target: Pick<TokenTarget, "clusterId" | "endpoint">,
+  target: { readonly clusterId: string; readonly endpoint: StsEndpoint },
   credentials: SigningCredentials & { readonly expiration?: Date | undefined },
   signingDate: Date,
 ): Promise<MintedToken> {

@@ -1,12 +1,12 @@
 /**
  * The only user of the SigV4 signer: presigns `GET /?Action=GetCallerIdentity` for one cluster
- * (CONTRACT section 1). Loaded only on a cache miss.
+ * (docs/contract.md, "Token format"). Loaded only on a cache miss.
  */
 import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { CLUSTER_ID_HEADER } from "./encode.js";
 
-export const CLUSTER_ID_HEADER = "x-k8s-aws-id";
 /** Old servers accept only 0-60; the server's own window is 15 minutes from X-Amz-Date anyway. */
 export const PRESIGN_EXPIRES_SECONDS = 60;
 
@@ -65,7 +65,10 @@ export async function presignGetCallerIdentity(input: PresignInput): Promise<str
 
 function formatQuery(query: Record<string, string | string[] | null>): string {
   const keys = Object.keys(query);
-  const ordered = [...QUERY_ORDER.filter((k) => k in query), ...keys.filter((k) => !(QUERY_ORDER as readonly string[]).includes(k)).sort()];
+  const ordered = [
+    ...QUERY_ORDER.filter((k) => k in query),
+    ...keys.filter((k) => !(QUERY_ORDER as readonly string[]).includes(k)).sort(),
+  ];
   return ordered
     .map((key) => {
       const value = query[key];

@@ -1,9 +1,10 @@
 /**
- * Which STS host a token is signed for, and the region it is signed in (CONTRACT section 2).
+ * Which STS host a token is signed for, and the region it is signed in (docs/contract.md, "STS hosts").
  * The server checks the host against the partitions' suffixes, so this table is shared with
  * the verifier.
  */
 import { EksTokenError } from "../errors.js";
+import { isRegionName, validateRegion } from "../validate.js";
 
 export interface Partition {
   readonly name: string;
@@ -15,7 +16,12 @@ export interface Partition {
 
 // Order matters: the first match wins, and `aws` is the fallback for unknown region shapes.
 export const PARTITIONS: readonly Partition[] = [
-  { name: "aws-cn", regions: /^cn-/, dnsSuffix: "amazonaws.com.cn", dualStackDnsSuffix: "api.amazonwebservices.com.cn" },
+  {
+    name: "aws-cn",
+    regions: /^cn-/,
+    dnsSuffix: "amazonaws.com.cn",
+    dualStackDnsSuffix: "api.amazonwebservices.com.cn",
+  },
   { name: "aws-us-gov", regions: /^us-gov-/, dnsSuffix: "amazonaws.com", dualStackDnsSuffix: "api.aws" },
   { name: "aws-iso-b", regions: /^us-isob-/, dnsSuffix: "sc2s.sgov.gov" },
   { name: "aws-iso-e", regions: /^eu-isoe-/, dnsSuffix: "cloud.adc-e.uk" },
@@ -30,12 +36,23 @@ export const GLOBAL_SIGNING_REGION = "us-east-1";
 
 /** Regions that AWS CLI v1's legacy mode sends to the global endpoint. */
 export const LEGACY_GLOBAL_REGIONS: ReadonlySet<string> = new Set([
-  "ap-northeast-1", "ap-south-1", "ap-southeast-1", "ap-southeast-2", "aws-global",
-  "ca-central-1", "eu-central-1", "eu-north-1", "eu-west-1", "eu-west-2", "eu-west-3",
-  "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+  "ap-northeast-1",
+  "ap-south-1",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "aws-global",
+  "ca-central-1",
+  "eu-central-1",
+  "eu-north-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "sa-east-1",
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
 ]);
-
-const REGION_LABEL = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
 export type RegionalMode = "regional" | "legacy";
 
@@ -58,23 +75,12 @@ export function partitionOf(region: string): Partition {
   return PARTITIONS.find((p) => p.regions.test(region)) as Partition;
 }
 
-/** A region becomes part of a host name: refuse anything but one DNS label. */
-export function assertValidRegion(region: string): void {
-  if (region.length > 63 || !REGION_LABEL.test(region)) {
-    throw new EksTokenError(
-      "invalid-input",
-      `invalid region ${JSON.stringify(region)}`,
-      "a region is one DNS label such as us-west-2 (lowercase letters, digits and dashes)",
-    );
-  }
-}
-
 export function stsEndpoint(options: StsEndpointOptions): StsEndpoint {
   const { region, mode = "regional", fips = false, dualStack = false } = options;
   if (region === undefined) {
     return { host: GLOBAL_STS_HOST, signingRegion: GLOBAL_SIGNING_REGION, partition: "aws" };
   }
-  assertValidRegion(region);
+  validateRegion(region);
   // aws-global is the SDKs' name for the global endpoint itself.
   if (region === "aws-global" || (mode === "legacy" && !fips && !dualStack && LEGACY_GLOBAL_REGIONS.has(region))) {
     return { host: GLOBAL_STS_HOST, signingRegion: GLOBAL_SIGNING_REGION, partition: "aws" };
@@ -101,7 +107,7 @@ export function isStsHost(host: string): { ok: true; region: string; partition: 
   const m = /^sts(?:-fips)?\.([a-z0-9-]+)\.(.+)$/.exec(host);
   if (!m) return { ok: false };
   const [, region = "", suffix] = m;
-  if (!REGION_LABEL.test(region)) return { ok: false };
+  if (!isRegionName(region)) return { ok: false };
   const partition = partitionOf(region);
   if (suffix === partition.dnsSuffix || suffix === partition.dualStackDnsSuffix) {
     return { ok: true, region, partition: partition.name };

@@ -3,7 +3,8 @@
  * token) and, with --sts, the identity STS saw. Pure: the caller writes the strings.
  */
 import type { TokenFacts, RuleFailure } from "./rules.js";
-import { formatDuration, isoSeconds } from "./rules.js";
+import { formatTimestamp } from "../token/expiration.js";
+import { formatDuration } from "./duration.js";
 import type { StsIdentity } from "./sts.js";
 import type { EksTokenError } from "../errors.js";
 import { redact } from "../redact.js";
@@ -32,8 +33,8 @@ export function formatText(report: VerifyReport): string {
     ["partition", facts.partition],
     ["region", facts.region ?? "(none in X-Amz-Credential)"],
     ["access key id", facts.accessKeyId || "(none)"],
-    ["signed at", isoSeconds(facts.signedAt)],
-    ["expires at", `${isoSeconds(facts.expiresAt)} (${timeLeft(facts.expiresAt, now)})`],
+    ["signed at", formatTimestamp(facts.signedAt)],
+    ["expires at", `${formatTimestamp(facts.expiresAt)} (${timeLeft(facts.expiresAt, now)})`],
     ["session token", facts.sessionToken ? "present" : "absent"],
     ["signed headers", facts.signedHeaders.join(";")],
     ["X-Amz-Expires", String(facts.expiresParam)],
@@ -48,7 +49,7 @@ export function formatText(report: VerifyReport): string {
     );
   }
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
-  return [headline, ...rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`)].join("\n") + "\n";
+  return `${[headline, ...rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`)].join("\n")}\n`;
 }
 
 export function toJson(report: VerifyReport): Record<string, unknown> {
@@ -61,8 +62,8 @@ export function toJson(report: VerifyReport): Record<string, unknown> {
     partition: facts.partition,
     region: facts.region ?? null,
     accessKeyId: facts.accessKeyId,
-    signedAt: isoSeconds(facts.signedAt),
-    expiresAt: isoSeconds(facts.expiresAt),
+    signedAt: formatTimestamp(facts.signedAt),
+    expiresAt: formatTimestamp(facts.expiresAt),
     secondsLeft: Math.floor((facts.expiresAt.getTime() - now.getTime()) / 1000),
     sessionToken: facts.sessionToken,
     signedHeaders: facts.signedHeaders,

@@ -1,13 +1,15 @@
 /**
- * The checks an EKS API server makes on a token before it calls STS (CONTRACT section 6), one
+ * The checks an EKS API server makes on a token before it calls STS (docs/contract.md, "Server checks"), one
  * pure function per rule, run in the server's order so the first failure is the one it reports.
  */
-import { MAX_TOKEN_LENGTH, TOKEN_PREFIX } from "../token/encode.js";
+import { CLUSTER_ID_HEADER, MAX_TOKEN_LENGTH, TOKEN_PREFIX } from "../token/encode.js";
+import { formatTimestamp } from "../token/expiration.js";
 import { PARTITIONS, isStsHost } from "../token/sts-host.js";
+import { formatDuration } from "./duration.js";
+import { isUrlFailure, parseQuery, parseUrl, type QueryPair, type RawUrl, type UrlFailure } from "./go-url.js";
 
 /** The server's window: 15 minutes after X-Amz-Date, whatever X-Amz-Expires says. */
 export const SERVER_WINDOW_MS = 15 * 60_000;
-export const CLUSTER_ID_HEADER = "x-k8s-aws-id";
 /** The largest X-Amz-Expires current servers accept. */
 export const MAX_EXPIRES_SECONDS = 900;
 
@@ -71,24 +73,20 @@ export interface TokenFacts {
 
 export type ShapeResult = { readonly ok: true; readonly facts: TokenFacts } | RuleFailure;
 
-/** A URL split the way Go's net/url does it, before any meaning is given to the parts. */
-export interface RawUrl {
-  /** Lowercased, as Go reports it; "" when there is none. */
-  readonly scheme: string;
-  /** host[:port] exactly as written (Go compares it with the port included). */
-  readonly host: string;
-  /** Percent-decoded path. */
-  readonly path: string;
-  readonly rawQuery: string;
-}
-
-export type QueryPair = readonly [key: string, value: string];
-
 const REGENERATE = "get a fresh token with `eks-token` or `aws eks get-token`";
 const NOT_OURS = "this is not a token a current EKS token plugin makes; regenerate it";
 
-function fail(rule: RuleName, message: string, hint: string = NOT_OURS, kind: RuleFailure["kind"] = "malformed"): RuleFailure {
+function fail(
+  rule: RuleName,
+  message: string,
+  hint: string = NOT_OURS,
+  kind: RuleFailure["kind"] = "malformed",
+): RuleFailure {
   return { ok: false, rule, kind, message, hint };
+}
+
+function fromUrlFailure(failure: UrlFailure): RuleFailure {
+  return fail(failure.rule, failure.message);
 }
 
 function isFailure<T>(value: T | RuleFailure): value is RuleFailure {
@@ -106,7 +104,11 @@ export function checkLength(token: string): RuleFailure | undefined {
 
 export function checkPrefix(token: string): RuleFailure | undefined {
   if (token.startsWith(TOKEN_PREFIX)) return undefined;
-  return fail("prefix", `token does not start with ${JSON.stringify(TOKEN_PREFIX)}`, "pass the whole token, as the plugin printed it in status.token");
+  return fail(
+    "prefix",
+    `token does not start with ${JSON.stringify(TOKEN_PREFIX)}`,
+    "pass the whole token, as the plugin printed it in status.token",
+  );
 }
 
 /** Go's RawURLEncoding: the URL-safe alphabet, no padding, no dangling sixth bits. */
@@ -115,62 +117,26 @@ export function decodeBody(token: string): string | RuleFailure {
   const bad = body.search(/[^A-Za-z0-9_-]/);
   if (bad >= 0) {
     const what = body[bad] === "=" ? "padding '='" : `character ${JSON.stringify(body[bad])}`;
-    return fail("base64", `token is not unpadded URL-safe base64: ${what} at offset ${bad + TOKEN_PREFIX.length}`, "the token was truncated or altered; copy it again or regenerate it");
+    return fail(
+      "base64",
+      `token is not unpadded URL-safe base64: ${what} at offset ${bad + TOKEN_PREFIX.length}`,
+      "the token was truncated or altered; copy it again or regenerate it",
+    );
   }
   if (body.length % 4 === 1) {
-    return fail("base64", `token is not unpadded URL-safe base64: its length leaves ${body.length % 4} dangling character`, "the token was truncated; copy it again or regenerate it");
+    return fail(
+      "base64",
+      `token is not unpadded URL-safe base64: its length leaves ${body.length % 4} dangling character`,
+      "the token was truncated; copy it again or regenerate it",
+    );
   }
   return Buffer.from(body, "base64url").toString("utf8");
 }
 
-/** Splits scheme, authority, path and query as Go's url.Parse would, failing where it fails. */
-export function parseUrl(text: string): RawUrl | RuleFailure {
-  // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x1f\x7f]/.test(text)) return fail("url", "decoded token is not a URL: it contains control characters");
-  let rest = text;
-  const hash = rest.indexOf("#");
-  if (hash >= 0) rest = rest.slice(0, hash);
-  let scheme = "";
-  const schemeMatch = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(rest);
-  if (schemeMatch) {
-    scheme = (schemeMatch[1] ?? "").toLowerCase();
-    rest = rest.slice(schemeMatch[0].length);
-  } else if (rest.startsWith(":")) {
-    return fail("scheme-missing", "decoded token is a URL without a scheme (it starts with ':')");
-  }
-  let rawQuery = "";
-  const question = rest.indexOf("?");
-  if (question >= 0) {
-    rawQuery = rest.slice(question + 1);
-    rest = rest.slice(0, question);
-  }
-  let host = "";
-  if (rest.startsWith("//")) {
-    const slash = rest.indexOf("/", 2);
-    host = slash >= 0 ? rest.slice(2, slash) : rest.slice(2);
-    rest = slash >= 0 ? rest.slice(slash) : "";
-    if (/[\s"<>\\^`{|}]/.test(host) || /%(?![0-9A-Fa-f]{2})/.test(host)) {
-      return fail("url", `decoded token is not a URL: invalid character in host ${JSON.stringify(host)}`);
-    }
-    const port = /:([^:\]]*)$/.exec(host);
-    if (port && !host.startsWith("[") && !/^\d*$/.test(port[1] ?? "")) {
-      return fail("url", `decoded token is not a URL: invalid port in ${JSON.stringify(host)}`);
-    }
-  } else if (scheme === "" && /^[^/]*:/.test(rest)) {
-    return fail("url", "decoded token is not a URL: its first path segment contains a colon");
-  }
-  let path: string;
-  try {
-    path = decodeURIComponent(rest);
-  } catch {
-    return fail("url", "decoded token is not a URL: invalid percent-escape in its path");
-  }
-  return { scheme, host, path, rawQuery };
-}
-
 export function checkScheme(url: RawUrl): RuleFailure | undefined {
   if (url.scheme === "https") return undefined;
-  if (url.scheme === "") return fail("scheme-missing", "decoded token is a URL without a scheme; the server needs https");
+  if (url.scheme === "")
+    return fail("scheme-missing", "decoded token is a URL without a scheme; the server needs https");
   return fail("scheme", `decoded token has scheme ${JSON.stringify(url.scheme)}; the server needs https`);
 }
 
@@ -190,33 +156,6 @@ export function checkPath(url: RawUrl): RuleFailure | undefined {
   return fail("path", `token URL has path ${JSON.stringify(url.path)}; the server accepts only "/"`);
 }
 
-/** Go's url.ParseQuery: '&'-separated, '+' is a space, a ';' or a bad %-escape is an error. */
-export function parseQuery(rawQuery: string): QueryPair[] | RuleFailure {
-  const pairs: QueryPair[] = [];
-  for (const part of rawQuery.split("&")) {
-    if (part === "") continue;
-    if (part.includes(";")) return fail("query", "token URL has a malformed query: ';' is not a separator the server accepts");
-    const eq = part.indexOf("=");
-    const rawKey = eq >= 0 ? part.slice(0, eq) : part;
-    const rawValue = eq >= 0 ? part.slice(eq + 1) : "";
-    try {
-      pairs.push([queryUnescape(rawKey), queryUnescape(rawValue)]);
-    } catch {
-      return fail("query", "token URL has a malformed query: invalid percent-escape");
-    }
-  }
-  return pairs;
-}
-
-function queryUnescape(s: string): string {
-  if (/%(?![0-9A-Fa-f]{2})/.test(s)) throw new URIError("bad escape");
-  // Decode byte-wise so that invalid UTF-8 does not throw where Go would accept it.
-  return Buffer.from(
-    s.replace(/\+/g, " ").replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-    "latin1",
-  ).toString("utf8");
-}
-
 export function checkAllowlist(pairs: readonly QueryPair[]): RuleFailure | undefined {
   const odd = pairs.find(([key]) => !ALLOWED_PARAMETERS.has(key.toLowerCase()));
   if (!odd) return undefined;
@@ -226,7 +165,11 @@ export function checkAllowlist(pairs: readonly QueryPair[]): RuleFailure | undef
 export function checkSingleValues(pairs: readonly QueryPair[]): RuleFailure | undefined {
   const seen = new Set<string>();
   for (const [key] of pairs) {
-    if (seen.has(key)) return fail("multiple-values", `token URL repeats query parameter ${JSON.stringify(key)}; the server accepts one value per parameter`);
+    if (seen.has(key))
+      return fail(
+        "multiple-values",
+        `token URL repeats query parameter ${JSON.stringify(key)}; the server accepts one value per parameter`,
+      );
     seen.add(key);
   }
   return undefined;
@@ -237,7 +180,10 @@ export function checkCaseDuplicates(pairs: readonly QueryPair[]): RuleFailure | 
   for (const [key] of pairs) {
     const first = seen.get(key.toLowerCase());
     if (first !== undefined && first !== key) {
-      return fail("duplicate-case", `token URL has query parameter ${JSON.stringify(key)} twice, also as ${JSON.stringify(first)}`);
+      return fail(
+        "duplicate-case",
+        `token URL has query parameter ${JSON.stringify(key)} twice, also as ${JSON.stringify(first)}`,
+      );
     }
     seen.set(key.toLowerCase(), key);
   }
@@ -291,11 +237,22 @@ export function parseAmzDate(raw: string): Date | RuleFailure {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(raw);
   const bad = fail("date", `token URL has X-Amz-Date ${JSON.stringify(raw)}, which is not YYYYMMDDTHHMMSSZ`);
   if (!m) return bad;
-  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   const roundTrips =
-    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day &&
-    date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
   return roundTrips ? date : bad;
 }
 
@@ -304,13 +261,13 @@ export function checkFreshness(signedAt: Date, now: Date): RuleFailure | undefin
   if (now.getTime() <= expiresAt) return undefined;
   return fail(
     "expired",
-    `token expired ${formatDuration(now.getTime() - expiresAt)} ago (signed at ${isoSeconds(signedAt)}, the server accepts it for 15 minutes)`,
+    `token expired ${formatDuration(now.getTime() - expiresAt)} ago (signed at ${formatTimestamp(signedAt)}, the server accepts it for 15 minutes)`,
     `${REGENERATE}; if it was just made, check this machine's clock`,
     "expired",
   );
 }
 
-/** Every rule of CONTRACT section 6 up to the STS call, stopping at the first failure. */
+/** Every rule of docs/contract.md "Server checks" up to the STS call, stopping at the first failure. */
 export function verifyTokenShape(token: string, options: { now: Date | number }): ShapeResult {
   const now = new Date(options.now);
   const early = checkLength(token) ?? checkPrefix(token);
@@ -318,7 +275,7 @@ export function verifyTokenShape(token: string, options: { now: Date | number })
   const text = decodeBody(token);
   if (isFailure(text)) return text;
   const url = parseUrl(text);
-  if (isFailure(url)) return url;
+  if (isUrlFailure(url)) return fromUrlFailure(url);
   const schemeFailure = checkScheme(url);
   if (schemeFailure) return schemeFailure;
   const host = checkHost(url);
@@ -326,7 +283,7 @@ export function verifyTokenShape(token: string, options: { now: Date | number })
   const pathFailure = checkPath(url);
   if (pathFailure) return pathFailure;
   const pairs = parseQuery(url.rawQuery);
-  if (isFailure(pairs)) return pairs;
+  if (isUrlFailure(pairs)) return fromUrlFailure(pairs);
   const queryFailure = checkAllowlist(pairs) ?? checkSingleValues(pairs) ?? checkCaseDuplicates(pairs);
   if (queryFailure) return queryFailure;
   const params = lowerParams(pairs);
@@ -356,49 +313,4 @@ export function verifyTokenShape(token: string, options: { now: Date | number })
       expiresParam,
     },
   };
-}
-
-const KNOWN_PARTITIONS: ReadonlySet<string> = new Set(PARTITIONS.map((p) => p.name));
-
-/**
- * The server's identity mapping: an STS assumed-role ARN becomes the IAM role ARN (path kept,
- * session dropped); IAM users, roles, root and federated users stay as they are.
- * Throws on anything that is not an identity ARN of a known partition.
- */
-export function canonicalArn(arn: string): string {
-  const parts = arn.split(":");
-  if (parts.length < 6 || parts[0] !== "arn") throw new Error(`ARN ${JSON.stringify(arn)} is not a valid ARN`);
-  const [, partition = "", service = "", , account = ""] = parts;
-  const resource = parts.slice(5).join(":");
-  if (!KNOWN_PARTITIONS.has(partition)) throw new Error(`ARN ${JSON.stringify(arn)} has an unknown partition ${JSON.stringify(partition)}`);
-  const segments = resource.split("/");
-  const type = segments[0];
-  if (service === "sts") {
-    if (type === "federated-user") return arn;
-    if (type === "assumed-role") {
-      if (segments.length < 3) {
-        throw new Error(`assumed-role ARN ${JSON.stringify(arn)} does not name a role and a session`);
-      }
-      return `arn:${partition}:iam::${account}:role/${segments.slice(1, -1).join("/")}`;
-    }
-    throw new Error(`ARN ${JSON.stringify(arn)} is not an STS identity (assumed-role or federated-user)`);
-  }
-  if (service === "iam" && (type === "role" || type === "user" || type === "root")) return arn;
-  throw new Error(`ARN ${JSON.stringify(arn)} is not an IAM identity (user, role, root or assumed role)`);
-}
-
-/** `11m 32s`, `3m`, `1h 5m`, `45s`: the two largest units, zeros dropped. */
-export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const units = h > 0 ? [[h, "h"], [m, "m"]] : m > 0 ? [[m, "m"], [s, "s"]] : [[s, "s"]];
-  const shown = units.filter(([n], i) => i === 0 || n !== 0).map(([n, u]) => `${n}${u}`);
-  return shown.join(" ");
-}
-
-/** ISO 8601 without milliseconds. */
-export function isoSeconds(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }

@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { roleCredentialsCacheKey, tokenCacheKey } from "../../src/cache/cache-key.js";
-import type { Env } from "../../src/aws/shared-config.js";
-import { resolveTarget, type TargetOptions } from "../../src/token/token-target.js";
-import { ALICE, BOB, keyEnv } from "./helpers.js";
+import type { Env } from "../../src/env.js";
+import { resolveTarget, type TargetOptions } from "../../src/aws/target.js";
+import { ALICE, BOB, keyEnv } from "../support/cache-fixture.js";
 
 let home: string;
 let baseEnv: Env;
@@ -25,7 +25,10 @@ beforeAll(() => {
       `[p1]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n` +
       `[p2]\naws_access_key_id = ${BOB.accessKeyId}\naws_secret_access_key = ${BOB.secretAccessKey}\n`,
   );
-  writeFileSync(join(home, ".aws", "config"), `[default]\nregion = us-west-2\n[profile p1]\nregion = us-west-2\n[profile p2]\nregion = us-west-2\n`);
+  writeFileSync(
+    join(home, ".aws", "config"),
+    `[default]\nregion = us-west-2\n[profile p1]\nregion = us-west-2\n[profile p2]\nregion = us-west-2\n`,
+  );
   baseEnv = {
     HOME: home,
     AWS_CONFIG_FILE: join(home, ".aws", "config"),
@@ -53,7 +56,10 @@ describe("cache keys", () => {
 
   it("do not change with variables that pick nothing (PATH, KUBECONFIG, the SDK's warning switch)", async () => {
     const a = await keys({}, keyEnv(ALICE));
-    const b = await keys({}, { ...keyEnv(ALICE), PATH: "/x", KUBECONFIG: "/k", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
+    const b = await keys(
+      {},
+      { ...keyEnv(ALICE), PATH: "/x", KUBECONFIG: "/k", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    );
     expect(b).toEqual(a);
   });
 
@@ -77,7 +83,9 @@ describe("cache keys", () => {
       webIdentity: keys({}, { AWS_ROLE_ARN: ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: "/var/run/token" }),
       otherCredentialsFile: keys({}, { AWS_SHARED_CREDENTIALS_FILE: join(home, "elsewhere") }),
     };
-    const resolved = Object.fromEntries(await Promise.all(Object.entries(variants).map(async ([k, v]) => [k, await v] as const)));
+    const resolved = Object.fromEntries(
+      await Promise.all(Object.entries(variants).map(async ([k, v]) => [k, await v] as const)),
+    );
     const tokenKeys = Object.values(resolved).map((k) => k.token);
     expect(new Set(tokenKeys).size).toBe(tokenKeys.length);
     const roleKeys = Object.values(resolved).map((k) => k.role);
@@ -85,7 +93,11 @@ describe("cache keys", () => {
   });
 
   it("are the same for a profile named by --profile or by AWS_PROFILE: the same identity", async () => {
-    const [flag, env, other] = await Promise.all([keys({ profile: "p2" }), keys({}, { AWS_PROFILE: "p2" }), keys({}, { AWS_PROFILE: "p1" })]);
+    const [flag, env, other] = await Promise.all([
+      keys({ profile: "p2" }),
+      keys({}, { AWS_PROFILE: "p2" }),
+      keys({}, { AWS_PROFILE: "p1" }),
+    ]);
     expect(env).toEqual(flag);
     expect(other.token).not.toBe(flag.token);
   });
@@ -133,7 +145,10 @@ describe("cache keys", () => {
 
   it("never contain a secret", async () => {
     const secrets = [ALICE.secretAccessKey, SESSION_TOKEN_1, "ext-secret-id"];
-    const k = await keys({ roleArn: ROLE, externalId: "ext-secret-id" }, keyEnv({ ...ALICE, sessionToken: SESSION_TOKEN_1 }));
+    const k = await keys(
+      { roleArn: ROLE, externalId: "ext-secret-id" },
+      keyEnv({ ...ALICE, sessionToken: SESSION_TOKEN_1 }),
+    );
     for (const key of [k.token, k.role]) for (const s of secrets) expect(key).not.toContain(s);
   });
 });

@@ -1,12 +1,23 @@
 // acquireLock (src/cache/lock.ts) against real processes: mutual exclusion, take-over of locks
 // whose owner died or that are too old, the wait bound for a live holder, and soft failure.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { acquireLock } from "../../src/cache/lock.js";
-import { sleep } from "./helpers.js";
+import { sleep } from "../support/cache-fixture.js";
 
 let dir: string;
 let lockPath: string;
@@ -126,10 +137,13 @@ describe("acquireLock", () => {
   it.each([
     ["a directory", (p: string) => mkdirSync(p)],
     ["a dangling symbolic link", (p: string) => symlinkSync(join(dir, "nowhere"), p)],
-    ["a symbolic link to a stale-looking lock", (p: string) => {
-      writeFileSync(join(dir, "elsewhere"), "1 x", { mode: 0o600 });
-      symlinkSync(join(dir, "elsewhere"), p);
-    }],
+    [
+      "a symbolic link to a stale-looking lock",
+      (p: string) => {
+        writeFileSync(join(dir, "elsewhere"), "1 x", { mode: 0o600 });
+        symlinkSync(join(dir, "elsewhere"), p);
+      },
+    ],
   ])("fails softly at once, without waiting out the bound, when the lock path is %s", async (_name, make) => {
     make(lockPath);
     const started = Date.now();

@@ -23,12 +23,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tokenCacheKey, roleCredentialsCacheKey } from "../../src/cache/cache-key.js";
 import { entryPath } from "../../src/cache/entry-file.js";
 import { MIN_REMAINING_MS, TokenCache } from "../../src/cache/token-cache.js";
-import type { Env } from "../../src/aws/shared-config.js";
+import type { Env } from "../../src/env.js";
 import { encodeToken } from "../../src/token/encode.js";
 import type { MintedToken } from "../../src/token/mint.js";
-import { resolveTarget, type TargetOptions, type TokenTarget } from "../../src/token/token-target.js";
+import { resolveTarget, type TargetOptions, type TokenTarget } from "../../src/aws/target.js";
 import { presignUrl, toAmzDate } from "../support/sigv4.js";
-import { ALICE, IS_ROOT, keyEnv } from "./helpers.js";
+import { ALICE, IS_ROOT, keyEnv } from "../support/cache-fixture.js";
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 const TOKEN_LIFE = 14 * 60_000;
@@ -62,7 +62,14 @@ function makeHarness(): Harness {
   const debug: string[] = [];
   const dir = join(root, "cache");
   const open = (d = dir) =>
-    TokenCache.open({ dir: d, env, now: () => clock.now, warn: (m) => warnings.push(m), debug: (m) => debug.push(m), lockWaitMs: 200 });
+    TokenCache.open({
+      dir: d,
+      env,
+      now: () => clock.now,
+      warn: (m) => warnings.push(m),
+      debug: (m) => debug.push(m),
+      lockWaitMs: 200,
+    });
   return {
     root,
     dir,
@@ -88,7 +95,11 @@ afterEach(() => {
 });
 
 /** A real presigned token for the target, signed at `at` with expiration at + 14 min. */
-function mint(target: TokenTarget, at = h.clock.now, overrides: { host?: string; region?: string; cluster?: string } = {}): MintedToken {
+function mint(
+  target: TokenTarget,
+  at = h.clock.now,
+  overrides: { host?: string; region?: string; cluster?: string } = {},
+): MintedToken {
   const host = overrides.host ?? target.endpoint.host;
   const url = presignUrl({
     url: `https://${host}/?Action=GetCallerIdentity&Version=2011-06-15`,
@@ -187,7 +198,13 @@ describe("serving a token", () => {
     expect(statSync(h.dir).mode & 0o777).toBe(0o700);
     const text = readFileSync(path, "utf8");
     expect(text).not.toContain(ALICE.secretAccessKey);
-    expect(JSON.parse(text)).toMatchObject({ v: 1, kind: "token", clusterId: "alpha", region: "us-west-2", host: "sts.us-west-2.amazonaws.com" });
+    expect(JSON.parse(text)).toMatchObject({
+      v: 1,
+      kind: "token",
+      clusterId: "alpha",
+      region: "us-west-2",
+      host: "sts.us-west-2.amazonaws.com",
+    });
   });
 });
 
@@ -210,7 +227,7 @@ describe("entries that must not be served", () => {
   }
 
   const variants: Array<[string, (path: string, valid: string) => void]> = [
-    ["corrupt JSON", (p) => writeFileSync(p, "{\"v\":1,\"kind\":\"tok")],
+    ["corrupt JSON", (p) => writeFileSync(p, '{"v":1,"kind":"tok')],
     ["a truncated entry", (p, valid) => writeFileSync(p, valid.slice(0, Math.floor(valid.length / 2)))],
     ["an empty file", (p) => writeFileSync(p, "")],
     ["binary garbage", (p) => writeFileSync(p, Buffer.from([0, 1, 2, 0xff, 0xfe, 10, 13]))],
@@ -219,12 +236,27 @@ describe("entries that must not be served", () => {
     ["a JSON string", (p, valid) => writeFileSync(p, JSON.stringify(valid))],
     ["a foreign format version", (p, valid) => writeFileSync(p, JSON.stringify({ ...JSON.parse(valid), v: 2 }))],
     ["no version", (p, valid) => writeFileSync(p, JSON.stringify({ ...JSON.parse(valid), v: undefined }))],
-    ["another entry's key", (p, valid) => writeFileSync(p, JSON.stringify({ ...JSON.parse(valid), key: "0".repeat(64) }))],
-    ["a role-credentials entry", (p, valid) => writeFileSync(p, JSON.stringify({ ...JSON.parse(valid), kind: "role-credentials" }))],
-    ["an unparsable expiration", (p, valid) => writeFileSync(p, JSON.stringify({ ...JSON.parse(valid), expiration: "soon" }))],
+    [
+      "another entry's key",
+      (p, valid) => writeFileSync(p, JSON.stringify({ ...JSON.parse(valid), key: "0".repeat(64) })),
+    ],
+    [
+      "a role-credentials entry",
+      (p, valid) => writeFileSync(p, JSON.stringify({ ...JSON.parse(valid), kind: "role-credentials" })),
+    ],
+    [
+      "an unparsable expiration",
+      (p, valid) => writeFileSync(p, JSON.stringify({ ...JSON.parse(valid), expiration: "soon" })),
+    ],
     ["a missing token", (p, valid) => writeFileSync(p, JSON.stringify({ ...JSON.parse(valid), token: undefined }))],
-    ["a token that is not one", (p, valid) => writeFileSync(p, JSON.stringify({ ...JSON.parse(valid), token: "k8s-aws-v1.!!!" }))],
-    ["an entry bigger than 64 kB", (p, valid) => writeFileSync(p, JSON.stringify({ ...JSON.parse(valid), pad: "x".repeat(70_000) }))],
+    [
+      "a token that is not one",
+      (p, valid) => writeFileSync(p, JSON.stringify({ ...JSON.parse(valid), token: "k8s-aws-v1.!!!" })),
+    ],
+    [
+      "an entry bigger than 64 kB",
+      (p, valid) => writeFileSync(p, JSON.stringify({ ...JSON.parse(valid), pad: "x".repeat(70_000) })),
+    ],
   ];
 
   it.each(variants)("treats %s as a miss and replaces it", async (_name, damage) => {
@@ -337,7 +369,7 @@ describe("role credentials", () => {
   it("are served until 5 minutes before they expire, then removed once expired", async () => {
     const cache = h.cache();
     const target = await h.target({ roleArn });
-    const store = cache.roleStore(target);
+    const store = cache.roleSlot(target);
     const exp = T0 + 60 * 60_000;
     expect(await store.get()).toBeUndefined();
     await store.put(creds(exp));
@@ -356,18 +388,22 @@ describe("role credentials", () => {
 
   it("are shared by every cluster and region of the same identity, but not by another role", async () => {
     const cache = h.cache();
-    const store = cache.roleStore(await h.target({ roleArn }));
+    const store = cache.roleSlot(await h.target({ roleArn }));
     await store.put(creds(T0 + 3_600_000));
-    expect(await cache.roleStore(await h.target({ roleArn, clusterId: "beta" })).get()).toBeDefined();
-    expect(await cache.roleStore(await h.target({ roleArn, clusterId: "gamma", region: "eu-west-1" })).get()).toBeDefined();
-    expect(await cache.roleStore(await h.target({ roleArn: "arn:aws:iam::111122223333:role/other" })).get()).toBeUndefined();
-    expect(await cache.roleStore(await h.target({ roleArn, sessionName: "someone-else" })).get()).toBeUndefined();
-    expect(await cache.roleStore(await h.target({ roleArn, externalId: "ext-1" })).get()).toBeUndefined();
+    expect(await cache.roleSlot(await h.target({ roleArn, clusterId: "beta" })).get()).toBeDefined();
+    expect(
+      await cache.roleSlot(await h.target({ roleArn, clusterId: "gamma", region: "eu-west-1" })).get(),
+    ).toBeDefined();
+    expect(
+      await cache.roleSlot(await h.target({ roleArn: "arn:aws:iam::111122223333:role/other" })).get(),
+    ).toBeUndefined();
+    expect(await cache.roleSlot(await h.target({ roleArn, sessionName: "someone-else" })).get()).toBeUndefined();
+    expect(await cache.roleSlot(await h.target({ roleArn, externalId: "ext-1" })).get()).toBeUndefined();
   });
 
   it("are not written when they do not expire (long-term keys stay where they are)", async () => {
     const cache = h.cache();
-    const store = cache.roleStore(await h.target({ roleArn }));
+    const store = cache.roleSlot(await h.target({ roleArn }));
     await store.put({ accessKeyId: "AKIALONGTERM00000000", secretAccessKey: "long/term" });
     expect(readdirSync(h.dir)).toEqual([]);
   });
@@ -375,7 +411,7 @@ describe("role credentials", () => {
   it("ignore a damaged or foreign entry", async () => {
     const cache = h.cache();
     const target = await h.target({ roleArn });
-    const store = cache.roleStore(target);
+    const store = cache.roleSlot(target);
     await store.put(creds(T0 + 3_600_000));
     const path = entryPath(h.dir, roleCredentialsCacheKey(target, h.env));
     rewrite(path, (j) => ({ ...j, v: 99 }));
@@ -404,23 +440,39 @@ describe("the cache directory", () => {
   });
 
   const unsafe: Array<[string, () => void, RegExp]> = [
-    ["a symbolic link to a private directory", () => {
-      const real = join(h.root, "real");
-      mkdirSync(real, { mode: 0o700 });
-      symlinkSync(real, h.dir);
-    }, /symbolic link/],
-    ["group-writable", () => {
-      mkdirSync(h.dir);
-      chmodSync(h.dir, 0o770);
-    }, /others can write/],
-    ["writable by others", () => {
-      mkdirSync(h.dir);
-      chmodSync(h.dir, 0o703);
-    }, /others can write/],
+    [
+      "a symbolic link to a private directory",
+      () => {
+        const real = join(h.root, "real");
+        mkdirSync(real, { mode: 0o700 });
+        symlinkSync(real, h.dir);
+      },
+      /symbolic link/,
+    ],
+    [
+      "group-writable",
+      () => {
+        mkdirSync(h.dir);
+        chmodSync(h.dir, 0o770);
+      },
+      /others can write/,
+    ],
+    [
+      "writable by others",
+      () => {
+        mkdirSync(h.dir);
+        chmodSync(h.dir, 0o703);
+      },
+      /others can write/,
+    ],
     ["a file", () => writeFileSync(h.dir, "not a directory"), /not a directory/],
-    ["under a file", () => {
-      writeFileSync(join(h.root, "file"), "");
-    }, /cannot create/],
+    [
+      "under a file",
+      () => {
+        writeFileSync(join(h.root, "file"), "");
+      },
+      /cannot create/,
+    ],
   ];
 
   it.each(unsafe)("is not used when it is %s (one warning)", (name, setup, reason) => {

@@ -3,47 +3,43 @@
 // The plugin must answer without waiting for stdin. The client runs in a hermetic child process
 // (its exec auth hands the plugin its own process.env).
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, ensureBuilt, makeTempHome, type TempHome } from "../support/cli.js";
-import { startK8sEmulator, type K8sEmulator } from "../support/k8s-emulator.js";
+import { ROOT, type TempHome } from "../support/cli.js";
+import { credentialsFile, startCluster, type Cluster } from "../support/cluster.js";
+import type { K8sEmulator } from "../support/k8s-emulator.js";
 import { EXEC_V1, EXEC_V1BETA1, execUser, writeKubeconfig, type ExecUser } from "../support/kubeconfig-fixture.js";
-import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
 import { ACCOUNT, FIXTURES, REGION, e2eEnv, networkGuardEnv } from "./helpers.js";
 
 const CLUSTER = "e2e-client-node";
-const BOB = { name: "bob", accountId: ACCOUNT, accessKeyId: "AKIAE2ECLIENTNODEBOB", secretAccessKey: "e2e/client-node/bob/secret/000000000000000" };
+const BOB = {
+  name: "bob",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIAE2ECLIENTNODEBOB",
+  secretAccessKey: "e2e/client-node/bob/secret/000000000000000",
+};
 const POD_NAMES = ["web-0", "web-1", "worker-abc12"];
 
-let sts: StsEmulator;
+let cluster: Cluster;
 let k8s: K8sEmulator;
 let home: TempHome;
 let dir: string;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  sts = await startStsEmulator();
-  const bob = sts.addUser(BOB);
-  k8s = await startK8sEmulator({
-    clusterId: CLUSTER,
-    stsUrl: sts.url,
-    accessEntries: [{ principalArn: bob.arn, username: "bob", groups: ["viewers"] }],
-    rbac: [{ group: "viewers", namespace: "apps", verbs: ["list"], resources: ["pods"] }],
-    pods: { apps: POD_NAMES, "kube-system": ["coredns-0"] },
+  cluster = await startCluster({
+    name: "client-node",
+    setup: (sts) => ({
+      clusterId: CLUSTER,
+      accessEntries: [{ principalArn: sts.addUser(BOB).arn, username: "bob", groups: ["viewers"] }],
+      rbac: [{ group: "viewers", namespace: "apps", verbs: ["list"], resources: ["pods"] }],
+      pods: { apps: POD_NAMES, "kube-system": ["coredns-0"] },
+    }),
   });
-  home = makeTempHome("eks-token-e2e-client-node-");
-  home.writeCredentials(`[bob]\naws_access_key_id = ${BOB.accessKeyId}\naws_secret_access_key = ${BOB.secretAccessKey}\n`);
-  dir = mkdtempSync(join(tmpdir(), "eks-token-e2e-client-node-kc-"));
+  ({ k8s, home, dir } = cluster);
+  home.writeCredentials(credentialsFile({ bob: BOB }));
 }, 240_000);
 
-afterAll(async () => {
-  await k8s?.close();
-  await sts?.close();
-  home?.cleanup();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cluster?.close());
 
 interface Listing {
   namespace: string;
@@ -54,7 +50,10 @@ interface Listing {
   ms: number;
 }
 
-function listPods(kubeconfig: string, namespaces: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }> {
+function listPods(
+  kubeconfig: string,
+  namespaces: string[],
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(FIXTURES, "client-node-list.mjs"), kubeconfig, ...namespaces], {
@@ -92,8 +91,19 @@ const PLUGIN_ENV = { AWS_PROFILE: "bob", ...networkGuardEnv() };
 
 describe.concurrent("@kubernetes/client-node lists pods through the exec block", () => {
   for (const [name, user] of [
-    ["exec v1beta1", () => execUser(["--cluster-name", CLUSTER, "--region", REGION], { apiVersion: EXEC_V1BETA1, env: PLUGIN_ENV })],
-    ["exec v1 (interactiveMode Never)", () => execUser(["token", "-i", CLUSTER, "--region", REGION], { apiVersion: EXEC_V1, interactiveMode: "Never", env: PLUGIN_ENV })],
+    [
+      "exec v1beta1",
+      () => execUser(["--cluster-name", CLUSTER, "--region", REGION], { apiVersion: EXEC_V1BETA1, env: PLUGIN_ENV }),
+    ],
+    [
+      "exec v1 (interactiveMode Never)",
+      () =>
+        execUser(["token", "-i", CLUSTER, "--region", REGION], {
+          apiVersion: EXEC_V1,
+          interactiveMode: "Never",
+          env: PLUGIN_ENV,
+        }),
+    ],
   ] as const) {
     it(`${name}: pods in the allowed namespace, 403 in the other; the plugin does not wait for stdin`, async () => {
       const [apps, system] = await run(user());

@@ -22,7 +22,10 @@ let bareReason: string | undefined;
 
 /** The absolute path of `openssl` on this machine's PATH (resolved before any emulator runs). */
 function findOpenssl(): string | undefined {
-  const probe = spawnSync("sh", ["-c", "command -v openssl"], { encoding: "utf8", env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" } });
+  const probe = spawnSync("sh", ["-c", "command -v openssl"], {
+    encoding: "utf8",
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" },
+  });
   const path = probe.stdout.trim();
   return probe.status === 0 && path.startsWith("/") ? path : undefined;
 }
@@ -48,7 +51,11 @@ afterAll(() => {
 /** `node dist/demo/demo.mjs` with this PATH; the demo makes its own temp HOME for its children. */
 function runDemo(path: string): Promise<ProcessOutput & { signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO], { cwd: ROOT, env: e2eEnv(home.home, { PATH: path }), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [DEMO], {
+      cwd: ROOT,
+      env: e2eEnv(home.home, { PATH: path }),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -73,37 +80,50 @@ function expectAllStepsPassed(result: ProcessOutput & { signal: NodeJS.Signals |
   expect(result.stderr, transcript).toBe("");
   expect(result.stdout, transcript).not.toMatch(/FAIL/);
   const steps = result.stdout.split("\n").filter((l) => /^ {2}(ok {2}|FAIL)/.test(l));
-  expect(steps.map((l) => l.slice(0, 6)), transcript).toEqual(expected.map(() => "  ok  "));
-  expected.forEach((pattern, i) => expect(steps[i], transcript).toMatch(pattern));
+  expect(
+    steps.map((l) => l.slice(0, 6)),
+    transcript,
+  ).toEqual(expected.map(() => "  ok  "));
+  expected.forEach((pattern, i) => {
+    expect(steps[i], transcript).toMatch(pattern);
+  });
   expect(result.stdout, transcript).toContain(`eks-token demo: all ${expected.length} steps passed\n`);
   return steps;
 }
 
 describe.concurrent("npm run demo (dist/demo/demo.mjs)", () => {
-  it("with kubectl on PATH: all 5 steps ok", async (ctx) => {
-    const cannot = kubectlCannot("auth-whoami");
-    if (cannot) return ctx.skip(`the kubectl steps of the demo need kubectl auth whoami: ${cannot}`);
-    expect(existsSync(DEMO), `${DEMO} is built by scripts/build.mjs`).toBe(true);
-    const result = await runDemo(process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin");
-    expectAllStepsPassed(result, [
-      /eks-token minted a token .*: signed for sts\.us-west-2\.amazonaws\.com in \d+ ms; AssumeRole calls: 1$/,
-      /the second call is a cache hit: \d+ ms .*AssumeRole calls still 1$/,
-      /kubectl auth whoami: .*: username developer:EKSGetTokenAuth$/,
-      /kubectl get pods -n default is allowed: 2 pods$/,
-      /kubectl get pods -n kube-system is forbidden by RBAC: .*forbidden/i,
-    ]);
-    expect(result.stdout).not.toContain("no kubectl on PATH");
-  }, DEMO_TIMEOUT_MS + 10_000);
+  it(
+    "with kubectl on PATH: all 5 steps ok",
+    async (ctx) => {
+      const cannot = kubectlCannot("auth-whoami");
+      if (cannot) return ctx.skip(`the kubectl steps of the demo need kubectl auth whoami: ${cannot}`);
+      expect(existsSync(DEMO), `${DEMO} is built by scripts/build.mjs`).toBe(true);
+      const result = await runDemo(process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin");
+      expectAllStepsPassed(result, [
+        /eks-token minted a token .*: signed for sts\.us-west-2\.amazonaws\.com in \d+ ms; AssumeRole calls: 1$/,
+        /the second call is a cache hit: \d+ ms .*AssumeRole calls still 1$/,
+        /kubectl auth whoami: .*: username developer:EKSGetTokenAuth$/,
+        /kubectl get pods -n default is allowed: 2 pods$/,
+        /kubectl get pods -n kube-system is forbidden by RBAC: .*forbidden/i,
+      ]);
+      expect(result.stdout).not.toContain("no kubectl on PATH");
+    },
+    DEMO_TIMEOUT_MS + 10_000,
+  );
 
-  it("with a PATH of only node and openssl (no kubectl): the @kubernetes/client-node path, all steps ok", async (ctx) => {
-    if (!bareBin) return ctx.skip(bareReason ?? "no bin dir");
-    const result = await runDemo(bareBin);
-    expect(result.stdout).toContain("(no kubectl on PATH: using @kubernetes/client-node)");
-    expectAllStepsPassed(result, [
-      /eks-token minted a token .*: signed for sts\.us-west-2\.amazonaws\.com in \d+ ms; AssumeRole calls: 1$/,
-      /the second call is a cache hit: .*AssumeRole calls still 1$/,
-      /@kubernetes\/client-node listed pods through the exec block: (web-7d9f8b6c5-x2x8k, api-5c6b7d8f9-q4r7t|api-5c6b7d8f9-q4r7t, web-7d9f8b6c5-x2x8k)$/,
-    ]);
-    expect(result.stdout).not.toMatch(/kubectl (auth|get)/);
-  }, DEMO_TIMEOUT_MS + 10_000);
+  it(
+    "with a PATH of only node and openssl (no kubectl): the @kubernetes/client-node path, all steps ok",
+    async (ctx) => {
+      if (!bareBin) return ctx.skip(bareReason ?? "no bin dir");
+      const result = await runDemo(bareBin);
+      expect(result.stdout).toContain("(no kubectl on PATH: using @kubernetes/client-node)");
+      expectAllStepsPassed(result, [
+        /eks-token minted a token .*: signed for sts\.us-west-2\.amazonaws\.com in \d+ ms; AssumeRole calls: 1$/,
+        /the second call is a cache hit: .*AssumeRole calls still 1$/,
+        /@kubernetes\/client-node listed pods through the exec block: (web-7d9f8b6c5-x2x8k, api-5c6b7d8f9-q4r7t|api-5c6b7d8f9-q4r7t, web-7d9f8b6c5-x2x8k)$/,
+      ]);
+      expect(result.stdout).not.toMatch(/kubectl (auth|get)/);
+    },
+    DEMO_TIMEOUT_MS + 10_000,
+  );
 });

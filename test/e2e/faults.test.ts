@@ -14,11 +14,21 @@ import { startStsEmulator, type StsEmulator, type StsFault } from "../support/st
 import { ACCOUNT, REGION, closedPort, e2eEnv, expectCredential, expectFailure, stsCallerIdentity } from "./helpers.js";
 
 const CLUSTER = "e2e-faults";
-const USER = { name: "dave", accountId: ACCOUNT, accessKeyId: "AKIAE2EFAULTSDAVE001", secretAccessKey: "e2e/faults/dave/secret/0000000000000000000" };
+const USER = {
+  name: "dave",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIAE2EFAULTSDAVE001",
+  secretAccessKey: "e2e/faults/dave/secret/0000000000000000000",
+};
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/e2e-faults-role`;
 const BOUND_MS = 16_000;
 const FAST_MS = 5_000;
-const SESSION = { accessKeyId: "ASIAE2EFAULTSSESSION", secretAccessKey: "e2e/faults/session/secret/0000000000000", sessionToken: "e2e-faults-session-token", expiration: new Date(Date.now() + 3600_000) };
+const SESSION = {
+  accessKeyId: "ASIAE2EFAULTSSESSION",
+  secretAccessKey: "e2e/faults/session/secret/0000000000000",
+  sessionToken: "e2e-faults-session-token",
+  expiration: new Date(Date.now() + 3600_000),
+};
 
 const homes: TempHome[] = [];
 const closers: Array<() => Promise<void>> = [];
@@ -52,15 +62,23 @@ const ROLE_ARGS = ["token", "--cluster-name", CLUSTER, "--region", REGION, "--ro
 
 /** --role-arn with environment keys, AssumeRole at `stsUrl`. */
 function assumeWithRoleArn(stsUrl: string) {
-  return runCli(ROLE_ARGS, { env: e2eEnv(newHome().home, { ...KEYS, AWS_ENDPOINT_URL_STS: stsUrl }), timeoutMs: 30_000 });
+  return runCli(ROLE_ARGS, {
+    env: e2eEnv(newHome().home, { ...KEYS, AWS_ENDPOINT_URL_STS: stsUrl }),
+    timeoutMs: 30_000,
+  });
 }
 
 /** A role profile (role_arn + source_profile): the SDK's own AssumeRole at `stsUrl`. */
 function assumeWithRoleProfile(stsUrl: string) {
   const h = newHome();
-  h.writeCredentials(`[base]\naws_access_key_id = ${USER.accessKeyId}\naws_secret_access_key = ${USER.secretAccessKey}\n`);
+  h.writeCredentials(
+    `[base]\naws_access_key_id = ${USER.accessKeyId}\naws_secret_access_key = ${USER.secretAccessKey}\n`,
+  );
   h.writeConfig(`[profile deploy]\nrole_arn = ${ROLE_ARN}\nsource_profile = base\nregion = ${REGION}\n`);
-  return runCli(["token", "--cluster-name", CLUSTER, "--profile", "deploy"], { env: e2eEnv(h.home, { AWS_ENDPOINT_URL_STS: stsUrl }), timeoutMs: 30_000 });
+  return runCli(["token", "--cluster-name", CLUSTER, "--profile", "deploy"], {
+    env: e2eEnv(h.home, { AWS_ENDPOINT_URL_STS: stsUrl }),
+    timeoutMs: 30_000,
+  });
 }
 
 async function expectAssumedRoleToken(sts: StsEmulator, stdout: string): Promise<void> {
@@ -135,10 +153,16 @@ describe.concurrent("instance metadata and container endpoint faults", () => {
   it("IMDS down (nothing listening at AWS_EC2_METADATA_SERVICE_ENDPOINT): a clear error, fast", async () => {
     const port = await closedPort();
     const result = await runCli(["token", "--cluster-name", CLUSTER, "--region", REGION], {
-      env: e2eEnv(newHome().home, { AWS_EC2_METADATA_DISABLED: undefined, AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}` }),
+      env: e2eEnv(newHome().home, {
+        AWS_EC2_METADATA_DISABLED: undefined,
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: `http://127.0.0.1:${port}`,
+      }),
       timeoutMs: 30_000,
     });
-    expectFailure(result, /the instance metadata endpoint at http:\/\/127\.0\.0\.1:\d+ gave no credentials: check that it is up/);
+    expectFailure(
+      result,
+      /the instance metadata endpoint at http:\/\/127\.0\.0\.1:\d+ gave no credentials: check that it is up/,
+    );
     expect(result.durationMs).toBeLessThan(FAST_MS);
   });
 
@@ -147,10 +171,16 @@ describe.concurrent("instance metadata and container endpoint faults", () => {
     closers.push(() => imds.close());
     imds.hang();
     const result = await runCli(["token", "--cluster-name", CLUSTER, "--region", REGION], {
-      env: e2eEnv(newHome().home, { AWS_EC2_METADATA_DISABLED: undefined, AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url }),
+      env: e2eEnv(newHome().home, {
+        AWS_EC2_METADATA_DISABLED: undefined,
+        AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url,
+      }),
       timeoutMs: 30_000,
     });
-    expectFailure(result, /the instance metadata endpoint at http:\/\/127\.0\.0\.1:\d+ gave no credentials|took longer than/);
+    expectFailure(
+      result,
+      /the instance metadata endpoint at http:\/\/127\.0\.0\.1:\d+ gave no credentials|took longer than/,
+    );
     expect(result.durationMs).toBeLessThan(BOUND_MS);
     expect(imds.requests.length).toBeGreaterThan(0);
   });
@@ -158,10 +188,16 @@ describe.concurrent("instance metadata and container endpoint faults", () => {
   it("container endpoint down (nothing listening at AWS_CONTAINER_CREDENTIALS_FULL_URI): a clear error, fast", async () => {
     const port = await closedPort();
     const result = await runCli(["token", "--cluster-name", CLUSTER, "--region", REGION], {
-      env: e2eEnv(newHome().home, { AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${port}/v1/credentials`, AWS_CONTAINER_AUTHORIZATION_TOKEN: "t" }),
+      env: e2eEnv(newHome().home, {
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${port}/v1/credentials`,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN: "t",
+      }),
       timeoutMs: 30_000,
     });
-    expectFailure(result, /the container credentials endpoint at http:\/\/127\.0\.0\.1:\d+\/\S* gave no credentials \(.*ECONNREFUSED.*\): check that it is up/);
+    expectFailure(
+      result,
+      /the container credentials endpoint at http:\/\/127\.0\.0\.1:\d+\/\S* gave no credentials \(.*ECONNREFUSED.*\): check that it is up/,
+    );
     expect(result.durationMs).toBeLessThan(FAST_MS);
   });
 
@@ -170,12 +206,18 @@ describe.concurrent("instance metadata and container endpoint faults", () => {
     closers.push(() => container.close());
     container.hang();
     const result = await runCli(["token", "--cluster-name", CLUSTER, "--region", REGION], {
-      env: e2eEnv(newHome().home, { AWS_CONTAINER_CREDENTIALS_FULL_URI: container.url, AWS_CONTAINER_AUTHORIZATION_TOKEN: "t" }),
+      env: e2eEnv(newHome().home, {
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: container.url,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN: "t",
+      }),
       timeoutMs: 30_000,
     });
     // The SDK's container provider asks for a 1 s request timeout but only warns when it passes
     // (throwOnRequestTimeout is not set there), so the plugin's overall bound is what ends this.
-    expectFailure(result, /took longer than|the container credentials endpoint at http:\/\/127\.0\.0\.1:\d+\/\S* gave no credentials/);
+    expectFailure(
+      result,
+      /took longer than|the container credentials endpoint at http:\/\/127\.0\.0\.1:\d+\/\S* gave no credentials/,
+    );
     expect(result.durationMs).toBeLessThan(BOUND_MS);
     expect(container.requests.length).toBeGreaterThan(0);
   });
@@ -184,10 +226,16 @@ describe.concurrent("instance metadata and container endpoint faults", () => {
     const container = await startContainerCredentialsEmulator({ authorizationToken: "right", credentials: SESSION });
     closers.push(() => container.close());
     const result = await runCli(["token", "--cluster-name", CLUSTER, "--region", REGION], {
-      env: e2eEnv(newHome().home, { AWS_CONTAINER_CREDENTIALS_FULL_URI: container.url, AWS_CONTAINER_AUTHORIZATION_TOKEN: "wrong" }),
+      env: e2eEnv(newHome().home, {
+        AWS_CONTAINER_CREDENTIALS_FULL_URI: container.url,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN: "wrong",
+      }),
       timeoutMs: 30_000,
     });
-    expectFailure(result, /the container credentials endpoint at http:\/\/127\.0\.0\.1:\d+\/\S* gave no credentials.*AWS_CONTAINER_AUTHORIZATION_TOKEN/);
+    expectFailure(
+      result,
+      /the container credentials endpoint at http:\/\/127\.0\.0\.1:\d+\/\S* gave no credentials.*AWS_CONTAINER_AUTHORIZATION_TOKEN/,
+    );
     expect(container.requests.map((r) => r.status)).toContain(401);
   });
 });
@@ -200,7 +248,10 @@ describe("the tests' own network guard (preloaded into every CLI child)", () => 
       "(async () => { console.log(JSON.stringify([await tryGet('http://169.254.169.254/latest/'), await tryGet('http://sts.amazonaws.com/'), await tryGet('http://127.0.0.1:1/')])); })();",
     ].join("\n");
     const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ["-e", probe], { env: e2eEnv(newHome().home), stdio: ["ignore", "pipe", "inherit"] });
+      const child = spawn(process.execPath, ["-e", probe], {
+        env: e2eEnv(newHome().home),
+        stdio: ["ignore", "pipe", "inherit"],
+      });
       let text = "";
       child.stdout.setEncoding("utf8").on("data", (d: string) => (text += d));
       child.on("error", reject);

@@ -6,43 +6,48 @@
 // checked the way EKS checks it (the K8s emulator maps the role session to a user named after the
 // session, and a GetCallerIdentity with the token's URL shows the session's ARN).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, makeTempHome, runCli, type TempHome } from "../support/cli.js";
-import { startK8sEmulator, type K8sEmulator } from "../support/k8s-emulator.js";
-import { startStsEmulator, type StsEmulator, type StsRequestRecord } from "../support/sts-emulator.js";
+import { runCli, type TempHome } from "../support/cli.js";
+import { startCluster, type Cluster } from "../support/cluster.js";
+import type { K8sEmulator } from "../support/k8s-emulator.js";
+import type { StsEmulator, StsRequestRecord } from "../support/sts-emulator.js";
 import { assumeRole } from "../support/sts-session.js";
 import { ACCOUNT, REGION, e2eEnv, expectCredential, k8sWhoAmI, stsCallerIdentity } from "./helpers.js";
 
 const CLUSTER = "e2e-forward-session";
-const ALICE = { name: "alice", accountId: ACCOUNT, accessKeyId: "AKIAE2EFORWARDALICE1", secretAccessKey: "e2e/forward/alice/secret/000000000000000" };
+const ALICE = {
+  name: "alice",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIAE2EFORWARDALICE1",
+  secretAccessKey: "e2e/forward/alice/secret/000000000000000",
+};
 /** The role alice's source session comes from. */
 const SOURCE_ROLE = `arn:aws:iam::${ACCOUNT}:role/e2e-sso-users`;
 /** The role eks-token assumes (-r); it trusts sessions of SOURCE_ROLE, and alice herself. */
 const TARGET_ROLE = `arn:aws:iam::${ACCOUNT}:role/e2e-cluster-admins`;
 const SOURCE_SESSION = "alice@example.com";
 
+let cluster: Cluster;
 let sts: StsEmulator;
 let k8s: K8sEmulator;
 let home: TempHome;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  sts = await startStsEmulator();
-  const alice = sts.addUser(ALICE);
-  sts.addRole({ arn: SOURCE_ROLE, trust: [alice.arn] });
-  sts.addRole({ arn: TARGET_ROLE, trust: [SOURCE_ROLE, alice.arn] });
-  k8s = await startK8sEmulator({
-    clusterId: CLUSTER,
-    stsUrl: sts.url,
-    accessEntries: [{ principalArn: TARGET_ROLE, username: "admin:{{SessionName}}", groups: ["admins"] }],
+  cluster = await startCluster({
+    name: "forward",
+    setup: (sts) => {
+      const alice = sts.addUser(ALICE);
+      sts.addRole({ arn: SOURCE_ROLE, trust: [alice.arn] });
+      sts.addRole({ arn: TARGET_ROLE, trust: [SOURCE_ROLE, alice.arn] });
+      return {
+        clusterId: CLUSTER,
+        accessEntries: [{ principalArn: TARGET_ROLE, username: "admin:{{SessionName}}", groups: ["admins"] }],
+      };
+    },
   });
-  home = makeTempHome("eks-token-e2e-forward-");
+  ({ sts, k8s, home } = cluster);
 }, 240_000);
 
-afterAll(async () => {
-  await k8s?.close();
-  await sts?.close();
-  home?.cleanup();
-});
+afterAll(() => cluster?.close());
 
 interface Source {
   readonly accessKeyId: string;
@@ -52,7 +57,12 @@ interface Source {
 
 /** A fresh source session (its own keys, so concurrent cases can tell their requests apart). */
 async function sourceSession(): Promise<Source> {
-  const s = await assumeRole(sts.url, { accessKeyId: ALICE.accessKeyId, secretAccessKey: ALICE.secretAccessKey }, SOURCE_ROLE, SOURCE_SESSION);
+  const s = await assumeRole(
+    sts.url,
+    { accessKeyId: ALICE.accessKeyId, secretAccessKey: ALICE.secretAccessKey },
+    SOURCE_ROLE,
+    SOURCE_SESSION,
+  );
   return { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken };
 }
 
@@ -99,8 +109,14 @@ describe.concurrent("--forward-session-name with an assumed-role session as the 
     expect(seen[1]!.params["RoleArn"]).toBe(TARGET_ROLE);
     expect(seen[1]!.params["RoleSessionName"]).toBe(SOURCE_SESSION);
     // The session eks-token got is the one the token was signed with.
-    const issued = sts.sessions.filter((s) => s.sourceArn === `arn:aws:sts::${ACCOUNT}:assumed-role/e2e-sso-users/${SOURCE_SESSION}` && s.roleArn === TARGET_ROLE);
-    const tokenKey = /X-Amz-Credential=([A-Z0-9]+)%2F/.exec(Buffer.from(cred.status.token.slice("k8s-aws-v1.".length), "base64url").toString("utf8"))?.[1];
+    const issued = sts.sessions.filter(
+      (s) =>
+        s.sourceArn === `arn:aws:sts::${ACCOUNT}:assumed-role/e2e-sso-users/${SOURCE_SESSION}` &&
+        s.roleArn === TARGET_ROLE,
+    );
+    const tokenKey = /X-Amz-Credential=([A-Z0-9]+)%2F/.exec(
+      Buffer.from(cred.status.token.slice("k8s-aws-v1.".length), "base64url").toString("utf8"),
+    )?.[1];
     expect(issued.map((s) => s.accessKeyId)).toContain(tokenKey);
 
     await expectTokenFor(cred.status.token, SOURCE_SESSION);
@@ -129,7 +145,9 @@ describe.concurrent("--forward-session-name with an assumed-role session as the 
     // alice's own keys are shared with the other cases' setup calls: look only at what follows.
     const before = sts.requests.length;
     const cred = await mint(source, ["--forward-session-name"]);
-    const seen = sts.requests.slice(before).filter((r) => r.accessKeyId === ALICE.accessKeyId && r.params["RoleArn"] !== SOURCE_ROLE);
+    const seen = sts.requests
+      .slice(before)
+      .filter((r) => r.accessKeyId === ALICE.accessKeyId && r.params["RoleArn"] !== SOURCE_ROLE);
     expect(seen.map((r) => [r.action, r.status])).toEqual([
       ["GetCallerIdentity", 200],
       ["AssumeRole", 200],

@@ -5,9 +5,22 @@ import { request as httpsRequest } from "node:https";
 import { createServer, type AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { expect } from "vitest";
 import { hermeticEnv, type ChildEnv } from "../support/cli.js";
+import {
+  expectCredential as expectCredentialWith,
+  expectFailure,
+  type Credential,
+  type ExecCredentialOut,
+  type ProcessOutput,
+} from "../support/expect.js";
 import type { K8sEmulator } from "../support/k8s-emulator.js";
+
+export { expectFailure, type ExecCredentialOut, type ProcessOutput };
+
+/** The shared check, with the apiVersion the e2e tests name as the second argument. */
+export function expectCredential(result: ProcessOutput, apiVersion?: string): Credential {
+  return expectCredentialWith(result, apiVersion === undefined ? {} : { apiVersion });
+}
 
 export const E2E_DIR = dirname(fileURLToPath(import.meta.url));
 export const FIXTURES = join(E2E_DIR, "fixtures");
@@ -30,50 +43,6 @@ export function networkGuardEnv(): Record<string, string> {
   return { NODE_OPTIONS: `--require ${NETWORK_GUARD}`, BUN_OPTIONS: `--preload ${NETWORK_GUARD}` };
 }
 
-export interface ProcessOutput {
-  readonly code: number | null;
-  readonly signal?: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-export interface ExecCredentialOut {
-  kind: string;
-  apiVersion: string;
-  spec: Record<string, unknown>;
-  status: { expirationTimestamp: string; token: string };
-}
-
-/** Exit 0, nothing on stderr, stdout one ExecCredential line; returns it. */
-export function expectCredential(result: ProcessOutput, apiVersion = "client.authentication.k8s.io/v1beta1"): ExecCredentialOut {
-  expect(result.stderr, "stderr of a successful run").toBe("");
-  expect(result.code, result.stderr).toBe(0);
-  expect(result.stdout.endsWith("\n")).toBe(true);
-  expect(result.stdout.slice(0, -1)).not.toContain("\n");
-  const cred = JSON.parse(result.stdout) as ExecCredentialOut;
-  expect(cred.kind).toBe("ExecCredential");
-  expect(cred.apiVersion).toBe(apiVersion);
-  expect(cred.status.token).toMatch(/^k8s-aws-v1\.[A-Za-z0-9_-]+$/);
-  return cred;
-}
-
-/** A failure as a person should see it: non-zero, nothing on stdout, one `eks-token: ` line, no stack. */
-export function expectFailure(result: ProcessOutput, pattern: RegExp): string {
-  expect(result.signal ?? null, "killed by the test's timeout: it hung").toBeNull();
-  expect(result.stdout).toBe("");
-  expect(result.code).not.toBe(0);
-  expect(result.code).not.toBeNull();
-  expect(result.stderr.endsWith("\n"), JSON.stringify(result.stderr)).toBe(true);
-  const lines = result.stderr.slice(0, -1).split("\n");
-  expect(lines, result.stderr).toHaveLength(1);
-  const line = lines[0]!;
-  expect(line.startsWith("eks-token: "), line).toBe(true);
-  expect(line).toMatch(pattern);
-  expect(result.stderr).not.toMatch(/^\s+at /m);
-  expect(result.stderr).not.toMatch(/node:internal|\.m?js:\d+|unexpected error/);
-  return line;
-}
-
 export function tokenUrl(token: string): URL {
   return new URL(Buffer.from(token.replace(/^k8s-aws-v1\./, ""), "base64url").toString("utf8"));
 }
@@ -92,18 +61,29 @@ export function k8sWhoAmI(k8s: K8sEmulator, token: string): Promise<WhoAmI> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
       url,
-      { method: "POST", ca: k8s.caPem, headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" }, timeout: 15_000 },
+      {
+        method: "POST",
+        ca: k8s.caPem,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json" },
+        timeout: 15_000,
+      },
       (res) => {
         let text = "";
         res.setEncoding("utf8").on("data", (d: string) => (text += d));
         res.on("end", () => {
           let user: { username?: string; groups?: string[] } | undefined;
           try {
-            user = (JSON.parse(text) as { status?: { userInfo?: { username?: string; groups?: string[] } } }).status?.userInfo;
+            user = (JSON.parse(text) as { status?: { userInfo?: { username?: string; groups?: string[] } } }).status
+              ?.userInfo;
           } catch {
             // not JSON: reported through body
           }
-          resolve({ status: res.statusCode ?? 0, ...(user?.username ? { username: user.username } : {}), ...(user?.groups ? { groups: user.groups } : {}), body: text });
+          resolve({
+            status: res.statusCode ?? 0,
+            ...(user?.username ? { username: user.username } : {}),
+            ...(user?.groups ? { groups: user.groups } : {}),
+            body: text,
+          });
         });
       },
     );
@@ -114,23 +94,36 @@ export function k8sWhoAmI(k8s: K8sEmulator, token: string): Promise<WhoAmI> {
 }
 
 /** What EKS does with the token, minus the mapping: GET it at the STS emulator with x-k8s-aws-id. */
-export function stsCallerIdentity(stsUrl: string, token: string, clusterId: string): Promise<{ status: number; arn?: string; body: string }> {
+export function stsCallerIdentity(
+  stsUrl: string,
+  token: string,
+  clusterId: string,
+): Promise<{ status: number; arn?: string; body: string }> {
   const presigned = tokenUrl(token);
   const target = new URL(presigned.pathname + presigned.search, stsUrl);
   return new Promise((resolve, reject) => {
-    const req = httpRequest(target, { method: "GET", headers: { host: presigned.host, "x-k8s-aws-id": clusterId, accept: "application/json" }, timeout: 10_000 }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (d: string) => (text += d));
-      res.on("end", () => {
-        let arn: string | undefined;
-        try {
-          arn = (JSON.parse(text) as { GetCallerIdentityResponse?: { GetCallerIdentityResult?: { Arn?: string } } }).GetCallerIdentityResponse?.GetCallerIdentityResult?.Arn;
-        } catch {
-          // an error body
-        }
-        resolve({ status: res.statusCode ?? 0, ...(arn ? { arn } : {}), body: text });
-      });
-    });
+    const req = httpRequest(
+      target,
+      {
+        method: "GET",
+        headers: { host: presigned.host, "x-k8s-aws-id": clusterId, accept: "application/json" },
+        timeout: 10_000,
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (d: string) => (text += d));
+        res.on("end", () => {
+          let arn: string | undefined;
+          try {
+            arn = (JSON.parse(text) as { GetCallerIdentityResponse?: { GetCallerIdentityResult?: { Arn?: string } } })
+              .GetCallerIdentityResponse?.GetCallerIdentityResult?.Arn;
+          } catch {
+            // an error body
+          }
+          resolve({ status: res.statusCode ?? 0, ...(arn ? { arn } : {}), body: text });
+        });
+      },
+    );
     req.on("timeout", () => req.destroy(new Error("the STS emulator did not answer in 10 s")));
     req.on("error", reject);
     req.end();

@@ -5,27 +5,41 @@
 // maps the identity with access entries. The same bin dir holds stand-ins for `aws` and
 // `aws-iam-authenticator` that fail loudly, so a kubeconfig that still runs the old tool cannot
 // pass by accident.
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CLI_COMMAND, ensureBuilt, makeTempHome, runCli, type TempHome } from "../support/cli.js";
-import { startK8sEmulator, type K8sEmulator } from "../support/k8s-emulator.js";
+import { CLI_COMMAND, runCli, type TempHome } from "../support/cli.js";
+import { startCluster, type Cluster } from "../support/cluster.js";
+import type { K8sEmulator } from "../support/k8s-emulator.js";
 import { EXEC_V1BETA1, kubectlCannot, runKubectl, writeKubeconfig } from "../support/kubeconfig-fixture.js";
-import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
 import { ACCOUNT, REGION, e2eEnv, pluginLines } from "./helpers.js";
 
 const CLUSTER = "demo";
 const POD_NAMES = ["web-7d9f8b6c5-x2x8k", "api-5c6b7d8f9-q4r7t"];
 /** Env credentials (the entries `eks-token kubeconfig` writes name no profile). */
-const ALICE = { name: "alice", accountId: ACCOUNT, accessKeyId: "AKIAE2EKCFGALICE0001", secretAccessKey: "e2e/kubeconfig/alice/secret/00000000000" };
+const ALICE = {
+  name: "alice",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIAE2EKCFGALICE0001",
+  secretAccessKey: "e2e/kubeconfig/alice/secret/00000000000",
+};
 /** Profile credentials: the migrated `aws eks get-token` user has env AWS_PROFILE=carol-profile. */
-const CAROL = { name: "carol", accountId: ACCOUNT, accessKeyId: "AKIAE2EKCFGCAROL0001", secretAccessKey: "e2e/kubeconfig/carol/secret/00000000000" };
+const CAROL = {
+  name: "carol",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIAE2EKCFGCAROL0001",
+  secretAccessKey: "e2e/kubeconfig/carol/secret/00000000000",
+};
 /** Env credentials for the migrated aws-iam-authenticator user. */
-const DAVE = { name: "dave", accountId: ACCOUNT, accessKeyId: "AKIAE2EKCFGDAVE00001", secretAccessKey: "e2e/kubeconfig/dave/secret/000000000000" };
+const DAVE = {
+  name: "dave",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIAE2EKCFGDAVE00001",
+  secretAccessKey: "e2e/kubeconfig/dave/secret/000000000000",
+};
 
-let sts: StsEmulator;
+let cluster: Cluster;
 let k8s: K8sEmulator;
 let home: TempHome;
 let work: string;
@@ -33,19 +47,26 @@ let work: string;
 let binDir: string;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  sts = await startStsEmulator();
-  const users = [ALICE, CAROL, DAVE].map((u) => sts.addUser(u));
-  k8s = await startK8sEmulator({
-    clusterId: CLUSTER,
-    stsUrl: sts.url,
-    accessEntries: users.map((u, i) => ({ principalArn: u.arn, username: [ALICE, CAROL, DAVE][i]!.name, groups: ["developers"] })),
-    rbac: [{ group: "developers", namespace: "default", verbs: ["get", "list"], resources: ["pods"] }],
-    pods: { default: POD_NAMES, "kube-system": ["coredns-0"] },
+  cluster = await startCluster({
+    name: "kubeconfig",
+    setup: (sts) => {
+      const users = [ALICE, CAROL, DAVE].map((u) => sts.addUser(u));
+      return {
+        clusterId: CLUSTER,
+        accessEntries: users.map((u, i) => ({
+          principalArn: u.arn,
+          username: [ALICE, CAROL, DAVE][i]!.name,
+          groups: ["developers"],
+        })),
+        rbac: [{ group: "developers", namespace: "default", verbs: ["get", "list"], resources: ["pods"] }],
+        pods: { default: POD_NAMES, "kube-system": ["coredns-0"] },
+      };
+    },
   });
-  home = makeTempHome("eks-token-e2e-kubeconfig-");
-  home.writeCredentials(`[carol-profile]\naws_access_key_id = ${CAROL.accessKeyId}\naws_secret_access_key = ${CAROL.secretAccessKey}\n`);
-  work = mkdtempSync(join(tmpdir(), "eks-token-e2e-kubeconfig-work-"));
+  ({ k8s, home, dir: work } = cluster);
+  home.writeCredentials(
+    `[carol-profile]\naws_access_key_id = ${CAROL.accessKeyId}\naws_secret_access_key = ${CAROL.secretAccessKey}\n`,
+  );
   binDir = join(work, "bin");
   mkdirSync(binDir);
   const script = (name: string, body: string) => {
@@ -54,15 +75,13 @@ beforeAll(async () => {
   };
   script("eks-token", `exec ${CLI_COMMAND.map((a) => `'${a}'`).join(" ")} "$@"`);
   script("aws", `echo "stand-in aws was run: the kubeconfig was not migrated" >&2\nexit 42`);
-  script("aws-iam-authenticator", `echo "stand-in aws-iam-authenticator was run: the kubeconfig was not migrated" >&2\nexit 42`);
+  script(
+    "aws-iam-authenticator",
+    `echo "stand-in aws-iam-authenticator was run: the kubeconfig was not migrated" >&2\nexit 42`,
+  );
 }, 240_000);
 
-afterAll(async () => {
-  await k8s?.close();
-  await sts?.close();
-  home?.cleanup();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => cluster?.close());
 
 let files = 0;
 const newPath = (what: string) => join(work, `kubeconfig-${++files}-${what}`);
@@ -70,7 +89,11 @@ const newPath = (what: string) => join(work, `kubeconfig-${++files}-${what}`);
 /** kubectl's environment (and so the plugin's): the bin dir first on PATH, this kubeconfig. */
 function kubectlEnv(kubeconfig: string, extra: Record<string, string> = {}, binFirst = true): Record<string, string> {
   const base = process.env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin";
-  return e2eEnv(home.home, { PATH: binFirst ? `${binDir}${delimiter}${base}` : base, KUBECONFIG: kubeconfig, ...extra });
+  return e2eEnv(home.home, {
+    PATH: binFirst ? `${binDir}${delimiter}${base}` : base,
+    KUBECONFIG: kubeconfig,
+    ...extra,
+  });
 }
 
 const envCreds = (u: typeof ALICE) => ({ AWS_ACCESS_KEY_ID: u.accessKeyId, AWS_SECRET_ACCESS_KEY: u.secretAccessKey });
@@ -101,7 +124,10 @@ async function expectKubectlWorks(env: Record<string, string>, username: string)
   if (!kubectlCannot("auth-whoami")) {
     const whoami = await kubectl(["auth", "whoami", "-o", "json"], env);
     expect(whoami.code, whoami.stderr).toBe(0);
-    const review = JSON.parse(whoami.stdout) as { kind: string; status: { userInfo: { username: string; groups: string[] } } };
+    const review = JSON.parse(whoami.stdout) as {
+      kind: string;
+      status: { userInfo: { username: string; groups: string[] } };
+    };
     expect(review.kind).toBe("SelfSubjectReview");
     expect(review.status.userInfo.username).toBe(username);
     expect(review.status.userInfo.groups).toEqual(["developers", "system:authenticated"]);
@@ -110,14 +136,34 @@ async function expectKubectlWorks(env: Record<string, string>, username: string)
   expect(pods.code, pods.stderr).toBe(0);
   const lines = pods.stdout.trim().split("\n");
   expect(lines[0]).toMatch(/^NAME\s+READY\s+STATUS/);
-  expect(lines.slice(1).map((l) => l.split(/\s+/)[0]).sort()).toEqual([...POD_NAMES].sort());
-  expect(k8s.log.some((l) => l.startsWith(`allow GET /api/v1/namespaces/default/pods: user "${username}"`)), k8s.log.join("\n")).toBe(true);
+  expect(
+    lines
+      .slice(1)
+      .map((l) => l.split(/\s+/)[0])
+      .sort(),
+  ).toEqual([...POD_NAMES].sort());
+  expect(
+    k8s.log.some((l) => l.startsWith(`allow GET /api/v1/namespaces/default/pods: user "${username}"`)),
+    k8s.log.join("\n"),
+  ).toBe(true);
 }
 
 describe.concurrent("eks-token kubeconfig writes an entry kubectl can use", () => {
   const cases = [
-    { name: "default (exec v1beta1)", flags: [] as string[], apiVersion: EXEC_V1BETA1, interactiveMode: undefined, needs: "any" as const },
-    { name: "--api-version v1 (interactiveMode IfAvailable)", flags: ["--api-version", "v1"], apiVersion: "client.authentication.k8s.io/v1", interactiveMode: "IfAvailable", needs: "exec-v1" as const },
+    {
+      name: "default (exec v1beta1)",
+      flags: [] as string[],
+      apiVersion: EXEC_V1BETA1,
+      interactiveMode: undefined,
+      needs: "any" as const,
+    },
+    {
+      name: "--api-version v1 (interactiveMode IfAvailable)",
+      flags: ["--api-version", "v1"],
+      apiVersion: "client.authentication.k8s.io/v1",
+      interactiveMode: "IfAvailable",
+      needs: "exec-v1" as const,
+    },
   ];
   for (const c of cases) {
     it(`${c.name}: command eks-token found on PATH, kubectl auth whoami and get pods work`, async (ctx) => {
@@ -125,7 +171,20 @@ describe.concurrent("eks-token kubeconfig writes an entry kubectl can use", () =
       if (cannot) return ctx.skip(cannot);
       const path = newPath("written");
       const written = await runCli(
-        ["kubeconfig", "--cluster-name", CLUSTER, "--region", REGION, "--endpoint", k8s.url, "--ca-data", k8s.caData, "--kubeconfig", path, ...c.flags],
+        [
+          "kubeconfig",
+          "--cluster-name",
+          CLUSTER,
+          "--region",
+          REGION,
+          "--endpoint",
+          k8s.url,
+          "--ca-data",
+          k8s.caData,
+          "--kubeconfig",
+          path,
+          ...c.flags,
+        ],
         { env: e2eEnv(home.home) },
       );
       expect(written.code, written.stderr).toBe(0);
@@ -133,7 +192,10 @@ describe.concurrent("eks-token kubeconfig writes an entry kubectl can use", () =
       expect(written.stderr).toBe(`Added new context ${CLUSTER} to ${path}\n`);
       expect(statSync(path).mode & 0o777).toBe(0o600);
 
-      const doc = parse(readFileSync(path, "utf8")) as { "current-context": string; clusters: Array<{ cluster: Record<string, string> }> };
+      const doc = parse(readFileSync(path, "utf8")) as {
+        "current-context": string;
+        clusters: Array<{ cluster: Record<string, string> }>;
+      };
       expect(doc.clusters[0]!.cluster).toEqual({ server: k8s.url, "certificate-authority-data": k8s.caData });
       expect(doc["current-context"]).toBeTruthy();
       const exec = execBlock(path);
@@ -150,9 +212,27 @@ describe.concurrent("eks-token kubeconfig writes an entry kubectl can use", () =
     const cannot = kubectlCannot("any");
     if (cannot) return ctx.skip(cannot);
     const path = newPath("no-shim");
-    const written = await runCli(["kubeconfig", "--cluster-name", CLUSTER, "--region", REGION, "--endpoint", k8s.url, "--ca-data", k8s.caData, "--kubeconfig", path], { env: e2eEnv(home.home) });
+    const written = await runCli(
+      [
+        "kubeconfig",
+        "--cluster-name",
+        CLUSTER,
+        "--region",
+        REGION,
+        "--endpoint",
+        k8s.url,
+        "--ca-data",
+        k8s.caData,
+        "--kubeconfig",
+        path,
+      ],
+      { env: e2eEnv(home.home) },
+    );
     expect(written.code, written.stderr).toBe(0);
-    const result = await runKubectl(["get", "pods", "-n", "default"], { env: kubectlEnv(path, envCreds(ALICE), false), timeoutMs: 30_000 });
+    const result = await runKubectl(["get", "pods", "-n", "default"], {
+      env: kubectlEnv(path, envCreds(ALICE), false),
+      timeoutMs: 30_000,
+    });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/eks-token.*(not found|no such file)/i);
   });
@@ -165,7 +245,13 @@ describe.concurrent("eks-token kubeconfig migrate, then kubectl through the migr
     const path = writeKubeconfig(newPath("aws"), {
       server: k8s.url,
       caData: k8s.caData,
-      user: { kind: "exec", apiVersion: EXEC_V1BETA1, command: "aws", args: ["--region", REGION, "eks", "get-token", "--cluster-name", CLUSTER, "--output", "json"], env: { AWS_PROFILE: "carol-profile" } },
+      user: {
+        kind: "exec",
+        apiVersion: EXEC_V1BETA1,
+        command: "aws",
+        args: ["--region", REGION, "eks", "get-token", "--cluster-name", CLUSTER, "--output", "json"],
+        env: { AWS_PROFILE: "carol-profile" },
+      },
     });
     const env = kubectlEnv(path);
     // Before: kubectl runs the stand-in aws, which fails.
@@ -192,7 +278,12 @@ describe.concurrent("eks-token kubeconfig migrate, then kubectl through the migr
     const path = writeKubeconfig(newPath("authenticator"), {
       server: k8s.url,
       caData: k8s.caData,
-      user: { kind: "exec", apiVersion: EXEC_V1BETA1, command: "aws-iam-authenticator", args: ["token", "-i", CLUSTER] },
+      user: {
+        kind: "exec",
+        apiVersion: EXEC_V1BETA1,
+        command: "aws-iam-authenticator",
+        args: ["token", "-i", CLUSTER],
+      },
     });
     const env = kubectlEnv(path, envCreds(DAVE));
     const before = await runKubectl(["get", "pods", "-n", "default"], { env, timeoutMs: 30_000 });

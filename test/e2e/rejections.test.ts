@@ -1,54 +1,60 @@
-// Tokens the server must refuse, end to end through kubectl: one for another cluster, one older
-// than 15 minutes, a tampered one, and one for an identity no access entry maps. kubectl fails
-// with 401 (Unauthorized); when the plugin made the token, its stderr (which kubectl passes
-// through) stays empty: the plugin did its job, the server said no.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken } from "../../src/index.js";
-import { ensureBuilt, makeTempHome, runCli, type TempHome } from "../support/cli.js";
-import { startK8sEmulator, type K8sEmulator } from "../support/k8s-emulator.js";
-import { EXEC_V1BETA1, execUser, kubectlCannot, runKubectl, writeKubeconfig, type ExecUser, type TokenUser } from "../support/kubeconfig-fixture.js";
-import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
+import { runCli, type TempHome } from "../support/cli.js";
+import { credentialsFile, startCluster, type Cluster } from "../support/cluster.js";
+import type { K8sEmulator } from "../support/k8s-emulator.js";
+import {
+  EXEC_V1BETA1,
+  execUser,
+  kubectlCannot,
+  runKubectl,
+  writeKubeconfig,
+  type ExecUser,
+  type TokenUser,
+} from "../support/kubeconfig-fixture.js";
 import { ACCOUNT, REGION, e2eEnv, expectCredential, k8sWhoAmI, pluginLines, tokenUrl } from "./helpers.js";
 
 const CLUSTER = "e2e-rejections";
-const MAPPED = { name: "carol", accountId: ACCOUNT, accessKeyId: "AKIAE2EREJECTCAROL01", secretAccessKey: "e2e/rejections/carol/secret/000000000000" };
-const UNMAPPED = { name: "mallory", accountId: ACCOUNT, accessKeyId: "AKIAE2EREJECTMALLORY", secretAccessKey: "e2e/rejections/mallory/secret/0000000000" };
+const MAPPED = {
+  name: "carol",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIAE2EREJECTCAROL01",
+  secretAccessKey: "e2e/rejections/carol/secret/000000000000",
+};
+const UNMAPPED = {
+  name: "mallory",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIAE2EREJECTMALLORY",
+  secretAccessKey: "e2e/rejections/mallory/secret/0000000000",
+};
 
-let sts: StsEmulator;
+let cluster: Cluster;
 let k8s: K8sEmulator;
 let home: TempHome;
 let dir: string;
 
 beforeAll(async () => {
-  await ensureBuilt();
-  sts = await startStsEmulator();
-  const carol = sts.addUser(MAPPED);
-  sts.addUser(UNMAPPED);
-  k8s = await startK8sEmulator({
-    clusterId: CLUSTER,
-    stsUrl: sts.url,
-    accessEntries: [{ principalArn: carol.arn, username: "carol", groups: ["developers"] }],
-    rbac: [{ group: "developers", namespace: "*", verbs: ["list", "get"], resources: ["pods"] }],
-    pods: { default: ["web-0"] },
-    // Keep a rejected STS call from slowing the suite.
-    stsTimeoutMs: 5_000,
+  cluster = await startCluster({
+    name: "rejections",
+    setup: (sts) => {
+      const carol = sts.addUser(MAPPED);
+      sts.addUser(UNMAPPED);
+      return {
+        clusterId: CLUSTER,
+        accessEntries: [{ principalArn: carol.arn, username: "carol", groups: ["developers"] }],
+        rbac: [{ group: "developers", namespace: "*", verbs: ["list", "get"], resources: ["pods"] }],
+        pods: { default: ["web-0"] },
+        // Keep a rejected STS call from slowing the suite.
+        stsTimeoutMs: 5_000,
+      };
+    },
   });
-  home = makeTempHome("eks-token-e2e-rejections-");
-  home.writeCredentials(
-    `[carol]\naws_access_key_id = ${MAPPED.accessKeyId}\naws_secret_access_key = ${MAPPED.secretAccessKey}\n\n[mallory]\naws_access_key_id = ${UNMAPPED.accessKeyId}\naws_secret_access_key = ${UNMAPPED.secretAccessKey}\n`,
-  );
-  dir = mkdtempSync(join(tmpdir(), "eks-token-e2e-rejections-kc-"));
+  ({ k8s, home, dir } = cluster);
+  home.writeCredentials(credentialsFile({ carol: MAPPED, mallory: UNMAPPED }));
 }, 240_000);
 
-afterAll(async () => {
-  await k8s?.close();
-  await sts?.close();
-  home?.cleanup();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => cluster?.close());
 
 /** A token made in this process with carol's keys, as of `signingDate`. */
 async function carolToken(clusterId: string, signingDate = new Date()): Promise<string> {
@@ -58,7 +64,11 @@ async function carolToken(clusterId: string, signingDate = new Date()): Promise<
     credentials: { accessKeyId: MAPPED.accessKeyId, secretAccessKey: MAPPED.secretAccessKey },
     signingDate,
     // Nothing from this process's environment or HOME.
-    env: { HOME: home.home, AWS_CONFIG_FILE: join(home.home, "absent-config"), AWS_SHARED_CREDENTIALS_FILE: join(home.home, "absent-credentials") },
+    env: {
+      HOME: home.home,
+      AWS_CONFIG_FILE: join(home.home, "absent-config"),
+      AWS_SHARED_CREDENTIALS_FILE: join(home.home, "absent-credentials"),
+    },
   });
   return minted.token;
 }
@@ -80,7 +90,9 @@ async function expectUnauthorized(env: Record<string, string>, token?: string): 
   expect(result.code).not.toBe(0);
   expect(result.stdout).toBe("");
   // kubectl up to 1.2x says "(Unauthorized)"; later ones quote client-go's text for a 401.
-  expect(result.stderr).toMatch(/error: You must be logged in to the server \((Unauthorized|the server has asked for the client to provide credentials)\)/);
+  expect(result.stderr).toMatch(
+    /error: You must be logged in to the server \((Unauthorized|the server has asked for the client to provide credentials)\)/,
+  );
   expect(result.stderr).toMatch(/ 401 Unauthorized /);
   expect(result.stderr).not.toMatch(/ 200 OK /);
   expect(pluginLines(result.stderr), result.stderr).toEqual([]);
@@ -92,7 +104,12 @@ describe.concurrent("the server refuses, kubectl reports 401, the plugin is not 
   it("control: the same setup with the right cluster and a mapped identity works", async (ctx) => {
     const cannot = kubectlCannot("any");
     if (cannot) return ctx.skip(cannot);
-    const env = kubeconfigFor(execUser(["token", "-i", CLUSTER, "--region", REGION], { apiVersion: EXEC_V1BETA1, env: { AWS_PROFILE: "carol" } }));
+    const env = kubeconfigFor(
+      execUser(["token", "-i", CLUSTER, "--region", REGION], {
+        apiVersion: EXEC_V1BETA1,
+        env: { AWS_PROFILE: "carol" },
+      }),
+    );
     const result = await runKubectl(["get", "pods", "-n", "default", "-o", "name"], { env });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim()).toBe("pod/web-0");
@@ -105,7 +122,10 @@ describe.concurrent("the server refuses, kubectl reports 401, the plugin is not 
     const args = ["token", "-i", "some-other-cluster", "--region", REGION];
     const env = kubeconfigFor(execUser(args, { apiVersion: EXEC_V1BETA1, env: { AWS_PROFILE: "carol" } }));
     const denials = await expectUnauthorized(env);
-    expect(denials.some((d) => /sts: .*(SignatureDoesNotMatch|403)/.test(d)), denials.join("\n")).toBe(true);
+    expect(
+      denials.some((d) => /sts: .*(SignatureDoesNotMatch|403)/.test(d)),
+      denials.join("\n"),
+    ).toBe(true);
     // The same plugin call on its own: success, silence.
     expectCredential(await runCli(args, { env: e2eEnv(home.home, { AWS_PROFILE: "carol" }) }));
   });
@@ -117,7 +137,10 @@ describe.concurrent("the server refuses, kubectl reports 401, the plugin is not 
     // The identical token made now is accepted: only its age differs.
     expect((await k8sWhoAmI(k8s, await carolToken(CLUSTER))).status).toBe(201);
     const denials = await expectUnauthorized(kubeconfigFor({ kind: "token", token }), token);
-    expect(denials.some((d) => /expired|too old|older than|15 min/i.test(d)), denials.join("\n")).toBe(true);
+    expect(
+      denials.some((d) => /expired|too old|older than|15 min/i.test(d)),
+      denials.join("\n"),
+    ).toBe(true);
   });
 
   it("a tampered token (one character of the signature changed)", async (ctx) => {
@@ -130,7 +153,10 @@ describe.concurrent("the server refuses, kubectl reports 401, the plugin is not 
     const tampered = `k8s-aws-v1.${Buffer.from(url.toString().replace(signature, flipped)).toString("base64url")}`;
     expect(tampered).not.toBe(good);
     const denials = await expectUnauthorized(kubeconfigFor({ kind: "token", token: tampered }), tampered);
-    expect(denials.some((d) => /sts: .*(SignatureDoesNotMatch|403)/.test(d)), denials.join("\n")).toBe(true);
+    expect(
+      denials.some((d) => /sts: .*(SignatureDoesNotMatch|403)/.test(d)),
+      denials.join("\n"),
+    ).toBe(true);
   });
 
   it("an identity that no access entry or aws-auth maps", async (ctx) => {
@@ -143,6 +169,9 @@ describe.concurrent("the server refuses, kubectl reports 401, the plugin is not 
       }),
     );
     const denials = await expectUnauthorized(env);
-    expect(denials.some((d) => d.includes("unmapped: arn:aws:iam::111122223333:user/mallory")), denials.join("\n")).toBe(true);
+    expect(
+      denials.some((d) => d.includes("unmapped: arn:aws:iam::111122223333:user/mallory")),
+      denials.join("\n"),
+    ).toBe(true);
   });
 });

@@ -5,10 +5,11 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
 import { parse } from "yaml";
-import { runKubeconfig } from "../../src/kubeconfig/command.js";
+import { runKubeconfig } from "../../src/cli/kubeconfig-command.js";
 import { describeCluster, usableCluster } from "../../src/kubeconfig/describe-cluster.js";
 import { EksTokenError } from "../../src/errors.js";
-import { arnOf, CA, fakeIo, tempHome } from "./helpers.js";
+import { fakeIo } from "../support/fake-io.js";
+import { arnOf, CA, tempHome } from "./helpers.js";
 
 interface Seen {
   method?: string;
@@ -30,7 +31,15 @@ function answer(req: IncomingMessage): { status: number; body: unknown } {
   }
   return {
     status: 200,
-    body: { cluster: { name, arn: arnOf(name), endpoint: `https://${name}.gr7.us-west-2.eks.amazonaws.com`, certificateAuthority: { data: CA }, status } },
+    body: {
+      cluster: {
+        name,
+        arn: arnOf(name),
+        endpoint: `https://${name}.gr7.us-west-2.eks.amazonaws.com`,
+        certificateAuthority: { data: CA },
+        status,
+      },
+    },
   };
 }
 
@@ -81,11 +90,13 @@ const ioEnv = () => ({ HOME: home, AWS_REGION: "us-west-2" });
 
 describe("kubeconfig with DescribeCluster", () => {
   test("asks EKS at AWS_ENDPOINT_URL_EKS and names everything by the ARN", async () => {
-    const io = fakeIo(ioEnv());
+    const io = fakeIo({ env: ioEnv() });
     expect(await runKubeconfig(["--cluster-name", "demo"], io)).toBe(0);
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ method: "GET", url: "/clusters/demo" });
-    expect(seen[0]!.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-west-2\/eks\/aws4_request/);
+    expect(seen[0]!.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-west-2\/eks\/aws4_request/,
+    );
     const config = parse(await readFile(join(home, ".kube", "config"), "utf8"));
     expect(config.clusters[0]).toEqual({
       cluster: { "certificate-authority-data": CA, server: "https://demo.gr7.us-west-2.eks.amazonaws.com" },
@@ -98,13 +109,13 @@ describe("kubeconfig with DescribeCluster", () => {
   });
 
   test("UPDATING is accepted", async () => {
-    const io = fakeIo(ioEnv());
+    const io = fakeIo({ env: ioEnv() });
     await runKubeconfig(["--name", "busy", "--dry-run"], io);
     expect(parse(io.stdoutText()).clusters[0].name).toBe(arnOf("busy"));
   });
 
   test("a CREATING cluster is refused with its status", async () => {
-    const e = await runKubeconfig(["--cluster-name", "young"], fakeIo(ioEnv())).catch((x: unknown) => x);
+    const e = await runKubeconfig(["--cluster-name", "young"], fakeIo({ env: ioEnv() })).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(EksTokenError);
     expect((e as EksTokenError).code).toBe("kubeconfig");
     expect((e as EksTokenError).message).toBe("cluster young in us-west-2 is CREATING");
@@ -112,7 +123,7 @@ describe("kubeconfig with DescribeCluster", () => {
   });
 
   test("an unknown cluster is reported as not found", async () => {
-    const e = await runKubeconfig(["--cluster-name", "ghost"], fakeIo(ioEnv())).catch((x: unknown) => x);
+    const e = await runKubeconfig(["--cluster-name", "ghost"], fakeIo({ env: ioEnv() })).catch((x: unknown) => x);
     expect((e as EksTokenError).message).toBe("cluster ghost in us-west-2 not found");
   });
 
@@ -127,7 +138,7 @@ describe("kubeconfig with DescribeCluster", () => {
   test("no credentials is its own error", async () => {
     vi.stubEnv("AWS_ACCESS_KEY_ID", undefined);
     vi.stubEnv("AWS_SECRET_ACCESS_KEY", undefined);
-    const e = await runKubeconfig(["--cluster-name", "demo"], fakeIo(ioEnv())).catch((x: unknown) => x);
+    const e = await runKubeconfig(["--cluster-name", "demo"], fakeIo({ env: ioEnv() })).catch((x: unknown) => x);
     expect((e as EksTokenError).code).toBe("no-credentials");
     expect(seen).toHaveLength(0);
   });
@@ -141,9 +152,18 @@ describe("kubeconfig with DescribeCluster", () => {
 
 describe("usableCluster", () => {
   test("an Outposts local cluster is bound to its id", () => {
-    const c = usableCluster({ name: "op", region: "us-west-2" }, {
-      name: "op", arn: arnOf("op"), endpoint: "https://10.0.0.1", status: "ACTIVE", id: "c0ffee", certificateAuthority: { data: CA }, outpostConfig: {},
-    });
+    const c = usableCluster(
+      { name: "op", region: "us-west-2" },
+      {
+        name: "op",
+        arn: arnOf("op"),
+        endpoint: "https://10.0.0.1",
+        status: "ACTIVE",
+        id: "c0ffee",
+        certificateAuthority: { data: CA },
+        outpostConfig: {},
+      },
+    );
     expect(c.outpostClusterId).toBe("c0ffee");
   });
 

@@ -49,7 +49,15 @@ users: []
 `;
 
 const entries = (name: string, extra: Partial<Parameters<typeof buildEntries>[0]> = {}) =>
-  buildEntries({ entryName: name, tokenClusterName: name, region: "us-west-2", server: "https://s.example.com", caData: "QUJD", apiVersion: API_VERSIONS.v1beta1, ...extra });
+  buildEntries({
+    entryName: name,
+    tokenClusterName: name,
+    region: "us-west-2",
+    server: "https://s.example.com",
+    caData: "QUJD",
+    apiVersion: API_VERSIONS.v1beta1,
+    ...extra,
+  });
 
 describe("document round trip", () => {
   test("a kubectl-written file is reproduced byte-for-byte", () => {
@@ -60,7 +68,8 @@ describe("document round trip", () => {
   test("an indented, commented file keeps its style after a merge", () => {
     const p = parseKubeconfig(INDENTED_STYLE, "f");
     const out = stringifyKubeconfig(mergeEntries(p.doc, entries("b")).doc, p.style);
-    expect(out.startsWith(`# hand-edited
+    expect(
+      out.startsWith(`# hand-edited
 apiVersion: v1
 kind: Config
 clusters:
@@ -69,7 +78,8 @@ clusters:
       server: 'https://a.example.com'
       insecure-skip-tls-verify: true
   - cluster:
-`)).toBe(true);
+`),
+    ).toBe(true);
     expect(out).toContain("users:\n  - name: b\n");
     expect(parse(out).clusters[0].cluster["insecure-skip-tls-verify"]).toBe(true);
     expect(out).toContain("      insecure-skip-tls-verify: true\n  - cluster:");

@@ -1,33 +1,7 @@
-/** Shared test helpers: a recording CliIo and throw-away HOME directories. */
+/** Shared helpers of the kubeconfig tests: throw-away HOME directories and offline flags. */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CliIo } from "../../src/cli/io.js";
-
-export interface RecordingIo extends CliIo {
-  readonly out: string[];
-  readonly err: string[];
-  stdoutText(): string;
-  stderrText(): string;
-}
-
-export function fakeIo(env: Record<string, string | undefined>): RecordingIo {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    argv: [],
-    env,
-    stdout: (t) => void out.push(t),
-    stderr: (t) => void err.push(t),
-    now: () => Date.UTC(2024, 0, 1),
-    readStdin: async () => "",
-    isStdoutTty: false,
-    out,
-    err,
-    stdoutText: () => out.join(""),
-    stderrText: () => err.join(""),
-  };
-}
 
 /** A temporary directory used as HOME; removed by the returned cleanup. */
 export async function tempHome(): Promise<{ home: string; cleanup: () => Promise<void> }> {

@@ -2,10 +2,11 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { runKubeconfig } from "../../src/kubeconfig/command.js";
+import { runKubeconfig } from "../../src/cli/kubeconfig-command.js";
 import { EksTokenError } from "../../src/errors.js";
-import { toolName, translateExec } from "../../src/kubeconfig/migrate.js";
-import { fakeIo, tempHome } from "./helpers.js";
+import { toolName, translateExec } from "../../src/kubeconfig/argv-translate.js";
+import { fakeIo } from "../support/fake-io.js";
+import { tempHome } from "./helpers.js";
 
 const ROLE = "arn:aws:iam::123456789012:role/eks-admin";
 
@@ -17,45 +18,127 @@ describe("translateExec", () => {
   };
 
   test("what aws eks update-kubeconfig writes", () => {
-    expect(ok("aws", ["--region", "us-west-2", "eks", "get-token", "--cluster-name", "prod", "--output", "json", "--role", ROLE])).toEqual([
-      "token", "--cluster-name", "prod", "--region", "us-west-2", "--role-arn", ROLE,
-    ]);
+    expect(
+      ok("aws", [
+        "--region",
+        "us-west-2",
+        "eks",
+        "get-token",
+        "--cluster-name",
+        "prod",
+        "--output",
+        "json",
+        "--role",
+        ROLE,
+      ]),
+    ).toEqual(["token", "--cluster-name", "prod", "--region", "us-west-2", "--role-arn", ROLE]);
   });
 
   test("global options in any order, = forms, --role-arn, --profile, --session-name", () => {
-    expect(ok("aws", ["eks", "--profile", "dev", "get-token", "--role-arn=" + ROLE, "--cluster-name=prod", "--region", "eu-west-1", "--session-name", "me"])).toEqual([
-      "token", "--cluster-name", "prod", "--region", "eu-west-1", "--role-arn", ROLE, "--profile", "dev", "--session-name", "me",
+    expect(
+      ok("aws", [
+        "eks",
+        "--profile",
+        "dev",
+        "get-token",
+        `--role-arn=${ROLE}`,
+        "--cluster-name=prod",
+        "--region",
+        "eu-west-1",
+        "--session-name",
+        "me",
+      ]),
+    ).toEqual([
+      "token",
+      "--cluster-name",
+      "prod",
+      "--region",
+      "eu-west-1",
+      "--role-arn",
+      ROLE,
+      "--profile",
+      "dev",
+      "--session-name",
+      "me",
     ]);
-    expect(ok("aws", ["--output", "json", "--debug", "--profile", "eks", "eks", "get-token", "--cluster-name", "x"])).toEqual([
-      "token", "--cluster-name", "x", "--profile", "eks",
-    ]);
+    expect(
+      ok("aws", ["--output", "json", "--debug", "--profile", "eks", "eks", "get-token", "--cluster-name", "x"]),
+    ).toEqual(["token", "--cluster-name", "x", "--profile", "eks"]);
   });
 
   test("Outposts --cluster-id becomes the cluster the token is bound to", () => {
-    expect(ok("aws", ["--region", "us-west-2", "eks", "get-token", "--cluster-id", "abcd-1234", "--output", "json"])).toEqual([
-      "token", "--cluster-name", "abcd-1234", "--region", "us-west-2",
-    ]);
+    expect(
+      ok("aws", ["--region", "us-west-2", "eks", "get-token", "--cluster-id", "abcd-1234", "--output", "json"]),
+    ).toEqual(["token", "--cluster-name", "abcd-1234", "--region", "us-west-2"]);
   });
 
   test("full paths and Windows names", () => {
     expect(toolName("/usr/local/bin/aws")).toBe("aws");
     expect(toolName("C:\\Program Files\\Amazon\\AWSCLIV2\\aws.exe")).toBe("aws");
-    expect(ok("/usr/local/bin/aws", ["eks", "get-token", "--cluster-name", "x"])).toEqual(["token", "--cluster-name", "x"]);
+    expect(ok("/usr/local/bin/aws", ["eks", "get-token", "--cluster-name", "x"])).toEqual([
+      "token",
+      "--cluster-name",
+      "x",
+    ]);
     expect(ok("/opt/bin/aws-iam-authenticator", ["token", "-i", "x"])).toEqual(["token", "--cluster-name", "x"]);
   });
 
   test("aws-iam-authenticator with every flag", () => {
-    expect(ok("aws-iam-authenticator", ["token", "-i", "c1", "-r", ROLE, "--region", "eu-west-1", "-s", "sess", "-e", "ext", "--forward-session-name", "--cache"])).toEqual([
-      "token", "--cluster-name", "c1", "--region", "eu-west-1", "--role-arn", ROLE, "--session-name", "sess", "--external-id", "ext", "--forward-session-name",
+    expect(
+      ok("aws-iam-authenticator", [
+        "token",
+        "-i",
+        "c1",
+        "-r",
+        ROLE,
+        "--region",
+        "eu-west-1",
+        "-s",
+        "sess",
+        "-e",
+        "ext",
+        "--forward-session-name",
+        "--cache",
+      ]),
+    ).toEqual([
+      "token",
+      "--cluster-name",
+      "c1",
+      "--region",
+      "eu-west-1",
+      "--role-arn",
+      ROLE,
+      "--session-name",
+      "sess",
+      "--external-id",
+      "ext",
+      "--forward-session-name",
     ]);
-    expect(ok("aws-iam-authenticator", ["token", "--cluster-id=c1", "--role", ROLE, "--session-name=s", "--external-id", "e", "--forward-session-name=false"])).toEqual([
-      "token", "--cluster-name", "c1", "--role-arn", ROLE, "--session-name", "s", "--external-id", "e",
+    expect(
+      ok("aws-iam-authenticator", [
+        "token",
+        "--cluster-id=c1",
+        "--role",
+        ROLE,
+        "--session-name=s",
+        "--external-id",
+        "e",
+        "--forward-session-name=false",
+      ]),
+    ).toEqual(["token", "--cluster-name", "c1", "--role-arn", ROLE, "--session-name", "s", "--external-id", "e"]);
+    expect(ok("aws-iam-authenticator", ["token", "-ic1", `-r=${ROLE}`])).toEqual([
+      "token",
+      "--cluster-name",
+      "c1",
+      "--role-arn",
+      ROLE,
     ]);
-    expect(ok("aws-iam-authenticator", ["token", "-ic1", "-r=" + ROLE])).toEqual(["token", "--cluster-name", "c1", "--role-arn", ROLE]);
   });
 
   test("aws-iam-authenticator cluster id from the exec env", () => {
-    expect(ok("aws-iam-authenticator", ["token"], [{ name: "KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID", value: "c9" }])).toEqual(["token", "--cluster-name", "c9"]);
+    expect(
+      ok("aws-iam-authenticator", ["token"], [{ name: "KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID", value: "c9" }]),
+    ).toEqual(["token", "--cluster-name", "c9"]);
   });
 
   test("other tools and other aws commands are not peers", () => {
@@ -66,11 +149,16 @@ describe("translateExec", () => {
   });
 
   test("peer lines eks-token cannot reproduce are reported, not rewritten", () => {
-    expect(translateExec("aws", ["eks", "get-token", "--cluster-name", "x", "--endpoint-url", "https://sts.local"], [])).toEqual({
-      kind: "unsupported", reason: "option --endpoint-url has no eks-token equivalent",
+    expect(
+      translateExec("aws", ["eks", "get-token", "--cluster-name", "x", "--endpoint-url", "https://sts.local"], []),
+    ).toEqual({
+      kind: "unsupported",
+      reason: "option --endpoint-url has no eks-token equivalent",
     });
     expect(translateExec("aws", ["eks", "get-token"], []).kind).toBe("unsupported");
-    expect(translateExec("aws", ["eks", "get-token", "--cluster-name", "x", "--cluster-id", "y"], []).kind).toBe("unsupported");
+    expect(translateExec("aws", ["eks", "get-token", "--cluster-name", "x", "--cluster-id", "y"], []).kind).toBe(
+      "unsupported",
+    );
     expect(translateExec("aws-iam-authenticator", ["token", "-i", "x", "--token-only"], []).kind).toBe("unsupported");
     expect(translateExec("aws-iam-authenticator", ["token", "-i"], []).kind).toBe("unsupported");
   });
@@ -141,7 +229,7 @@ describe("eks-token kubeconfig migrate", () => {
 
   test("rewrites both peers' users and keeps everything else", async () => {
     await writeConfig(PEERS);
-    const io = fakeIo({ HOME: home });
+    const io = fakeIo({ env: { HOME: home } });
     expect(await runKubeconfig(["migrate"], io)).toBe(0);
     const text = await readFile(configPath(), "utf8");
     const config = parse(text);
@@ -154,7 +242,20 @@ describe("eks-token kubeconfig migrate", () => {
     });
     expect(config.users[1].user.exec).toEqual({
       apiVersion: "client.authentication.k8s.io/v1",
-      args: ["token", "--cluster-name", "c1", "--region", "eu-west-1", "--role-arn", ROLE, "--session-name", "sess", "--external-id", "ext", "--forward-session-name"],
+      args: [
+        "token",
+        "--cluster-name",
+        "c1",
+        "--region",
+        "eu-west-1",
+        "--role-arn",
+        ROLE,
+        "--session-name",
+        "sess",
+        "--external-id",
+        "ext",
+        "--forward-session-name",
+      ],
       command: "eks-token",
       interactiveMode: "Never",
     });
@@ -181,9 +282,9 @@ describe("eks-token kubeconfig migrate", () => {
 
   test("a second run finds nothing to do", async () => {
     await writeConfig(PEERS);
-    await runKubeconfig(["migrate"], fakeIo({ HOME: home }));
+    await runKubeconfig(["migrate"], fakeIo({ env: { HOME: home } }));
     const once = await readFile(configPath(), "utf8");
-    const io = fakeIo({ HOME: home });
+    const io = fakeIo({ env: { HOME: home } });
     await runKubeconfig(["migrate"], io);
     expect(await readFile(configPath(), "utf8")).toBe(once);
     expect(io.stderrText()).toContain("nothing changed");
@@ -191,7 +292,7 @@ describe("eks-token kubeconfig migrate", () => {
 
   test("--dry-run prints the new YAML and writes nothing", async () => {
     await writeConfig(PEERS);
-    const io = fakeIo({ HOME: home });
+    const io = fakeIo({ env: { HOME: home } });
     await runKubeconfig(["migrate", "--dry-run"], io);
     expect(await readFile(configPath(), "utf8")).toBe(PEERS);
     expect(parse(io.stdoutText()).users[0].user.exec.command).toBe("eks-token");
@@ -206,7 +307,7 @@ describe("eks-token kubeconfig migrate", () => {
     await writeConfig(PEERS, a);
     await writeConfig(plain, b);
     await writeConfig(PEERS, c);
-    const io = fakeIo({ HOME: home, KUBECONFIG: `${a}:${b}:${join(home, "missing.yaml")}:${c}` });
+    const io = fakeIo({ env: { HOME: home, KUBECONFIG: `${a}:${b}:${join(home, "missing.yaml")}:${c}` } });
     await runKubeconfig(["migrate"], io);
     expect(parse(await readFile(a, "utf8")).users[1].user.exec.command).toBe("eks-token");
     expect(await readFile(b, "utf8")).toBe(plain);
@@ -219,7 +320,7 @@ describe("eks-token kubeconfig migrate", () => {
     const a = join(home, "a.yaml");
     await writeConfig(PEERS, a);
     await writeConfig(PEERS);
-    await runKubeconfig(["migrate", "--kubeconfig", a], fakeIo({ HOME: home, KUBECONFIG: configPath() }));
+    await runKubeconfig(["migrate", "--kubeconfig", a], fakeIo({ env: { HOME: home, KUBECONFIG: configPath() } }));
     expect(parse(await readFile(a, "utf8")).users[0].user.exec.command).toBe("eks-token");
     expect(await readFile(configPath(), "utf8")).toBe(PEERS);
   });
@@ -229,14 +330,16 @@ describe("eks-token kubeconfig migrate", () => {
     const b = join(home, "b.yaml");
     await writeConfig(PEERS, a);
     await writeConfig("users: [\n", b);
-    const e = await runKubeconfig(["migrate"], fakeIo({ HOME: home, KUBECONFIG: `${a}:${b}` })).catch((x: unknown) => x);
+    const e = await runKubeconfig(["migrate"], fakeIo({ env: { HOME: home, KUBECONFIG: `${a}:${b}` } })).catch(
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(EksTokenError);
     expect(await readFile(a, "utf8")).toBe(PEERS);
     expect(await readFile(b, "utf8")).toBe("users: [\n");
   });
 
   test("no kubeconfig at all", async () => {
-    const io = fakeIo({ HOME: home });
+    const io = fakeIo({ env: { HOME: home } });
     expect(await runKubeconfig(["migrate"], io)).toBe(0);
     expect(io.stderrText()).toContain("nothing to migrate");
   });

@@ -24,15 +24,25 @@ describe("validate", () => {
   });
   test("regions", () => {
     for (const ok of ["us-west-2", "cn-north-1", "eusc-de-east-1", "x"]) expect(v.checkRegion(ok)).toBe(ok);
-    for (const bad of ["", "US-WEST-2", "us-west-2.", "-us", "us-", "us west", "a.b"]) rejects(() => v.checkRegion(bad));
+    for (const bad of ["", "US-WEST-2", "us-west-2.", "-us", "us-", "us west", "a.b"])
+      rejects(() => v.checkRegion(bad));
   });
   test("role ARNs", () => {
     expect(v.checkRoleArn("arn:aws-us-gov:iam::123456789012:role/path/x")).toContain("role/path/x");
-    for (const bad of ["arn:aws:iam::123:role/x", "arn:aws:iam::123456789012:user/x", "arn:aws:iam::123456789012:role/", "role/x"]) rejects(() => v.checkRoleArn(bad));
+    for (const bad of [
+      "arn:aws:iam::123:role/x",
+      "arn:aws:iam::123456789012:user/x",
+      "arn:aws:iam::123456789012:role/",
+      "role/x",
+    ])
+      rejects(() => v.checkRoleArn(bad));
   });
   test("cluster ARNs", () => {
     expect(v.parseClusterArn("arn:aws-cn:eks:cn-north-1:123456789012:cluster/c1")).toEqual({
-      arn: "arn:aws-cn:eks:cn-north-1:123456789012:cluster/c1", region: "cn-north-1", account: "123456789012", name: "c1",
+      arn: "arn:aws-cn:eks:cn-north-1:123456789012:cluster/c1",
+      region: "cn-north-1",
+      account: "123456789012",
+      name: "c1",
     });
     rejects(() => v.parseClusterArn("arn:aws:eks:us-west-2:123456789012:nodegroup/c1"));
   });

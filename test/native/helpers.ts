@@ -8,9 +8,18 @@ import { verifyPresignedUrl } from "../support/sigv4.js";
 
 export const BIN_DIR = join(ROOT, "dist", "bin");
 export const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
-export const TARGETS = ["linux-x64", "linux-arm64", "linux-x64-musl", "linux-arm64-musl", "darwin-x64", "darwin-arm64", "windows-x64"] as const;
+export const TARGETS = [
+  "linux-x64",
+  "linux-arm64",
+  "linux-x64-musl",
+  "linux-arm64-musl",
+  "darwin-x64",
+  "darwin-arm64",
+  "windows-x64",
+] as const;
 export type Target = (typeof TARGETS)[number];
-export const binaryPath = (target: Target) => join(BIN_DIR, `eks-token-${target}${target.startsWith("windows") ? ".exe" : ""}`);
+export const binaryPath = (target: Target) =>
+  join(BIN_DIR, `eks-token-${target}${target.startsWith("windows") ? ".exe" : ""}`);
 
 function isFresh(path: string, sources: number): boolean {
   try {
@@ -29,12 +38,19 @@ export async function ensureNative(targets: readonly string[] = [nativeTarget()]
   const sources = sourcesMtime();
   const paths = targets.map((t) => (t === nativeTarget() ? NATIVE_PATH : binaryPath(t as Target)));
   if (targets.every((_, i) => isFresh(paths[i]!, sources))) return;
-  const result = spawnSync(process.execPath, [join(ROOT, "scripts", "build-binary.mjs"), "--target", targets.join(",")], { cwd: ROOT, encoding: "utf8", timeout: 600_000 });
+  const result = spawnSync(
+    process.execPath,
+    [join(ROOT, "scripts", "build-binary.mjs"), "--target", targets.join(",")],
+    { cwd: ROOT, encoding: "utf8", timeout: 600_000 },
+  );
   if (result.status !== 0) throw new Error(`build-binary failed: ${result.stderr}`);
   for (const p of paths) expect(existsSync(p), p).toBe(true);
 }
 
-export const KEYS = { accessKeyId: "AKIANATIVETESTKEY001", secretAccessKey: "nativeTestSecret/EXAMPLE+0123456789abcdefgh" };
+export const KEYS = {
+  accessKeyId: "AKIANATIVETESTKEY001",
+  secretAccessKey: "nativeTestSecret/EXAMPLE+0123456789abcdefgh",
+};
 export const CLUSTER = "native-test-cluster";
 export const REGION = "us-west-2";
 
@@ -45,7 +61,10 @@ export function tokenUrl(token: string): string {
 }
 
 /** stdout of a successful token call: one ExecCredential line whose token verifies for KEYS and CLUSTER; returns the token. */
-export function expectVerifiedToken(result: { code: number | null; stdout: string; stderr: string }, cluster = CLUSTER): string {
+export function expectVerifiedToken(
+  result: { code: number | null; stdout: string; stderr: string },
+  cluster = CLUSTER,
+): string {
   expect(result.stderr).toBe("");
   expect(result.code).toBe(0);
   const lines = result.stdout.split("\n");

@@ -10,7 +10,18 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runChild } from "../support/child.js";
 import { NATIVE_PATH, ROOT, hermeticEnv, nativeTarget } from "../support/cli.js";
-import { BIN_DIR, CLUSTER, KEYS, REGION, TARGETS, VERSION, binaryPath, ensureNative, expectVerifiedToken, type Target } from "./helpers.js";
+import {
+  BIN_DIR,
+  CLUSTER,
+  KEYS,
+  REGION,
+  TARGETS,
+  VERSION,
+  binaryPath,
+  ensureNative,
+  expectVerifiedToken,
+  type Target,
+} from "./helpers.js";
 
 const BUN = join(ROOT, "node_modules", ".bin", "bun");
 const work = mkdtempSync(join(tmpdir(), "eks-token-targets-"));
@@ -34,7 +45,11 @@ interface Format {
 function formatOf(file: Buffer): Format {
   if (file.readUInt32BE(0) === 0x7f454c46) {
     // ELF64, little-endian: e_machine at 18; program headers at e_phoff (32), e_phentsize (54), e_phnum (56).
-    const machine = { 0x3e: "x86-64", 0xb7: "aarch64" }[file.readUInt16LE(18)] ?? `elf-${file.readUInt16LE(18)}`;
+    const machine =
+      new Map([
+        [0x3e, "x86-64"],
+        [0xb7, "aarch64"],
+      ]).get(file.readUInt16LE(18)) ?? `elf-${file.readUInt16LE(18)}`;
     const phoff = Number(file.readBigUInt64LE(32));
     let interpreter: string | undefined;
     for (let i = 0; i < file.readUInt16LE(56); i++) {
@@ -42,18 +57,29 @@ function formatOf(file: Buffer): Format {
       if (file.readUInt32LE(ph) !== 3) continue; // PT_INTERP
       const offset = Number(file.readBigUInt64LE(ph + 8));
       const size = Number(file.readBigUInt64LE(ph + 32));
-      interpreter = file.subarray(offset, offset + size).toString("latin1").replace(/\0+$/, "");
+      interpreter = file
+        .subarray(offset, offset + size)
+        .toString("latin1")
+        .replace(/\0+$/, "");
     }
     return { format: "ELF", machine, ...(interpreter ? { interpreter } : {}) };
   }
   if (file.readUInt32LE(0) === 0xfeedfacf) {
-    const machine = { 0x01000007: "x86-64", 0x0100000c: "arm64" }[file.readUInt32LE(4)] ?? `macho-${file.readUInt32LE(4)}`;
+    const machine =
+      new Map([
+        [0x01000007, "x86-64"],
+        [0x0100000c, "arm64"],
+      ]).get(file.readUInt32LE(4)) ?? `macho-${file.readUInt32LE(4)}`;
     return { format: "Mach-O", machine };
   }
   if (file.toString("latin1", 0, 2) === "MZ") {
     const pe = file.readUInt32LE(0x3c);
     expect(file.toString("latin1", pe, pe + 4)).toBe("PE\0\0");
-    const machine = { 0x8664: "x86-64", 0xaa64: "arm64" }[file.readUInt16LE(pe + 4)] ?? `pe-${file.readUInt16LE(pe + 4)}`;
+    const machine =
+      new Map([
+        [0x8664, "x86-64"],
+        [0xaa64, "arm64"],
+      ]).get(file.readUInt16LE(pe + 4)) ?? `pe-${file.readUInt16LE(pe + 4)}`;
     return { format: "PE", machine };
   }
   throw new Error("not an executable format this test knows");
@@ -71,7 +97,9 @@ const EXPECTED: Record<Target, Format> = {
 
 /** The CLI bundle Bun embeds: from its CommonJS wrapper's start to the NUL after it. */
 function embeddedBundle(file: Buffer): Buffer {
-  const marker = Buffer.from("// @bun @bytecode @bun-cjs\n(function(exports, require, module, __filename, __dirname) {");
+  const marker = Buffer.from(
+    "// @bun @bytecode @bun-cjs\n(function(exports, require, module, __filename, __dirname) {",
+  );
   const start = file.lastIndexOf(marker);
   expect(start, "the embedded bundle's wrapper").toBeGreaterThan(0);
   return file.subarray(start, file.indexOf(0, start));
@@ -92,65 +120,88 @@ describe("every target's executable", () => {
     const bundles = TARGETS.map((t) => sha256(embeddedBundle(file(t))));
     expect(new Set(bundles).size).toBe(1);
     expect(embeddedBundle(file("linux-x64")).includes(`"${VERSION}"`)).toBe(true);
-    const manifest = JSON.parse(readFileSync(join(BIN_DIR, "manifest.json"), "utf8")) as { version: string; targets: Record<string, { sha256: string; bytes: number }> };
+    const manifest = JSON.parse(readFileSync(join(BIN_DIR, "manifest.json"), "utf8")) as {
+      version: string;
+      targets: Record<string, { sha256: string; bytes: number }>;
+    };
     expect(manifest.version).toBe(VERSION);
-    for (const t of TARGETS) expect(manifest.targets[t], t).toEqual({ file: binaryPath(t).split("/").pop(), sha256: sha256(file(t)), bytes: file(t).length });
+    for (const t of TARGETS)
+      expect(manifest.targets[t], t).toEqual({
+        file: binaryPath(t).split("/").pop(),
+        sha256: sha256(file(t)),
+        bytes: file(t).length,
+      });
   });
 
   it("the same commit builds the same bytes", async () => {
     const out = join(work, "again");
-    const result = await runChild(process.execPath, [join(ROOT, "scripts", "build-binary.mjs"), "--target", "linux-x64,darwin-arm64", "--out-dir", out], { cwd: ROOT, stdin: "ignore", timeoutMs: 300_000 });
+    const result = await runChild(
+      process.execPath,
+      [join(ROOT, "scripts", "build-binary.mjs"), "--target", "linux-x64,darwin-arm64", "--out-dir", out],
+      { cwd: ROOT, stdin: "ignore", timeoutMs: 300_000 },
+    );
     expect(result.code, result.stderr).toBe(0);
-    for (const t of ["linux-x64", "darwin-arm64"] as const) expect(sha256(readFileSync(join(out, `eks-token-${t}`))), t).toBe(sha256(file(t)));
+    for (const t of ["linux-x64", "darwin-arm64"] as const)
+      expect(sha256(readFileSync(join(out, `eks-token-${t}`))), t).toBe(sha256(file(t)));
   }, 300_000);
 });
 
 // ---------------------------------------------------------------------------------------------
 // .env and bunfig.toml in the current directory
 
-describe.skipIf(nativeTarget() !== "linux-x64")(`the native executable in a directory with .env and bunfig.toml${nativeTarget() === "linux-x64" ? "" : " (skipped: runs the linux-x64 build)"}`, () => {
-  const EVIL = { accessKeyId: "AKIADOTENVEVILKEY001", secretAccessKey: "dotenvEvilSecret/EXAMPLE+0123456789abcdef" };
-  let cwd: string;
-  let marker: string;
+describe.skipIf(nativeTarget() !== "linux-x64")(
+  `the native executable in a directory with .env and bunfig.toml${nativeTarget() === "linux-x64" ? "" : " (skipped: runs the linux-x64 build)"}`,
+  () => {
+    const EVIL = { accessKeyId: "AKIADOTENVEVILKEY001", secretAccessKey: "dotenvEvilSecret/EXAMPLE+0123456789abcdef" };
+    let cwd: string;
+    let marker: string;
 
-  beforeAll(() => {
-    cwd = join(work, "hostile-dir");
-    mkdirSync(cwd);
-    marker = join(cwd, "preload-ran");
-    writeFileSync(join(cwd, ".env"), "AWS_PROFILE=evil\n");
-    writeFileSync(join(cwd, ".env.local"), "AWS_PROFILE=evil\n");
-    writeFileSync(join(cwd, "preload.js"), `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "ran");\n`);
-    writeFileSync(join(cwd, "bunfig.toml"), `preload = ["./preload.js"]\n`);
-  });
+    beforeAll(() => {
+      cwd = join(work, "hostile-dir");
+      mkdirSync(cwd);
+      marker = join(cwd, "preload-ran");
+      writeFileSync(join(cwd, ".env"), "AWS_PROFILE=evil\n");
+      writeFileSync(join(cwd, ".env.local"), "AWS_PROFILE=evil\n");
+      writeFileSync(join(cwd, "preload.js"), `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "ran");\n`);
+      writeFileSync(join(cwd, "bunfig.toml"), `preload = ["./preload.js"]\n`);
+    });
 
-  const run = (exe: string) => {
-    const home = mkdtempSync(join(work, "home-"));
-    mkdirSync(join(home, ".aws"));
-    writeFileSync(
-      join(home, ".aws", "credentials"),
-      `[default]\naws_access_key_id = ${KEYS.accessKeyId}\naws_secret_access_key = ${KEYS.secretAccessKey}\n[evil]\naws_access_key_id = ${EVIL.accessKeyId}\naws_secret_access_key = ${EVIL.secretAccessKey}\n`,
-    );
-    return runChild(exe, ["--cluster-name", CLUSTER, "--region", REGION], { cwd, env: hermeticEnv(home, { PATH: "/usr/bin:/bin" }) });
-  };
+    const run = (exe: string) => {
+      const home = mkdtempSync(join(work, "home-"));
+      mkdirSync(join(home, ".aws"));
+      writeFileSync(
+        join(home, ".aws", "credentials"),
+        `[default]\naws_access_key_id = ${KEYS.accessKeyId}\naws_secret_access_key = ${KEYS.secretAccessKey}\n[evil]\naws_access_key_id = ${EVIL.accessKeyId}\naws_secret_access_key = ${EVIL.secretAccessKey}\n`,
+      );
+      return runChild(exe, ["--cluster-name", CLUSTER, "--region", REGION], {
+        cwd,
+        env: hermeticEnv(home, { PATH: "/usr/bin:/bin" }),
+      });
+    };
 
-  it("signs with the default profile and runs no preload", async () => {
-    rmSync(marker, { force: true });
-    expectVerifiedToken(await run(NATIVE_PATH));
-    expect(existsSync(marker)).toBe(false);
-  });
+    it("signs with the default profile and runs no preload", async () => {
+      rmSync(marker, { force: true });
+      expectVerifiedToken(await run(NATIVE_PATH));
+      expect(existsSync(marker)).toBe(false);
+    });
 
-  it("(which a build without --no-compile-autoload-dotenv/-bunfig would not: this test can fail)", async () => {
-    rmSync(marker, { force: true });
-    const exe = join(work, "autoload", "eks-token");
-    const built = spawnSync(BUN, ["build", "src/cli/bin.ts", "--compile", "--minify", "--outfile", exe], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
-    expect(built.status, built.stderr).toBe(0);
-    const result = await run(exe);
-    expect(result.code, result.stderr).toBe(0);
-    const token = (JSON.parse(result.stdout) as { status: { token: string } }).status.token;
-    expect(Buffer.from(token.slice("k8s-aws-v1.".length), "base64url").toString()).toContain(EVIL.accessKeyId);
-    expect(existsSync(marker)).toBe(true);
-  }, 120_000);
-});
+    it("(which a build without --no-compile-autoload-dotenv/-bunfig would not: this test can fail)", async () => {
+      rmSync(marker, { force: true });
+      const exe = join(work, "autoload", "eks-token");
+      const built = spawnSync(BUN, ["build", "src/cli/bin.ts", "--compile", "--minify", "--outfile", exe], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 120_000,
+      });
+      expect(built.status, built.stderr).toBe(0);
+      const result = await run(exe);
+      expect(result.code, result.stderr).toBe(0);
+      const token = (JSON.parse(result.stdout) as { status: { token: string } }).status.token;
+      expect(Buffer.from(token.slice("k8s-aws-v1.".length), "base64url").toString()).toContain(EVIL.accessKeyId);
+      expect(existsSync(marker)).toBe(true);
+    }, 120_000);
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // linux-arm64 under qemu-user
@@ -163,37 +214,72 @@ const qemuMissing = !QEMU
     ? `${ARM64_LIBC} has no arm64 C library (Debian's libc6-arm64-cross; .ci/run installs it)`
     : undefined;
 
-describe.skipIf(qemuMissing !== undefined)(`linux-arm64 under qemu-user${qemuMissing ? ` (skipped: ${qemuMissing})` : ""}`, () => {
-  const ARM_TIMEOUT = 60_000;
-  const home = join(work, "arm64-home");
-  const env = () => hermeticEnv(home, { PATH: "/usr/bin:/bin", QEMU_LD_PREFIX: ARM64_LIBC, EKS_TOKEN_NO_CACHE: undefined, AWS_ACCESS_KEY_ID: KEYS.accessKeyId, AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey });
-  const arm = (args: string[], input?: string) =>
-    runChild(QEMU!, [binaryPath("linux-arm64"), ...args], { cwd: work, env: env(), timeoutMs: ARM_TIMEOUT, ...(input !== undefined ? { input, endInput: true } : {}) });
-  let token = "";
+describe.skipIf(qemuMissing !== undefined)(
+  `linux-arm64 under qemu-user${qemuMissing ? ` (skipped: ${qemuMissing})` : ""}`,
+  () => {
+    const ARM_TIMEOUT = 60_000;
+    const home = join(work, "arm64-home");
+    const env = () =>
+      hermeticEnv(home, {
+        PATH: "/usr/bin:/bin",
+        QEMU_LD_PREFIX: ARM64_LIBC,
+        EKS_TOKEN_NO_CACHE: undefined,
+        AWS_ACCESS_KEY_ID: KEYS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: KEYS.secretAccessKey,
+      });
+    const arm = (args: string[], input?: string) =>
+      runChild(QEMU!, [binaryPath("linux-arm64"), ...args], {
+        cwd: work,
+        env: env(),
+        timeoutMs: ARM_TIMEOUT,
+        ...(input !== undefined ? { input, endInput: true } : {}),
+      });
+    let token = "";
 
-  it("prints its version and runtime", async () => {
-    expect(await arm(["--version"])).toMatchObject({ code: 0, stderr: "", stdout: `eks-token ${VERSION} (native linux-arm64)\n` });
-  }, ARM_TIMEOUT);
+    it(
+      "prints its version and runtime",
+      async () => {
+        expect(await arm(["--version"])).toMatchObject({
+          code: 0,
+          stderr: "",
+          stdout: `eks-token ${VERSION} (native linux-arm64)\n`,
+        });
+      },
+      ARM_TIMEOUT,
+    );
 
-  it("mints a token that verifies, then answers from the cache with the same token", async () => {
-    mkdirSync(home, { recursive: true });
-    token = expectVerifiedToken(await arm(["--cluster-name", CLUSTER, "--region", REGION]));
-    const again = await arm(["--cluster-name", CLUSTER, "--region", REGION]);
-    expect(expectVerifiedToken(again)).toBe(token);
-    expect(existsSync(join(home, ".kube", "cache", "eks-token"))).toBe(true);
-  }, ARM_TIMEOUT * 2);
+    it(
+      "mints a token that verifies, then answers from the cache with the same token",
+      async () => {
+        mkdirSync(home, { recursive: true });
+        token = expectVerifiedToken(await arm(["--cluster-name", CLUSTER, "--region", REGION]));
+        const again = await arm(["--cluster-name", CLUSTER, "--region", REGION]);
+        expect(expectVerifiedToken(again)).toBe(token);
+        expect(existsSync(join(home, ".kube", "cache", "eks-token"))).toBe(true);
+      },
+      ARM_TIMEOUT * 2,
+    );
 
-  it("verify accepts the token for its cluster", async () => {
-    const result = await arm(["verify", "--cluster-name", CLUSTER, "--output", "json"], token);
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ valid: true });
-  }, ARM_TIMEOUT);
+    it(
+      "verify accepts the token for its cluster",
+      async () => {
+        const result = await arm(["verify", "--cluster-name", CLUSTER, "--output", "json"], token);
+        expect(result.stderr).toBe("");
+        expect(result.code).toBe(0);
+        expect(JSON.parse(result.stdout)).toMatchObject({ valid: true });
+      },
+      ARM_TIMEOUT,
+    );
 
-  it("says what failed in one line", async () => {
-    const result = await arm(["--cluster-name", CLUSTER, "--region", "not a region"]);
-    expect(result.stdout).toBe("");
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^eks-token: [^\n]*region[^\n]*\n$/);
-  }, ARM_TIMEOUT);
-});
+    it(
+      "says what failed in one line",
+      async () => {
+        const result = await arm(["--cluster-name", CLUSTER, "--region", "not a region"]);
+        expect(result.stdout).toBe("");
+        expect(result.code).toBe(2);
+        expect(result.stderr).toMatch(/^eks-token: [^\n]*region[^\n]*\n$/);
+      },
+      ARM_TIMEOUT,
+    );
+  },
+);

@@ -2,13 +2,16 @@
 // collects what it prints: stdout and stderr as utf8, its exit code or signal, and how long it ran.
 import { spawn } from "node:child_process";
 
-export interface ChildResult {
+/** The one shape of a finished process in the tests. */
+export interface ProcessResult {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
   readonly durationMs: number;
 }
+
+export type ChildResult = ProcessResult;
 
 export interface ChildOptions {
   readonly env?: NodeJS.ProcessEnv;

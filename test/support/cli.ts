@@ -12,11 +12,22 @@
 //   closed (what @kubernetes/client-node does), and kills the child if it does not finish in time.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runChild } from "./child.js";
+import { runChild, type ProcessResult } from "./child.js";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const CLI_PATH = join(ROOT, "dist", "eks-token.cjs");
@@ -24,34 +35,47 @@ export const CLI_PATH = join(ROOT, "dist", "eks-token.cjs");
 /** The runtime the CLI tests run: "node" (the default) or "native". */
 export const RUNTIME: "node" | "native" = (() => {
   const value = process.env["EKS_TOKEN_TEST_RUNTIME"] ?? "node";
-  if (value !== "node" && value !== "native") throw new Error(`EKS_TOKEN_TEST_RUNTIME must be node or native, not ${JSON.stringify(value)}`);
+  if (value !== "node" && value !== "native")
+    throw new Error(`EKS_TOKEN_TEST_RUNTIME must be node or native, not ${JSON.stringify(value)}`);
   return value;
 })();
 
 /** This machine's native target, as scripts/build-binary.mjs names it (linux-x64, darwin-arm64, ...). */
 export function nativeTarget(): string {
   const os = process.platform === "win32" ? "windows" : process.platform;
-  const report = process.platform === "linux" ? (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined) : undefined;
+  const report =
+    process.platform === "linux"
+      ? (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)
+      : undefined;
   const musl = process.platform === "linux" && !report?.header?.glibcVersionRuntime;
   return `${os}-${process.arch}${musl ? "-musl" : ""}`;
 }
 
 /** The native executable for this machine (npm run build:binary). */
-export const NATIVE_PATH = join(ROOT, "dist", "bin", `eks-token-${nativeTarget()}${process.platform === "win32" ? ".exe" : ""}`);
+export const NATIVE_PATH = join(
+  ROOT,
+  "dist",
+  "bin",
+  `eks-token-${nativeTarget()}${process.platform === "win32" ? ".exe" : ""}`,
+);
 
 /** The command (and leading arguments) that runs the CLI under test. */
-export const CLI_COMMAND: readonly [string, ...string[]] = RUNTIME === "native" ? [NATIVE_PATH] : [process.execPath, CLI_PATH];
+export const CLI_COMMAND: readonly [string, ...string[]] =
+  RUNTIME === "native" ? [NATIVE_PATH] : [process.execPath, CLI_PATH];
 /** What the CLI under test names itself in `--version`: `(node)` or `(native linux-x64)`. */
 export const RUNTIME_LABEL = RUNTIME === "native" ? `native ${nativeTarget()}` : "node";
 
-const LOCK_PATH = join(tmpdir(), `eks-token-build-${createHash("sha256").update(ROOT).digest("hex").slice(0, 16)}.lock`);
+const LOCK_PATH = join(
+  tmpdir(),
+  `eks-token-build-${createHash("sha256").update(ROOT).digest("hex").slice(0, 16)}.lock`,
+);
 const STALE_LOCK_MS = 5 * 60_000;
 const BUILD_WAIT_MS = 4 * 60_000;
 
 /** The newest modification time of any file under dir (0 when it does not exist). */
 function newestMtime(dir: string): number {
   let newest = 0;
-  let entries;
+  let entries: import("node:fs").Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {
@@ -93,7 +117,10 @@ function buildNative(): void {
     encoding: "utf8",
     timeout: 180_000,
   });
-  if (result.status !== 0) throw new Error(`node scripts/build-binary.mjs failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(
+      `node scripts/build-binary.mjs failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`,
+    );
 }
 
 function runBuild(): void {
@@ -108,10 +135,14 @@ function runBuild(): void {
   // that step fail after esbuild has written a good bundle. The bundle is what these tests run.
   const bundleWritten = existsSync(CLI_PATH) && statSync(CLI_PATH).mtimeMs >= started - 1_000;
   if (bundleWritten) {
-    process.stderr.write(`test/support/cli.ts: the build exited ${result.status} after writing ${CLI_PATH}; using the bundle\n`);
+    process.stderr.write(
+      `test/support/cli.ts: the build exited ${result.status} after writing ${CLI_PATH}; using the bundle\n`,
+    );
     return;
   }
-  throw new Error(`node scripts/build.mjs failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`);
+  throw new Error(
+    `node scripts/build.mjs failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`,
+  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -224,13 +255,7 @@ export function hermeticEnv(home: string, extra: Record<string, string | undefin
 // ---------------------------------------------------------------------------------------------
 // Running the CLI
 
-export interface CliResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly durationMs: number;
-}
+export type CliResult = ProcessResult;
 
 export interface RunOptions {
   readonly env: ChildEnv;

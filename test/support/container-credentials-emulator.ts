@@ -31,12 +31,19 @@ export interface ContainerCredentialsEmulator {
   close(): Promise<void>;
 }
 
-export async function startContainerCredentialsEmulator(options: ContainerCredentialsEmulatorOptions): Promise<ContainerCredentialsEmulator> {
+export async function startContainerCredentialsEmulator(
+  options: ContainerCredentialsEmulatorOptions,
+): Promise<ContainerCredentialsEmulator> {
   const path = options.path ?? "/v1/credentials";
   const requests: ContainerCredentialsRequest[] = [];
   let hanging = false;
   const server = createServer((req, res) => {
-    const record = { method: req.method ?? "GET", path: req.url ?? "/", authorization: req.headers.authorization, status: undefined as number | undefined };
+    const record = {
+      method: req.method ?? "GET",
+      path: req.url ?? "/",
+      authorization: req.headers.authorization,
+      status: undefined as number | undefined,
+    };
     requests.push(record);
     req.resume();
     if (hanging) return;
@@ -46,7 +53,8 @@ export async function startContainerCredentialsEmulator(options: ContainerCreden
       res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
       res.end(text);
     };
-    if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== path) return send(404, { Code: "NotFound", Message: "no such path" });
+    if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== path)
+      return send(404, { Code: "NotFound", Message: "no such path" });
     if (req.headers.authorization !== options.authorizationToken) {
       return send(401, { Code: "AccessDenied", Message: "the Authorization header is missing or wrong" });
     }

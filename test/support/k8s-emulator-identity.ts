@@ -49,6 +49,8 @@ export interface KubeUser {
   readonly extra: Readonly<Record<string, readonly string[]>>;
   /** Which mapping matched, for the log. */
   readonly via: string;
+  /** The principal ARN of the access entry that matched, whose access policies apply. */
+  readonly accessEntry?: string;
 }
 
 export const AUTHENTICATED_GROUP = "system:authenticated";
@@ -64,13 +66,34 @@ export function expandTemplate(template: string, caller: Caller): string {
 }
 
 /** Access entries first (canonical ARN), then aws-auth mapRoles (canonical ARN) and mapUsers (ARN). */
-export function mapCaller(caller: Caller, accessEntries: readonly AccessEntry[], awsAuth: AwsAuth = {}): KubeUser | undefined {
+export function mapCaller(
+  caller: Caller,
+  accessEntries: readonly AccessEntry[],
+  awsAuth: AwsAuth = {},
+): KubeUser | undefined {
   const entry = accessEntries.find((e) => e.principalArn === caller.canonicalArn);
   const role = entry ? undefined : awsAuth.mapRoles?.find((r) => r.rolearn === caller.canonicalArn);
-  const user = entry || role ? undefined : awsAuth.mapUsers?.find((u) => u.userarn === caller.arn || u.userarn === caller.canonicalArn);
+  const user =
+    entry || role
+      ? undefined
+      : awsAuth.mapUsers?.find((u) => u.userarn === caller.arn || u.userarn === caller.canonicalArn);
   const match = entry ?? role ?? user;
   if (!match) return undefined;
-  const via = entry ? `access entry ${entry.principalArn}` : role ? `aws-auth mapRoles ${role.rolearn}` : `aws-auth mapUsers ${user!.userarn}`;
+  const via = entry
+    ? `access entry ${entry.principalArn}`
+    : role
+      ? `aws-auth mapRoles ${role.rolearn}`
+      : `aws-auth mapUsers ${user!.userarn}`;
+  return kubeUser(caller, match, via);
+}
+
+/** The user a matched mapping gives: its username template filled in, system:authenticated added. */
+export function kubeUser(
+  caller: Caller,
+  match: { readonly username: string; readonly groups?: readonly string[] },
+  via: string,
+  accessEntry?: string,
+): KubeUser {
   const groups = [...(match.groups ?? []).filter((g) => g !== AUTHENTICATED_GROUP), AUTHENTICATED_GROUP];
   const extra: Record<string, string[]> = {
     accessKeyId: [caller.accessKeyId],
@@ -79,7 +102,14 @@ export function mapCaller(caller: Caller, accessEntries: readonly AccessEntry[],
     principalId: [caller.userId],
     ...(caller.sessionName !== undefined ? { sessionName: [caller.sessionName] } : {}),
   };
-  return { username: expandTemplate(match.username, caller), uid: `aws-iam-authenticator:${caller.account}:${caller.userId}`, groups, extra, via };
+  return {
+    username: expandTemplate(match.username, caller),
+    uid: `aws-iam-authenticator:${caller.account}:${caller.userId}`,
+    groups,
+    extra,
+    via,
+    ...(accessEntry !== undefined ? { accessEntry } : {}),
+  };
 }
 
 export interface Access {
@@ -87,6 +117,8 @@ export interface Access {
   readonly resource: string;
   /** undefined for cluster-scoped requests. */
   readonly namespace: string | undefined;
+  /** The API group; "" (the core group) when absent. */
+  readonly apiGroup?: string;
 }
 
 export function isAllowed(user: KubeUser, access: Access, rules: readonly RbacRule[]): boolean {
@@ -103,5 +135,5 @@ export function isAllowed(user: KubeUser, access: Access, rules: readonly RbacRu
 export function forbiddenMessage(user: KubeUser, access: Access, name?: string): string {
   const target = name === undefined ? access.resource : `${access.resource} "${name}"`;
   const scope = access.namespace === undefined ? "at the cluster scope" : `in the namespace "${access.namespace}"`;
-  return `${target} is forbidden: User "${user.username}" cannot ${access.verb} resource "${access.resource}" in API group "" ${scope}`;
+  return `${target} is forbidden: User "${user.username}" cannot ${access.verb} resource "${access.resource}" in API group "${access.apiGroup ?? ""}" ${scope}`;
 }

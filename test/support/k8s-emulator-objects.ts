@@ -17,7 +17,11 @@ export function versionInfo(): Record<string, string> {
 }
 
 export function apiVersions(serverAddress: string): object {
-  return { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress }] };
+  return {
+    kind: "APIVersions",
+    versions: ["v1"],
+    serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress }],
+  };
 }
 
 const AUTHN_GROUP = "authentication.k8s.io";
@@ -36,8 +40,31 @@ export function coreResources(): object {
     kind: "APIResourceList",
     groupVersion: "v1",
     resources: [
-      { name: "namespaces", singularName: "namespace", namespaced: false, kind: "Namespace", verbs: ["get", "list"], shortNames: ["ns"] },
-      { name: "pods", singularName: "pod", namespaced: true, kind: "Pod", verbs: ["get", "list"], shortNames: ["po"], categories: ["all"] },
+      {
+        name: "namespaces",
+        singularName: "namespace",
+        namespaced: false,
+        kind: "Namespace",
+        verbs: ["get", "list"],
+        shortNames: ["ns"],
+      },
+      {
+        name: "pods",
+        singularName: "pod",
+        namespaced: true,
+        kind: "Pod",
+        verbs: ["get", "list"],
+        shortNames: ["po"],
+        categories: ["all"],
+      },
+      {
+        name: "configmaps",
+        singularName: "configmap",
+        namespaced: true,
+        kind: "ConfigMap",
+        verbs: ["get"],
+        shortNames: ["cm"],
+      },
     ],
   };
 }
@@ -47,7 +74,15 @@ export function authenticationResources(): object {
     kind: "APIResourceList",
     apiVersion: "v1",
     groupVersion: `${AUTHN_GROUP}/v1`,
-    resources: [{ name: "selfsubjectreviews", singularName: "selfsubjectreview", namespaced: false, kind: "SelfSubjectReview", verbs: ["create"] }],
+    resources: [
+      {
+        name: "selfsubjectreviews",
+        singularName: "selfsubjectreview",
+        namespaced: false,
+        kind: "SelfSubjectReview",
+        verbs: ["create"],
+      },
+    ],
   };
 }
 
@@ -56,21 +91,52 @@ export function authorizationResources(): object {
     kind: "APIResourceList",
     apiVersion: "v1",
     groupVersion: `${AUTHZ_GROUP}/v1`,
-    resources: [{ name: "selfsubjectaccessreviews", singularName: "selfsubjectaccessreview", namespaced: false, kind: "SelfSubjectAccessReview", verbs: ["create"] }],
+    resources: [
+      {
+        name: "selfsubjectaccessreviews",
+        singularName: "selfsubjectaccessreview",
+        namespaced: false,
+        kind: "SelfSubjectAccessReview",
+        verbs: ["create"],
+      },
+    ],
   };
 }
 
 /** The answer to `kubectl auth can-i`: the request echoed with allowed set. */
 export function selfSubjectAccessReview(spec: unknown, allowed: boolean): object {
-  return { kind: "SelfSubjectAccessReview", apiVersion: `${AUTHZ_GROUP}/v1`, metadata: { creationTimestamp: null }, spec, status: { allowed, ...(allowed ? { reason: "allowed by the emulator's RBAC" } : {}) } };
+  return {
+    kind: "SelfSubjectAccessReview",
+    apiVersion: `${AUTHZ_GROUP}/v1`,
+    metadata: { creationTimestamp: null },
+    spec,
+    status: { allowed, ...(allowed ? { reason: "allowed by the emulator's RBAC" } : {}) },
+  };
 }
 
 export function status(code: number, reason: string, message: string, details?: object): object {
-  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, ...(details ? { details } : {}), code };
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason,
+    ...(details ? { details } : {}),
+    code,
+  };
 }
 
 /** Exactly what kube-apiserver sends for a failed authentication. */
-export const UNAUTHORIZED = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "Unauthorized", reason: "Unauthorized", code: 401 };
+export const UNAUTHORIZED = {
+  kind: "Status",
+  apiVersion: "v1",
+  metadata: {},
+  status: "Failure",
+  message: "Unauthorized",
+  reason: "Unauthorized",
+  code: 401,
+};
 
 export function selfSubjectReview(user: KubeUser): object {
   return {
@@ -78,6 +144,23 @@ export function selfSubjectReview(user: KubeUser): object {
     apiVersion: `${AUTHN_GROUP}/v1`,
     metadata: { creationTimestamp: null },
     status: { userInfo: { username: user.username, uid: user.uid, groups: user.groups, extra: user.extra } },
+  };
+}
+
+/** kube-system/aws-auth: mapRoles/mapUsers are YAML strings, as EKS stores them. */
+export function awsAuthConfigMap(data: { readonly [key: string]: string | undefined }, createdAt: Date): object {
+  const present = Object.fromEntries(Object.entries(data).filter((e): e is [string, string] => e[1] !== undefined));
+  return {
+    kind: "ConfigMap",
+    apiVersion: "v1",
+    metadata: {
+      name: "aws-auth",
+      namespace: "kube-system",
+      uid: "uid-kube-system-aws-auth",
+      resourceVersion: "1",
+      creationTimestamp: iso(createdAt),
+    },
+    data: present,
   };
 }
 
@@ -91,9 +174,28 @@ function podObject(pod: PodSeed): object {
   return {
     kind: "Pod",
     apiVersion: "v1",
-    metadata: { name: pod.name, namespace: pod.namespace, uid: `uid-${pod.namespace}-${pod.name}`, resourceVersion: "1", creationTimestamp: iso(pod.createdAt) },
+    metadata: {
+      name: pod.name,
+      namespace: pod.namespace,
+      uid: `uid-${pod.namespace}-${pod.name}`,
+      resourceVersion: "1",
+      creationTimestamp: iso(pod.createdAt),
+    },
     spec: { containers: [{ name: "main", image: "public.ecr.aws/docker/library/busybox:latest" }] },
-    status: { phase: "Running", containerStatuses: [{ name: "main", ready: true, restartCount: 0, image: "busybox", imageID: "", started: true, state: { running: {} } }] },
+    status: {
+      phase: "Running",
+      containerStatuses: [
+        {
+          name: "main",
+          ready: true,
+          restartCount: 0,
+          image: "busybox",
+          imageID: "",
+          started: true,
+          state: { running: {} },
+        },
+      ],
+    },
   };
 }
 
@@ -106,13 +208,24 @@ export function namespaceList(names: readonly string[], createdAt: Date): object
     kind: "NamespaceList",
     apiVersion: "v1",
     metadata: { resourceVersion: "1" },
-    items: names.map((name) => ({ kind: "Namespace", apiVersion: "v1", metadata: { name, uid: `uid-ns-${name}`, creationTimestamp: iso(createdAt) }, status: { phase: "Active" } })),
+    items: names.map((name) => ({
+      kind: "Namespace",
+      apiVersion: "v1",
+      metadata: { name, uid: `uid-ns-${name}`, creationTimestamp: iso(createdAt) },
+      status: { phase: "Active" },
+    })),
   };
 }
 
 /** The server-side printing kubectl asks for with `as=Table`. */
 export function podTable(pods: readonly PodSeed[], now: Date, tableVersion: "v1" | "v1beta1"): object {
-  const column = (name: string, type: string, description: string, format = "") => ({ name, type, format, description, priority: 0 });
+  const column = (name: string, type: string, description: string, format = "") => ({
+    name,
+    type,
+    format,
+    description,
+    priority: 0,
+  });
   return {
     kind: "Table",
     apiVersion: `meta.k8s.io/${tableVersion}`,
@@ -129,7 +242,13 @@ export function podTable(pods: readonly PodSeed[], now: Date, tableVersion: "v1"
       object: {
         kind: "PartialObjectMetadata",
         apiVersion: `meta.k8s.io/${tableVersion}`,
-        metadata: { name: pod.name, namespace: pod.namespace, uid: `uid-${pod.namespace}-${pod.name}`, resourceVersion: "1", creationTimestamp: iso(pod.createdAt) },
+        metadata: {
+          name: pod.name,
+          namespace: pod.namespace,
+          uid: `uid-${pod.namespace}-${pod.name}`,
+          resourceVersion: "1",
+          creationTimestamp: iso(pod.createdAt),
+        },
       },
     })),
   };

@@ -4,6 +4,7 @@
 export interface ResourceAttributes {
   readonly namespace?: string;
   readonly verb?: string;
+  readonly group?: string;
   readonly resource?: string;
   readonly name?: string;
 }
@@ -34,7 +35,9 @@ function fromProtobuf(body: Buffer): AccessReviewSpec | undefined {
   if (!attrs) return undefined;
   const f = fields(attrs);
   const text = (n: number) => f.get(n)?.[0]?.toString("utf8");
-  return { resourceAttributes: { namespace: text(1), verb: text(2), resource: text(5), name: text(7) } };
+  return {
+    resourceAttributes: { namespace: text(1), verb: text(2), group: text(3), resource: text(5), name: text(7) },
+  };
 }
 
 /** Length-delimited fields by number; varints are skipped, other wire types are not expected. */

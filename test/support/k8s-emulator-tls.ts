@@ -28,26 +28,64 @@ export async function makeServerTls(commonName = "eks-emulator"): Promise<Server
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   try {
     await run("openssl", [
-      "req", "-x509", ...ec, "-keyout", path("ca.key"), "-out", path("ca.crt"), "-days", "2",
-      "-subj", `/CN=${commonName}-ca`, "-set_serial", serial(),
-      "-addext", "basicConstraints=critical,CA:TRUE",
-      "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+      "req",
+      "-x509",
+      ...ec,
+      "-keyout",
+      path("ca.key"),
+      "-out",
+      path("ca.crt"),
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${commonName}-ca`,
+      "-set_serial",
+      serial(),
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
     ]);
-    await run("openssl", ["req", ...ec, "-keyout", path("server.key"), "-out", path("server.csr"), "-subj", `/CN=${commonName}`]);
+    await run("openssl", [
+      "req",
+      ...ec,
+      "-keyout",
+      path("server.key"),
+      "-out",
+      path("server.csr"),
+      "-subj",
+      `/CN=${commonName}`,
+    ]);
     await writeFile(
       path("server.ext"),
-      [
+      `${[
         "basicConstraints=critical,CA:FALSE",
         "keyUsage=critical,digitalSignature,keyEncipherment",
         "extendedKeyUsage=serverAuth",
         "subjectAltName=IP:127.0.0.1,DNS:localhost",
-      ].join("\n") + "\n",
+      ].join("\n")}\n`,
     );
     await run("openssl", [
-      "x509", "-req", "-in", path("server.csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
-      "-set_serial", serial(), "-days", "2", "-extfile", path("server.ext"), "-out", path("server.crt"),
+      "x509",
+      "-req",
+      "-in",
+      path("server.csr"),
+      "-CA",
+      path("ca.crt"),
+      "-CAkey",
+      path("ca.key"),
+      "-set_serial",
+      serial(),
+      "-days",
+      "2",
+      "-extfile",
+      path("server.ext"),
+      "-out",
+      path("server.crt"),
     ]);
-    const [caPem, certPem, keyPem] = await Promise.all(["ca.crt", "server.crt", "server.key"].map((f) => readFile(path(f), "utf8")));
+    const [caPem, certPem, keyPem] = await Promise.all(
+      ["ca.crt", "server.crt", "server.key"].map((f) => readFile(path(f), "utf8")),
+    );
     return { caPem: caPem!, certPem: certPem!, keyPem: keyPem! };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -13,8 +13,14 @@ import { assumeRole } from "./sts-session.js";
 
 const ACCOUNT = "444455556666";
 const CLUSTER = "emulated-cluster";
-const ALICE: SigningCredentials = { accessKeyId: "AKIAK8SEMULATORALICE", secretAccessKey: "alice/secret/0000000000000000000000000000" };
-const BOB: SigningCredentials = { accessKeyId: "AKIAK8SEMULATORBOB00", secretAccessKey: "bob/secret/00000000000000000000000000000000" };
+const ALICE: SigningCredentials = {
+  accessKeyId: "AKIAK8SEMULATORALICE",
+  secretAccessKey: "alice/secret/0000000000000000000000000000",
+};
+const BOB: SigningCredentials = {
+  accessKeyId: "AKIAK8SEMULATORBOB00",
+  secretAccessKey: "bob/secret/00000000000000000000000000000000",
+};
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/Admin`;
 const KUBECTL = "/usr/bin/kubectl";
 
@@ -34,6 +40,7 @@ function token(credentials: SigningCredentials, options: { cluster?: string; sig
 interface Reply {
   status: number;
   body: string;
+  // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects of many kinds, read field by field
   json: any;
 }
 
@@ -44,7 +51,11 @@ function call(k8s: K8sEmulator, method: string, path: string, bearer?: string): 
       {
         method,
         ca: k8s.caPem,
-        headers: { accept: "application/json", ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(method === "POST" ? { "content-type": "application/json" } : {}) },
+        headers: {
+          accept: "application/json",
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+          ...(method === "POST" ? { "content-type": "application/json" } : {}),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -62,13 +73,25 @@ function call(k8s: K8sEmulator, method: string, path: string, bearer?: string): 
       },
     );
     req.on("error", reject);
-    req.end(method === "POST" ? JSON.stringify({ kind: "SelfSubjectReview", apiVersion: "authentication.k8s.io/v1" }) : undefined);
+    req.end(
+      method === "POST"
+        ? JSON.stringify({ kind: "SelfSubjectReview", apiVersion: "authentication.k8s.io/v1" })
+        : undefined,
+    );
   });
 }
 
-const whoami = (k8s: K8sEmulator, bearer?: string) => call(k8s, "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", bearer);
+const whoami = (k8s: K8sEmulator, bearer?: string) =>
+  call(k8s, "POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", bearer);
 
-const UNAUTHORIZED = { kind: "Status", apiVersion: "v1", status: "Failure", message: "Unauthorized", reason: "Unauthorized", code: 401 };
+const UNAUTHORIZED = {
+  kind: "Status",
+  apiVersion: "v1",
+  status: "Failure",
+  message: "Unauthorized",
+  reason: "Unauthorized",
+  code: 401,
+};
 
 describe("Kubernetes API emulator", () => {
   let sts: StsEmulator;
@@ -104,9 +127,15 @@ describe("Kubernetes API emulator", () => {
     expect(reply.json.status.userInfo).toMatchObject({
       username: "alice",
       groups: ["devs", "system:authenticated"],
-      extra: { arn: [`arn:aws:iam::${ACCOUNT}:user/alice`], canonicalArn: [`arn:aws:iam::${ACCOUNT}:user/alice`], accessKeyId: [ALICE.accessKeyId] },
+      extra: {
+        arn: [`arn:aws:iam::${ACCOUNT}:user/alice`],
+        canonicalArn: [`arn:aws:iam::${ACCOUNT}:user/alice`],
+        accessKeyId: [ALICE.accessKeyId],
+      },
     });
-    expect(k8s.log.at(-1)).toMatch(/^allow POST .*: user "alice" groups \[devs, system:authenticated\] via aws-auth mapUsers/);
+    expect(k8s.log.at(-1)).toMatch(
+      /^allow POST .*: user "alice" groups \[devs, system:authenticated\] via aws-auth mapUsers/,
+    );
   });
 
   it("maps an assumed-role session through its access entry, with {{SessionName}}", async () => {
@@ -115,7 +144,11 @@ describe("Kubernetes API emulator", () => {
     expect(reply.json.status.userInfo).toMatchObject({
       username: "admin:alice-admin",
       groups: ["eks-admins", "system:authenticated"],
-      extra: { arn: [`arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice-admin`], canonicalArn: [ROLE_ARN], sessionName: ["alice-admin"] },
+      extra: {
+        arn: [`arn:aws:sts::${ACCOUNT}:assumed-role/Admin/alice-admin`],
+        canonicalArn: [ROLE_ARN],
+        sessionName: ["alice-admin"],
+      },
     });
   });
 
@@ -137,14 +170,20 @@ describe("Kubernetes API emulator", () => {
 
   it("refuses a tampered token", async () => {
     const url = Buffer.from(token(ALICE).slice("k8s-aws-v1.".length), "base64url").toString("utf8");
-    const tampered = url.replace(/(X-Amz-Signature=)([0-9a-f])/, (_m, key: string, c: string) => key + (c === "0" ? "1" : "0"));
+    const tampered = url.replace(
+      /(X-Amz-Signature=)([0-9a-f])/,
+      (_m, key: string, c: string) => key + (c === "0" ? "1" : "0"),
+    );
     const reply = await whoami(k8s, encodeToken(tampered));
     expect(reply.status).toBe(401);
     expect(k8s.log.at(-1)).toContain("SignatureDoesNotMatch");
   });
 
   it("refuses a token whose shape the server rejects", async () => {
-    const reply = await whoami(k8s, encodeToken("https://sts.eu-west-1.amazonaws.com/?Action=GetCallerIdentity&Evil=1"));
+    const reply = await whoami(
+      k8s,
+      encodeToken("https://sts.eu-west-1.amazonaws.com/?Action=GetCallerIdentity&Evil=1"),
+    );
     expect(reply.status).toBe(401);
     expect(k8s.log.at(-1)).toMatch(/^deny POST .*: allowlist: token URL has query parameter "Evil"/);
   });
@@ -166,7 +205,7 @@ describe("Kubernetes API emulator", () => {
   it("applies its RBAC to pods", async () => {
     const allowed = await call(k8s, "GET", "/api/v1/namespaces/team-a/pods", token(ALICE));
     expect(allowed.status).toBe(200);
-    expect(allowed.json.items.map((p: any) => p.metadata.name)).toEqual(["web-1", "web-2"]);
+    expect(allowed.json.items.map((p: { metadata: { name: string } }) => p.metadata.name)).toEqual(["web-1", "web-2"]);
     const denied = await call(k8s, "GET", "/api/v1/namespaces/team-b/pods", token(ALICE));
     expect(denied.status).toBe(403);
     expect(denied.json).toMatchObject({
@@ -215,15 +254,21 @@ describe("Kubernetes API emulator", () => {
       const { k8sNode, config } = await client(token(ALICE));
       const pods = await config.makeApiClient(k8sNode.CoreV1Api).listNamespacedPod({ namespace: "team-a" });
       expect(pods.items.map((p) => p.metadata?.name)).toEqual(["web-1", "web-2"]);
-      const review = await config.makeApiClient(k8sNode.AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" } });
+      const review = await config
+        .makeApiClient(k8sNode.AuthenticationV1Api)
+        .createSelfSubjectReview({ body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" } });
       expect(review.status?.userInfo?.username).toBe("alice");
     });
 
     it("gets 403 in another namespace and 401 for an unmapped identity", async () => {
       const alice = await client(token(ALICE));
-      await expect(alice.config.makeApiClient(alice.k8sNode.CoreV1Api).listNamespacedPod({ namespace: "team-b" })).rejects.toMatchObject({ code: 403 });
+      await expect(
+        alice.config.makeApiClient(alice.k8sNode.CoreV1Api).listNamespacedPod({ namespace: "team-b" }),
+      ).rejects.toMatchObject({ code: 403 });
       const bob = await client(token(BOB));
-      await expect(bob.config.makeApiClient(bob.k8sNode.CoreV1Api).listNamespacedPod({ namespace: "team-a" })).rejects.toMatchObject({ code: 401 });
+      await expect(
+        bob.config.makeApiClient(bob.k8sNode.CoreV1Api).listNamespacedPod({ namespace: "team-a" }),
+      ).rejects.toMatchObject({ code: 401 });
     });
   });
 
@@ -262,15 +307,18 @@ describe("Kubernetes API emulator", () => {
       if (dir) await rm(dir, { recursive: true, force: true });
     });
 
-    it.skipIf(!haveKubectl)("`kubectl auth whoami -o json` shows the mapped user (skipped: no /usr/bin/kubectl)", async () => {
-      const result = await kubectl(token(session), ["auth", "whoami", "-o", "json"]);
-      expect(result.stderr).toBe("");
-      expect(result.code).toBe(0);
-      const review = JSON.parse(result.stdout);
-      expect(review.kind).toBe("SelfSubjectReview");
-      expect(review.status.userInfo.username).toBe("admin:alice-admin");
-      expect(review.status.userInfo.groups).toEqual(["eks-admins", "system:authenticated"]);
-    });
+    it.skipIf(!haveKubectl)(
+      "`kubectl auth whoami -o json` shows the mapped user (skipped: no /usr/bin/kubectl)",
+      async () => {
+        const result = await kubectl(token(session), ["auth", "whoami", "-o", "json"]);
+        expect(result.stderr).toBe("");
+        expect(result.code).toBe(0);
+        const review = JSON.parse(result.stdout);
+        expect(review.kind).toBe("SelfSubjectReview");
+        expect(review.status.userInfo.username).toBe("admin:alice-admin");
+        expect(review.status.userInfo.groups).toEqual(["eks-admins", "system:authenticated"]);
+      },
+    );
 
     it.skipIf(!haveKubectl)("`kubectl get pods` lists pods, and is forbidden in another namespace", async () => {
       const listed = await kubectl(token(ALICE), ["get", "pods", "-n", "team-a"]);

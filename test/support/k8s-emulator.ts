@@ -6,10 +6,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { isEksTokenError } from "../../src/errors.js";
 import { verifyTokenShape } from "../../src/verify/rules.js";
 import { callSts } from "../../src/verify/sts.js";
+import { ClusterState } from "./cluster-state.js";
 import {
-  isAllowed,
   forbiddenMessage,
-  mapCaller,
   type AccessEntry,
   type Access,
   type AwsAuth,
@@ -19,6 +18,7 @@ import {
 import {
   UNAUTHORIZED,
   apiGroupList,
+  awsAuthConfigMap,
   apiVersions,
   authenticationResources,
   authorizationResources,
@@ -40,8 +40,14 @@ import { listenOnLoopback } from "./loopback-server.js";
 export type { AccessEntry, AwsAuth, RbacRule, KubeUser } from "./k8s-emulator-identity.js";
 
 export interface K8sEmulatorOptions {
-  /** The cluster name/id the server signs into x-k8s-aws-id when it calls STS. */
-  readonly clusterId: string;
+  /** The cluster name/id the server signs into x-k8s-aws-id when it calls STS; state.name by default. */
+  readonly clusterId?: string;
+  /**
+   * The cluster's access configuration, shared with the EKS API emulator: mode, access entries
+   * and policies, aws-auth, RBAC. Read on every request, so changes apply at once. When given,
+   * accessEntries/awsAuth/rbac are ignored and the server's URL and CA are written into it.
+   */
+  readonly state?: ClusterState;
   /** Base URL of the STS emulator; requests keep the token's Host header. */
   readonly stsUrl: string;
   readonly accessEntries?: readonly AccessEntry[];
@@ -62,6 +68,8 @@ export interface K8sEmulator {
   /** One line per authentication (and authorization) decision, with the reason. */
   readonly log: string[];
   readonly requests: number;
+  /** The access configuration this server enforces (the one passed in, or one built from the options). */
+  readonly state: ClusterState;
   close(): Promise<void>;
 }
 
@@ -71,10 +79,14 @@ type Authn = { ok: true; user: KubeUser } | { ok: false; reason: string };
 const PUBLIC_PATHS: ReadonlySet<string> = new Set(["/version", "/healthz", "/livez", "/readyz"]);
 
 export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8sEmulator> {
+  const named = options.clusterId ?? options.state?.name;
+  if (named === undefined) throw new Error("startK8sEmulator needs clusterId or state");
+  const clusterId: string = named;
+  const state = options.state ?? ClusterState.fromLegacy(clusterId, options);
   const tls = await makeServerTls();
   const log: string[] = [];
   let requests = 0;
-  const clock = (): number => (typeof options.now === "function" ? options.now() : options.now ?? Date.now());
+  const clock = (): number => (typeof options.now === "function" ? options.now() : (options.now ?? Date.now()));
   const startedAt = new Date(clock() - 5 * 60_000);
   const pods: PodSeed[] = Object.entries(options.pods ?? {}).flatMap(([namespace, names]) =>
     names.map((name) => ({ name, namespace, createdAt: startedAt })),
@@ -85,11 +97,11 @@ export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8s
     if (!m) return { ok: false, reason: "no bearer token" };
     const shape = verifyTokenShape(m[1]!, { now: clock() });
     if (!shape.ok) return { ok: false, reason: `${shape.rule}: ${shape.message}` };
-    let identity;
+    let identity: Awaited<ReturnType<typeof callSts>>;
     try {
       identity = await callSts({
         url: shape.facts.url,
-        clusterId: options.clusterId,
+        clusterId,
         env: { AWS_ENDPOINT_URL_STS: options.stsUrl },
         ...(options.stsTimeoutMs !== undefined ? { timeoutMs: options.stsTimeoutMs } : {}),
       });
@@ -98,19 +110,27 @@ export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8s
       return { ok: false, reason: `sts: ${err.message}` };
     }
     const caller = { ...identity, accessKeyId: shape.facts.accessKeyId };
-    const user = mapCaller(caller, options.accessEntries ?? [], options.awsAuth);
-    if (!user) return { ok: false, reason: `unmapped: ${identity.arn} (canonical ${identity.canonicalArn}) is in no access entry and not in aws-auth` };
+    const user = state.mapCaller(caller);
+    if (!user)
+      return {
+        ok: false,
+        reason: `unmapped: ${identity.arn} (canonical ${identity.canonicalArn}) ${unmappedWhy(state)}`,
+      };
     return { ok: true, user };
   }
 
   function send(res: ServerResponse, code: number, body: object): void {
     const text = JSON.stringify(body);
-    res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(text), "cache-control": "no-cache, private" });
+    res.writeHead(code, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+      "cache-control": "no-cache, private",
+    });
     res.end(text);
   }
 
   function authorize(res: ServerResponse, user: KubeUser, access: Access, name?: string): boolean {
-    if (isAllowed(user, access, options.rbac ?? [])) return true;
+    if (state.isAllowed(user, access)) return true;
     const message = forbiddenMessage(user, access, name);
     log.push(`forbid: ${message}`);
     send(res, 403, status(403, "Forbidden", message, { ...(name ? { name } : {}), kind: access.resource }));
@@ -149,13 +169,24 @@ export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8s
     if (method === "GET" && path === "/apis") return send(res, 200, apiGroupList());
     if (method === "GET" && path === "/api/v1") return send(res, 200, coreResources());
     if (method === "GET" && path === "/apis/authentication.k8s.io/v1") return send(res, 200, authenticationResources());
-    if (method === "POST" && path === "/apis/authentication.k8s.io/v1/selfsubjectreviews") return send(res, 201, selfSubjectReview(user));
+    if (method === "POST" && path === "/apis/authentication.k8s.io/v1/selfsubjectreviews")
+      return send(res, 201, selfSubjectReview(user));
     if (method === "GET" && path === "/apis/authorization.k8s.io/v1") return send(res, 200, authorizationResources());
     if (method === "POST" && path === "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") {
       const spec = parseAccessReview(body, req.headers["content-type"]);
-      if (!spec) return send(res, 400, status(400, "BadRequest", "the body is not a SelfSubjectAccessReview with resourceAttributes"));
+      if (!spec)
+        return send(
+          res,
+          400,
+          status(400, "BadRequest", "the body is not a SelfSubjectAccessReview with resourceAttributes"),
+        );
       const attrs = spec.resourceAttributes;
-      const allowed = isAllowed(user, { verb: attrs.verb ?? "", resource: attrs.resource ?? "", namespace: attrs.namespace || undefined }, options.rbac ?? []);
+      const allowed = state.isAllowed(user, {
+        verb: attrs.verb ?? "",
+        resource: attrs.resource ?? "",
+        namespace: attrs.namespace || undefined,
+        apiGroup: attrs.group ?? "",
+      });
       return send(res, 201, selfSubjectAccessReview(spec, allowed));
     }
     if (method === "GET" && path === "/api/v1/namespaces") {
@@ -166,7 +197,8 @@ export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8s
     if (method === "GET" && podsPath) {
       const namespace = decodeURIComponent(podsPath[1]!);
       const name = podsPath[2] === undefined ? undefined : decodeURIComponent(podsPath[2]);
-      if (!authorize(res, user, { verb: name === undefined ? "list" : "get", resource: "pods", namespace }, name)) return;
+      if (!authorize(res, user, { verb: name === undefined ? "list" : "get", resource: "pods", namespace }, name))
+        return;
       const selected = pods.filter((p) => p.namespace === namespace && (name === undefined || p.name === name));
       if (name !== undefined && selected.length === 0) {
         return send(res, 404, status(404, "NotFound", `pods "${name}" not found`, { name, kind: "pods" }));
@@ -175,6 +207,16 @@ export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8s
       if (table) return send(res, 200, podTable(selected, new Date(clock()), table));
       if (name !== undefined) return send(res, 200, (podList(selected) as { items: object[] }).items[0]!);
       return send(res, 200, podList(selected));
+    }
+    const configMapPath = /^\/api\/v1\/namespaces\/([^/]+)\/configmaps\/([^/]+)$/.exec(path);
+    if (method === "GET" && configMapPath) {
+      const namespace = decodeURIComponent(configMapPath[1]!);
+      const name = decodeURIComponent(configMapPath[2]!);
+      if (!authorize(res, user, { verb: "get", resource: "configmaps", namespace }, name)) return;
+      const data = namespace === "kube-system" && name === "aws-auth" ? state.awsAuthData() : undefined;
+      if (!data)
+        return send(res, 404, status(404, "NotFound", `configmaps "${name}" not found`, { name, kind: "configmaps" }));
+      return send(res, 200, awsAuthConfigMap({ ...data }, startedAt));
     }
     send(res, 404, status(404, "NotFound", "the server could not find the requested resource"));
   }
@@ -187,15 +229,33 @@ export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8s
     });
   });
   const { port, close } = await listenOnLoopback(server);
+  const url = `https://127.0.0.1:${port}`;
+  const caData = Buffer.from(tls.caPem).toString("base64");
+  if (options.state) {
+    options.state.endpoint = url;
+    options.state.certificateAuthorityData = caData;
+  }
 
   return {
-    url: `https://127.0.0.1:${port}`,
+    url,
     caPem: tls.caPem,
-    caData: Buffer.from(tls.caPem).toString("base64"),
+    caData,
     log,
+    state,
     get requests() {
       return requests;
     },
     close,
   };
+}
+
+function unmappedWhy(state: ClusterState): string {
+  switch (state.authenticationMode) {
+    case "API":
+      return "has no access entry (mode API ignores aws-auth)";
+    case "CONFIG_MAP":
+      return "is not in aws-auth (mode CONFIG_MAP ignores access entries)";
+    default:
+      return "is in no access entry and not in aws-auth";
+  }
 }

@@ -9,7 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { stringify } from "yaml";
-import { runChild } from "./child.js";
+import { runChild, type ProcessResult } from "./child.js";
 import { CLI_COMMAND } from "./cli.js";
 
 export const EXEC_V1BETA1 = "client.authentication.k8s.io/v1beta1";
@@ -41,8 +41,17 @@ export interface KubeconfigSpec {
 }
 
 /** An exec user running `node dist/eks-token.cjs ...cliArgs`. */
-export function execUser(cliArgs: readonly string[], options: Omit<ExecUser, "kind" | "command" | "args" | "apiVersion"> & { apiVersion?: ExecUser["apiVersion"] } = {}): ExecUser {
-  return { kind: "exec", apiVersion: options.apiVersion ?? EXEC_V1BETA1, command: CLI_COMMAND[0], args: [...CLI_COMMAND.slice(1), ...cliArgs], ...options };
+export function execUser(
+  cliArgs: readonly string[],
+  options: Omit<ExecUser, "kind" | "command" | "args" | "apiVersion"> & { apiVersion?: ExecUser["apiVersion"] } = {},
+): ExecUser {
+  return {
+    kind: "exec",
+    apiVersion: options.apiVersion ?? EXEC_V1BETA1,
+    command: CLI_COMMAND[0],
+    args: [...CLI_COMMAND.slice(1), ...cliArgs],
+    ...options,
+  };
 }
 
 export function kubeconfigYaml(spec: KubeconfigSpec): string {
@@ -65,7 +74,12 @@ export function kubeconfigYaml(spec: KubeconfigSpec): string {
     kind: "Config",
     clusters: [{ name, cluster: { server: spec.server, "certificate-authority-data": spec.caData } }],
     users: [{ name: `${name}-user`, user }],
-    contexts: [{ name, context: { cluster: name, user: `${name}-user`, ...(spec.namespace ? { namespace: spec.namespace } : {}) } }],
+    contexts: [
+      {
+        name,
+        context: { cluster: name, user: `${name}-user`, ...(spec.namespace ? { namespace: spec.namespace } : {}) },
+      },
+    ],
     "current-context": name,
     preferences: {},
   });
@@ -90,18 +104,29 @@ let info: KubectlInfo | undefined;
 
 export function kubectlInfo(): KubectlInfo {
   if (info) return info;
-  const probe = spawnSync("kubectl", ["version", "--client", "-o", "json"], { encoding: "utf8", timeout: 15_000, env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" } });
+  const probe = spawnSync("kubectl", ["version", "--client", "-o", "json"], {
+    encoding: "utf8",
+    timeout: 15_000,
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin" },
+  });
   if (probe.error || probe.status !== 0) {
     // kubectl before 1.21 has no -o json for --client only on some builds; try the short form.
     const old = spawnSync("kubectl", ["version", "--client", "--short"], { encoding: "utf8", timeout: 15_000 });
     const m = /v(\d+)\.(\d+)\S*/.exec(old.stdout ?? "");
     info = m
       ? { available: true, version: { major: Number(m[1]), minor: Number(m[2]), gitVersion: m[0] } }
-      : { available: false, reason: `no usable kubectl on PATH (${probe.error?.message ?? probe.stderr.trim().split("\n")[0] ?? "exit " + probe.status})` };
+      : {
+          available: false,
+          reason: `no usable kubectl on PATH (${probe.error?.message ?? probe.stderr.trim().split("\n")[0] ?? `exit ${probe.status}`})`,
+        };
     return info;
   }
-  const v = (JSON.parse(probe.stdout) as { clientVersion: { major: string; minor: string; gitVersion: string } }).clientVersion;
-  info = { available: true, version: { major: Number.parseInt(v.major, 10), minor: Number.parseInt(v.minor, 10), gitVersion: v.gitVersion } };
+  const v = (JSON.parse(probe.stdout) as { clientVersion: { major: string; minor: string; gitVersion: string } })
+    .clientVersion;
+  info = {
+    available: true,
+    version: { major: Number.parseInt(v.major, 10), minor: Number.parseInt(v.minor, 10), gitVersion: v.gitVersion },
+  };
   return info;
 }
 
@@ -111,20 +136,19 @@ export function kubectlCannot(feature: "exec-v1" | "auth-whoami" | "any"): strin
   if (!k.available || !k.version) return k.reason ?? "no kubectl";
   const { major, minor, gitVersion } = k.version;
   const atLeast = (mi: number) => major > 1 || (major === 1 && minor >= mi);
-  if (feature === "exec-v1" && !atLeast(22)) return `kubectl ${gitVersion} predates client.authentication.k8s.io/v1 (added in 1.22)`;
-  if (feature === "auth-whoami" && !atLeast(27)) return `kubectl ${gitVersion} has no \`kubectl auth whoami\` (added in 1.27)`;
+  if (feature === "exec-v1" && !atLeast(22))
+    return `kubectl ${gitVersion} predates client.authentication.k8s.io/v1 (added in 1.22)`;
+  if (feature === "auth-whoami" && !atLeast(27))
+    return `kubectl ${gitVersion} has no \`kubectl auth whoami\` (added in 1.27)`;
   return undefined;
 }
 
-export interface KubectlResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly durationMs: number;
-}
+export type KubectlResult = ProcessResult;
 
 /** Runs kubectl with exactly this environment (add KUBECONFIG to it); stdin is closed. */
-export function runKubectl(args: readonly string[], options: { readonly env: Record<string, string>; readonly timeoutMs?: number }): Promise<KubectlResult> {
+export function runKubectl(
+  args: readonly string[],
+  options: { readonly env: Record<string, string>; readonly timeoutMs?: number },
+): Promise<KubectlResult> {
   return runChild("kubectl", args, { env: options.env, stdin: "ignore", timeoutMs: options.timeoutMs ?? 30_000 });
 }

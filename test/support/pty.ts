@@ -57,7 +57,10 @@ let pythonPath: string | null | undefined;
 export function findPython(): string | undefined {
   if (pythonPath === undefined) {
     // Resolved once with the real environment: shims (pyenv) need the user's HOME, children do not get it.
-    const probe = spawnSync("python3", ["-c", "import pty, select, sys; print(sys.executable)"], { encoding: "utf8", timeout: 10_000 });
+    const probe = spawnSync("python3", ["-c", "import pty, select, sys; print(sys.executable)"], {
+      encoding: "utf8",
+      timeout: 10_000,
+    });
     const path = probe.status === 0 ? probe.stdout.trim() : "";
     pythonPath = path !== "" ? path : null;
   }
@@ -141,12 +144,20 @@ export function spawnInPty(argv: readonly string[], options: TerminalRunOptions)
             resolve(terminal);
           } else if (exited) {
             cleanup();
-            reject(new Error(`the command exited before the terminal showed ${pattern}; terminal: ${JSON.stringify(terminal)}; stdout: ${JSON.stringify(stdout)}`));
+            reject(
+              new Error(
+                `the command exited before the terminal showed ${pattern}; terminal: ${JSON.stringify(terminal)}; stdout: ${JSON.stringify(stdout)}`,
+              ),
+            );
           }
         };
         const t = setTimeout(() => {
           cleanup();
-          reject(new Error(`the terminal did not show ${pattern} within ${timeoutMs} ms; it showed ${JSON.stringify(terminal)}`));
+          reject(
+            new Error(
+              `the terminal did not show ${pattern} within ${timeoutMs} ms; it showed ${JSON.stringify(terminal)}`,
+            ),
+          );
         }, timeoutMs);
         const cleanup = (): void => {
           clearTimeout(t);
@@ -172,7 +183,10 @@ export interface NoTerminalResult {
  * Runs argv in a new session (setsid), so it has no controlling terminal. `input` is written to
  * its stdin, which is then left open: a command that waited for stdin would hang until killed.
  */
-export function runWithoutTerminal(argv: readonly string[], options: TerminalRunOptions & { readonly input?: string }): Promise<NoTerminalResult> {
+export function runWithoutTerminal(
+  argv: readonly string[],
+  options: TerminalRunOptions & { readonly input?: string },
+): Promise<NoTerminalResult> {
   const [command, ...args] = argv;
   if (command === undefined) throw new Error("runWithoutTerminal needs a command");
   // detached: the child calls setsid() and so leaves our controlling terminal, if we have one.

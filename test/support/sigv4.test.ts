@@ -21,7 +21,7 @@ const DOC = {
   amzDate: "20150830T123600Z",
 };
 
-// aws-iam-authenticator pkg/token/token_test.go TestGetWithSTS (CONTRACT section 1).
+// aws-iam-authenticator pkg/token/token_test.go TestGetWithSTS (docs/contract.md, "Token format").
 const EKS = {
   accessKeyId: "ASIAR2TG44V6AS3ZZE7C",
   secretAccessKey: "4KD5cntGcVmLWRdF5wvNRuzNL5Qxmp6OKVY6Fz/Q",
@@ -155,7 +155,11 @@ describe("AWS documentation vector (IAM ListUsers)", () => {
     expect(ok).toMatchObject({ ok: true, accessKeyId: "AKIDEXAMPLE", region: "us-east-1", service: "iam" });
     const tampered = verifyAuthorizationHeader({ ...base, url: "/?Action=ListRoles&Version=2010-05-08" });
     expect(tampered).toMatchObject({ ok: false, code: "SignatureDoesNotMatch" });
-    const late = verifyAuthorizationHeader({ ...base, url: "/?Action=ListUsers&Version=2010-05-08", now: Date.parse("2015-08-30T13:00:00Z") });
+    const late = verifyAuthorizationHeader({
+      ...base,
+      url: "/?Action=ListUsers&Version=2010-05-08",
+      now: Date.parse("2015-08-30T13:00:00Z"),
+    });
     expect(late).toMatchObject({ ok: false, code: "SignatureDoesNotMatch" });
     expect(late.ok === false && late.message).toMatch(/Signature expired/);
   });
@@ -190,19 +194,32 @@ describe("EKS token vector (aws-iam-authenticator TestGetWithSTS)", () => {
   });
 
   it("rejects a signature made with the wrong secret", () => {
-    expect(verifyEks(eksPresign({ secret: "not-the-secret" }))).toMatchObject({ ok: false, code: "SignatureDoesNotMatch" });
+    expect(verifyEks(eksPresign({ secret: "not-the-secret" }))).toMatchObject({
+      ok: false,
+      code: "SignatureDoesNotMatch",
+    });
   });
 
   it("rejects a token presented for another cluster", () => {
-    expect(verifyEks(eksPresign(), { cluster: "other-cluster" })).toMatchObject({ ok: false, code: "SignatureDoesNotMatch" });
+    expect(verifyEks(eksPresign(), { cluster: "other-cluster" })).toMatchObject({
+      ok: false,
+      code: "SignatureDoesNotMatch",
+    });
   });
 
   it("rejects the token after 15 minutes", () => {
-    expect(verifyEks(eksPresign(), { now: EKS.signedAt + 15 * 60_000 + 1000 })).toMatchObject({ ok: false, code: "ExpiredToken" });
+    expect(verifyEks(eksPresign(), { now: EKS.signedAt + 15 * 60_000 + 1000 })).toMatchObject({
+      ok: false,
+      code: "ExpiredToken",
+    });
   });
 
   it("rejects an unknown access key", () => {
-    const url = replaceParam(eksPresign(), "X-Amz-Credential", "AKIAUNKNOWN000000000/20230428/us-west-2/sts/aws4_request");
+    const url = replaceParam(
+      eksPresign(),
+      "X-Amz-Credential",
+      "AKIAUNKNOWN000000000/20230428/us-west-2/sts/aws4_request",
+    );
     expect(verifyEks(url)).toMatchObject({ ok: false, code: "InvalidClientTokenId" });
   });
 
@@ -232,7 +249,13 @@ describe("EKS token vector (aws-iam-authenticator TestGetWithSTS)", () => {
 describe("session tokens", () => {
   const session = { accessKeyId: "ASIASESSION000000001", secretAccessKey: "sessionsecret", sessionToken: "tok+/en==" };
   const lookup = (id: string): KeyRecord | undefined =>
-    id === session.accessKeyId ? { secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken, expiresAt: EKS.signedAt + 3600_000 } : undefined;
+    id === session.accessKeyId
+      ? {
+          secretAccessKey: session.secretAccessKey,
+          sessionToken: session.sessionToken,
+          expiresAt: EKS.signedAt + 3600_000,
+        }
+      : undefined;
   const sign = (sessionToken?: string) =>
     presignUrl({
       url: "https://sts.us-west-2.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15",
@@ -255,7 +278,10 @@ describe("session tokens", () => {
   });
 
   it("rejects keys past their expiry", () => {
-    expect(verify(sign(session.sessionToken), EKS.signedAt + 3600_000)).toMatchObject({ ok: false, code: "ExpiredToken" });
+    expect(verify(sign(session.sessionToken), EKS.signedAt + 3600_000)).toMatchObject({
+      ok: false,
+      code: "ExpiredToken",
+    });
   });
 
   it("signs and verifies header-signed POSTs with a token", () => {
@@ -271,16 +297,26 @@ describe("session tokens", () => {
       amzDate: EKS.amzDate,
     });
     const check = (b: string) =>
-      verifyAuthorizationHeader({ method: "POST", url: "/", headers, body: b, secretForAccessKey: lookup, now: EKS.signedAt });
+      verifyAuthorizationHeader({
+        method: "POST",
+        url: "/",
+        headers,
+        body: b,
+        secretForAccessKey: lookup,
+        now: EKS.signedAt,
+      });
     expect(check(body)).toMatchObject({ ok: true, sessionToken: session.sessionToken });
-    expect(check(body + "&X=1")).toMatchObject({ ok: false, code: "SignatureDoesNotMatch" });
+    expect(check(`${body}&X=1`)).toMatchObject({ ok: false, code: "SignatureDoesNotMatch" });
   });
 
   it("rejects malformed Authorization headers as incomplete", () => {
     const result = verifyAuthorizationHeader({
       method: "GET",
       url: "http://127.0.0.1/",
-      headers: { authorization: "AWS4-HMAC-SHA256 Credential=AKID/20230428/us-west-2/sts/aws4_request", "x-amz-date": EKS.amzDate },
+      headers: {
+        authorization: "AWS4-HMAC-SHA256 Credential=AKID/20230428/us-west-2/sts/aws4_request",
+        "x-amz-date": EKS.amzDate,
+      },
       secretForAccessKey: lookup,
       now: EKS.signedAt,
     });

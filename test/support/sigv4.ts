@@ -53,7 +53,7 @@ export function uriEncode(value: string, encodeSlash = true): string {
   for (const byte of Buffer.from(value, "utf8")) {
     const ch = String.fromCharCode(byte);
     if (/[A-Za-z0-9\-._~]/.test(ch) || (!encodeSlash && ch === "/")) out += ch;
-    else out += "%" + byte.toString(16).toUpperCase().padStart(2, "0");
+    else out += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
   return out;
 }
@@ -67,7 +67,7 @@ export function canonicalUri(path: string): string {
     else segments.push(segment);
   }
   const trailing = path.length > 1 && path.endsWith("/") && segments.length > 0 ? "/" : "";
-  return "/" + segments.map((s) => uriEncode(s)).join("/") + trailing;
+  return `/${segments.map((s) => uriEncode(s)).join("/")}${trailing}`;
 }
 
 export function canonicalQueryString(query: QueryParams): string {
@@ -161,12 +161,22 @@ export function signRequest(input: SigningInput): SigningResult {
   const stringToSign = buildStringToSign(input.amzDate, scope, canonicalRequest);
   const signingKey = deriveSigningKey(input.secretAccessKey, input.amzDate.slice(0, 8), input.region, input.service);
   const signature = createHmac("sha256", signingKey).update(stringToSign, "utf8").digest("hex");
-  return { canonicalRequest, stringToSign, signingKey, signature, credentialScope: scope, signedHeaders: names.join(";") };
+  return {
+    canonicalRequest,
+    stringToSign,
+    signingKey,
+    signature,
+    credentialScope: scope,
+    signedHeaders: names.join(";"),
+  };
 }
 
 /** 2023-04-28T00:00:00.000Z -> 20230428T000000Z */
 export function toAmzDate(date: Date | number): string {
-  return new Date(date).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return new Date(date)
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 /** 20230428T000000Z -> epoch ms, or undefined when malformed. */
@@ -252,7 +262,8 @@ export function signHeaders(options: SignHeadersOptions): Record<string, string>
     host: url.host,
     "x-amz-date": options.amzDate,
   };
-  if (options.credentials.sessionToken !== undefined) headers["x-amz-security-token"] = options.credentials.sessionToken;
+  if (options.credentials.sessionToken !== undefined)
+    headers["x-amz-security-token"] = options.credentials.sessionToken;
   const result = signRequest({
     method: options.method,
     path: url.pathname,
@@ -373,11 +384,17 @@ interface ParsedCredential {
 function parseCredential(value: string): ParsedCredential | Fail {
   const parts = value.split("/");
   if (parts.length !== 5 || parts.some((p) => p === "")) {
-    return fail("IncompleteSignature", `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${value}'`);
+    return fail(
+      "IncompleteSignature",
+      `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${value}'`,
+    );
   }
   const [accessKeyId, date, region, service, terminator] = parts as [string, string, string, string, string];
   if (terminator !== "aws4_request") {
-    return fail("SignatureDoesNotMatch", `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'.`);
+    return fail(
+      "SignatureDoesNotMatch",
+      `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'.`,
+    );
   }
   return { accessKeyId, date, region, service };
 }
@@ -390,8 +407,10 @@ function checkKey(
   now: number,
 ): { secret: string } | Fail {
   const record = lookup(accessKeyId);
-  if (record === undefined) return fail("InvalidClientTokenId", "The security token included in the request is invalid.");
-  const { secretAccessKey, sessionToken, expiresAt } = typeof record === "string" ? { secretAccessKey: record } : record;
+  if (record === undefined)
+    return fail("InvalidClientTokenId", "The security token included in the request is invalid.");
+  const { secretAccessKey, sessionToken, expiresAt } =
+    typeof record === "string" ? { secretAccessKey: record } : record;
   if ((sessionToken ?? undefined) !== (presentedToken ?? undefined)) {
     return fail("InvalidClientTokenId", "The security token included in the request is invalid.");
   }
@@ -433,14 +452,26 @@ export function verifyPresignedUrl(options: VerifyPresignedOptions): VerifyResul
   if (!query) return fail("IncompleteSignature", "The query string is not properly percent-encoded.");
 
   const params: Record<string, string | undefined> = {};
-  for (const name of ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Security-Token"]) {
+  for (const name of [
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+    "X-Amz-Security-Token",
+  ]) {
     const value = singleParam(query, name);
     if (isFail(value)) return value;
     params[name] = value;
   }
-  const missing = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Signature"].filter(
-    (n) => params[n] === undefined || params[n] === "",
-  );
+  const missing = [
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+  ].filter((n) => params[n] === undefined || params[n] === "");
   if (missing.length > 0) {
     return fail("IncompleteSignature", `AWS query-string parameters missing: ${missing.join(", ")}`);
   }
@@ -452,9 +483,13 @@ export function verifyPresignedUrl(options: VerifyPresignedOptions): VerifyResul
   if (isFail(credential)) return credential;
   const amzDate = params["X-Amz-Date"]!;
   const signedAt = parseAmzDate(amzDate);
-  if (signedAt === undefined) return fail("IncompleteSignature", `X-Amz-Date must be in the ISO8601 basic format: got '${amzDate}'`);
+  if (signedAt === undefined)
+    return fail("IncompleteSignature", `X-Amz-Date must be in the ISO8601 basic format: got '${amzDate}'`);
   if (credential.date !== amzDate.slice(0, 8)) {
-    return fail("SignatureDoesNotMatch", `Credential should be scoped to a valid date: '${amzDate.slice(0, 8)}', not '${credential.date}'.`);
+    return fail(
+      "SignatureDoesNotMatch",
+      `Credential should be scoped to a valid date: '${amzDate.slice(0, 8)}', not '${credential.date}'.`,
+    );
   }
 
   const expiresError = checkExpiry(params["X-Amz-Expires"], signedAt, now, options);
@@ -515,14 +550,23 @@ function checkExpiry(
   }
   const expires = Number(rawExpires);
   if (expires > maxExpires) {
-    return fail("AuthorizationQueryParametersError", `X-Amz-Expires must be less than ${maxExpires + 1} seconds, got ${expires}.`);
+    return fail(
+      "AuthorizationQueryParametersError",
+      `X-Amz-Expires must be less than ${maxExpires + 1} seconds, got ${expires}.`,
+    );
   }
   if (signedAt - now > SKEW_MS) {
-    return fail("SignatureDoesNotMatch", `Signature not yet current: ${toAmzDate(signedAt)} is still later than ${toAmzDate(now + SKEW_MS)}.`);
+    return fail(
+      "SignatureDoesNotMatch",
+      `Signature not yet current: ${toAmzDate(signedAt)} is still later than ${toAmzDate(now + SKEW_MS)}.`,
+    );
   }
   const validFor = options.validitySeconds ?? expires;
   if (now > signedAt + validFor * 1000) {
-    return fail("ExpiredToken", `Request has expired: signed ${toAmzDate(signedAt)}, valid for ${validFor} s, now ${toAmzDate(now)}.`);
+    return fail(
+      "ExpiredToken",
+      `Request has expired: signed ${toAmzDate(signedAt)}, valid for ${validFor} s, now ${toAmzDate(now)}.`,
+    );
   }
   return undefined;
 }
@@ -540,7 +584,8 @@ function checkSignedHeaderNames(
     if (!signedNames.includes(name)) return fail("SignatureDoesNotMatch", `'${name}' must be a signed header.`);
   }
   const absent = signedNames.filter((n) => !headers.has(n));
-  if (absent.length > 0) return fail("SignatureDoesNotMatch", `Signed headers missing from the request: ${absent.join(", ")}.`);
+  if (absent.length > 0)
+    return fail("SignatureDoesNotMatch", `Signed headers missing from the request: ${absent.join(", ")}.`);
   return undefined;
 }
 
@@ -572,9 +617,16 @@ export function parseAuthorizationHeader(value: string): ParsedAuthorization | F
   }
   const missing = ["Credential", "SignedHeaders", "Signature"].filter((n) => !fields.get(n));
   if (missing.length > 0) {
-    return fail("IncompleteSignature", `Authorization header requires ${missing.map((n) => `'${n}'`).join(", ")} parameter(s). Authorization=${value}`);
+    return fail(
+      "IncompleteSignature",
+      `Authorization header requires ${missing.map((n) => `'${n}'`).join(", ")} parameter(s). Authorization=${value}`,
+    );
   }
-  return { credential: fields.get("Credential")!, signedHeaders: fields.get("SignedHeaders")!, signature: fields.get("Signature")! };
+  return {
+    credential: fields.get("Credential")!,
+    signedHeaders: fields.get("SignedHeaders")!,
+    signature: fields.get("Signature")!,
+  };
 }
 
 /** Checks a request signed with an Authorization header and X-Amz-Date (or Date). */
@@ -629,16 +681,28 @@ function checkHeaderDate(headers: Map<string, string>, credential: ParsedCredent
     amzDate = signedAt === undefined ? undefined : toAmzDate(signedAt);
   }
   if (signedAt === undefined || amzDate === undefined) {
-    return fail("IncompleteSignature", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+    return fail(
+      "IncompleteSignature",
+      "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
+    );
   }
   if (credential.date !== amzDate.slice(0, 8)) {
-    return fail("SignatureDoesNotMatch", `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${credential.date}' != '${amzDate.slice(0, 8)}'`);
+    return fail(
+      "SignatureDoesNotMatch",
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${credential.date}' != '${amzDate.slice(0, 8)}'`,
+    );
   }
   if (now - signedAt > SKEW_MS) {
-    return fail("SignatureDoesNotMatch", `Signature expired: ${amzDate} is now earlier than ${toAmzDate(now - SKEW_MS)} (${toAmzDate(now)} - 15 min.)`);
+    return fail(
+      "SignatureDoesNotMatch",
+      `Signature expired: ${amzDate} is now earlier than ${toAmzDate(now - SKEW_MS)} (${toAmzDate(now)} - 15 min.)`,
+    );
   }
   if (signedAt - now > SKEW_MS) {
-    return fail("SignatureDoesNotMatch", `Signature not yet current: ${amzDate} is still later than ${toAmzDate(now + SKEW_MS)} (${toAmzDate(now)} + 15 min.)`);
+    return fail(
+      "SignatureDoesNotMatch",
+      `Signature not yet current: ${amzDate} is still later than ${toAmzDate(now + SKEW_MS)} (${toAmzDate(now)} + 15 min.)`,
+    );
   }
   return amzDate;
 }

@@ -72,7 +72,9 @@ export async function startSsoEmulator(options: SsoEmulatorOptions): Promise<Sso
     if (record.bearer === undefined || !options.accessTokens.includes(record.bearer)) {
       return send(401, { message: "Session token not found or invalid" }, "UnauthorizedException");
     }
-    const assignment = options.assignments.find((a) => a.accountId === record.query["account_id"] && a.roleName === record.query["role_name"]);
+    const assignment = options.assignments.find(
+      (a) => a.accountId === record.query["account_id"] && a.roleName === record.query["role_name"],
+    );
     if (!assignment) return send(403, { message: "No access" }, "ForbiddenException");
     const c = assignment.credentials;
     send(200, {

@@ -8,7 +8,12 @@ import { presignUrl, signHeaders, toAmzDate, uriEncode, type SigningCredentials 
 import { makeTestJwt, regionForStsHost, startStsEmulator, type StsEmulator } from "./sts-emulator.js";
 
 const ACCOUNT = "111122223333";
-const ALICE = { name: "alice", accountId: ACCOUNT, accessKeyId: "AKIAALICE0000000TEST", secretAccessKey: "alice/secret+key" };
+const ALICE = {
+  name: "alice",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIAALICE0000000TEST",
+  secretAccessKey: "alice/secret+key",
+};
 const ALICE_CREDS: SigningCredentials = { accessKeyId: ALICE.accessKeyId, secretAccessKey: ALICE.secretAccessKey };
 const MFA = { serial: "arn:aws:iam::111122223333:mfa/alice", code: "123456" };
 const ROLES = {
@@ -34,11 +39,20 @@ function rawRequest(
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port: emu.port, method: opts.method ?? "GET", path: opts.path ?? "/", headers: opts.headers, agent: false },
+      {
+        host: "127.0.0.1",
+        port: emu.port,
+        method: opts.method ?? "GET",
+        path: opts.path ?? "/",
+        headers: opts.headers,
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }),
+        );
         res.on("error", reject);
       },
     );
@@ -65,7 +79,10 @@ function signedPost(
   const headers = signHeaders({
     url: `http://${host}/`,
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8", ...(opts.accept ? { accept: opts.accept } : {}) },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+      ...(opts.accept ? { accept: opts.accept } : {}),
+    },
     body,
     credentials: creds,
     region: opts.region ?? "us-west-2",
@@ -134,13 +151,22 @@ let emu: StsEmulator;
 
 function seed(e: StsEmulator): void {
   e.addUser({ ...ALICE, mfaDevices: [MFA] });
-  e.addUser({ name: "mallory", accountId: "999988887777", accessKeyId: "AKIAMALLORY00000TEST", secretAccessKey: "mallory-secret" });
+  e.addUser({
+    name: "mallory",
+    accountId: "999988887777",
+    accessKeyId: "AKIAMALLORY00000TEST",
+    secretAccessKey: "mallory-secret",
+  });
   e.addRole({ arn: ROLES.admin, trust: [`arn:aws:iam::${ACCOUNT}:user/alice`], maxSessionSeconds: 7200 });
   e.addRole({ arn: ROLES.partner, trust: [`arn:aws:iam::${ACCOUNT}:root`], externalId: "ext-42" });
   e.addRole({ arn: ROLES.mfa, trust: [`arn:aws:iam::${ACCOUNT}:user/alice`], requireMfa: true });
   e.addRole({ arn: ROLES.closed, trust: [] });
   e.addRole({ arn: ROLES.chained, trust: [ROLES.admin] });
-  e.addWebIdentityRole({ arn: ROLES.web, audiences: ["sts.amazonaws.com"], subjects: ["system:serviceaccount:default:*"] });
+  e.addWebIdentityRole({
+    arn: ROLES.web,
+    audiences: ["sts.amazonaws.com"],
+    subjects: ["system:serviceaccount:default:*"],
+  });
 }
 
 beforeAll(async () => {
@@ -176,12 +202,21 @@ describe("GetCallerIdentity", () => {
     const doc = JSON.parse(res.body);
     expect(doc).toEqual({
       GetCallerIdentityResponse: {
-        GetCallerIdentityResult: { Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/alice`, UserId: expect.stringMatching(/^AIDA[A-Z2-7]{17}$/) },
+        GetCallerIdentityResult: {
+          Account: ACCOUNT,
+          Arn: `arn:aws:iam::${ACCOUNT}:user/alice`,
+          UserId: expect.stringMatching(/^AIDA[A-Z2-7]{17}$/),
+        },
         ResponseMetadata: { RequestId: expect.any(String) },
       },
     });
     expect(emu.calls.GetCallerIdentity).toBe(1);
-    expect(emu.requests[0]).toMatchObject({ auth: "presigned", host: STS_HOST, accessKeyId: ALICE.accessKeyId, status: 200 });
+    expect(emu.requests[0]).toMatchObject({
+      auth: "presigned",
+      host: STS_HOST,
+      accessKeyId: ALICE.accessKeyId,
+      status: 200,
+    });
   });
 
   it("answers in XML by default", async () => {
@@ -217,24 +252,108 @@ describe("GetCallerIdentity", () => {
 
 describe("rejections", () => {
   const cases: Array<[string, () => Promise<RawResponse>, number, string]> = [
-    ["a tampered parameter", () => sendToken(emu, withParam(tokenUrl(emu), "X-Amz-Expires", "61")), 403, "SignatureDoesNotMatch"],
-    ["another API version", () => sendToken(emu, withParam(tokenUrl(emu), "Version", "2011-06-16")), 400, "InvalidAction"],
-    ["a tampered signature", () => sendToken(emu, withParam(tokenUrl(emu), "X-Amz-Signature", "0".repeat(64))), 403, "SignatureDoesNotMatch"],
-    ["a tampered date", () => sendToken(emu, withParam(tokenUrl(emu), "X-Amz-Date", toAmzDate(emu.now() - 1000))), 403, "SignatureDoesNotMatch"],
-    ["the wrong secret", () => sendToken(emu, tokenUrl(emu, { creds: { ...ALICE_CREDS, secretAccessKey: "nope" } })), 403, "SignatureDoesNotMatch"],
+    [
+      "a tampered parameter",
+      () => sendToken(emu, withParam(tokenUrl(emu), "X-Amz-Expires", "61")),
+      403,
+      "SignatureDoesNotMatch",
+    ],
+    [
+      "another API version",
+      () => sendToken(emu, withParam(tokenUrl(emu), "Version", "2011-06-16")),
+      400,
+      "InvalidAction",
+    ],
+    [
+      "a tampered signature",
+      () => sendToken(emu, withParam(tokenUrl(emu), "X-Amz-Signature", "0".repeat(64))),
+      403,
+      "SignatureDoesNotMatch",
+    ],
+    [
+      "a tampered date",
+      () => sendToken(emu, withParam(tokenUrl(emu), "X-Amz-Date", toAmzDate(emu.now() - 1000))),
+      403,
+      "SignatureDoesNotMatch",
+    ],
+    [
+      "the wrong secret",
+      () => sendToken(emu, tokenUrl(emu, { creds: { ...ALICE_CREDS, secretAccessKey: "nope" } })),
+      403,
+      "SignatureDoesNotMatch",
+    ],
     ["another cluster's id", () => sendToken(emu, tokenUrl(emu), { cluster: "other" }), 403, "SignatureDoesNotMatch"],
-    ["an unknown access key", () => sendToken(emu, tokenUrl(emu, { creds: { accessKeyId: "AKIAUNKNOWN", secretAccessKey: "x" } })), 403, "InvalidClientTokenId"],
-    ["a token on a user key", () => sendToken(emu, tokenUrl(emu, { creds: { ...ALICE_CREDS, sessionToken: "tok" } })), 403, "InvalidClientTokenId"],
-    ["a date past 15 minutes", () => sendToken(emu, tokenUrl(emu, { amzDate: toAmzDate(emu.now() - 16 * 60_000) })), 403, "ExpiredToken"],
-    ["X-Amz-Expires over 900", () => sendToken(emu, tokenUrl(emu, { expires: 901 })), 400, "AuthorizationQueryParametersError"],
-    ["a scope region that does not fit the host", () => sendToken(emu, tokenUrl(emu, { region: "eu-west-1" })), 403, "SignatureDoesNotMatch"],
-    ["the global host signed for another region", () => sendToken(emu, tokenUrl(emu, { host: "sts.amazonaws.com" })), 403, "SignatureDoesNotMatch"],
-    ["a scope service other than sts", () => sendToken(emu, tokenUrl(emu, { service: "iam" })), 403, "SignatureDoesNotMatch"],
-    ["a missing signature parameter", () => sendToken(emu, new URL(tokenUrl(emu).toString().replace(/&X-Amz-Signature=\w+/, ""))), 400, "IncompleteSignature"],
-    ["an unsigned request", () => rawRequest(emu, { path: "/?Action=GetCallerIdentity&Version=2011-06-15" }), 403, "MissingAuthenticationToken"],
+    [
+      "an unknown access key",
+      () => sendToken(emu, tokenUrl(emu, { creds: { accessKeyId: "AKIAUNKNOWN", secretAccessKey: "x" } })),
+      403,
+      "InvalidClientTokenId",
+    ],
+    [
+      "a token on a user key",
+      () => sendToken(emu, tokenUrl(emu, { creds: { ...ALICE_CREDS, sessionToken: "tok" } })),
+      403,
+      "InvalidClientTokenId",
+    ],
+    [
+      "a date past 15 minutes",
+      () => sendToken(emu, tokenUrl(emu, { amzDate: toAmzDate(emu.now() - 16 * 60_000) })),
+      403,
+      "ExpiredToken",
+    ],
+    [
+      "X-Amz-Expires over 900",
+      () => sendToken(emu, tokenUrl(emu, { expires: 901 })),
+      400,
+      "AuthorizationQueryParametersError",
+    ],
+    [
+      "a scope region that does not fit the host",
+      () => sendToken(emu, tokenUrl(emu, { region: "eu-west-1" })),
+      403,
+      "SignatureDoesNotMatch",
+    ],
+    [
+      "the global host signed for another region",
+      () => sendToken(emu, tokenUrl(emu, { host: "sts.amazonaws.com" })),
+      403,
+      "SignatureDoesNotMatch",
+    ],
+    [
+      "a scope service other than sts",
+      () => sendToken(emu, tokenUrl(emu, { service: "iam" })),
+      403,
+      "SignatureDoesNotMatch",
+    ],
+    [
+      "a missing signature parameter",
+      () =>
+        sendToken(
+          emu,
+          new URL(
+            tokenUrl(emu)
+              .toString()
+              .replace(/&X-Amz-Signature=\w+/, ""),
+          ),
+        ),
+      400,
+      "IncompleteSignature",
+    ],
+    [
+      "an unsigned request",
+      () => rawRequest(emu, { path: "/?Action=GetCallerIdentity&Version=2011-06-15" }),
+      403,
+      "MissingAuthenticationToken",
+    ],
     ["an unknown action", () => signedPost(emu, ALICE_CREDS, { Action: "GetSessionToken" }), 400, "InvalidAction"],
     ["a missing action", () => rawRequest(emu, { path: "/" }), 400, "MissingAction"],
-    ["a header-signed request 20 minutes old", () => signedPost(emu, ALICE_CREDS, { Action: "GetCallerIdentity" }, { amzDate: toAmzDate(Date.now() - 20 * 60_000) }), 403, "SignatureDoesNotMatch"],
+    [
+      "a header-signed request 20 minutes old",
+      () =>
+        signedPost(emu, ALICE_CREDS, { Action: "GetCallerIdentity" }, { amzDate: toAmzDate(Date.now() - 20 * 60_000) }),
+      403,
+      "SignatureDoesNotMatch",
+    ],
   ];
 
   it.each(cases)("refuses %s", async (_name, send, status, code) => {
@@ -321,7 +440,17 @@ describe("AssumeRole through the AWS SDK", () => {
     emu.clearFaults();
   });
 
-  function assume(params: { RoleArn: string; RoleSessionName?: string; ExternalId?: string; SerialNumber?: string; DurationSeconds?: number }, mfaCode?: string, master = ALICE_CREDS) {
+  function assume(
+    params: {
+      RoleArn: string;
+      RoleSessionName?: string;
+      ExternalId?: string;
+      SerialNumber?: string;
+      DurationSeconds?: number;
+    },
+    mfaCode?: string,
+    master = ALICE_CREDS,
+  ) {
     return fromTemporaryCredentials({
       masterCredentials: master,
       params: { RoleSessionName: "eks-test", ...params },
@@ -336,7 +465,10 @@ describe("AssumeRole through the AWS SDK", () => {
     expect(creds.sessionToken).toMatch(/[+/=]/);
     expect(Math.abs(creds.expiration!.getTime() - (emu.now() + 1800_000))).toBeLessThan(5000);
     expect(emu.calls.AssumeRole).toBe(1);
-    expect(emu.sessions.at(-1)).toMatchObject({ roleArn: ROLES.admin, sourceArn: `arn:aws:iam::${ACCOUNT}:user/alice` });
+    expect(emu.sessions.at(-1)).toMatchObject({
+      roleArn: ROLES.admin,
+      sourceArn: `arn:aws:iam::${ACCOUNT}:user/alice`,
+    });
 
     const res = await sendToken(emu, tokenUrl(emu, { creds }));
     expect(res.status).toBe(200);
@@ -375,16 +507,25 @@ describe("AssumeRole through the AWS SDK", () => {
   });
 
   it("refuses principals the trust policy does not name", async () => {
-    await expect(assume({ RoleArn: ROLES.closed })).rejects.toMatchObject({ name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
-    await expect(assume({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/missing` })).rejects.toMatchObject({ name: "AccessDenied" });
+    await expect(assume({ RoleArn: ROLES.closed })).rejects.toMatchObject({
+      name: "AccessDenied",
+      $metadata: { httpStatusCode: 403 },
+    });
+    await expect(assume({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/missing` })).rejects.toMatchObject({
+      name: "AccessDenied",
+    });
     const mallory = { accessKeyId: "AKIAMALLORY00000TEST", secretAccessKey: "mallory-secret" };
     await expect(assume({ RoleArn: ROLES.admin }, undefined, mallory)).rejects.toMatchObject({ name: "AccessDenied" });
   });
 
   it("checks the external id", async () => {
     await expect(assume({ RoleArn: ROLES.partner })).rejects.toMatchObject({ name: "AccessDenied" });
-    await expect(assume({ RoleArn: ROLES.partner, ExternalId: "ext-41" })).rejects.toMatchObject({ name: "AccessDenied" });
-    await expect(assume({ RoleArn: ROLES.partner, ExternalId: "ext-42" })).resolves.toMatchObject({ accessKeyId: expect.any(String) });
+    await expect(assume({ RoleArn: ROLES.partner, ExternalId: "ext-41" })).rejects.toMatchObject({
+      name: "AccessDenied",
+    });
+    await expect(assume({ RoleArn: ROLES.partner, ExternalId: "ext-42" })).resolves.toMatchObject({
+      accessKeyId: expect.any(String),
+    });
   });
 
   it("checks MFA serial and code", async () => {
@@ -393,8 +534,12 @@ describe("AssumeRole through the AWS SDK", () => {
       name: "AccessDenied",
       message: expect.stringMatching(/MultiFactorAuthentication failed/),
     });
-    await expect(assume({ RoleArn: ROLES.mfa, SerialNumber: "arn:aws:iam::111122223333:mfa/other" }, MFA.code)).rejects.toMatchObject({ name: "AccessDenied" });
-    await expect(assume({ RoleArn: ROLES.mfa, SerialNumber: MFA.serial }, "12ab")).rejects.toMatchObject({ name: "ValidationError" });
+    await expect(
+      assume({ RoleArn: ROLES.mfa, SerialNumber: "arn:aws:iam::111122223333:mfa/other" }, MFA.code),
+    ).rejects.toMatchObject({ name: "AccessDenied" });
+    await expect(assume({ RoleArn: ROLES.mfa, SerialNumber: MFA.serial }, "12ab")).rejects.toMatchObject({
+      name: "ValidationError",
+    });
     const creds = await assume({ RoleArn: ROLES.mfa, SerialNumber: MFA.serial }, MFA.code);
     expect(creds.sessionToken).toBeTruthy();
     expect(emu.requests.at(-1)?.params).toMatchObject({ SerialNumber: MFA.serial, TokenCode: MFA.code });
@@ -405,14 +550,20 @@ describe("AssumeRole through the AWS SDK", () => {
       name: "ValidationError",
       $metadata: { httpStatusCode: 400 },
     });
-    await expect(assume({ RoleArn: ROLES.admin, DurationSeconds: 899 })).rejects.toMatchObject({ name: "ValidationError" });
-    await expect(assume({ RoleArn: ROLES.admin, DurationSeconds: 7201 })).rejects.toMatchObject({ name: "ValidationError" });
+    await expect(assume({ RoleArn: ROLES.admin, DurationSeconds: 899 })).rejects.toMatchObject({
+      name: "ValidationError",
+    });
+    await expect(assume({ RoleArn: ROLES.admin, DurationSeconds: 7201 })).rejects.toMatchObject({
+      name: "ValidationError",
+    });
     await expect(assume({ RoleArn: ROLES.admin, DurationSeconds: 7200 })).resolves.toBeTruthy();
   });
 
   it("chains roles with the one-hour limit", async () => {
     const first = await assume({ RoleArn: ROLES.admin });
-    await expect(assume({ RoleArn: ROLES.chained, DurationSeconds: 3601 }, undefined, first)).rejects.toMatchObject({ name: "ValidationError" });
+    await expect(assume({ RoleArn: ROLES.chained, DurationSeconds: 3601 }, undefined, first)).rejects.toMatchObject({
+      name: "ValidationError",
+    });
     const second = await assume({ RoleArn: ROLES.chained, RoleSessionName: "hop" }, undefined, first);
     const res = await signedPost(emu, second, { Action: "GetCallerIdentity" });
     expect(xmlField(res.body, "Arn")).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/chained/hop`);
@@ -439,8 +590,18 @@ describe("AssumeRole through the AWS SDK", () => {
   });
 
   it("exchanges a web identity token without signing", async () => {
-    const jwt = makeTestJwt({ iss: "https://oidc.example.test/id/ABC", sub: "system:serviceaccount:default:app", aud: "sts.amazonaws.com", exp: Math.floor(Date.now() / 1000) + 600 });
-    const creds = await fromWebToken({ roleArn: ROLES.web, webIdentityToken: jwt, roleSessionName: "pod", clientConfig: { region: "us-west-2" } })();
+    const jwt = makeTestJwt({
+      iss: "https://oidc.example.test/id/ABC",
+      sub: "system:serviceaccount:default:app",
+      aud: "sts.amazonaws.com",
+      exp: Math.floor(Date.now() / 1000) + 600,
+    });
+    const creds = await fromWebToken({
+      roleArn: ROLES.web,
+      webIdentityToken: jwt,
+      roleSessionName: "pod",
+      clientConfig: { region: "us-west-2" },
+    })();
     expect(emu.requests.at(-1)).toMatchObject({ action: "AssumeRoleWithWebIdentity", auth: "none", status: 200 });
     const res = await signedPost(emu, creds, { Action: "GetCallerIdentity" });
     expect(xmlField(res.body, "Arn")).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/web/pod`);
@@ -448,15 +609,34 @@ describe("AssumeRole through the AWS SDK", () => {
 
   it("refuses web identity tokens with the wrong audience, a foreign subject, or past expiry", async () => {
     const exchange = (claims: Record<string, unknown>) =>
-      fromWebToken({ roleArn: ROLES.web, webIdentityToken: makeTestJwt(claims), roleSessionName: "pod", clientConfig: { region: "us-west-2" } })();
-    const good = { sub: "system:serviceaccount:default:app", aud: "sts.amazonaws.com", exp: Math.floor(Date.now() / 1000) + 600 };
+      fromWebToken({
+        roleArn: ROLES.web,
+        webIdentityToken: makeTestJwt(claims),
+        roleSessionName: "pod",
+        clientConfig: { region: "us-west-2" },
+      })();
+    const good = {
+      sub: "system:serviceaccount:default:app",
+      aud: "sts.amazonaws.com",
+      exp: Math.floor(Date.now() / 1000) + 600,
+    };
     await expect(exchange({ ...good, aud: "other" })).rejects.toMatchObject({ name: "AccessDenied" });
-    await expect(exchange({ ...good, sub: "system:serviceaccount:kube-system:app" })).rejects.toMatchObject({ name: "AccessDenied" });
-    await expect(exchange({ ...good, exp: Math.floor(Date.now() / 1000) - 10 })).rejects.toMatchObject({ name: "ExpiredTokenException" });
+    await expect(exchange({ ...good, sub: "system:serviceaccount:kube-system:app" })).rejects.toMatchObject({
+      name: "AccessDenied",
+    });
+    await expect(exchange({ ...good, exp: Math.floor(Date.now() / 1000) - 10 })).rejects.toMatchObject({
+      name: "ExpiredTokenException",
+    });
     const raw = await rawRequest(emu, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: formBody({ Action: "AssumeRoleWithWebIdentity", Version: "2011-06-15", RoleArn: ROLES.web, RoleSessionName: "pod", WebIdentityToken: "not-a-jwt" }),
+      body: formBody({
+        Action: "AssumeRoleWithWebIdentity",
+        Version: "2011-06-15",
+        RoleArn: ROLES.web,
+        RoleSessionName: "pod",
+        WebIdentityToken: "not-a-jwt",
+      }),
     });
     expect([raw.status, errorOf(raw).code]).toEqual([400, "InvalidIdentityToken"]);
   });
@@ -473,7 +653,10 @@ describe("AssumeRole through the AWS SDK", () => {
     emu.setFault({ action: "AssumeRole", kind: "throttle" }, 1);
     await expect(assume({ RoleArn: ROLES.admin })).resolves.toMatchObject({ accessKeyId: expect.any(String) });
     expect(emu.calls.AssumeRole).toBe(2);
-    expect(emu.requests.map((r) => [r.fault, r.errorCode])).toEqual([["throttle", "Throttling"], [undefined, undefined]]);
+    expect(emu.requests.map((r) => [r.fault, r.errorCode])).toEqual([
+      ["throttle", "Throttling"],
+      [undefined, undefined],
+    ]);
   });
 });
 
@@ -489,14 +672,20 @@ describe("faults", () => {
     emu.setFault({ kind: "status", status: 500 }, 1);
     const first = await sendToken(emu, tokenUrl(emu));
     const second = await sendToken(emu, tokenUrl(emu));
-    expect([first.status, errorOf(first).code, second.status, errorOf(second).code]).toEqual([503, "ServiceUnavailable", 500, "InternalFailure"]);
+    expect([first.status, errorOf(first).code, second.status, errorOf(second).code]).toEqual([
+      503,
+      "ServiceUnavailable",
+      500,
+      "InternalFailure",
+    ]);
     expect((await sendToken(emu, tokenUrl(emu))).status).toBe(200);
   });
 
   it("applies a fault only to its action and only the given number of times", async () => {
     emu.setFault({ action: "AssumeRole", kind: "throttle" }, 2);
     expect((await sendToken(emu, tokenUrl(emu))).status).toBe(200);
-    const assume = () => signedPost(emu, ALICE_CREDS, { Action: "AssumeRole", RoleArn: ROLES.admin, RoleSessionName: "s1" });
+    const assume = () =>
+      signedPost(emu, ALICE_CREDS, { Action: "AssumeRole", RoleArn: ROLES.admin, RoleSessionName: "s1" });
     expect(errorOf(await assume()).code).toBe("Throttling");
     expect(errorOf(await assume()).code).toBe("Throttling");
     expect((await assume()).status).toBe(200);

@@ -115,6 +115,14 @@ export interface IssuedSession {
   sourceArn: string;
 }
 
+/** An access key the emulator issued or was given, and the identity GetCallerIdentity reports for it. */
+export interface KnownAccessKey {
+  key: KeyRecord;
+  arn: string;
+  userId: string;
+  accountId: string;
+}
+
 export interface StsEmulator {
   url: string;
   port: number;
@@ -132,6 +140,8 @@ export interface StsEmulator {
   setFault(fault: StsFault, times?: number): void;
   clearFaults(): void;
   now(): number;
+  /** For other emulated AWS services: verify requests signed with this emulator's keys. */
+  lookupAccessKey(accessKeyId: string): KnownAccessKey | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,7 +229,10 @@ function isoSeconds(ms: number): string {
 
 /** Region a host's credential scope must name; undefined when the host imposes none. */
 export function regionForStsHost(hostHeader: string): string | undefined {
-  const host = hostHeader.toLowerCase().replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+  const host = hostHeader
+    .toLowerCase()
+    .replace(/:\d+$/, "")
+    .replace(/^\[(.*)\]$/, "$1");
   if (host === "127.0.0.1" || host === "localhost" || host === "::1") return undefined;
   if (host === "sts.amazonaws.com") return "us-east-1";
   const regional = /^sts(?:-fips)?\.([a-z0-9]([a-z0-9-]*[a-z0-9])?)\.[a-z0-9.-]+$/.exec(host);
@@ -227,7 +240,10 @@ export function regionForStsHost(hostHeader: string): string | undefined {
 }
 
 /** Builds an unsigned test JWT (header.payload.signature, base64url) from claims. */
-export function makeTestJwt(claims: Record<string, unknown>, header: Record<string, unknown> = { alg: "RS256", typ: "JWT" }): string {
+export function makeTestJwt(
+  claims: Record<string, unknown>,
+  header: Record<string, unknown> = { alg: "RS256", typ: "JWT" },
+): string {
   const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
   return `${part(header)}.${part(claims)}.${Buffer.from("test-signature").toString("base64url")}`;
 }
@@ -238,7 +254,9 @@ function decodeJwt(token: string): Record<string, unknown> | undefined {
   try {
     JSON.parse(Buffer.from(parts[0]!, "base64url").toString("utf8"));
     const payload: unknown = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8"));
-    return typeof payload === "object" && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+    return typeof payload === "object" && payload !== null && !Array.isArray(payload)
+      ? (payload as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -291,7 +309,13 @@ function trustNames(p: Principal): string[] {
   return [...own, `arn:aws:iam::${account}:root`, account, "*"];
 }
 
-function issueSession(state: State, role: Role, sessionName: string, seconds: number, sourceArn: string): IssuedSession {
+function issueSession(
+  state: State,
+  role: Role,
+  sessionName: string,
+  seconds: number,
+  sourceArn: string,
+): IssuedSession {
   const session: IssuedSession = {
     accessKeyId: randomId("ASIA", 16),
     secretAccessKey: randomBytes(30).toString("base64"),
@@ -313,7 +337,12 @@ function keyRecord(state: State, accessKeyId: string): KeyRecord | undefined {
   const user = state.users.get(accessKeyId);
   if (user) return user.secretAccessKey;
   const session = state.sessions.get(accessKeyId);
-  if (session) return { secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken, expiresAt: session.expiresAt };
+  if (session)
+    return {
+      secretAccessKey: session.secretAccessKey,
+      sessionToken: session.sessionToken,
+      expiresAt: session.expiresAt,
+    };
   return undefined;
 }
 
@@ -329,7 +358,12 @@ function principalFor(state: State, accessKeyId: string): Principal {
 // Rendering
 
 function xmlEscape(value: string): string {
-  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+  return value
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;");
 }
 
 type XmlValue = string | number | { [key: string]: XmlValue | undefined };
@@ -338,7 +372,9 @@ function toXml(obj: { [key: string]: XmlValue | undefined }, indent: string): st
   return Object.entries(obj)
     .filter((e): e is [string, XmlValue] => e[1] !== undefined)
     .map(([k, v]) =>
-      typeof v === "object" ? `${indent}<${k}>\n${toXml(v, indent + "  ")}${indent}</${k}>\n` : `${indent}<${k}>${xmlEscape(String(v))}</${k}>\n`,
+      typeof v === "object"
+        ? `${indent}<${k}>\n${toXml(v, `${indent}  `)}${indent}</${k}>\n`
+        : `${indent}<${k}>${xmlEscape(String(v))}</${k}>\n`,
     )
     .join("");
 }
@@ -360,7 +396,9 @@ function send(ctx: RequestContext, status: number, contentType: string, body: st
 
 function sendResult(ctx: RequestContext, action: string, result: { [key: string]: XmlValue | undefined }): void {
   if (wantsJson(ctx.req)) {
-    const doc = { [`${action}Response`]: { [`${action}Result`]: result, ResponseMetadata: { RequestId: ctx.requestId } } };
+    const doc = {
+      [`${action}Response`]: { [`${action}Result`]: result, ResponseMetadata: { RequestId: ctx.requestId } },
+    };
     send(ctx, 200, "application/json", JSON.stringify(doc));
     return;
   }
@@ -375,7 +413,10 @@ function sendError(ctx: RequestContext, error: StsError): void {
     send(ctx, error.status, "application/json", JSON.stringify(doc));
     return;
   }
-  const inner = toXml({ Error: { Type: error.type, Code: error.code, Message: error.message }, RequestId: ctx.requestId }, "  ");
+  const inner = toXml(
+    { Error: { Type: error.type, Code: error.code, Message: error.message }, RequestId: ctx.requestId },
+    "  ",
+  );
   send(ctx, error.status, "text/xml", `<ErrorResponse xmlns="${STS_NAMESPACE}">\n${inner}</ErrorResponse>\n`);
 }
 
@@ -441,7 +482,11 @@ function authenticate(state: State, ctx: RequestContext): Principal {
   }
   const hostRegion = regionForStsHost(ctx.req.headers.host ?? "");
   if (hostRegion !== undefined && hostRegion !== result.region) {
-    throw new StsError(403, "SignatureDoesNotMatch", `Credential should be scoped to a valid region, not '${result.region}'. `);
+    throw new StsError(
+      403,
+      "SignatureDoesNotMatch",
+      `Credential should be scoped to a valid region, not '${result.region}'. `,
+    );
   }
   return principalFor(state, result.accessKeyId);
 }
@@ -456,7 +501,9 @@ function validation(message: string): StsError {
 function required(params: Record<string, string>, name: string, member: string): string {
   const value = params[name];
   if (value === undefined || value === "") {
-    throw validation(`1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
+    throw validation(
+      `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`,
+    );
   }
   return value;
 }
@@ -464,7 +511,9 @@ function required(params: Record<string, string>, name: string, member: string):
 function roleArnParam(params: Record<string, string>): string {
   const arn = required(params, "RoleArn", "roleArn");
   if (arn.length < 20 || arn.length > 2048) {
-    throw validation(`1 validation error detected: Value '${arn}' at 'roleArn' failed to satisfy constraint: Member must have length between 20 and 2048`);
+    throw validation(
+      `1 validation error detected: Value '${arn}' at 'roleArn' failed to satisfy constraint: Member must have length between 20 and 2048`,
+    );
   }
   return arn;
 }
@@ -484,13 +533,19 @@ function durationParam(params: Record<string, string>, role: Role, max: number |
   const seconds = raw === undefined ? DEFAULT_SESSION_SECONDS : Number(raw);
   if (!Number.isInteger(seconds)) throw validation(`Value '${raw}' at 'durationSeconds' must be an integer`);
   if (seconds < 900) {
-    throw validation(`1 validation error detected: Value '${seconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`);
+    throw validation(
+      `1 validation error detected: Value '${seconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`,
+    );
   }
   if (seconds > 43200) {
-    throw validation(`1 validation error detected: Value '${seconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200`);
+    throw validation(
+      `1 validation error detected: Value '${seconds}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200`,
+    );
   }
   if (chained && seconds > CHAINED_SESSION_LIMIT_SECONDS) {
-    throw validation("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.");
+    throw validation(
+      "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+    );
   }
   if (seconds > (max ?? DEFAULT_SESSION_SECONDS)) {
     throw validation(`The requested DurationSeconds exceeds the MaxSessionDuration set for this role (${role.arn}).`);
@@ -501,13 +556,19 @@ function durationParam(params: Record<string, string>, role: Role, max: number |
 function checkMfaFormat(params: Record<string, string>): void {
   const { SerialNumber: serial, TokenCode: code, ExternalId: externalId } = params;
   if (externalId !== undefined && !EXTERNAL_ID.test(externalId)) {
-    throw validation(`1 validation error detected: Value '${externalId}' at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*`);
+    throw validation(
+      `1 validation error detected: Value '${externalId}' at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*`,
+    );
   }
   if (serial !== undefined && (serial.length < 9 || serial.length > 256)) {
-    throw validation(`1 validation error detected: Value '${serial}' at 'serialNumber' failed to satisfy constraint: Member must have length between 9 and 256`);
+    throw validation(
+      `1 validation error detected: Value '${serial}' at 'serialNumber' failed to satisfy constraint: Member must have length between 9 and 256`,
+    );
   }
   if (code !== undefined && !/^\d{6}$/.test(code)) {
-    throw validation(`1 validation error detected: Value at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]*`);
+    throw validation(
+      `1 validation error detected: Value at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]*`,
+    );
   }
 }
 
@@ -524,7 +585,11 @@ function getCallerIdentity(state: State, ctx: RequestContext): void {
 }
 
 function denyAssume(p: Principal, roleArn: string): StsError {
-  return new StsError(403, "AccessDenied", `User: ${principalArn(p)} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
+  return new StsError(
+    403,
+    "AccessDenied",
+    `User: ${principalArn(p)} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+  );
 }
 
 /** MFA passes when the signer is a user owning the serial and the code matches it. */
@@ -550,7 +615,7 @@ function assumeRole(state: State, ctx: RequestContext): void {
 
   const role = state.roles.get(roleArn);
   const trust = role?.trust;
-  if (!role || !trust || !trust.trust.some((t) => trustNames(p).includes(t))) throw denyAssume(p, roleArn);
+  if (!role || !trust?.trust.some((t) => trustNames(p).includes(t))) throw denyAssume(p, roleArn);
   if (trust.externalId !== undefined && params.ExternalId !== trust.externalId) throw denyAssume(p, roleArn);
   checkMfa(p, params, roleArn, trust.requireMfa === true);
   const seconds = durationParam(params, role, trust.maxSessionSeconds, p.kind === "session");
@@ -583,13 +648,23 @@ interface WebClaims {
 /** Decodes the token (signature unchecked) and checks its shape and expiry. */
 function decodeWebIdentityToken(state: State, token: string): WebClaims {
   const claims = decodeJwt(token);
-  if (!claims) throw new StsError(400, "InvalidIdentityToken", "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)");
+  if (!claims)
+    throw new StsError(
+      400,
+      "InvalidIdentityToken",
+      "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)",
+    );
   const sub = typeof claims.sub === "string" ? claims.sub : undefined;
   const aud = audiences(claims);
-  if (!sub || aud.length === 0) throw new StsError(400, "InvalidIdentityToken", "Incorrect token audience or missing subject");
+  if (!sub || aud.length === 0)
+    throw new StsError(400, "InvalidIdentityToken", "Incorrect token audience or missing subject");
   const now = state.now();
   if (typeof claims.exp === "number" && claims.exp * 1000 <= now) {
-    throw new StsError(400, "ExpiredTokenException", `Token expired: current date/time ${Math.floor(now / 1000)} must be before the expiration date/time ${claims.exp}`);
+    throw new StsError(
+      400,
+      "ExpiredTokenException",
+      `Token expired: current date/time ${Math.floor(now / 1000)} must be before the expiration date/time ${claims.exp}`,
+    );
   }
   return { sub, aud, iss: typeof claims.iss === "string" ? claims.iss : "" };
 }
@@ -597,7 +672,11 @@ function decodeWebIdentityToken(state: State, token: string): WebClaims {
 /** Loose stand-in for the role's trust conditions; returns the audience that matched. */
 function checkWebIdentityTrust(web: WebIdentityRoleInput, claims: WebClaims): string {
   if (web.issuers && !web.issuers.includes(claims.iss)) {
-    throw new StsError(400, "InvalidIdentityToken", `No OpenIDConnect provider found in your account for ${claims.iss}`);
+    throw new StsError(
+      400,
+      "InvalidIdentityToken",
+      `No OpenIDConnect provider found in your account for ${claims.iss}`,
+    );
   }
   const audience = web.audiences ? claims.aud.find((a) => web.audiences!.includes(a)) : claims.aud[0];
   if (audience === undefined || !subjectMatches(web.subjects, claims.sub)) {
@@ -612,7 +691,9 @@ function assumeRoleWithWebIdentity(state: State, ctx: RequestContext): void {
   const sessionName = sessionNameParam(params);
   const token = required(params, "WebIdentityToken", "webIdentityToken");
   if (token.length < 4 || token.length > 20000) {
-    throw validation("1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: Member must have length between 4 and 20000");
+    throw validation(
+      "1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: Member must have length between 4 and 20000",
+    );
   }
   const claims = decodeWebIdentityToken(state, token);
   const role = state.roles.get(roleArn);
@@ -641,7 +722,9 @@ const ACTIONS: Record<string, (state: State, ctx: RequestContext) => void> = {
 // Faults
 
 function takeFault(state: State, action: string | undefined): StsFault | undefined {
-  const index = state.faults.findIndex((f) => f.remaining > 0 && (f.fault.action === undefined || f.fault.action === action));
+  const index = state.faults.findIndex(
+    (f) => f.remaining > 0 && (f.fault.action === undefined || f.fault.action === action),
+  );
   if (index < 0) return undefined;
   const entry = state.faults[index]!;
   entry.remaining -= 1;
@@ -667,7 +750,10 @@ async function applyFault(state: State, ctx: RequestContext, fault: StsFault): P
       await sleep(state, fault.ms);
       return state.closed;
     case "status": {
-      const [code, message] = fault.status === 503 ? ["ServiceUnavailable", "Service is unavailable"] : ["InternalFailure", "An internal error occurred"];
+      const [code, message] =
+        fault.status === 503
+          ? ["ServiceUnavailable", "Service is unavailable"]
+          : ["InternalFailure", "An internal error occurred"];
       sendError(ctx, new StsError(fault.status, code, message, "Receiver"));
       return true;
     }
@@ -724,7 +810,11 @@ function dispatch(state: State, ctx: RequestContext): void {
   if (action === undefined) throw new StsError(400, "MissingAction", "Missing Action");
   const handler = ACTIONS[action];
   if (!handler || (version !== undefined && version !== STS_VERSION)) {
-    throw new StsError(400, "InvalidAction", `Could not find operation ${action} for version ${version ?? "NO_VERSION_SPECIFIED"}`);
+    throw new StsError(
+      400,
+      "InvalidAction",
+      `Could not find operation ${action} for version ${version ?? "NO_VERSION_SPECIFIED"}`,
+    );
   }
   handler(state, ctx);
 }
@@ -799,5 +889,13 @@ export async function startStsEmulator(options: StsEmulatorOptions = {}): Promis
       state.faults.length = 0;
     },
     now: () => state.now(),
+    lookupAccessKey: (accessKeyId) => {
+      const key = keyRecord(state, accessKeyId);
+      if (key === undefined) return undefined;
+      const p = principalFor(state, accessKeyId);
+      return p.kind === "user"
+        ? { key, arn: p.user.arn, userId: p.user.userId, accountId: p.user.accountId }
+        : { key, arn: p.session.arn, userId: p.session.assumedRoleId, accountId: p.session.accountId };
+    },
   };
 }

@@ -13,7 +13,12 @@ export async function assumeRole(
   sessionName: string,
   now: number = Date.now(),
 ): Promise<StsSessionCredentials> {
-  const body = new URLSearchParams({ Action: "AssumeRole", Version: "2011-06-15", RoleArn: roleArn, RoleSessionName: sessionName }).toString();
+  const body = new URLSearchParams({
+    Action: "AssumeRole",
+    Version: "2011-06-15",
+    RoleArn: roleArn,
+    RoleSessionName: sessionName,
+  }).toString();
   const headers = signHeaders({
     url: `${stsUrl}/`,
     method: "POST",
@@ -29,8 +34,20 @@ export async function assumeRole(
   const res = await fetch(`${stsUrl}/`, { method: "POST", headers: sendable, body });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`AssumeRole ${roleArn} at the STS emulator failed: ${res.status} ${text}`);
-  const c = (JSON.parse(text) as { AssumeRoleResponse: { AssumeRoleResult: { Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: number | string } } } })
-    .AssumeRoleResponse.AssumeRoleResult.Credentials;
+  const c = (
+    JSON.parse(text) as {
+      AssumeRoleResponse: {
+        AssumeRoleResult: {
+          Credentials: {
+            AccessKeyId: string;
+            SecretAccessKey: string;
+            SessionToken: string;
+            Expiration: number | string;
+          };
+        };
+      };
+    }
+  ).AssumeRoleResponse.AssumeRoleResult.Credentials;
   const expiration = typeof c.Expiration === "number" ? new Date(c.Expiration * 1000) : new Date(c.Expiration);
   return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration };
 }

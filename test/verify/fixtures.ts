@@ -1,6 +1,5 @@
 // Tokens for the verify tests: presigned with the independent test signer, or hand-made URLs.
 import { encodeToken } from "../../src/token/encode.js";
-import type { CliIo } from "../../src/cli/io.js";
 import { presignUrl, toAmzDate, type SigningCredentials } from "../support/sigv4.js";
 
 /** 2025-01-15T12:00:00Z: every test clock starts here. */
@@ -59,35 +58,4 @@ export function handToken(url: string): string {
   return encodeToken(url);
 }
 
-export interface FakeIo {
-  io: CliIo;
-  out: string[];
-  err: string[];
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-export function fakeIo(options: { stdin?: string; env?: Record<string, string>; now?: number } = {}): FakeIo {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    argv: [],
-    env: options.env ?? {},
-    stdout: (text) => void out.push(text),
-    stderr: (text) => void err.push(text),
-    now: () => options.now ?? SIGNED_AT + 60_000,
-    readStdin: async () => options.stdin ?? "",
-    isStdoutTty: false,
-  };
-  return {
-    io,
-    out,
-    err,
-    get stdout() {
-      return out.join("");
-    },
-    get stderr() {
-      return err.join("");
-    },
-  };
-}
+export { fakeIo, type FakeIo } from "../support/fake-io.js";

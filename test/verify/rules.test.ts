@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { REGIONAL_HOSTS } from "../support/partition-hosts.js";
 import { presignGetCallerIdentity } from "../../src/token/presign.js";
 import { encodeToken } from "../../src/token/encode.js";
-import { canonicalArn, formatDuration, verifyTokenShape, type RuleName } from "../../src/verify/rules.js";
+import { canonicalArn } from "../../src/verify/arn.js";
+import { formatDuration } from "../../src/verify/duration.js";
+import { verifyTokenShape, type RuleName } from "../../src/verify/rules.js";
 import { SIGNED_AT, handQuery, handToken, makeToken, USER_CREDS } from "./fixtures.js";
 
 const NOW = SIGNED_AT + 60_000;
@@ -15,39 +18,184 @@ interface Rejection {
   kind?: "malformed" | "expired";
 }
 
-// One case per rejection the server's own tests name (CONTRACT section 6), plus near relatives.
+// One case per rejection the server's own tests name (docs/contract.md, "Server checks"), plus near relatives.
 const rejections: Rejection[] = [
-  { name: "too large", token: `k8s-aws-v1.${"A".repeat(4090)}`, rule: "too-large", message: "token is too large: 4101 characters, the server accepts at most 4096" },
-  { name: "missing prefix", token: "k8s-aws-v2.asdfasdfa", rule: "prefix", message: 'token does not start with "k8s-aws-v1."' },
-  { name: "bad base64 (dangling character)", token: "k8s-aws-v1.decodingerror", rule: "base64", message: "its length leaves 1 dangling character" },
+  {
+    name: "too large",
+    token: `k8s-aws-v1.${"A".repeat(4090)}`,
+    rule: "too-large",
+    message: "token is too large: 4101 characters, the server accepts at most 4096",
+  },
+  {
+    name: "missing prefix",
+    token: "k8s-aws-v2.asdfasdfa",
+    rule: "prefix",
+    message: 'token does not start with "k8s-aws-v1."',
+  },
+  {
+    name: "bad base64 (dangling character)",
+    token: "k8s-aws-v1.decodingerror",
+    rule: "base64",
+    message: "its length leaves 1 dangling character",
+  },
   { name: "bad base64 (padding)", token: "k8s-aws-v1.aHR0cHM=", rule: "base64", message: "padding '=' at offset 18" },
-  { name: "bad base64 (standard alphabet)", token: "k8s-aws-v1.aHR0+HM6", rule: "base64", message: 'character "+" at offset 15' },
-  { name: "scheme missing (leading colon)", token: handToken(":ab:cd.af:/asda"), rule: "scheme-missing", message: "URL without a scheme" },
-  { name: "scheme missing (bare host)", token: handToken(`sts.amazonaws.com/?${handQuery()}`), rule: "scheme-missing", message: "URL without a scheme; the server needs https" },
-  { name: "http scheme", token: handToken(`http://sts.amazonaws.com/?${handQuery()}`), rule: "scheme", message: 'scheme "http"; the server needs https' },
-  { name: "not a URL (control character)", token: handToken(`https://sts.amazonaws.com/\n?${handQuery()}`), rule: "url", message: "not a URL: it contains control characters" },
-  { name: "not a URL (bad host)", token: handToken(`https://sts amazonaws.com/?${handQuery()}`), rule: "url", message: "invalid character in host" },
-  { name: "non-STS host", token: handToken("https://google.com"), rule: "host", message: 'signed for host "google.com", which is not an STS endpoint' },
-  { name: "STS host with a port", token: handToken(`https://sts.amazonaws.com:443/?${handQuery()}`), rule: "host", message: '"sts.amazonaws.com:443"' },
-  { name: "VPC endpoint host", token: handToken(`https://vpce-0abc.sts.us-west-2.vpce.amazonaws.com/?${handQuery()}`), rule: "host", message: "not an STS endpoint of a known partition" },
-  { name: "region of another partition", token: handToken(`https://sts.cn-north-1.amazonaws.com/?${handQuery()}`), rule: "host", message: '"sts.cn-north-1.amazonaws.com"' },
-  { name: "unexpected path", token: handToken("https://sts.amazonaws.com/abc"), rule: "path", message: 'path "/abc"; the server accepts only "/"' },
-  { name: "empty path", token: handToken(`https://sts.amazonaws.com?${handQuery()}`), rule: "path", message: 'path ""' },
-  { name: "malformed query (escape)", token: handToken(`${STS}?Action=Get%zzCallerIdentity`), rule: "query", message: "malformed query: invalid percent-escape" },
-  { name: "malformed query (semicolon)", token: handToken(`${STS}?Action=GetCallerIdentity;Version=1`), rule: "query", message: "malformed query: ';'" },
-  { name: "parameter not in the allowlist", token: handToken(`${STS}?NoInWhiteList=abc`), rule: "allowlist", message: 'query parameter "NoInWhiteList", which the server does not allow' },
-  { name: "multiple values", token: handToken(`${STS}?action=get&action=post`), rule: "multiple-values", message: 'repeats query parameter "action"' },
-  { name: "duplicate in another case", token: handToken(`${STS}?${handQuery()}&action=GetCallerIdentity`), rule: "duplicate-case", message: 'query parameter "action" twice, also as "Action"' },
-  { name: "unexpected action", token: handToken(`${STS}?action=NotGetCallerIdentity`), rule: "action", message: 'Action "NotGetCallerIdentity"; the server accepts only GetCallerIdentity' },
+  {
+    name: "bad base64 (standard alphabet)",
+    token: "k8s-aws-v1.aHR0+HM6",
+    rule: "base64",
+    message: 'character "+" at offset 15',
+  },
+  {
+    name: "scheme missing (leading colon)",
+    token: handToken(":ab:cd.af:/asda"),
+    rule: "scheme-missing",
+    message: "URL without a scheme",
+  },
+  {
+    name: "scheme missing (bare host)",
+    token: handToken(`sts.amazonaws.com/?${handQuery()}`),
+    rule: "scheme-missing",
+    message: "URL without a scheme; the server needs https",
+  },
+  {
+    name: "http scheme",
+    token: handToken(`http://sts.amazonaws.com/?${handQuery()}`),
+    rule: "scheme",
+    message: 'scheme "http"; the server needs https',
+  },
+  {
+    name: "not a URL (control character)",
+    token: handToken(`https://sts.amazonaws.com/\n?${handQuery()}`),
+    rule: "url",
+    message: "not a URL: it contains control characters",
+  },
+  {
+    name: "not a URL (bad host)",
+    token: handToken(`https://sts amazonaws.com/?${handQuery()}`),
+    rule: "url",
+    message: "invalid character in host",
+  },
+  {
+    name: "non-STS host",
+    token: handToken("https://google.com"),
+    rule: "host",
+    message: 'signed for host "google.com", which is not an STS endpoint',
+  },
+  {
+    name: "STS host with a port",
+    token: handToken(`https://sts.amazonaws.com:443/?${handQuery()}`),
+    rule: "host",
+    message: '"sts.amazonaws.com:443"',
+  },
+  {
+    name: "VPC endpoint host",
+    token: handToken(`https://vpce-0abc.sts.us-west-2.vpce.amazonaws.com/?${handQuery()}`),
+    rule: "host",
+    message: "not an STS endpoint of a known partition",
+  },
+  {
+    name: "region of another partition",
+    token: handToken(`https://sts.cn-north-1.amazonaws.com/?${handQuery()}`),
+    rule: "host",
+    message: '"sts.cn-north-1.amazonaws.com"',
+  },
+  {
+    name: "unexpected path",
+    token: handToken("https://sts.amazonaws.com/abc"),
+    rule: "path",
+    message: 'path "/abc"; the server accepts only "/"',
+  },
+  {
+    name: "empty path",
+    token: handToken(`https://sts.amazonaws.com?${handQuery()}`),
+    rule: "path",
+    message: 'path ""',
+  },
+  {
+    name: "malformed query (escape)",
+    token: handToken(`${STS}?Action=Get%zzCallerIdentity`),
+    rule: "query",
+    message: "malformed query: invalid percent-escape",
+  },
+  {
+    name: "malformed query (semicolon)",
+    token: handToken(`${STS}?Action=GetCallerIdentity;Version=1`),
+    rule: "query",
+    message: "malformed query: ';'",
+  },
+  {
+    name: "parameter not in the allowlist",
+    token: handToken(`${STS}?NoInWhiteList=abc`),
+    rule: "allowlist",
+    message: 'query parameter "NoInWhiteList", which the server does not allow',
+  },
+  {
+    name: "multiple values",
+    token: handToken(`${STS}?action=get&action=post`),
+    rule: "multiple-values",
+    message: 'repeats query parameter "action"',
+  },
+  {
+    name: "duplicate in another case",
+    token: handToken(`${STS}?${handQuery()}&action=GetCallerIdentity`),
+    rule: "duplicate-case",
+    message: 'query parameter "action" twice, also as "Action"',
+  },
+  {
+    name: "unexpected action",
+    token: handToken(`${STS}?action=NotGetCallerIdentity`),
+    rule: "action",
+    message: 'Action "NotGetCallerIdentity"; the server accepts only GetCallerIdentity',
+  },
   { name: "no action", token: handToken(`${STS}?Version=2011-06-15`), rule: "action", message: "no Action parameter" },
-  { name: "unsigned x-k8s-aws-id", token: handToken(`${STS}?${handQuery({ "X-Amz-SignedHeaders": "abc;x-k8s-aws-i;def" })}`), rule: "unsigned-header", message: "does not sign the x-k8s-aws-id header" },
-  { name: "X-Amz-Expires too large", token: handToken(`${STS}?${handQuery({ "X-Amz-Expires": "9999999" })}`), rule: "expires", message: 'X-Amz-Expires "9999999"; the server needs an integer from 0 to 900' },
-  { name: "X-Amz-Expires negative", token: handToken(`${STS}?${handQuery({ "X-Amz-Expires": "-1" })}`), rule: "expires", message: 'X-Amz-Expires "-1"' },
-  { name: "X-Amz-Expires not a number", token: handToken(`${STS}?${handQuery({ "X-Amz-Expires": "60s" })}`), rule: "expires", message: 'X-Amz-Expires "60s"' },
-  { name: "X-Amz-Expires missing", token: handToken(`${STS}?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id`), rule: "expires", message: "no X-Amz-Expires parameter" },
-  { name: "X-Amz-Date missing", token: handToken(`${STS}?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-expires=60`), rule: "date-missing", message: "no X-Amz-Date parameter" },
-  { name: "unparsable date", token: handToken(`${STS}?${handQuery({ "X-Amz-Date": "xxxxxxx" })}`), rule: "date", message: 'X-Amz-Date "xxxxxxx", which is not YYYYMMDDTHHMMSSZ' },
-  { name: "impossible date", token: handToken(`${STS}?${handQuery({ "X-Amz-Date": "20250230T000000Z" })}`), rule: "date", message: '"20250230T000000Z"' },
+  {
+    name: "unsigned x-k8s-aws-id",
+    token: handToken(`${STS}?${handQuery({ "X-Amz-SignedHeaders": "abc;x-k8s-aws-i;def" })}`),
+    rule: "unsigned-header",
+    message: "does not sign the x-k8s-aws-id header",
+  },
+  {
+    name: "X-Amz-Expires too large",
+    token: handToken(`${STS}?${handQuery({ "X-Amz-Expires": "9999999" })}`),
+    rule: "expires",
+    message: 'X-Amz-Expires "9999999"; the server needs an integer from 0 to 900',
+  },
+  {
+    name: "X-Amz-Expires negative",
+    token: handToken(`${STS}?${handQuery({ "X-Amz-Expires": "-1" })}`),
+    rule: "expires",
+    message: 'X-Amz-Expires "-1"',
+  },
+  {
+    name: "X-Amz-Expires not a number",
+    token: handToken(`${STS}?${handQuery({ "X-Amz-Expires": "60s" })}`),
+    rule: "expires",
+    message: 'X-Amz-Expires "60s"',
+  },
+  {
+    name: "X-Amz-Expires missing",
+    token: handToken(`${STS}?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id`),
+    rule: "expires",
+    message: "no X-Amz-Expires parameter",
+  },
+  {
+    name: "X-Amz-Date missing",
+    token: handToken(`${STS}?action=GetCallerIdentity&x-amz-signedheaders=x-k8s-aws-id&x-amz-expires=60`),
+    rule: "date-missing",
+    message: "no X-Amz-Date parameter",
+  },
+  {
+    name: "unparsable date",
+    token: handToken(`${STS}?${handQuery({ "X-Amz-Date": "xxxxxxx" })}`),
+    rule: "date",
+    message: 'X-Amz-Date "xxxxxxx", which is not YYYYMMDDTHHMMSSZ',
+  },
+  {
+    name: "impossible date",
+    token: handToken(`${STS}?${handQuery({ "X-Amz-Date": "20250230T000000Z" })}`),
+    rule: "date",
+    message: '"20250230T000000Z"',
+  },
   {
     name: "expired",
     token: handToken(`${STS}?${handQuery({ "X-Amz-Date": "19900422T010203Z" })}`),
@@ -76,7 +224,9 @@ describe("verifyTokenShape rejections", () => {
 
   it("never quotes the signature or the session token", () => {
     const secret = "SESSIONTOKENVALUE1234567890";
-    const token = handToken(`${STS}?${handQuery({ "X-Amz-Security-Token": secret, "X-Amz-Signature": "f".repeat(64), "X-Amz-Date": "19900422T010203Z" })}`);
+    const token = handToken(
+      `${STS}?${handQuery({ "X-Amz-Security-Token": secret, "X-Amz-Signature": "f".repeat(64), "X-Amz-Date": "19900422T010203Z" })}`,
+    );
     const result = verifyTokenShape(token, { now: NOW });
     expect(result.ok).toBe(false);
     expect(JSON.stringify(result)).not.toContain(secret);
@@ -104,20 +254,23 @@ describe("verifyTokenShape expiry window", () => {
   });
 });
 
-const partitionHosts = [
-  { partition: "aws", host: "sts.us-west-2.amazonaws.com", region: "us-west-2" },
-  { partition: "aws-cn", host: "sts.cn-north-1.amazonaws.com.cn", region: "cn-north-1" },
-  { partition: "aws-us-gov", host: "sts.us-gov-west-1.amazonaws.com", region: "us-gov-west-1" },
-  { partition: "aws-iso", host: "sts.us-iso-east-1.c2s.ic.gov", region: "us-iso-east-1" },
-  { partition: "aws-iso-b", host: "sts.us-isob-east-1.sc2s.sgov.gov", region: "us-isob-east-1" },
-  { partition: "aws-iso-e", host: "sts.eu-isoe-west-1.cloud.adc-e.uk", region: "eu-isoe-west-1" },
-  { partition: "aws-iso-f", host: "sts.us-isof-south-1.csp.hci.ic.gov", region: "us-isof-south-1" },
-  { partition: "aws-eusc", host: "sts.eusc-de-east-1.amazonaws.eu", region: "eusc-de-east-1" },
+const partitionHosts: ReadonlyArray<{ partition: string; host: string; region: string; label?: string }> = [
+  ...REGIONAL_HOSTS,
   { partition: "aws", host: "sts-fips.us-east-1.amazonaws.com", region: "us-east-1", label: "fips" },
   { partition: "aws-us-gov", host: "sts-fips.us-gov-east-1.amazonaws.com", region: "us-gov-east-1", label: "fips" },
   { partition: "aws", host: "sts.us-west-2.api.aws", region: "us-west-2", label: "dual-stack" },
-  { partition: "aws-cn", host: "sts.cn-northwest-1.api.amazonwebservices.com.cn", region: "cn-northwest-1", label: "dual-stack" },
-  { partition: "aws-eusc", host: "sts.eusc-de-east-1.api.amazonwebservices.eu", region: "eusc-de-east-1", label: "dual-stack" },
+  {
+    partition: "aws-cn",
+    host: "sts.cn-northwest-1.api.amazonwebservices.com.cn",
+    region: "cn-northwest-1",
+    label: "dual-stack",
+  },
+  {
+    partition: "aws-eusc",
+    host: "sts.eusc-de-east-1.api.amazonwebservices.eu",
+    region: "eusc-de-east-1",
+    label: "dual-stack",
+  },
   { partition: "aws", host: "sts.amazonaws.com", region: "us-east-1", label: "global" },
 ];
 
@@ -126,7 +279,14 @@ describe("verifyTokenShape accepts every partition's STS hosts", () => {
     const result = verifyTokenShape(makeToken({ host, region }), { now: NOW });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(result.facts).toMatchObject({ host, partition, region, accessKeyId: USER_CREDS.accessKeyId, expiresParam: 60, sessionToken: false });
+    expect(result.facts).toMatchObject({
+      host,
+      partition,
+      region,
+      accessKeyId: USER_CREDS.accessKeyId,
+      expiresParam: 60,
+      sessionToken: false,
+    });
     expect(result.facts.signedHeaders).toEqual(["host", "x-k8s-aws-id"]);
     expect(result.facts.signedAt.getTime()).toBe(SIGNED_AT);
     expect(result.facts.expiresAt.getTime()).toBe(SIGNED_AT + 15 * 60_000);
@@ -135,21 +295,35 @@ describe("verifyTokenShape accepts every partition's STS hosts", () => {
 
 describe("verifyTokenShape facts", () => {
   it("reads the region from the credential scope and sees the session token", () => {
-    const token = makeToken({ region: "eu-west-1", host: "sts.eu-west-1.amazonaws.com", credentials: { ...USER_CREDS, accessKeyId: "ASIAVERIFYSESSION001", sessionToken: "FwoGZXIvYXdzE+/session==" } });
+    const token = makeToken({
+      region: "eu-west-1",
+      host: "sts.eu-west-1.amazonaws.com",
+      credentials: { ...USER_CREDS, accessKeyId: "ASIAVERIFYSESSION001", sessionToken: "FwoGZXIvYXdzE+/session==" },
+    });
     const result = verifyTokenShape(token, { now: NOW });
-    expect(result).toMatchObject({ ok: true, facts: { region: "eu-west-1", accessKeyId: "ASIAVERIFYSESSION001", sessionToken: true } });
+    expect(result).toMatchObject({
+      ok: true,
+      facts: { region: "eu-west-1", accessKeyId: "ASIAVERIFYSESSION001", sessionToken: true },
+    });
   });
 
   it("accepts what the production presigner makes", async () => {
     const url = await presignGetCallerIdentity({
-      credentials: { accessKeyId: "ASIAR2TG44V6AS3ZZE7C", secretAccessKey: "4KD5cntGcVmLWRdF5wvNRuzNL5Qxmp6OKVY6Fz/Q", sessionToken: "tok+/=" },
+      credentials: {
+        accessKeyId: "ASIAR2TG44V6AS3ZZE7C",
+        secretAccessKey: "4KD5cntGcVmLWRdF5wvNRuzNL5Qxmp6OKVY6Fz/Q",
+        sessionToken: "tok+/=",
+      },
       host: "sts.us-west-2.amazonaws.com",
       signingRegion: "us-west-2",
       clusterId: "test-cluster",
       signingDate: new Date(1682640000_000),
     });
     const result = verifyTokenShape(encodeToken(url), { now: 1682640000_000 + 60_000 });
-    expect(result).toMatchObject({ ok: true, facts: { region: "us-west-2", accessKeyId: "ASIAR2TG44V6AS3ZZE7C", sessionToken: true, expiresParam: 60 } });
+    expect(result).toMatchObject({
+      ok: true,
+      facts: { region: "us-west-2", accessKeyId: "ASIAR2TG44V6AS3ZZE7C", sessionToken: true, expiresParam: 60 },
+    });
   });
 
   it("accepts lowercase keys, an uppercase scheme and a zero X-Amz-Expires as the server does", () => {
@@ -161,7 +335,10 @@ describe("verifyTokenShape facts", () => {
 
 describe("canonicalArn", () => {
   it.each([
-    ["arn:aws:sts::123456789012:assumed-role/team/platform/Admin/alice", "arn:aws:iam::123456789012:role/team/platform/Admin"],
+    [
+      "arn:aws:sts::123456789012:assumed-role/team/platform/Admin/alice",
+      "arn:aws:iam::123456789012:role/team/platform/Admin",
+    ],
     ["arn:aws:sts::123456789012:assumed-role/Admin/i-0123456789abcdef0", "arn:aws:iam::123456789012:role/Admin"],
     ["arn:aws-cn:sts::123456789012:assumed-role/Dev/bob", "arn:aws-cn:iam::123456789012:role/Dev"],
     ["arn:aws-us-gov:sts::123456789012:assumed-role/Dev/bob", "arn:aws-us-gov:iam::123456789012:role/Dev"],

@@ -1,0 +1,53 @@
+/**
+ * The token pipeline, for the CLI and the library alike: build the key, look up, lock, look up
+ * again, resolve credentials, mint, save. The heavy part (credentials, the signer) is loaded only
+ * on a miss, from ./token-miss.ts.
+ */
+import type { ResolvedCredentials, RoleCredentialsCache } from "../aws/credentials.js";
+import type { TokenTarget } from "../aws/target.js";
+import { cacheAside, type CacheSlot } from "../cache/cache-aside.js";
+import { TokenCache } from "../cache/token-cache.js";
+import type { Logger } from "../logger.js";
+import type { MintedToken } from "../token/mint.js";
+import { warn } from "./ports.js";
+import type { TokenDeps } from "./token-deps.js";
+import type { TokenRequest } from "./token-request.js";
+
+export async function getToken(request: TokenRequest, deps: TokenDeps): Promise<MintedToken> {
+  const { target } = request;
+  const { log } = deps;
+  const cache = request.cacheDir
+    ? TokenCache.open({
+        dir: request.cacheDir,
+        env: deps.env,
+        now: deps.now,
+        warn: (m) => warn(deps, m),
+        debug: (m) => log.debug(m),
+      })
+    : undefined;
+  const { value, source } = await cacheAside(cache?.tokenSlot(target), async (underLock) => {
+    const { mintForTarget } = await import("./token-miss.js");
+    // Without the token's lock, the role's cache is left alone too.
+    const roleSlot = underLock ? cache?.roleSlot(target) : undefined;
+    return mintForTarget(target, { ...deps, roleCache: roleSlot && roleCredentialsCache(roleSlot, target, log) });
+  });
+  if (source === "cache") log.debug(`cache hit in ${cache?.dir}; token expires ${value.expiration.toISOString()}`);
+  if (source === "other-process") log.debug("another process made the token while we waited");
+  return value;
+}
+
+function roleCredentialsCache(
+  slot: CacheSlot<ResolvedCredentials>,
+  target: TokenTarget,
+  log: Logger,
+): RoleCredentialsCache {
+  return async (make) => {
+    const { value, source } = await cacheAside(slot, make);
+    if (source === "cache" || source === "other-process") {
+      log.debug(
+        `using cached credentials for ${target.roleArn ?? target.profileRoleArn ?? "the role"} until ${value.expiration?.toISOString()}`,
+      );
+    }
+    return value;
+  };
+}
