@@ -8,7 +8,8 @@
 // Bun fetches each target's runtime from the npm registry the first time (`--target`); a target
 // that cannot be built fails the build.
 //
-// Every executable is compiled with:
+// Every executable is compiled by scripts/compile-binary.mjs (Bun's build API, with each lazy
+// module an entry of its own inside the executable) with the equivalents of:
 //   --minify --bytecode              smaller, and no parsing at start-up
 //   --no-compile-autoload-dotenv     without it the executable reads .env and .env.local from
 //   --no-compile-autoload-bunfig     the current directory, and bunfig.toml (whose `preload` runs
@@ -88,18 +89,13 @@ function compile(bun, target, outDir) {
   mkdirSync(work, { recursive: true });
   const outfile = join(work, TARGETS[target].exe ? "eks-token.exe" : "eks-token");
   const args = [
-    "build",
-    "src/cli/bin.ts",
-    "--compile",
-    `--target=${TARGETS[target].bun}`,
-    "--minify",
-    "--bytecode",
-    "--no-compile-autoload-dotenv",
-    "--no-compile-autoload-bunfig",
-    "--define",
-    `__EKS_TOKEN_VERSION__=${JSON.stringify(pkg.version)}`,
+    join(ROOT, "scripts", "compile-binary.mjs"),
+    "--target",
+    TARGETS[target].bun,
     "--outfile",
     outfile,
+    "--version",
+    pkg.version,
   ];
   const result = spawnSync(bun, args, { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
   if (result.status !== 0 || !existsSync(outfile)) {

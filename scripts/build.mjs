@@ -2,6 +2,7 @@
 // and the demo. Everything is built in a staging folder and moved in with renames, so a CLI
 // running meanwhile (tests run in parallel) never finds dist/ half written.
 import { build } from "esbuild";
+import { CJS_LAZY, ESM_LAZY } from "./lazy-modules.mjs";
 import { execFileSync } from "node:child_process";
 import { relative, resolve } from "node:path";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
@@ -36,13 +37,7 @@ const common = {
 //   dist/lib/token-miss.cjs   a miss: credential logic and the signer; enough for environment keys.
 //   dist/lib/*.mjs            the AWS SDK's providers and the subcommands: ES modules split into
 //                             shared chunks, loaded with import() only when wanted.
-const CJS_LAZY = { "token-miss": "src/usecases/token-miss.ts" };
-const ESM_LAZY = {
-  "sdk-providers": "src/aws/sdk-providers.ts",
-  verify: "src/cli/verify-command.ts",
-  kubeconfig: "src/cli/kubeconfig-command.ts",
-  "cache-command": "src/cli/cache-command.ts",
-};
+// Which modules are lazy is scripts/lazy-modules.mjs's table, shared with the native build.
 
 /** Turns `await import("./x.js")` of a lazy module into a load of its built file at run time. */
 function lazyModules(fromDir) {

@@ -3,10 +3,11 @@
 // reproducible, that the executable ignores .env and bunfig.toml in the current directory, and a
 // smoke run of linux-arm64 under qemu-user. macOS and Windows executables are built, not run.
 import { spawnSync } from "node:child_process";
+import { LAZY_SOURCES } from "../../scripts/lazy-modules.mjs";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runChild } from "../support/child.js";
 import { NATIVE_PATH, ROOT, hermeticEnv, nativeTarget } from "../support/cli.js";
@@ -95,14 +96,23 @@ const EXPECTED: Record<Target, Format> = {
   "windows-x64": { format: "PE", machine: "x86-64" },
 };
 
-/** The CLI bundle Bun embeds: from its CommonJS wrapper's start to the NUL after it. */
+/** The modules Bun embeds (the entry and each lazy module): each from its CommonJS wrapper to the NUL after it. */
 function embeddedBundle(file: Buffer): Buffer {
   const marker = Buffer.from(
     "// @bun @bytecode @bun-cjs\n(function(exports, require, module, __filename, __dirname) {",
   );
-  const start = file.lastIndexOf(marker);
-  expect(start, "the embedded bundle's wrapper").toBeGreaterThan(0);
-  return file.subarray(start, file.indexOf(0, start));
+  const modules: Buffer[] = [];
+  for (let start = file.indexOf(marker); start >= 0; start = file.indexOf(marker, start + 1))
+    modules.push(file.subarray(start, file.indexOf(0, start)));
+  // The entry and one module for each lazy module of scripts/lazy-modules.mjs, after the runtime
+  // (whose own code holds the wrapper's text once).
+  const ours = modules.slice(-(1 + LAZY_SOURCES.length));
+  expect(modules.length, "the embedded modules").toBeGreaterThanOrEqual(ours.length);
+  expect(
+    ours.every((m) => m.length > 10_000),
+    "each embedded module holds code",
+  ).toBe(true);
+  return Buffer.concat(ours);
 }
 
 describe("every target's executable", () => {
@@ -150,7 +160,7 @@ describe("every target's executable", () => {
 // .env and bunfig.toml in the current directory
 
 describe.skipIf(nativeTarget() !== "linux-x64")(
-  `the native executable in a directory with .env and bunfig.toml${nativeTarget() === "linux-x64" ? "" : " (skipped: runs the linux-x64 build)"}`,
+  `the native executable in a directory with .env, bunfig.toml and modules of its names${nativeTarget() === "linux-x64" ? "" : " (skipped: runs the linux-x64 build)"}`,
   () => {
     const EVIL = { accessKeyId: "AKIADOTENVEVILKEY001", secretAccessKey: "dotenvEvilSecret/EXAMPLE+0123456789abcdef" };
     let cwd: string;
@@ -164,6 +174,9 @@ describe.skipIf(nativeTarget() !== "linux-x64")(
       writeFileSync(join(cwd, ".env.local"), "AWS_PROFILE=evil\n");
       writeFileSync(join(cwd, "preload.js"), `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "ran");\n`);
       writeFileSync(join(cwd, "bunfig.toml"), `preload = ["./preload.js"]\n`);
+      // Files named like the modules the executable imports by name: only its own are loaded.
+      for (const source of LAZY_SOURCES)
+        writeFileSync(join(cwd, basename(source).replace(/\.ts$/, ".js")), readFileSync(join(cwd, "preload.js")));
     });
 
     const run = (exe: string) => {

@@ -1,0 +1,3 @@
+export declare const CJS_LAZY: Readonly<Record<string, string>>;
+export declare const ESM_LAZY: Readonly<Record<string, string>>;
+export declare const LAZY_SOURCES: readonly string[];
