@@ -155,6 +155,7 @@ describe.concurrent("eks-token kubeconfig writes an entry kubectl can use", () =
       flags: [] as string[],
       apiVersion: EXEC_V1BETA1,
       interactiveMode: undefined,
+      extraArgs: [] as string[],
       needs: "any" as const,
     },
     {
@@ -162,6 +163,7 @@ describe.concurrent("eks-token kubeconfig writes an entry kubectl can use", () =
       flags: ["--api-version", "v1"],
       apiVersion: "client.authentication.k8s.io/v1",
       interactiveMode: "IfAvailable",
+      extraArgs: ["--api-version", "v1"],
       needs: "exec-v1" as const,
     },
   ];
@@ -202,7 +204,7 @@ describe.concurrent("eks-token kubeconfig writes an entry kubectl can use", () =
       expect(exec.command).toBe("eks-token");
       expect(exec.apiVersion).toBe(c.apiVersion);
       expect(exec.interactiveMode).toBe(c.interactiveMode);
-      expect(exec.args).toEqual(["token", "--cluster-name", CLUSTER, "--region", REGION]);
+      expect(exec.args).toEqual(["token", "--cluster-name", CLUSTER, "--region", REGION, ...c.extraArgs]);
 
       await expectKubectlWorks(kubectlEnv(path, envCreds(ALICE)), "alice");
     });
