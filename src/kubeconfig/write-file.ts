@@ -4,7 +4,7 @@
  */
 import { constants, type Stats } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { chmod, lstat, mkdir, open, realpath, rename, unlink } from "node:fs/promises";
+import { chmod, lstat, mkdir, open, realpath, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { EksTokenError } from "../errors.js";
 import { MAX_KUBECONFIG_BYTES } from "./document.js";
@@ -25,6 +25,9 @@ export async function readKubeconfigText(path: string): Promise<string | undefin
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     if (errnoCode(e) === "ENOENT") return undefined;
+    // A socket cannot be opened at all (ENXIO): say what it is.
+    const info = await stat(path).catch(() => undefined);
+    if (info && !info.isFile()) throw notRegular(path, info);
     throw new EksTokenError("kubeconfig", `cannot read ${path}: ${errMessage(e)}`, undefined, { cause: e });
   }
   try {
