@@ -110,14 +110,33 @@ const devNull = () => {
 };
 
 describe.concurrent("a kubeconfig path that is not a regular file is refused, never replaced or waited on", () => {
+  const fifo = (d: string) => {
+    mkfifo(join(d, "fifo"));
+    return join(d, "fifo");
+  };
   const makers: Record<string, { make: (dir: string) => Promise<string> | string; says: RegExp }> = {
-    FIFO: { make: (d) => (mkfifo(join(d, "fifo")), join(d, "fifo")), says: /is a FIFO, not a regular file/ },
+    FIFO: { make: fifo, says: /is a FIFO, not a regular file/ },
     "symlink to a FIFO": {
-      make: (d) => (mkfifo(join(d, "fifo")), symlinkSync(join(d, "fifo"), join(d, "link")), join(d, "link")),
+      make: (d) => {
+        symlinkSync(fifo(d), join(d, "link"));
+        return join(d, "link");
+      },
       says: /is a FIFO, not a regular file/,
     },
-    directory: { make: (d) => (mkdirSync(join(d, "config")), join(d, "config")), says: /is a directory/ },
-    socket: { make: async (d) => (await socketAt(join(d, "sock")), join(d, "sock")), says: /is a socket/ },
+    directory: {
+      make: (d) => {
+        mkdirSync(join(d, "config"));
+        return join(d, "config");
+      },
+      says: /is a directory/,
+    },
+    socket: {
+      make: async (d) => {
+        await socketAt(join(d, "sock"));
+        return join(d, "sock");
+      },
+      says: /is a socket/,
+    },
   };
   for (const [name, { make, says }] of Object.entries(makers)) {
     for (const command of ["update", "migrate"] as const) {
@@ -250,7 +269,10 @@ describe.concurrent("bytes outside the edited entries", () => {
         writeFileSync(path, bytes);
         const result = await runOn(command, "flag", path);
         expect(result.code).toBe(1);
-        expectFailure(result, new RegExp(`^eks-token: ${escape(path)}:${line} is not UTF-8 text .*left as it is$`));
+        expectFailure(
+          result,
+          new RegExp(`^eks-token: ${escapeRegExp(path)}:${line} is not UTF-8 text .*left as it is$`),
+        );
         expect(readFileSync(path).equals(bytes)).toBe(true);
         expect(readdirSync(join(path, ".."))).toEqual(["config"]);
       });
@@ -264,7 +286,7 @@ function withBytes(text: string, marker: string, raw: readonly number[]): Buffer
   return Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(raw), Buffer.from(text.slice(at + marker.length))]);
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function billionLaughs(): string {
   const names = "abcdefghi";
