@@ -94,7 +94,8 @@ function tooDeep(tokens: readonly CST.Token[]): number | undefined {
   while (stack.length > 0) {
     const [token, depth] = stack.pop()!;
     if (!token) continue;
-    if (depth > MAX_NESTING) return token.offset;
+    // depth counts the collections around this token; a collection adds itself.
+    if (depth + ("items" in token ? 1 : 0) > MAX_NESTING) return token.offset;
     if ("value" in token && typeof token.value === "object") stack.push([token.value, depth]);
     if ("items" in token) {
       for (const item of token.items) {
