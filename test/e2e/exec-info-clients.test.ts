@@ -19,7 +19,7 @@ import { runChild } from "../support/child.js";
 import { startCluster, type Cluster } from "../support/cluster.js";
 import type { K8sEmulator } from "../support/k8s-emulator.js";
 import { EXEC_V1, EXEC_V1BETA1, writeKubeconfig } from "../support/kubeconfig-fixture.js";
-import { ACCOUNT, FIXTURES, REGION, e2eEnv } from "./helpers.js";
+import { ACCOUNT, FIXTURES, REGION, e2eEnv, kubeconfigArgs } from "./helpers.js";
 
 const CLUSTER = "e2e-exec-info";
 const ERIN = {
@@ -86,24 +86,9 @@ function clientEnv(): Record<string, string> {
 /** `eks-token kubeconfig` for the emulated cluster into a new file. */
 async function written(apiVersion: "v1" | "v1beta1"): Promise<string> {
   const path = newPath(`written-${apiVersion}`);
-  const result = await runCli(
-    [
-      "kubeconfig",
-      "--cluster-name",
-      CLUSTER,
-      "--region",
-      REGION,
-      "--endpoint",
-      k8s.url,
-      "--ca-data",
-      k8s.caData,
-      "--kubeconfig",
-      path,
-      "--api-version",
-      apiVersion,
-    ],
-    { env: e2eEnv(home.home) },
-  );
+  const result = await runCli(kubeconfigArgs(k8s, CLUSTER, path, "--api-version", apiVersion), {
+    env: e2eEnv(home.home),
+  });
   expect(result.code, result.stderr).toBe(0);
   return path;
 }
