@@ -2,7 +2,21 @@
  * Reading and writing a kubeconfig as a `yaml` Document, so comments, ordering and quoting
  * of everything we do not touch survive a rewrite.
  */
-import { Document, isMap, isScalar, isSeq, parseDocument, visit, type YAMLMap, YAMLSeq, type Node } from "yaml";
+import {
+  Composer,
+  type CST,
+  Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  Parser,
+  parseDocument,
+  visit,
+  type YAMLMap,
+  YAMLSeq,
+  type Node,
+} from "yaml";
 import { EksTokenError } from "../errors.js";
 
 export type KubeconfigDocument = Document.Parsed | Document;
@@ -17,7 +31,16 @@ export interface OutputStyle {
   /** kubectl and the AWS CLI write `- item` flush with its key; some editors indent it. */
   readonly indentSeq: boolean;
   readonly crlf: boolean;
+  /** A UTF-8 byte-order mark opened the file. */
+  readonly bom: boolean;
 }
+
+/** Bounds on the input and on the parser's work: real kubeconfigs are far inside all three. */
+export const MAX_KUBECONFIG_BYTES = 8 * 1024 * 1024;
+/** Collections inside collections; a kubeconfig's own structure is about 6 deep. */
+export const MAX_NESTING = 128;
+/** The yaml package's bound on alias expansion (its default), which stops "billion laughs" files. */
+export const MAX_ALIAS_COUNT = 100;
 
 const LIST_KEYS = ["clusters", "contexts", "users"] as const;
 const MAP_KEYS = ["preferences"] as const;
@@ -25,19 +48,67 @@ const SCALAR_KEYS = ["apiVersion", "kind", "current-context"] as const;
 
 /** Parses and checks the top-level shape; throws EksTokenError('kubeconfig') naming the file and line. */
 export function parseKubeconfig(text: string, path: string): ParsedKubeconfig {
-  const doc = parseDocument(text, { prettyErrors: true });
-  const err = doc.errors[0];
-  if (err) {
-    const line = err.linePos?.[0].line;
-    const where = line === undefined ? path : `${path}:${line}`;
-    throw new EksTokenError(
-      "kubeconfig",
-      `${where}: not valid YAML: ${err.message.split("\n")[0]}`,
-      "fix the file or pass another one with --kubeconfig; it was left as it is",
-    );
+  const bom = text.startsWith(BOM);
+  const source = bom ? text.slice(BOM.length) : text;
+  // Characters count at most as many as bytes: the reader's byte bound is the stricter one.
+  if (source.length > MAX_KUBECONFIG_BYTES) {
+    refuse(`${path} is larger than ${MAX_KUBECONFIG_BYTES / 1024 / 1024} MiB, more than a kubeconfig holds`);
   }
+  const doc = parseBounded(source, path);
   checkShape(doc, path);
-  return { doc, style: detectStyle(doc, text) };
+  return { doc, style: { ...detectStyle(doc, source), bom } };
+}
+
+const BOM = "\uFEFF";
+const HINT = "fix the file or pass another one with --kubeconfig; it was left as it is";
+
+/**
+ * parseDocument in its parts, so the nesting depth can be checked on the parser's tokens (an
+ * iterative walk) before the composer, which recurses once per level, sees them: thousands of
+ * nested `[` would otherwise exhaust the stack or, inside V8's regexp compiler, abort the process.
+ */
+function parseBounded(source: string, path: string): Document.Parsed {
+  const lines = new LineCounter();
+  const tokens = Array.from(new Parser(lines.addNewLine).parse(source));
+  const deep = tooDeep(tokens);
+  if (deep !== undefined) {
+    refuse(`${path}:${lines.linePos(deep).line}: collections nested more than ${MAX_NESTING} deep`);
+  }
+  const docs = Array.from(new Composer({ prettyErrors: false }).compose(tokens, true, source.length));
+  // With forceDoc the composer yields a document even for an empty stream.
+  const doc = docs[0]!;
+  const err = docs.length > 1 ? { pos: docs[1]!.range, message: "more than one YAML document" } : doc.errors[0];
+  if (err) refuse(`${path}:${lines.linePos(err.pos[0]).line}: not valid YAML: ${err.message.split("\n")[0]}`);
+  try {
+    doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    if (!(e instanceof ReferenceError)) throw e;
+    refuse(`${path}: aliases expand beyond ${MAX_ALIAS_COUNT} nodes, as in a "billion laughs" file`);
+  }
+  return doc;
+}
+
+/** The offset of the first collection nested deeper than MAX_NESTING, or undefined. */
+function tooDeep(tokens: readonly CST.Token[]): number | undefined {
+  const stack: Array<[CST.Token | undefined, number]> = tokens.map((t) => [t, 0]);
+  while (stack.length > 0) {
+    const [token, depth] = stack.pop()!;
+    if (!token) continue;
+    // depth counts the collections around this token; a collection adds itself.
+    if (depth + ("items" in token ? 1 : 0) > MAX_NESTING) return token.offset;
+    if ("value" in token && typeof token.value === "object") stack.push([token.value, depth]);
+    if ("items" in token) {
+      for (const item of token.items) {
+        if (item.key) stack.push([item.key, depth + 1]);
+        if (item.value) stack.push([item.value, depth + 1]);
+      }
+    }
+  }
+  return undefined;
+}
+
+function refuse(message: string): never {
+  throw new EksTokenError("kubeconfig", message, HINT);
 }
 
 function checkShape(doc: Document, path: string): void {
@@ -63,18 +134,14 @@ function checkShape(doc: Document, path: string): void {
 }
 
 function shapeError(path: string, what: string): never {
-  throw new EksTokenError(
-    "kubeconfig",
-    `${path} is not a kubeconfig: ${what}`,
-    "fix the file or pass another one with --kubeconfig; it was left as it is",
-  );
+  throw new EksTokenError("kubeconfig", `${path} is not a kubeconfig: ${what}`, HINT);
 }
 
 export function isNullish(node: unknown): boolean {
   return node === undefined || node === null || (isScalar(node) && node.value === null);
 }
 
-function detectStyle(doc: Document, text: string): OutputStyle {
+function detectStyle(doc: Document, text: string): Omit<OutputStyle, "bom"> {
   return { indentSeq: detectIndentSeq(doc, text), crlf: text.includes("\r\n") };
 }
 
@@ -190,10 +257,10 @@ export function setRootString(doc: KubeconfigDocument, key: string, value: strin
 
 export function stringifyKubeconfig(doc: KubeconfigDocument, style: OutputStyle): string {
   const text = doc.toString({ indentSeq: style.indentSeq, lineWidth: 0 });
-  return style.crlf ? text.replace(/\r?\n/g, "\r\n") : text;
+  return (style.bom ? BOM : "") + (style.crlf ? text.replace(/\r?\n/g, "\r\n") : text);
 }
 
-export const DEFAULT_STYLE: OutputStyle = { indentSeq: false, crlf: false };
+export const DEFAULT_STYLE: OutputStyle = { indentSeq: false, crlf: false, bom: false };
 
 /** A new, empty kubeconfig document. */
 export function emptyKubeconfig(): ParsedKubeconfig {

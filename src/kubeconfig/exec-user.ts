@@ -40,6 +40,15 @@ export function tokenArgs(input: TokenArgsInput): string[] {
   return args;
 }
 
+/**
+ * The token arguments of an exec block of `apiVersion`. A v1 block also says `--api-version v1`:
+ * clients that send no KUBERNETES_EXEC_INFO (@kubernetes/client-node, Ruby's kubeclient, the npm
+ * kubernetes-client) would otherwise get the v1beta1 default, and the strict ones refuse it.
+ */
+export function execArgs(args: readonly string[], apiVersion: string | undefined): string[] {
+  return apiVersion === API_V1 ? [...args, "--api-version", "v1"] : [...args];
+}
+
 export interface ExecBlock {
   apiVersion: ExecApiVersion;
   args: string[];
@@ -67,7 +76,10 @@ export interface ExecUserInput {
 export function buildExecUser(input: ExecUserInput): UserEntry {
   const exec: ExecBlock = {
     apiVersion: input.apiVersion,
-    args: tokenArgs({ clusterName: input.clusterName, region: input.region, roleArn: input.roleArn }),
+    args: execArgs(
+      tokenArgs({ clusterName: input.clusterName, region: input.region, roleArn: input.roleArn }),
+      input.apiVersion,
+    ),
     command: EKS_TOKEN_COMMAND,
   };
   if (input.profile !== undefined) exec.env = [{ name: "AWS_PROFILE", value: input.profile }];

@@ -6,7 +6,7 @@
 import { isMap, isScalar, isSeq, type YAMLMap } from "yaml";
 import { translateExec, type EnvVar } from "./argv-translate.js";
 import { createSafeNode, scalarString, type KubeconfigDocument } from "./document.js";
-import { EKS_TOKEN_COMMAND } from "./exec-user.js";
+import { EKS_TOKEN_COMMAND, execArgs } from "./exec-user.js";
 
 export interface UserChange {
   readonly user: string;
@@ -63,9 +63,10 @@ function migrateExec(doc: KubeconfigDocument, exec: YAMLMap): ExecOutcome {
   const translation = translateExec(command, args, envList(exec.get("env", true)));
   if (translation.kind === "not-peer") return { kind: "unchanged" };
   if (translation.kind === "unsupported") return translation;
+  const newArgs = execArgs(translation.args, scalarString(exec.get("apiVersion", true)));
   replaceValue(doc, exec, "command", EKS_TOKEN_COMMAND);
-  replaceValue(doc, exec, "args", translation.args);
-  return { kind: "changed", before: [command, ...args], after: [EKS_TOKEN_COMMAND, ...translation.args] };
+  replaceValue(doc, exec, "args", newArgs);
+  return { kind: "changed", before: [command, ...args], after: [EKS_TOKEN_COMMAND, ...newArgs] };
 }
 
 // Missing or null args read as none; anything but a list of plain values is left alone.

@@ -1,25 +1,93 @@
-/** File access for kubeconfigs: reading, and atomic replacement that keeps the file's mode. */
+/**
+ * File access for kubeconfigs: a bounded read of regular files only, and atomic replacement
+ * (of a regular file, or a new one) that keeps the file's mode.
+ */
+import { constants, type Stats } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readFile, realpath, rename, stat, unlink } from "node:fs/promises";
+import { chmod, lstat, mkdir, open, realpath, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { EksTokenError } from "../errors.js";
+import { MAX_KUBECONFIG_BYTES } from "./document.js";
 
 const NEW_FILE_MODE = 0o600;
 const NEW_DIR_MODE = 0o700;
+const LEFT_AS_IT_IS = "pass the path of a regular file with --kubeconfig (or KUBECONFIG); nothing was written";
 
-/** The file's text, or undefined when it does not exist. */
+/**
+ * The file's text, or undefined when it does not exist. The file is opened without blocking and
+ * must be a regular file of at most MAX_KUBECONFIG_BYTES holding UTF-8 text: a FIFO, a device, a
+ * socket or a directory is refused, never waited on or read without end. A UTF-8 byte-order mark
+ * stays in the text (as U+FEFF) so a rewrite can keep it.
+ */
 export async function readKubeconfigText(path: string): Promise<string | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    return await readFile(path, "utf8");
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     if (errnoCode(e) === "ENOENT") return undefined;
+    // A socket cannot be opened at all (ENXIO): say what it is.
+    const info = await stat(path).catch(() => undefined);
+    if (info && !info.isFile()) throw notRegular(path, info);
     throw new EksTokenError("kubeconfig", `cannot read ${path}: ${errMessage(e)}`, undefined, { cause: e });
   }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw notRegular(path, info);
+    if (info.size > MAX_KUBECONFIG_BYTES) throw tooLarge(path);
+    // Read one byte past the limit: a file that grows while it is read is still bounded.
+    const buffer = Buffer.alloc(Math.min(info.size + 1, MAX_KUBECONFIG_BYTES + 1));
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length === buffer.length) break;
+    }
+    if (length > MAX_KUBECONFIG_BYTES) throw tooLarge(path);
+    return decodeUtf8(buffer.subarray(0, length), path);
+  } catch (e) {
+    if (e instanceof EksTokenError) throw e;
+    throw new EksTokenError("kubeconfig", `cannot read ${path}: ${errMessage(e)}`, undefined, { cause: e });
+  } finally {
+    await handle.close();
+  }
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+// Replacing bytes that are not UTF-8 (with U+FFFD) would change parts of the file nobody asked to change.
+function decodeUtf8(bytes: Buffer, path: string): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const line = bytes.subarray(0, at).filter((b) => b === 0x0a).length + 1;
+    throw new EksTokenError(
+      "kubeconfig",
+      `${path}:${line} is not UTF-8 text (byte 0x${(bytes[at] ?? 0).toString(16).padStart(2, "0")} at offset ${at})`,
+      "eks-token edits only UTF-8 kubeconfigs; convert the file to UTF-8 or pass another one with --kubeconfig; it was left as it is",
+    );
+  }
+}
+
+/** The offset of the first byte that is not part of a valid UTF-8 sequence. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  const lossy = bytes.toString("utf8");
+  let offset = 0;
+  let from = 0;
+  for (let i = lossy.indexOf("\uFFFD"); i !== -1; i = lossy.indexOf("\uFFFD", i + 1)) {
+    offset += Buffer.byteLength(lossy.slice(from, i));
+    from = i;
+    // A U+FFFD written in the file is valid UTF-8 (EF BF BD); a replaced byte is not.
+    if (bytes[offset] !== 0xef || bytes[offset + 1] !== 0xbf || bytes[offset + 2] !== 0xbd) return offset;
+  }
+  return bytes.length;
 }
 
 /**
  * Replaces `path` with `text` through a temporary file in the same directory and a rename,
- * so a reader never sees half a file. A symlinked kubeconfig is written through to its target.
+ * so a reader never sees half a file. A symlinked kubeconfig is written through to its target
+ * (as kubectl does), keeping the link. Only a regular file is replaced, or a new one created.
  */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
   const target = await resolveTarget(path);
@@ -27,7 +95,7 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
   await mkdir(dir, { recursive: true, mode: NEW_DIR_MODE }).catch((e: unknown) => {
     throw new EksTokenError("kubeconfig", `cannot create ${dir}: ${errMessage(e)}`, undefined, { cause: e });
   });
-  const mode = await existingMode(target);
+  const mode = await existingMode(path, target);
   const temp = join(dir, `.${basename(target)}.eks-token-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
   try {
     await writeSynced(temp, text, mode);
@@ -43,18 +111,32 @@ async function resolveTarget(path: string): Promise<string> {
   try {
     return await realpath(path);
   } catch (e) {
-    if (errnoCode(e) === "ENOENT") return path;
-    throw new EksTokenError("kubeconfig", `cannot resolve ${path}: ${errMessage(e)}`, undefined, { cause: e });
+    if (errnoCode(e) !== "ENOENT") {
+      throw new EksTokenError("kubeconfig", `cannot resolve ${path}: ${errMessage(e)}`, undefined, { cause: e });
+    }
   }
+  const link = await lstat(path).catch(() => undefined);
+  if (link?.isSymbolicLink()) {
+    throw new EksTokenError(
+      "kubeconfig",
+      `${path} is a symlink to a file that does not exist`,
+      "create the file it points to, or pass another path with --kubeconfig; nothing was written",
+    );
+  }
+  return path;
 }
 
-async function existingMode(path: string): Promise<number> {
+// Stat before writing: the rename would replace a device node, a FIFO or a socket with a file.
+async function existingMode(path: string, target: string): Promise<number> {
+  let info: Stats;
   try {
-    return (await stat(path)).mode & 0o7777;
+    info = await lstat(target);
   } catch (e) {
     if (errnoCode(e) === "ENOENT") return NEW_FILE_MODE;
     throw new EksTokenError("kubeconfig", `cannot stat ${path}: ${errMessage(e)}`, undefined, { cause: e });
   }
+  if (!info.isFile()) throw notRegular(path, info, target);
+  return info.mode & 0o7777;
 }
 
 async function writeSynced(path: string, text: string, mode: number): Promise<void> {
@@ -67,6 +149,38 @@ async function writeSynced(path: string, text: string, mode: number): Promise<vo
   }
   // open() applies the umask; the intended mode must survive it.
   await chmod(path, mode);
+}
+
+interface FileKind {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+function kindOf(info: FileKind): string {
+  if (info.isDirectory()) return "a directory";
+  if (info.isFIFO()) return "a FIFO";
+  if (info.isCharacterDevice()) return "a character device";
+  if (info.isBlockDevice()) return "a block device";
+  if (info.isSocket()) return "a socket";
+  if (info.isSymbolicLink()) return "a symlink";
+  return "not a regular file";
+}
+
+function notRegular(path: string, info: FileKind, target = path): EksTokenError {
+  const via = target === path ? "" : ` (through the link to ${target})`;
+  return new EksTokenError("kubeconfig", `${path}${via} is ${kindOf(info)}, not a regular file`, LEFT_AS_IT_IS);
+}
+
+function tooLarge(path: string): EksTokenError {
+  return new EksTokenError(
+    "kubeconfig",
+    `${path} is larger than ${MAX_KUBECONFIG_BYTES / 1024 / 1024} MiB, more than a kubeconfig holds`,
+    "pass another file with --kubeconfig; it was left as it is",
+  );
 }
 
 function errnoCode(e: unknown): string | undefined {

@@ -205,13 +205,11 @@ export async function migrateKubeconfig(flags: MigrateInput, io: Ports, deps: Ku
     for (const s of r.skipped) io.stderr(`eks-token: warning: ${r.path}: user ${s.user} left as it is: ${s.reason}\n`);
     if (r.changes.length === 0) continue;
     total += r.changes.length;
-    io.stderr(`--- ${r.path}\n${formatChanges(r.changes)}`);
     const text = stringifyKubeconfig(r.doc, r.style);
-    if (flags.dryRun) {
-      io.stdout(files.length > 1 ? `---\n# ${r.path}\n${text}` : text);
-    } else {
-      await deps.writeText(r.path, text);
-    }
+    // The summary only after the write: a failed write leaves nothing but the error line.
+    if (!flags.dryRun) await deps.writeText(r.path, text);
+    io.stderr(`--- ${r.path}\n${formatChanges(r.changes)}`);
+    if (flags.dryRun) io.stdout(files.length > 1 ? `---\n# ${r.path}\n${text}` : text);
     io.stderr(`${flags.dryRun ? "Would change" : "Changed"} ${plural(r.changes.length, "user")} in ${r.path}\n`);
   }
   if (total === 0)

@@ -146,3 +146,9 @@ export function closedPort(): Promise<number> {
 export function pluginLines(stderr: string): string[] {
   return stderr.split("\n").filter((l) => /^eks-token: |\b(at .*eks-token\.c?m?js|@smithy\/|@aws-sdk\/)/.test(l));
 }
+
+/** `eks-token kubeconfig` arguments that write the emulated cluster's entries into `path`, offline. */
+export function kubeconfigArgs(k8s: K8sEmulator, cluster: string, path: string, ...extra: string[]): string[] {
+  const server = ["--endpoint", k8s.url, "--ca-data", k8s.caData];
+  return ["kubeconfig", "--cluster-name", cluster, "--region", REGION, ...server, "--kubeconfig", path, ...extra];
+}

@@ -13,7 +13,7 @@ import { CLI_COMMAND, runCli, type TempHome } from "../support/cli.js";
 import { startCluster, type Cluster } from "../support/cluster.js";
 import type { K8sEmulator } from "../support/k8s-emulator.js";
 import { EXEC_V1BETA1, kubectlCannot, runKubectl, writeKubeconfig } from "../support/kubeconfig-fixture.js";
-import { ACCOUNT, REGION, e2eEnv, pluginLines } from "./helpers.js";
+import { ACCOUNT, REGION, e2eEnv, kubeconfigArgs, pluginLines } from "./helpers.js";
 
 const CLUSTER = "demo";
 const POD_NAMES = ["web-7d9f8b6c5-x2x8k", "api-5c6b7d8f9-q4r7t"];
@@ -155,6 +155,7 @@ describe.concurrent("eks-token kubeconfig writes an entry kubectl can use", () =
       flags: [] as string[],
       apiVersion: EXEC_V1BETA1,
       interactiveMode: undefined,
+      extraArgs: [] as string[],
       needs: "any" as const,
     },
     {
@@ -162,6 +163,7 @@ describe.concurrent("eks-token kubeconfig writes an entry kubectl can use", () =
       flags: ["--api-version", "v1"],
       apiVersion: "client.authentication.k8s.io/v1",
       interactiveMode: "IfAvailable",
+      extraArgs: ["--api-version", "v1"],
       needs: "exec-v1" as const,
     },
   ];
@@ -170,23 +172,7 @@ describe.concurrent("eks-token kubeconfig writes an entry kubectl can use", () =
       const cannot = kubectlCannot(c.needs);
       if (cannot) return ctx.skip(cannot);
       const path = newPath("written");
-      const written = await runCli(
-        [
-          "kubeconfig",
-          "--cluster-name",
-          CLUSTER,
-          "--region",
-          REGION,
-          "--endpoint",
-          k8s.url,
-          "--ca-data",
-          k8s.caData,
-          "--kubeconfig",
-          path,
-          ...c.flags,
-        ],
-        { env: e2eEnv(home.home) },
-      );
+      const written = await runCli(kubeconfigArgs(k8s, CLUSTER, path, ...c.flags), { env: e2eEnv(home.home) });
       expect(written.code, written.stderr).toBe(0);
       expect(written.stdout).toBe("");
       expect(written.stderr).toBe(`Added new context ${CLUSTER} to ${path}\n`);
@@ -202,7 +188,7 @@ describe.concurrent("eks-token kubeconfig writes an entry kubectl can use", () =
       expect(exec.command).toBe("eks-token");
       expect(exec.apiVersion).toBe(c.apiVersion);
       expect(exec.interactiveMode).toBe(c.interactiveMode);
-      expect(exec.args).toEqual(["token", "--cluster-name", CLUSTER, "--region", REGION]);
+      expect(exec.args).toEqual(["token", "--cluster-name", CLUSTER, "--region", REGION, ...c.extraArgs]);
 
       await expectKubectlWorks(kubectlEnv(path, envCreds(ALICE)), "alice");
     });
@@ -212,22 +198,7 @@ describe.concurrent("eks-token kubeconfig writes an entry kubectl can use", () =
     const cannot = kubectlCannot("any");
     if (cannot) return ctx.skip(cannot);
     const path = newPath("no-shim");
-    const written = await runCli(
-      [
-        "kubeconfig",
-        "--cluster-name",
-        CLUSTER,
-        "--region",
-        REGION,
-        "--endpoint",
-        k8s.url,
-        "--ca-data",
-        k8s.caData,
-        "--kubeconfig",
-        path,
-      ],
-      { env: e2eEnv(home.home) },
-    );
+    const written = await runCli(kubeconfigArgs(k8s, CLUSTER, path), { env: e2eEnv(home.home) });
     expect(written.code, written.stderr).toBe(0);
     const result = await runKubectl(["get", "pods", "-n", "default"], {
       env: kubectlEnv(path, envCreds(ALICE), false),

@@ -1,6 +1,12 @@
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { parseKubeconfig, stringifyKubeconfig } from "../../src/kubeconfig/document.js";
+import {
+  MAX_ALIAS_COUNT,
+  MAX_KUBECONFIG_BYTES,
+  MAX_NESTING,
+  parseKubeconfig,
+  stringifyKubeconfig,
+} from "../../src/kubeconfig/document.js";
 import { buildEntries } from "../../src/kubeconfig/entries.js";
 import { mergeEntries } from "../../src/kubeconfig/merge.js";
 import { API_VERSIONS } from "../../src/kubeconfig/exec-user.js";
@@ -137,5 +143,51 @@ describe("parse errors", () => {
     ["current-context is a map", "current-context: {a: 1}\n", /current-context is not a plain value/],
   ])("%s", (_name, text, message) => {
     expect(() => parseKubeconfig(text, "f")).toThrow(message);
+  });
+});
+
+describe("bounds on the parser's work", () => {
+  const nested = (n: number, open: string, close: string) => `a: ${open.repeat(n)}${close.repeat(n)}\n`;
+  test.each([
+    ["flow sequences", "[", "]"],
+    ["flow mappings", "{b: ", "}"],
+  ])("%s: MAX_NESTING levels in all are read, one more is refused with the line", (_name, open, close) => {
+    // The top-level mapping is one of the MAX_NESTING levels.
+    expect(() => parseKubeconfig(nested(MAX_NESTING - 1, open, close), "f")).not.toThrow();
+    expect(() => parseKubeconfig(`x: 1\n${nested(MAX_NESTING, open, close)}`, "f")).toThrow(
+      /^f:2: collections nested more than 128 deep$/,
+    );
+  });
+
+  test("block collections count as flow ones do", () => {
+    const block = (n: number) => `${"- ".repeat(n)}x\n`;
+    // A list at the top is refused for its shape, which is checked after the bound.
+    expect(() => parseKubeconfig(block(MAX_NESTING), "f")).toThrow(/top level is not a mapping/);
+    expect(() => parseKubeconfig(block(MAX_NESTING + 1), "f")).toThrow(/^f:1: collections nested more than 128 deep$/);
+  });
+
+  test("aliases: a few are fine, an expansion past maxAliasCount is refused", () => {
+    const few = parseKubeconfig("x: &u {token: abc}\nusers:\n- name: a\n  user: *u\n- name: b\n  user: *u\n", "f");
+    expect(few.doc.toJS().users[1].user).toEqual({ token: "abc" });
+    const uses = (n: number) => `x: &x [a]\nusers: [${Array(n).fill("*x").join(", ")}]\n`;
+    // The yaml package weighs each use by the anchored node's own aliases; the shape check comes after.
+    expect(() => parseKubeconfig(uses(10), "f")).toThrow(/users\[0\] is not a mapping/);
+    expect(() => parseKubeconfig(uses(MAX_ALIAS_COUNT * 10), "f")).toThrow(/^f: aliases expand beyond 100 nodes/);
+  });
+
+  test("text longer than the byte bound is refused before parsing", () => {
+    expect(() => parseKubeconfig(`# ${"x".repeat(MAX_KUBECONFIG_BYTES)}\n`, "f")).toThrow(/is larger than 8 MiB/);
+  });
+});
+
+describe("byte-order mark", () => {
+  test("kept in front of the rewritten text, once; none added to files without one", () => {
+    const p = parseKubeconfig(`\uFEFF${KUBECTL_STYLE}`, "f");
+    expect(p.style.bom).toBe(true);
+    const out = stringifyKubeconfig(mergeEntries(p.doc, entries("b")).doc, p.style);
+    expect(out.startsWith(`\uFEFF${KUBECTL_STYLE.split("\n")[0]}\n`)).toBe(true);
+    expect(out.lastIndexOf("\uFEFF")).toBe(0);
+    const plain = parseKubeconfig(KUBECTL_STYLE, "f");
+    expect(stringifyKubeconfig(plain.doc, plain.style)).toBe(KUBECTL_STYLE);
   });
 });

@@ -255,6 +255,9 @@ describe("eks-token kubeconfig migrate", () => {
         "--external-id",
         "ext",
         "--forward-session-name",
+        // The block says v1: the args say it too, for clients that send no exec info.
+        "--api-version",
+        "v1",
       ],
       command: "eks-token",
       interactiveMode: "Never",

@@ -107,7 +107,8 @@ describe("eks-token kubeconfig (write)", () => {
       user: {
         exec: {
           apiVersion: "client.authentication.k8s.io/v1",
-          args: ["token", "--cluster-name", "demo", "--region", "us-west-2", "--role-arn", role],
+          // v1 is also in the args: clients that send no exec info then get v1 too.
+          args: ["token", "--cluster-name", "demo", "--region", "us-west-2", "--role-arn", role, "--api-version", "v1"],
           command: "eks-token",
           env: [{ name: "AWS_PROFILE", value: "dev" }],
           interactiveMode: "IfAvailable",
@@ -296,7 +297,7 @@ describe("eks-token kubeconfig (write)", () => {
       expect(view["current-context"]).toBe(arnOf("demo"));
       expect(view.users[0].user.exec).toMatchObject({
         command: "eks-token",
-        args: ["token", "--cluster-name", "demo", "--region", "us-west-2"],
+        args: ["token", "--cluster-name", "demo", "--region", "us-west-2", "--api-version", "v1"],
         apiVersion: "client.authentication.k8s.io/v1",
         env: [{ name: "AWS_PROFILE", value: "dev" }],
         interactiveMode: "IfAvailable",
