@@ -1,6 +1,7 @@
 /** Turns what the SDK throws into one EksTokenError that says what failed and what to do (the SDK's error kept as its cause, for --debug). */
 import { EksTokenError, isEksTokenError } from "../errors.js";
-import { redact } from "../redact.js";
+import { displayUrl, redact } from "../redact.js";
+import { stsRedirectError } from "./sts-client.js";
 import type { TokenTarget } from "./target.js";
 import type { Env } from "../env.js";
 
@@ -29,6 +30,7 @@ export function describeCredentialError(e: unknown, target: TokenTarget, context
     code?: string;
     Code?: string;
     $metadata?: { httpStatusCode?: number };
+    $response?: { headers?: Record<string, string | undefined> };
   };
   const name = err.name ?? err.Code ?? "";
   const message = redact(firstLine(err.message ?? String(e)));
@@ -40,7 +42,7 @@ export function describeCredentialError(e: unknown, target: TokenTarget, context
       const why = context?.lastFailure ? ` (${redact(firstLine(context.lastFailure))})` : "";
       return new EksTokenError(
         "no-credentials",
-        `the ${remote.name} at ${remote.url} gave no credentials${why}`,
+        `the ${remote.name} at ${displayUrl(remote.url)} gave no credentials${why}`,
         `${remote.check}, or unset ${remote.variable}`,
         { cause: e },
       );
@@ -115,6 +117,10 @@ export function describeCredentialError(e: unknown, target: TokenTarget, context
     );
   }
   const status = err.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 300 && status < 400) {
+    const error = stsRedirectError(status, err.$response?.headers?.location, "STS (AssumeRole)");
+    return new EksTokenError(error.code, error.message, error.hint, { cause: e });
+  }
   return new EksTokenError(
     "no-credentials",
     `could not get AWS credentials: ${name && name !== "Error" ? `${name}: ` : ""}${message}${status ? ` (HTTP ${status})` : ""}`,

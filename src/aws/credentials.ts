@@ -8,6 +8,7 @@ import type { SigningCredentials } from "../token/presign.js";
 import type { TokenTarget } from "./target.js";
 import { getCallerIdentity, sessionNameOf } from "./caller-identity.js";
 import { describeCredentialError } from "./credential-errors.js";
+import { runCredentialProcess } from "./credential-process.js";
 import { envCredentials } from "./env-credentials.js";
 import type { MfaCodeProvider } from "./mfa-prompt.js";
 import type { Env } from "../env.js";
@@ -42,6 +43,8 @@ export interface CredentialDeps {
   readonly roleCache?: RoleCredentialsCache | undefined;
   /** The whole resolution, every endpoint included, ends within this bound. */
   readonly timeoutMs?: number;
+  /** A profile's credential_process gets this long (CREDENTIAL_PROCESS_TIMEOUT_MS). */
+  readonly credentialProcessTimeoutMs?: number;
 }
 
 export const CREDENTIALS_TIMEOUT_MS = 12_000;
@@ -138,6 +141,19 @@ async function baseProvider(
   // With no profile named, environment keys are what the chain returns first.
   const fromEnvironment = target.profileExplicit ? undefined : envCredentials(deps.env);
   if (fromEnvironment) return async () => fromEnvironment;
+  // The profile's own credential_process: run here, once and bounded, rather than by the SDK's chain
+  // (which has no time limit, runs it again from its next link after a failure, and reports only
+  // "Could not load credentials from any providers").
+  const command = target.credentialProcess;
+  if (command !== undefined) {
+    return () =>
+      runCredentialProcess({
+        profileName: target.profileName,
+        command,
+        env: deps.env,
+        ...(deps.credentialProcessTimeoutMs !== undefined ? { timeoutMs: deps.credentialProcessTimeoutMs } : {}),
+      });
+  }
   const { fromNodeProviderChain } = await import("./sdk-providers.js");
   // The token's region goes in as the parent's region, a fallback: in clientConfig it would
   // override every nested client's own choice, and the SSO client would then ask the portal in
