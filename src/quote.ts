@@ -54,3 +54,13 @@ export function shorten(text: string, limit = QUOTE_LIMIT): string {
   const { shown, cut: long } = cut(text, limit);
   return long ? `${escapeControls(shown)}... (${text.length} characters)` : escapeControls(shown);
 }
+
+// What JSON.stringify leaves raw but a terminal acts on: DEL, C1, format and bidi characters, separators.
+const JSON_UNSAFE = new RegExp(`${ASTRAL_FORMATS}|[\\x7f-\\x9f${FORMATS}\\u2028\\u2029]`, "g");
+
+/** JSON text with those characters written as \uXXXX escapes: the same value to a parser, inert on a terminal. */
+export function escapeJsonControls(json: string): string {
+  return json.replace(JSON_UNSAFE, (c) =>
+    Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`).join(""),
+  );
+}

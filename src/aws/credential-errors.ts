@@ -1,5 +1,6 @@
 /** Turns what the SDK throws into one EksTokenError that says what failed and what to do (the SDK's error kept as its cause, for --debug). */
 import { EksTokenError, isEksTokenError } from "../errors.js";
+import { shorten } from "../quote.js";
 import { displayUrl, redact } from "../redact.js";
 import { stsRedirectError } from "./sts-client.js";
 import type { TokenTarget } from "./target.js";
@@ -20,6 +21,8 @@ export interface FailureContext {
   readonly env: Env;
   /** Why the chain's last tried link failed, when the SDK said so (in its debug log). */
   readonly lastFailure?: string | undefined;
+  /** Every failure of the chain's links, in order. */
+  readonly failures?: readonly string[] | undefined;
 }
 
 export function describeCredentialError(e: unknown, target: TokenTarget, context?: FailureContext): EksTokenError {
@@ -37,6 +40,15 @@ export function describeCredentialError(e: unknown, target: TokenTarget, context
   const profile = target.profileName;
 
   if (/Could not load credentials from any providers/i.test(message)) {
+    const processFailure = credentialProcessFailure(context?.failures ?? []);
+    if (processFailure) {
+      return new EksTokenError(
+        "no-credentials",
+        `credential_process of a source profile of "${profile}" failed: ${processFailure}`,
+        `check the credential_process of the profiles that "${profile}" names in ${target.configPath}`,
+        { cause: e },
+      );
+    }
     const remote = explicitEndpoint(context?.env);
     if (remote) {
       const why = context?.lastFailure ? ` (${redact(firstLine(context.lastFailure))})` : "";
@@ -171,6 +183,23 @@ function sourcesTried(target: TokenTarget): string {
     "instance metadata",
   ];
   return sources.filter(Boolean).join(", ");
+}
+
+/**
+ * A credential_process the SDK ran (for a role profile's source_profile) and that failed, as its
+ * debug line tells: "Command failed: CMD" and the command's stderr, or the SDK's own check.
+ */
+function credentialProcessFailure(failures: readonly string[]): string | undefined {
+  const failure = failures.find(
+    (f) => f.startsWith("Command failed") || (/credential_process/.test(f) && !/did not contain/.test(f)),
+  );
+  if (!failure) return undefined;
+  const lines = failure
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  if (lines[0]?.startsWith("Command failed")) return shorten(redact(lines[1] ?? "the command exited with an error"), 160);
+  return shorten(redact((lines[0] ?? "").replace(/\.$/, "")), 160);
 }
 
 function firstLine(text: string): string {

@@ -113,7 +113,8 @@ export function parseProcessOutput(profileName: string, stdout: string, now: Dat
   for (const key of ["AccessKeyId", "SecretAccessKey"] as const) {
     if (typeof o[key] !== "string" || o[key] === "") throw bad(`printed no ${key}`);
   }
-  if (o.SessionToken !== undefined && typeof o.SessionToken !== "string") throw bad("printed a SessionToken that is not a string");
+  if (o.SessionToken !== undefined && typeof o.SessionToken !== "string")
+    throw bad("printed a SessionToken that is not a string");
   let expiration: Date | undefined;
   if (o.Expiration !== undefined && o.Expiration !== null && o.Expiration !== "") {
     expiration = typeof o.Expiration === "string" ? new Date(o.Expiration) : new Date(Number.NaN);
@@ -140,10 +141,12 @@ function fixHint(options: CredentialProcessOptions): string {
 }
 
 function firstLine(text: string): string {
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .find((l) => l !== "") ?? "";
+  return (
+    text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .find((l) => l !== "") ?? ""
+  );
 }
 
 type Run =

@@ -76,7 +76,7 @@ export async function resolveCredentials(target: TokenTarget, given: CredentialD
   try {
     return await Promise.race([resolve(target, deps), deadline]);
   } catch (e) {
-    throw describeCredentialError(e, target, { env: deps.env, lastFailure: failures.at(-1) });
+    throw describeCredentialError(e, target, { env: deps.env, lastFailure: failures.at(-1), failures });
   } finally {
     clearTimeout(timer);
   }
@@ -175,11 +175,11 @@ function recordingFailures(logger: Logger, failures: string[]): Logger {
   return {
     ...logger,
     debug: (...args: unknown[]) => {
-      const m = /property-provider -> (.+)/.exec(args.map(String).join(" "));
+      const m = /property-provider -> ([\s\S]+)/.exec(args.map(String).join(" "));
       // Keep what reads as a failure, not the notes on settings looked up along the way.
       if (
         m?.[1] &&
-        /error|refused|ECONN|EHOST|ENOTFOUND|time ?out|timed out|status|unauthori[sz]ed|forbidden|\b[45]\d\d\b/i.test(
+        /credential_process|Command failed|error|refused|ECONN|EHOST|ENOTFOUND|time ?out|timed out|status|unauthori[sz]ed|forbidden|\b[45]\d\d\b/i.test(
           m[1],
         )
       ) {

@@ -3,6 +3,7 @@
  * answer of the GetCallerIdentity client read as the server reads it, each way it can fail with
  * its own message.
  */
+import { quote } from "../quote.js";
 import {
   fetchCallerIdentity,
   parseStsError,
@@ -122,7 +123,7 @@ export function parseCallerIdentity(body: string): StsIdentity {
   if (parts.length > 2) {
     throw new EksTokenError(
       "sts",
-      `STS returned a malformed UserId ${JSON.stringify(rawUserId)} (more than one ':')`,
+      `STS returned a malformed UserId ${quote(rawUserId)} (more than one ':')`,
       "the server would refuse this identity",
     );
   }
