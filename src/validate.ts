@@ -82,7 +82,7 @@ export function validateRoleArn(value: string): string {
     throw new EksTokenError(
       "invalid-input",
       `malformed role ARN ${quote(value)}`,
-      `expected arn:PARTITION:iam::123456789012:role/NAME, where PARTITION is one of ${ARN_PARTITIONS.join(", ")}`,
+      `expected arn:aws:iam::123456789012:role/NAME, the partition (aws there) one of ${ARN_PARTITIONS.join(", ")}`,
     );
   }
   return value;
