@@ -12,8 +12,8 @@ const R = "<redacted>";
 // SDK, STS, SSO and credential_process), matched without regard to case or separators.
 const SECRET_NAME =
   "(?:aws_)?(?:secret_?access_?key|session_?token|access_?token|refresh_?token|client_?secret|container_?authorization_?token)|password";
-// A value: a JSON string, or a run up to a space or delimiter.
-const VALUE = `"(?:[^"\\\\]|\\\\.)*"|'[^']*'|[^\\s"',;}&]+`;
+// A value: a JSON string, or a run up to a space or delimiter (a colon or full stop ending it is the sentence's).
+const VALUE = `"(?:[^"\\\\]|\\\\.)*"|'[^']*'|[^\\s"',;}&]*[^\\s"',;}&:.]`;
 
 const PATTERNS: readonly [RegExp, string | ((...m: string[]) => string)][] = [
   [/k8s-aws-v1\.[A-Za-z0-9_-]+/g, `k8s-aws-v1.${R}`],

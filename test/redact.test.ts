@@ -137,22 +137,48 @@ describe("redact", () => {
 
   // Both lists are what the tool's own lines and the SDK's debug lines hold.
   it.each([
-    ["an Authorization header (SigV4)", `Authorization: AWS4-HMAC-SHA256 Credential=${ACCESS_KEY_ID}/20230428/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=${SIGNATURE}`, SIGNATURE],
+    [
+      "an Authorization header (SigV4)",
+      `Authorization: AWS4-HMAC-SHA256 Credential=${ACCESS_KEY_ID}/20230428/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=${SIGNATURE}`,
+      SIGNATURE,
+    ],
     ["an Authorization header in JSON", `{"authorization":"Bearer ${SECRET}"}`, SECRET],
-    ["a bearer token", `sent Bearer abcdefghijklmnopqrstuvwxyz0123456789 to the endpoint`, "abcdefghijklmnopqrstuvwxyz0123456789"],
-    ["the container authorization token", `AWS_CONTAINER_AUTHORIZATION_TOKEN=Basic-tok3n-value-that-is-secret`, "tok3n-value-that-is-secret"],
+    [
+      "a bearer token",
+      `sent Bearer abcdefghijklmnopqrstuvwxyz0123456789 to the endpoint`,
+      "abcdefghijklmnopqrstuvwxyz0123456789",
+    ],
+    [
+      "the container authorization token",
+      `AWS_CONTAINER_AUTHORIZATION_TOKEN=Basic-tok3n-value-that-is-secret`,
+      "tok3n-value-that-is-secret",
+    ],
     ["a URL password", "connect to http://admin:hunter2hunter2@127.0.0.1:8080/creds failed", "hunter2hunter2"],
     ["a URL password in https", "fetch https://ci:p%40ss-word-9@example.internal/x", "p%40ss-word-9"],
-    ["a token as the URL user", "https://ghp_0123456789abcdefABCDEF0123456789@git.example/x", "ghp_0123456789abcdefABCDEF0123456789"],
-    ["X-Amz-Credential", `X-Amz-Credential=${ACCESS_KEY_ID}%2F20230428%2Fus-west-2%2Fsts%2Faws4_request&X-Amz-Date=1`, `${ACCESS_KEY_ID}%2F20230428`],
-    ["X-Amz-Security-Token in any case", `x-amz-security-token=${encodeURIComponent(SESSION_TOKEN)}`, encodeURIComponent(SESSION_TOKEN)],
+    [
+      "a token as the URL user",
+      "https://ghp_0123456789abcdefABCDEF0123456789@git.example/x",
+      "ghp_0123456789abcdefABCDEF0123456789",
+    ],
+    [
+      "X-Amz-Credential",
+      `X-Amz-Credential=${ACCESS_KEY_ID}%2F20230428%2Fus-west-2%2Fsts%2Faws4_request&X-Amz-Date=1`,
+      `${ACCESS_KEY_ID}%2F20230428`,
+    ],
+    [
+      "X-Amz-Security-Token in any case",
+      `x-amz-security-token=${encodeURIComponent(SESSION_TOKEN)}`,
+      encodeURIComponent(SESSION_TOKEN),
+    ],
     ["a short secret key behind its name", "aws_secret_access_key=short1", "short1"],
+    ["a secret key before a colon", `failed: aws_secret_access_key=${SECRET}: run it`, SECRET],
     ["a quoted secret with spaces", `{"SecretAccessKey": "with spaces inside 12345"}`, "with spaces inside 12345"],
     ["a session token behind its name", `SessionToken: ${SESSION_TOKEN}`, SESSION_TOKEN],
     ["a long value after token:", `token: ${SECRET.replace(/\//g, "x")}`, SECRET.replace(/\//g, "x")],
     ["a bare secret key", `key ${SECRET_PLUS} used`, SECRET_PLUS],
   ])("removes the secret: %s", (_label, text, secret) => {
     const out = redact(text);
+    if (text.endsWith(": run it")) expect(out).toBe("failed: aws_secret_access_key=<redacted>: run it");
     expect(out).toContain("<redacted>");
     expect(out).not.toContain(secret);
     expect(redact(out)).toBe(out);

@@ -74,9 +74,7 @@ describe("validateClusterId", () => {
     const e = refusal(() => validateClusterId(value));
     expect(e.code).toBe("invalid-input");
     expect(e.exitCode).toBe(2);
-    expect(e.message).toBe(
-      `invalid cluster name ${quote(value)}: it contains whitespace or control characters`,
-    );
+    expect(e.message).toBe(`invalid cluster name ${quote(value)}: it contains whitespace or control characters`);
     // The message is one line whatever the input held, and shows controls as escapes.
     expect(e.line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u200b\ufeff]/);
   });

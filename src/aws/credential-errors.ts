@@ -198,7 +198,8 @@ function credentialProcessFailure(failures: readonly string[]): string | undefin
     .split("\n")
     .map((l) => l.trim())
     .filter(Boolean);
-  if (lines[0]?.startsWith("Command failed")) return shorten(redact(lines[1] ?? "the command exited with an error"), 160);
+  if (lines[0]?.startsWith("Command failed"))
+    return shorten(redact(lines[1] ?? "the command exited with an error"), 160);
   return shorten(redact((lines[0] ?? "").replace(/\.$/, "")), 160);
 }
 
