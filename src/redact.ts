@@ -16,6 +16,8 @@ const SECRET_NAME =
 const VALUE = `"(?:[^"\\\\]|\\\\.)*"|'[^']*'|[^\\s"',;}&]*[^\\s"',;}&:.]`;
 
 const PATTERNS: readonly [RegExp, string | ((...m: string[]) => string)][] = [
+  // A URL's query (a presigned URL's signature, a token in a container endpoint's query).
+  [/(\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s?#"'<>]*)\?[^\s#"'<>]+/g, `$1?${R}`],
   [/k8s-aws-v1\.[A-Za-z0-9_-]+/g, `k8s-aws-v1.${R}`],
   [/(X-Amz-(?:Signature|Security-Token|Credential)=)[^&\s"'<]+/gi, `$1${R}`],
   [/(Signature=)[0-9a-fA-F]{64}/g, `$1${R}`],

@@ -44,19 +44,24 @@ describe("redact", () => {
     expect(redact(`sent ${TOKEN} end`)).toBe("sent k8s-aws-v1.<redacted> end");
   });
 
-  it("removes X-Amz-Signature and X-Amz-Security-Token from a presigned URL", () => {
+  it("removes the query of a presigned URL, and keeps where it goes", () => {
     const out = redact(URL);
+    expectGone(out, SIGNATURE);
+    expectGone(out, encodeURIComponent(SESSION_TOKEN));
+    expect(out).toBe("https://sts.us-west-2.amazonaws.com/?<redacted>");
+    expect(redact(`GET ${URL} failed`)).toBe("GET https://sts.us-west-2.amazonaws.com/?<redacted> failed");
+  });
+
+  it("removes X-Amz-Signature, X-Amz-Security-Token and X-Amz-Credential from a query alone, and keeps the rest", () => {
+    const query = URL.slice(URL.indexOf("?") + 1);
+    const out = redact(query);
     expectGone(out, SIGNATURE);
     expectGone(out, encodeURIComponent(SESSION_TOKEN));
     expect(out).toContain("X-Amz-Signature=<redacted>");
     expect(out).toContain("X-Amz-Security-Token=<redacted>");
-  });
-
-  it("keeps the rest of the URL but the credential scope", () => {
-    const out = redact(URL);
     expect(out).toContain("X-Amz-Credential=<redacted>&");
     expect(out).not.toContain(ACCESS_KEY_ID);
-    expect(out).toContain("https://sts.us-west-2.amazonaws.com/?Action=GetCallerIdentity");
+    expect(out).toContain("Action=GetCallerIdentity");
     expect(out).toContain("X-Amz-Date=20230428T000000Z");
   });
 
@@ -154,6 +159,7 @@ describe("redact", () => {
       "tok3n-value-that-is-secret",
     ],
     ["a URL password", "connect to http://admin:hunter2hunter2@127.0.0.1:8080/creds failed", "hunter2hunter2"],
+    ["a URL query", "resolved endpoint from config: http://127.0.0.1:1/?token=q5ecretvalue", "q5ecretvalue"],
     ["a URL password in https", "fetch https://ci:p%40ss-word-9@example.internal/x", "p%40ss-word-9"],
     [
       "a token as the URL user",
