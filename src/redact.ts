@@ -67,7 +67,8 @@ export function displayUrl(value: string): string {
     url.password = "";
     url.search = "";
     url.hash = "";
-    shown = url.href;
+    // An origin is shown as written, without the "/" the URL parser adds.
+    shown = /^[^:]*:\/\/[^/?#]*[/]/.test(value) ? url.href : url.href.replace(/\/$/, "");
   } catch {
     shown = value.replace(/^([^:/?#]*:\/\/)[^/?#]*@/, "$1").replace(/[?#][\s\S]*$/, "");
   }

@@ -218,7 +218,9 @@ describe("displayUrl", () => {
     ["a query", "http://127.0.0.1/creds?token=s3cret&x=1", "http://127.0.0.1/creds"],
     ["a fragment", "http://127.0.0.1/x#frag", "http://127.0.0.1/x"],
     ["all of them", "http://u:p@[::1]:9/a?b=c#d", "http://[::1]:9/a"],
-    ["an origin", "http://127.0.0.1:4566", "http://127.0.0.1:4566/"],
+    ["nothing from an origin", "http://127.0.0.1:4566", "http://127.0.0.1:4566"],
+    ["nothing from an origin with a path", "http://127.0.0.1:4566/", "http://127.0.0.1:4566/"],
+    ["a password from an origin", "http://u:p@127.0.0.1:4566?x=1", "http://127.0.0.1:4566"],
     ["not a URL, with a password", "htp//u:p@x?q=1", "htp//u:p@x"],
     ["not a URL, scheme form", "bogus://u:p@ho st/x?q=1", "bogus://ho st/x"],
   ])("strips %s", (_label, url, expected) => {
