@@ -10,7 +10,8 @@ import { CLI_PATH, ROOT, ensureBuilt, hermeticEnv, makeTempHome, runCli, type Te
 import { expectFailure } from "../support/expect.js";
 import { listenOnLoopback, type LoopbackListener } from "../support/loopback-server.js";
 
-const LONG = "a".repeat(100_000);
+// Dashes, so that no redaction of long base64 runs could hide a value shown whole.
+const LONG = "a-".repeat(50_000);
 const KEYS = {
   AWS_ACCESS_KEY_ID: "AKIDEXAMPLEMESSAGES1",
   AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
