@@ -19,6 +19,7 @@ export type ErrorCode =
   | "token-expired"
   | "token-rejected"
   | "kubeconfig"
+  | "output"
   | "internal";
 
 /** Exit codes: 1 for everything a user or the environment got wrong, 2 for usage, more for verify. */
@@ -39,6 +40,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   "token-expired": 4,
   "token-rejected": 5,
   kubeconfig: 1,
+  output: 1,
   internal: 70,
 };
 

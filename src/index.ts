@@ -17,6 +17,7 @@ import {
 import type { MintedToken } from "./token/mint.js";
 import { getToken } from "./usecases/get-token.js";
 import { resolveTokenRequest } from "./usecases/token-request.js";
+import { quote } from "./quote.js";
 
 export { EksTokenError, type ErrorCode } from "./errors.js";
 export { type ExecCredential, apiVersionFromExecInfo } from "./token/exec-credential.js";
@@ -76,7 +77,7 @@ export async function getExecCredential(
 ): Promise<ExecCredential> {
   const apiVersion = options.apiVersion === undefined ? DEFAULT_API_VERSION : normalizeApiVersion(options.apiVersion);
   if (!apiVersion)
-    throw new EksTokenError("usage", `unknown apiVersion ${JSON.stringify(options.apiVersion)}`, "use v1 or v1beta1");
+    throw new EksTokenError("usage", `unknown apiVersion ${quote(String(options.apiVersion))}`, "use v1 or v1beta1");
   const { token, expiration } = await createToken(options);
   return execCredential(apiVersion, token, expiration);
 }

@@ -1,7 +1,7 @@
 // Everything bound for stderr passes through redact(): tokens, signatures, session tokens and
 // secret keys go; access key ids stay (they identify, they do not authenticate).
 import { describe, expect, it } from "vitest";
-import { redact } from "../src/redact.js";
+import { displayUrl, redact } from "../src/redact.js";
 
 const ACCESS_KEY_ID = "ASIAR2TG44V6AS3ZZE7C";
 const SECRET = "4KD5cntGcVmLWRdF5wvNRuzNL5Qxmp6OKVY6Fz/Q";
@@ -44,18 +44,24 @@ describe("redact", () => {
     expect(redact(`sent ${TOKEN} end`)).toBe("sent k8s-aws-v1.<redacted> end");
   });
 
-  it("removes X-Amz-Signature and X-Amz-Security-Token from a presigned URL", () => {
+  it("removes the query of a presigned URL, and keeps where it goes", () => {
     const out = redact(URL);
+    expectGone(out, SIGNATURE);
+    expectGone(out, encodeURIComponent(SESSION_TOKEN));
+    expect(out).toBe("https://sts.us-west-2.amazonaws.com/?<redacted>");
+    expect(redact(`GET ${URL} failed`)).toBe("GET https://sts.us-west-2.amazonaws.com/?<redacted> failed");
+  });
+
+  it("removes X-Amz-Signature, X-Amz-Security-Token and X-Amz-Credential from a query alone, and keeps the rest", () => {
+    const query = URL.slice(URL.indexOf("?") + 1);
+    const out = redact(query);
     expectGone(out, SIGNATURE);
     expectGone(out, encodeURIComponent(SESSION_TOKEN));
     expect(out).toContain("X-Amz-Signature=<redacted>");
     expect(out).toContain("X-Amz-Security-Token=<redacted>");
-  });
-
-  it("keeps the rest of the URL, access key id included", () => {
-    const out = redact(URL);
-    expect(out).toContain(`X-Amz-Credential=${ACCESS_KEY_ID}%2F20230428%2Fus-west-2`);
-    expect(out).toContain("https://sts.us-west-2.amazonaws.com/?Action=GetCallerIdentity");
+    expect(out).toContain("X-Amz-Credential=<redacted>&");
+    expect(out).not.toContain(ACCESS_KEY_ID);
+    expect(out).toContain("Action=GetCallerIdentity");
     expect(out).toContain("X-Amz-Date=20230428T000000Z");
   });
 
@@ -132,5 +138,98 @@ describe("redact", () => {
       const out = redact(text);
       for (const secret of [SECRET, SECRET_PLUS, SESSION_TOKEN]) if (text.includes(secret)) expectGone(out, secret);
     }
+  });
+
+  // Both lists are what the tool's own lines and the SDK's debug lines hold.
+  it.each([
+    [
+      "an Authorization header (SigV4)",
+      `Authorization: AWS4-HMAC-SHA256 Credential=${ACCESS_KEY_ID}/20230428/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=${SIGNATURE}`,
+      SIGNATURE,
+    ],
+    ["an Authorization header in JSON", `{"authorization":"Bearer ${SECRET}"}`, SECRET],
+    [
+      "a bearer token",
+      `sent Bearer abcdefghijklmnopqrstuvwxyz0123456789 to the endpoint`,
+      "abcdefghijklmnopqrstuvwxyz0123456789",
+    ],
+    [
+      "the container authorization token",
+      `AWS_CONTAINER_AUTHORIZATION_TOKEN=Basic-tok3n-value-that-is-secret`,
+      "tok3n-value-that-is-secret",
+    ],
+    ["a URL password", "connect to http://admin:hunter2hunter2@127.0.0.1:8080/creds failed", "hunter2hunter2"],
+    ["a URL query", "resolved endpoint from config: http://127.0.0.1:1/?token=q5ecretvalue", "q5ecretvalue"],
+    ["a URL password in https", "fetch https://ci:p%40ss-word-9@example.internal/x", "p%40ss-word-9"],
+    [
+      "a token as the URL user",
+      "https://ghp_0123456789abcdefABCDEF0123456789@git.example/x",
+      "ghp_0123456789abcdefABCDEF0123456789",
+    ],
+    [
+      "X-Amz-Credential",
+      `X-Amz-Credential=${ACCESS_KEY_ID}%2F20230428%2Fus-west-2%2Fsts%2Faws4_request&X-Amz-Date=1`,
+      `${ACCESS_KEY_ID}%2F20230428`,
+    ],
+    [
+      "X-Amz-Security-Token in any case",
+      `x-amz-security-token=${encodeURIComponent(SESSION_TOKEN)}`,
+      encodeURIComponent(SESSION_TOKEN),
+    ],
+    ["a short secret key behind its name", "aws_secret_access_key=short1", "short1"],
+    ["a secret key before a colon", `failed: aws_secret_access_key=${SECRET}: run it`, SECRET],
+    ["a quoted secret with spaces", `{"SecretAccessKey": "with spaces inside 12345"}`, "with spaces inside 12345"],
+    ["a session token behind its name", `SessionToken: ${SESSION_TOKEN}`, SESSION_TOKEN],
+    ["a long value after token:", `token: ${SECRET.replace(/\//g, "x")}`, SECRET.replace(/\//g, "x")],
+    ["a bare secret key", `key ${SECRET_PLUS} used`, SECRET_PLUS],
+  ])("removes the secret: %s", (_label, text, secret) => {
+    const out = redact(text);
+    if (text.endsWith(": run it")) expect(out).toBe("failed: aws_secret_access_key=<redacted>: run it");
+    expect(out).toContain("<redacted>");
+    expect(out).not.toContain(secret);
+    expect(redact(out)).toBe(out);
+  });
+
+  it.each([
+    ["the word after token:", "verify takes at most one token: pass one token, or - to read it from stdin"],
+    ["a token count", "token: none cached; tokens: 3"],
+    ["a SHA-1 file name", "read /home/u/.kube/cache/0123456789abcdef0123456789abcdef01234567.json"],
+    ["a bare SHA-1", "commit 9fceb02d0ae598e95dc970b74767f19372d61af8 is the one"],
+    ["an upper-case SHA-1", "9FCEB02D0AE598E95DC970B74767F19372D61AF8"],
+    ["a SHA-256 cache entry", "removed 5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef.json"],
+    ["a long path", "/home/alice/projects/MyProject/src/App12/more/Deeper/Paths/AndMore/Yes1"],
+    ["a 40-letter lower-case run", "abcdefghijklmnopqrstuvwxyzabcdefghijklmn"],
+    ["an ARN", "arn:aws:iam::123456789012:role/EksAdministratorsRoleForTeamAlpha2024"],
+    ["an access key id", `access key ${ACCESS_KEY_ID} from AWS_ACCESS_KEY_ID`],
+    ["a URL without a password", "http://127.0.0.1:4566/ and https://sts.us-west-2.amazonaws.com/"],
+    ["an email", "ask admin@example.com"],
+    ["prose about the header", "the Authorization header is not sent"],
+    ["a named secret without a value", "set AWS_SESSION_TOKEN too"],
+    ["a hint naming the JSON keys", "it must print one JSON object with Version 1, AccessKeyId and SecretAccessKey"],
+  ])("keeps prose: %s", (_label, text) => {
+    expect(redact(text)).toBe(text);
+  });
+});
+
+describe("displayUrl", () => {
+  it.each([
+    ["user and password", "http://user:pass@127.0.0.1:8080/creds", "http://127.0.0.1:8080/creds"],
+    ["a user alone", "https://token@example.com/", "https://example.com/"],
+    ["a query", "http://127.0.0.1/creds?token=s3cret&x=1", "http://127.0.0.1/creds"],
+    ["a fragment", "http://127.0.0.1/x#frag", "http://127.0.0.1/x"],
+    ["all of them", "http://u:p@[::1]:9/a?b=c#d", "http://[::1]:9/a"],
+    ["nothing from an origin", "http://127.0.0.1:4566", "http://127.0.0.1:4566"],
+    ["nothing from an origin with a path", "http://127.0.0.1:4566/", "http://127.0.0.1:4566/"],
+    ["a password from an origin", "http://u:p@127.0.0.1:4566?x=1", "http://127.0.0.1:4566"],
+    ["not a URL, with a password", "htp//u:p@x?q=1", "htp//u:p@x"],
+    ["not a URL, scheme form", "bogus://u:p@ho st/x?q=1", "bogus://ho st/x"],
+  ])("strips %s", (_label, url, expected) => {
+    expect(displayUrl(url)).toBe(expected);
+  });
+
+  it("is bounded and escaped", () => {
+    const shown = displayUrl(`http://127.0.0.1/${"a".repeat(100_000)}\u202e`);
+    expect(shown.length).toBeLessThan(140);
+    expect(displayUrl("not a url \u202e")).toBe("not a url \\u202e");
   });
 });

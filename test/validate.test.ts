@@ -6,9 +6,15 @@ import {
   validateClusterId,
   validateExternalId,
   validateProfileName,
+  ARN_PARTITIONS,
   validateRoleArn,
   validateSessionName,
 } from "../src/validate.js";
+import { quote } from "../src/quote.js";
+import { PARTITIONS } from "../src/token/sts-host.js";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 function refusal(fn: () => unknown): EksTokenError {
   try {
@@ -68,15 +74,30 @@ describe("validateClusterId", () => {
     const e = refusal(() => validateClusterId(value));
     expect(e.code).toBe("invalid-input");
     expect(e.exitCode).toBe(2);
-    expect(e.message).toBe(
-      `invalid cluster name ${JSON.stringify(value)}: it contains whitespace or control characters`,
-    );
-    // The message is one line whatever the input held.
-    expect(e.reportLine).not.toMatch(/[\r\n]/);
+    expect(e.message).toBe(`invalid cluster name ${quote(value)}: it contains whitespace or control characters`);
+    // The message is one line whatever the input held, and shows controls as escapes.
+    expect(e.reportLine).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u200b\ufeff]/);
   });
 });
 
 describe("validateRoleArn", () => {
+  it("knows the partitions of the AWS SDK's partitions data, and those alone", async () => {
+    // @aws-sdk/core ships the table the SDK's endpoint rules use; its package exports do not reach it.
+    const root = dirname(dirname(dirname(dirname(createRequire(import.meta.url).resolve("@aws-sdk/core/client")))));
+    const file = join(root, "dist-es", "submodules", "client", "util-endpoints", "lib", "aws", "partitions.js");
+    const { partitionsInfo } = (await import(pathToFileURL(file).href)) as {
+      partitionsInfo: { partitions: { id: string }[] };
+    };
+    const ids = partitionsInfo.partitions.map((p) => p.id);
+    expect([...ARN_PARTITIONS].sort()).toEqual([...ids].sort());
+    // The STS host table covers the same partitions.
+    expect(PARTITIONS.map((p) => p.name).sort()).toEqual([...ids].sort());
+    for (const id of ids) {
+      const arn = `arn:${id}:iam::123456789012:role/r`;
+      expect(validateRoleArn(arn)).toBe(arn);
+    }
+  });
+
   it.each([
     "arn:aws:iam::123456789012:role/eks-admins",
     "arn:aws:iam::123456789012:role/path/to/eks-admins",
@@ -103,6 +124,10 @@ describe("validateRoleArn", () => {
     ["a region in an IAM ARN", "arn:aws:iam:us-east-1:123456789012:role/r"],
     ["another service", "arn:aws:s3::123456789012:role/r"],
     ["an unknown partition shape", "arn:azure:iam::123456789012:role/r"],
+    ["a partition that does not exist", "arn:aws-evil:iam::123456789012:role/r"],
+    ["a partition's prefix", "arn:aws-iso-:iam::123456789012:role/r"],
+    ["a partition made of others", "arn:aws-cn-aws:iam::123456789012:role/r"],
+    ["no partition", "arn::iam::123456789012:role/r"],
     ["a space", "arn:aws:iam::123456789012:role/eks admins"],
     ["a newline", "arn:aws:iam::123456789012:role/r\n"],
     ["garbage", "garbage"],
@@ -112,7 +137,7 @@ describe("validateRoleArn", () => {
   ])("refuses %s", (_label, arn) => {
     const e = refusal(() => validateRoleArn(arn));
     expect(e.code).toBe("invalid-input");
-    expect(e.message).toBe(`malformed role ARN ${JSON.stringify(arn)}`);
+    expect(e.message).toBe(`malformed role ARN ${quote(arn)}`);
     expect(e.hint).toContain("arn:aws:iam::123456789012:role/NAME");
   });
 });
@@ -127,7 +152,7 @@ describe("validateSessionName (STS RoleSessionName)", () => {
     (name) => {
       const e = refusal(() => validateSessionName(name));
       expect(e.code).toBe("invalid-input");
-      expect(e.message).toBe(`invalid session name ${JSON.stringify(name)}`);
+      expect(e.message).toBe(`invalid session name ${quote(name)}`);
       expect(e.hint).toContain("2 to 64");
     },
   );
@@ -157,7 +182,7 @@ describe("validateProfileName", () => {
 
   it.each(["", " dev", "dev ", "a]b", "a[b", "dev\n", "nul\u0000", "x".repeat(257)])("refuses %j", (name) => {
     const e = refusal(() => validateProfileName(name));
-    expect(e.message).toBe(`invalid profile name ${JSON.stringify(name)}`);
+    expect(e.message).toBe(`invalid profile name ${quote(name)}`);
   });
 });
 

@@ -6,7 +6,7 @@
 import type { Env } from "../env.js";
 import { EksTokenError } from "../errors.js";
 import { presignGetCallerIdentity, type SigningCredentials } from "../token/presign.js";
-import { fetchCallerIdentity, parseStsError } from "./sts-client.js";
+import { fetchCallerIdentity, parseStsError, stsEndpointOverride, stsRedirectError } from "./sts-client.js";
 import type { TokenTarget } from "./target.js";
 
 export interface CallerIdentity {
@@ -23,8 +23,7 @@ export async function getCallerIdentity(
 ): Promise<CallerIdentity> {
   // Tests and private setups point the SDK's STS client elsewhere; honour the same variables
   // and sign for that host, as the SDK's client would.
-  const override = env["AWS_ENDPOINT_URL_STS"] || env["AWS_ENDPOINT_URL"];
-  const host = override ? new URL(override).host : target.endpoint.host;
+  const host = stsEndpointOverride(env)?.host ?? target.endpoint.host;
   const url = await presignGetCallerIdentity({
     credentials,
     host,
@@ -33,6 +32,9 @@ export async function getCallerIdentity(
     signingDate: new Date(),
   });
   const response = await fetchCallerIdentity({ url, clusterId: target.clusterId, env, timeoutMs });
+  if (response.status >= 300 && response.status < 400) {
+    throw stsRedirectError(response.status, response.location, "GetCallerIdentity (for --forward-session-name)");
+  }
   if (response.status !== 200) {
     const code = parseStsError(response.body).code ?? "error";
     throw new EksTokenError(

@@ -1,6 +1,8 @@
 /** Turns what the SDK throws into one EksTokenError that says what failed and what to do (the SDK's error kept as its cause, for --debug). */
 import { EksTokenError, isEksTokenError } from "../errors.js";
-import { redact } from "../redact.js";
+import { shorten } from "../quote.js";
+import { displayUrl, redact } from "../redact.js";
+import { stsRedirectError } from "./sts-client.js";
 import type { TokenTarget } from "./target.js";
 import type { Env } from "../env.js";
 
@@ -19,6 +21,8 @@ export interface FailureContext {
   readonly env: Env;
   /** Why the chain's last tried link failed, when the SDK said so (in its debug log). */
   readonly lastFailure?: string | undefined;
+  /** Every failure of the chain's links, in order. */
+  readonly failures?: readonly string[] | undefined;
 }
 
 export function describeCredentialError(e: unknown, target: TokenTarget, context?: FailureContext): EksTokenError {
@@ -29,18 +33,28 @@ export function describeCredentialError(e: unknown, target: TokenTarget, context
     code?: string;
     Code?: string;
     $metadata?: { httpStatusCode?: number };
+    $response?: { headers?: Record<string, string | undefined> };
   };
   const name = err.name ?? err.Code ?? "";
   const message = redact(firstLine(err.message ?? String(e)));
   const profile = target.profileName;
 
   if (/Could not load credentials from any providers/i.test(message)) {
+    const processFailure = credentialProcessFailure(context?.failures ?? []);
+    if (processFailure) {
+      return new EksTokenError(
+        "no-credentials",
+        `credential_process of a source profile of "${profile}" failed: ${processFailure}`,
+        `check the credential_process of the profiles that "${profile}" names in ${target.configPath}`,
+        { cause: e },
+      );
+    }
     const remote = explicitEndpoint(context?.env);
     if (remote) {
       const why = context?.lastFailure ? ` (${redact(firstLine(context.lastFailure))})` : "";
       return new EksTokenError(
         "no-credentials",
-        `the ${remote.name} at ${remote.url} gave no credentials${why}`,
+        `the ${remote.name} at ${displayUrl(remote.url)} gave no credentials${why}`,
         `${remote.check}, or unset ${remote.variable}`,
         { cause: e },
       );
@@ -115,6 +129,10 @@ export function describeCredentialError(e: unknown, target: TokenTarget, context
     );
   }
   const status = err.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 300 && status < 400) {
+    const error = stsRedirectError(status, err.$response?.headers?.location, "STS (AssumeRole)");
+    return new EksTokenError(error.code, error.message, error.hint, { cause: e });
+  }
   return new EksTokenError(
     "no-credentials",
     `could not get AWS credentials: ${name && name !== "Error" ? `${name}: ` : ""}${message}${status ? ` (HTTP ${status})` : ""}`,
@@ -165,6 +183,24 @@ function sourcesTried(target: TokenTarget): string {
     "instance metadata",
   ];
   return sources.filter(Boolean).join(", ");
+}
+
+/**
+ * A credential_process the SDK ran (for a role profile's source_profile) and that failed, as its
+ * debug line tells: "Command failed: CMD" and the command's stderr, or the SDK's own check.
+ */
+function credentialProcessFailure(failures: readonly string[]): string | undefined {
+  const failure = failures.find(
+    (f) => f.startsWith("Command failed") || (/credential_process/.test(f) && !/did not contain/.test(f)),
+  );
+  if (!failure) return undefined;
+  const lines = failure
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  if (lines[0]?.startsWith("Command failed"))
+    return shorten(redact(lines[1] ?? "the command exited with an error"), 160);
+  return shorten(redact((lines[0] ?? "").replace(/\.$/, "")), 160);
 }
 
 function firstLine(text: string): string {

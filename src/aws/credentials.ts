@@ -8,6 +8,7 @@ import type { SigningCredentials } from "../token/presign.js";
 import type { TokenTarget } from "./target.js";
 import { getCallerIdentity, sessionNameOf } from "./caller-identity.js";
 import { describeCredentialError } from "./credential-errors.js";
+import { runCredentialProcess } from "./credential-process.js";
 import { envCredentials } from "./env-credentials.js";
 import { profileStaticKeys } from "./profile-credentials.js";
 import { readSharedConfig } from "./shared-config.js";
@@ -44,6 +45,8 @@ export interface CredentialDeps {
   readonly roleCache?: RoleCredentialsCache | undefined;
   /** The whole resolution, every endpoint included, ends within this bound. */
   readonly timeoutMs?: number;
+  /** A profile's credential_process gets this long (CREDENTIAL_PROCESS_TIMEOUT_MS). */
+  readonly credentialProcessTimeoutMs?: number;
 }
 
 export const CREDENTIALS_TIMEOUT_MS = 12_000;
@@ -75,7 +78,7 @@ export async function resolveCredentials(target: TokenTarget, given: CredentialD
   try {
     return await Promise.race([resolve(target, deps), deadline]);
   } catch (e) {
-    throw describeCredentialError(e, target, { env: deps.env, lastFailure: failures.at(-1) });
+    throw describeCredentialError(e, target, { env: deps.env, lastFailure: failures.at(-1), failures });
   } finally {
     clearTimeout(timer);
   }
@@ -145,6 +148,19 @@ async function baseProvider(
     readSharedConfig(deps.env, target.profileExplicit ? target.profileName : undefined).profile,
   );
   if (fromProfile) return async () => fromProfile;
+  // The profile's own credential_process: run here, once and bounded, rather than by the SDK's chain
+  // (which has no time limit, runs it again from its next link after a failure, and reports only
+  // "Could not load credentials from any providers").
+  const command = target.credentialProcess;
+  if (command !== undefined) {
+    return () =>
+      runCredentialProcess({
+        profileName: target.profileName,
+        command,
+        env: deps.env,
+        ...(deps.credentialProcessTimeoutMs !== undefined ? { timeoutMs: deps.credentialProcessTimeoutMs } : {}),
+      });
+  }
   const { fromNodeProviderChain } = await import("./sdk-providers.js");
   // The token's region goes in as the parent's region, a fallback: in clientConfig it would
   // override every nested client's own choice, and the SSO client would then ask the portal in
@@ -166,11 +182,11 @@ function recordingFailures(logger: Logger, failures: string[]): Logger {
   return {
     ...logger,
     debug: (...args: unknown[]) => {
-      const m = /property-provider -> (.+)/.exec(args.map(String).join(" "));
+      const m = /property-provider -> ([\s\S]+)/.exec(args.map(String).join(" "));
       // Keep what reads as a failure, not the notes on settings looked up along the way.
       if (
         m?.[1] &&
-        /error|refused|ECONN|EHOST|ENOTFOUND|time ?out|timed out|status|unauthori[sz]ed|forbidden|\b[45]\d\d\b/i.test(
+        /credential_process|Command failed|error|refused|ECONN|EHOST|ENOTFOUND|time ?out|timed out|status|unauthori[sz]ed|forbidden|\b[45]\d\d\b/i.test(
           m[1],
         )
       ) {

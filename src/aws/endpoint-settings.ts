@@ -1,4 +1,5 @@
 /** STS endpoint options from the environment, then the profile (environment wins, as in the SDKs). */
+import { quote } from "../quote.js";
 import { EksTokenError } from "../errors.js";
 import type { RegionalMode } from "../token/sts-host.js";
 import type { Env } from "../env.js";
@@ -34,7 +35,7 @@ function parseMode(value: string): RegionalMode {
   if (value === "regional" || value === "legacy") return value;
   throw new EksTokenError(
     "config",
-    `invalid STS endpoint mode ${JSON.stringify(value)} in AWS_STS_REGIONAL_ENDPOINTS or sts_regional_endpoints`,
+    `invalid STS endpoint mode ${quote(value)} in AWS_STS_REGIONAL_ENDPOINTS or sts_regional_endpoints`,
     "use regional or legacy",
   );
 }
@@ -42,5 +43,5 @@ function parseMode(value: string): RegionalMode {
 function parseBool(value: string | undefined, name: string): boolean {
   if (value === undefined || value === "false") return false;
   if (value === "true") return true;
-  throw new EksTokenError("config", `invalid value ${JSON.stringify(value)} for ${name}`, "use true or false");
+  throw new EksTokenError("config", `invalid value ${quote(value)} for ${name}`, "use true or false");
 }

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Env } from "../env.js";
 import { EksTokenError, isEksTokenError } from "../errors.js";
+import { displayUrl } from "../redact.js";
 import { CLUSTER_ID_HEADER } from "../token/encode.js";
 
 /** The server gives STS 10 seconds. */
@@ -26,6 +27,8 @@ export interface StsResponse {
   readonly status: number;
   readonly contentType: string;
   readonly body: string;
+  /** The Location header of a redirect. */
+  readonly location?: string;
 }
 
 export interface StsErrorBody {
@@ -33,21 +36,42 @@ export interface StsErrorBody {
   readonly message?: string;
 }
 
-/** Where the request really goes: the override's origin, or the token's own host. */
-export function requestTarget(tokenUrl: URL, env: Env): URL {
+/** AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, parsed: where STS calls go instead of the token's host. */
+export function stsEndpointOverride(env: Env): URL | undefined {
   const override = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL;
-  if (!override) return tokenUrl;
-  let endpoint: URL;
+  if (!override) return undefined;
   try {
-    endpoint = new URL(override);
+    return new URL(override);
   } catch {
     throw new EksTokenError(
       "invalid-input",
-      `AWS_ENDPOINT_URL_STS/AWS_ENDPOINT_URL ${JSON.stringify(override)} is not a URL`,
+      `AWS_ENDPOINT_URL_STS/AWS_ENDPOINT_URL ${displayUrl(override)} is not a URL`,
       "set it to an origin such as http://127.0.0.1:4566",
     );
   }
-  return new URL(tokenUrl.pathname + tokenUrl.search, endpoint.origin);
+}
+
+/** Where the request really goes: the override's origin, or the token's own host. */
+export function requestTarget(tokenUrl: URL, env: Env): URL {
+  const endpoint = stsEndpointOverride(env);
+  return endpoint ? new URL(tokenUrl.pathname + tokenUrl.search, endpoint.origin) : tokenUrl;
+}
+
+/** An STS answer of 3xx: the server (and the SDK) follow no redirect, so say where it pointed and why that happens. */
+export function stsRedirectError(status: number, location: string | undefined, what = "STS"): EksTokenError {
+  let to = "";
+  if (location) {
+    try {
+      to = ` to ${displayUrl(new URL(location, "http://unknown.invalid").host)}`;
+    } catch {
+      to = "";
+    }
+  }
+  return new EksTokenError(
+    "sts",
+    `${what} answered with a redirect (HTTP ${status})${to}, which is not followed`,
+    "check AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL (they must name the STS endpoint itself) and the region the request is signed for",
+  );
 }
 
 /** Sends the GET the server sends and returns what came back, without following redirects. */
@@ -111,6 +135,7 @@ function readBody(res: IncomingMessage): Promise<StsResponse> {
         status: res.statusCode ?? 0,
         contentType: String(res.headers["content-type"] ?? ""),
         body: Buffer.concat(chunks).toString("utf8"),
+        ...(typeof res.headers.location === "string" ? { location: res.headers.location } : {}),
       }),
     );
     res.on("error", reject);

@@ -5,6 +5,7 @@
  */
 import type { Env } from "../env.js";
 import { stsEndpoint, type StsEndpoint } from "../token/sts-host.js";
+import { credentialProcessOf } from "./credential-process.js";
 import { resolveEndpointSettings, type EndpointSettings } from "./endpoint-settings.js";
 import { resolveRegion, type RegionSource } from "./region.js";
 import { readSharedConfig } from "./shared-config.js";
@@ -40,6 +41,8 @@ export interface TokenTarget {
   readonly profileExists: boolean;
   /** The profile's own role_arn, when it is a role profile. */
   readonly profileRoleArn: string | undefined;
+  /** The profile's credential_process, when the SDK would run it for this profile's own credentials. */
+  readonly credentialProcess: string | undefined;
   readonly roleArn: string | undefined;
   readonly sessionName: string;
   readonly externalId: string | undefined;
@@ -71,6 +74,7 @@ export async function resolveTarget(options: TargetOptions, env: Env): Promise<T
     profileExplicit: shared.profileExplicit,
     profileExists: shared.profileExists,
     profileRoleArn: shared.profile["role_arn"],
+    credentialProcess: credentialProcessOf(shared.profile),
     roleArn: options.roleArn,
     sessionName: options.sessionName ?? DEFAULT_SESSION_NAME,
     externalId: options.externalId,

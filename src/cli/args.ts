@@ -11,6 +11,7 @@ import { normalizeApiVersion } from "../token/exec-credential.js";
 import type { TokenInput } from "../usecases/token-request.js";
 import { debugRequested } from "./debug.js";
 import { parseFlags } from "./flags.js";
+import { quote } from "../quote.js";
 
 export type { TokenInput };
 
@@ -52,7 +53,7 @@ export function parseTokenArgs(argv: readonly string[], env: Env): ParsedCommand
   ) {
     throw new EksTokenError(
       "usage",
-      `unexpected argument ${JSON.stringify(positionals.join(" "))}`,
+      `unexpected argument ${quote(positionals.join(" "))}`,
       "run `eks-token --help` for the commands and options",
     );
   }
@@ -87,7 +88,7 @@ function parseOutput(output: string | undefined, tokenOnly: boolean): "json" | "
   if (output === "token") return "token";
   throw new EksTokenError(
     "usage",
-    `--output ${JSON.stringify(output)} is not supported`,
+    `--output ${quote(output)} is not supported`,
     "use --output json (an ExecCredential) or --output token (the bare token)",
   );
 }
@@ -97,7 +98,7 @@ function parseApiVersion(value: string): string {
   if (!full) {
     throw new EksTokenError(
       "usage",
-      `unknown --api-version ${JSON.stringify(value)}`,
+      `unknown --api-version ${quote(value)}`,
       "use v1 or v1beta1 (client.authentication.k8s.io/...)",
     );
   }

@@ -1,6 +1,7 @@
 /** The executable's entry: real process I/O around main(). */
 import { writeSync } from "node:fs";
 import { format } from "node:util";
+import { EksTokenError } from "../errors.js";
 import { main } from "./main.js";
 import { debugRequested } from "./debug.js";
 import type { CliIo } from "./io.js";
@@ -41,10 +42,32 @@ function writeAll(fd: number, text: string): void {
   }
 }
 
+/** A write to stdout that failed: most often the reading end of a pipe has gone (`| head -c0`). */
+function stdoutError(e: unknown): EksTokenError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "EPIPE") {
+    return new EksTokenError(
+      "output",
+      "stdout was closed before the output was written (the program reading it exited)",
+      "let the reader read to the end, or redirect the output to a file",
+      { cause: e },
+    );
+  }
+  return new EksTokenError("output", `could not write to stdout: ${code ?? String(e)}`, "check where stdout goes", {
+    cause: e,
+  });
+}
+
 const io: CliIo = {
   argv: process.argv.slice(2),
   env: process.env,
-  stdout: (text) => writeAll(1, text),
+  stdout: (text) => {
+    try {
+      writeAll(1, text);
+    } catch (e) {
+      throw stdoutError(e);
+    }
+  },
   stderr: (text) => {
     try {
       writeAll(2, text);

@@ -5,6 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { EksTokenError } from "../errors.js";
+import { shorten } from "../quote.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -26,16 +27,17 @@ export function parseFlags<O extends Options>(args: readonly string[], options: 
 function usageError(e: unknown, hint: string): EksTokenError {
   const code = (e as { code?: string }).code;
   const message = e instanceof Error ? e.message : String(e);
-  const quoted = /'([^']+)'/.exec(message)?.[1];
+  const found = /'([^']+)'/.exec(message)?.[1];
+  const quoted = found === undefined ? undefined : shorten(found);
   switch (code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-      return new EksTokenError("usage", `unknown option ${quoted ?? message}`, hint);
+      return new EksTokenError("usage", `unknown option ${quoted ?? shorten(message)}`, hint);
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
-      return new EksTokenError("usage", `unexpected argument ${quoted ?? message}`, hint);
+      return new EksTokenError("usage", `unexpected argument ${quoted ?? shorten(message)}`, hint);
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      return new EksTokenError("usage", `missing or ambiguous value: ${firstSentence(message)}`, hint);
+      return new EksTokenError("usage", `missing or ambiguous value: ${shorten(firstSentence(message), 200)}`, hint);
     default:
-      return new EksTokenError("usage", firstSentence(message), hint);
+      return new EksTokenError("usage", shorten(firstSentence(message), 200), hint);
   }
 }
 

@@ -7,6 +7,7 @@ import { verifyToken, type VerifyInput } from "../usecases/verify.js";
 import { reportError } from "./fail.js";
 import { parseFlags } from "./flags.js";
 import type { Command } from "./io.js";
+import { quote } from "../quote.js";
 
 export interface VerifyCommandOptions {
   /** The server waits 10 s for STS; tests shorten it. */
@@ -39,11 +40,7 @@ export function parseVerifyArgs(args: readonly string[]): VerifyInput & { readon
     throw new EksTokenError("usage", "verify takes at most one token", "pass one token, or - to read it from stdin");
   const output = values.output ?? "text";
   if (output !== "text" && output !== "json")
-    throw new EksTokenError(
-      "usage",
-      `unknown output format ${JSON.stringify(output)}`,
-      "use --output text or --output json",
-    );
+    throw new EksTokenError("usage", `unknown output format ${quote(output)}`, "use --output text or --output json");
   const clusterName = values["cluster-name"];
   if (values.sts && !clusterName) {
     throw new EksTokenError(

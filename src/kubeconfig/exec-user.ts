@@ -1,4 +1,5 @@
 /** The kubeconfig user entry whose exec block runs eks-token. */
+import { quote } from "../quote.js";
 import { EksTokenError } from "../errors.js";
 import { API_V1, API_V1BETA1, normalizeApiVersion } from "../token/exec-credential.js";
 
@@ -14,7 +15,7 @@ export function parseExecApiVersion(value: string | undefined): ExecApiVersion {
   if (value === undefined) return API_VERSIONS.v1beta1;
   const full = normalizeApiVersion(value);
   if (full === API_V1 || full === API_V1BETA1) return full;
-  throw new EksTokenError("usage", `unknown --api-version ${JSON.stringify(value)}`, "use v1beta1 or v1");
+  throw new EksTokenError("usage", `unknown --api-version ${quote(value)}`, "use v1beta1 or v1");
 }
 
 /** What `eks-token token` needs to know; the same shape serves new entries and migrations. */

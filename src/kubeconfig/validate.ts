@@ -1,17 +1,19 @@
 /** Checks on user-supplied values; each throws EksTokenError('invalid-input') naming the flag. */
 import { EksTokenError } from "../errors.js";
-import { isRegionName, validateRoleArn } from "../validate.js";
+import { quote } from "../quote.js";
+import { displayUrl } from "../redact.js";
+import { isArnPartition, isRegionName, validateRoleArn } from "../validate.js";
 
 const EKS_CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/;
 // Passed-through identifiers (Outposts ids, non-EKS authenticator ids) only need to survive argv and a header.
 const LOOSE_CLUSTER_ID = /^[\x21-\x7e]{1,255}$/;
-const CLUSTER_ARN = /^arn:aws[a-z-]*:eks:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/;
+const CLUSTER_ARN = /^arn:([a-z-]+):eks:([a-z0-9-]+):(\d{12}):cluster\/(.+)$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 // Names end up as YAML keys and kubectl arguments; control characters would only cause grief.
 const ENTRY_NAME = /^[^\x00-\x1f\x7f]{1,512}$/;
 
-function invalid(flag: string, value: string, expected: string): never {
-  throw new EksTokenError("invalid-input", `invalid ${flag} ${JSON.stringify(value)}`, expected);
+function invalid(flag: string, value: string, expected: string, shown = quote(value)): never {
+  throw new EksTokenError("invalid-input", `invalid ${flag} ${shown}`, expected);
 }
 
 /** A name DescribeCluster accepts. */
@@ -47,8 +49,8 @@ export interface ClusterArnParts {
 
 export function parseClusterArn(value: string, flag = "--cluster-arn"): ClusterArnParts {
   const m = CLUSTER_ARN.exec(value);
-  if (!m) invalid(flag, value, "expected arn:aws:eks:REGION:123456789012:cluster/NAME");
-  return { arn: value, region: checkRegion(m[1]!, flag), account: m[2]!, name: m[3]! };
+  if (!m || !isArnPartition(m[1]!)) invalid(flag, value, "expected arn:aws:eks:REGION:123456789012:cluster/NAME");
+  return { arn: value, region: checkRegion(m[2]!, flag), account: m[3]!, name: m[4]! };
 }
 
 export function checkEndpoint(value: string, flag = "--endpoint"): string {
@@ -56,19 +58,16 @@ export function checkEndpoint(value: string, flag = "--endpoint"): string {
   try {
     url = new URL(value);
   } catch {
-    invalid(flag, value, "expected an https:// URL");
+    invalid(flag, value, "expected an https:// URL", displayUrl(value));
   }
-  if (url.protocol !== "https:" || url.hostname === "") invalid(flag, value, "expected an https:// URL");
+  if (url.protocol !== "https:" || url.hostname === "")
+    invalid(flag, value, "expected an https:// URL", displayUrl(value));
   return value;
 }
 
 export function checkCaData(value: string, flag = "--ca-data"): string {
   if (value.length === 0 || !BASE64.test(value)) {
-    invalid(
-      flag,
-      abbreviate(value),
-      "expected the base64 of the cluster's PEM certificate, as in certificate-authority-data",
-    );
+    invalid(flag, value, "expected the base64 of the cluster's PEM certificate, as in certificate-authority-data");
   }
   return value;
 }
@@ -83,9 +82,4 @@ export function checkProfile(value: string, flag = "--profile"): string {
     invalid(flag, value, "expected the name of a profile in ~/.aws/config");
   }
   return value;
-}
-
-// Certificates are long; the error line should stay one readable line.
-function abbreviate(value: string): string {
-  return value.length > 40 ? `${value.slice(0, 37)}...` : value;
 }

@@ -3,6 +3,7 @@
  * client-go fails when the version differs from the one its kubeconfig names, so we echo it.
  */
 import { formatTimestamp } from "./expiration.js";
+import { quote } from "../quote.js";
 
 export const API_V1 = "client.authentication.k8s.io/v1";
 export const API_V1BETA1 = "client.authentication.k8s.io/v1beta1";
@@ -39,7 +40,7 @@ export function apiVersionFromExecInfo(execInfo: string | undefined): ApiVersion
   if (!SUPPORTED.has(version)) {
     return {
       apiVersion: DEFAULT_API_VERSION,
-      warning: `KUBERNETES_EXEC_INFO asks for unsupported apiVersion ${JSON.stringify(version)}; answering with ${DEFAULT_API_VERSION}`,
+      warning: `KUBERNETES_EXEC_INFO asks for unsupported apiVersion ${quote(version)}; answering with ${DEFAULT_API_VERSION}`,
     };
   }
   if (version === API_V1ALPHA1) {

@@ -9,6 +9,7 @@ import { readEntry, removeQuietly } from "../cache/entry-file.js";
 import type { EntrySummary } from "../cache/token-cache.js";
 import { formatTimestamp } from "../token/expiration.js";
 import type { Ports } from "./ports.js";
+import { escapeControls, escapeJsonControls } from "../quote.js";
 
 export interface CacheInput {
   readonly action: "list" | "clear";
@@ -24,12 +25,16 @@ export async function runCacheCommand(input: CacheInput, ports: Ports): Promise<
   const cluster = input.clusterId;
   const entries = listEntries(dir);
   if (input.action === "list") {
+    // Entries are files anyone with access to the directory may have written: what they hold is
+    // shown escaped, never as terminal controls.
     if (input.output === "json")
       ports.stdout(
-        `${JSON.stringify(
-          entries.map((e) => e.summary),
-          null,
-          2,
+        `${escapeJsonControls(
+          JSON.stringify(
+            entries.map((e) => e.summary),
+            null,
+            2,
+          ),
         )}\n`,
       );
     else
@@ -100,15 +105,17 @@ function removeLeftovers(dir: string): void {
 function formatTable(rows: readonly EntrySummary[], now: number): string {
   if (rows.length === 0) return "no cached tokens or credentials\n";
   const header = ["KIND", "CLUSTER", "REGION", "ROLE", "PROFILE", "EXPIRES", "LEFT"];
-  const body = rows.map((r) => [
-    r.kind === "token" ? "token" : "role-creds",
-    r.clusterId ?? "-",
-    r.region ?? (r.kind === "token" ? "(global)" : "-"),
-    r.roleArn ?? "-",
-    r.profile ?? "-",
-    shownTime(r.expiration),
-    timeLeft(Date.parse(r.expiration) - now),
-  ]);
+  const body = rows.map((r) =>
+    [
+      r.kind === "token" ? "token" : "role-creds",
+      r.clusterId ?? "-",
+      r.region ?? (r.kind === "token" ? "(global)" : "-"),
+      r.roleArn ?? "-",
+      r.profile ?? "-",
+      shownTime(r.expiration),
+      timeLeft(Date.parse(r.expiration) - now),
+    ].map(escapeControls),
+  );
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? "").length)));
   return `${[header, ...body]
     .map((row) =>

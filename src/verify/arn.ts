@@ -2,6 +2,7 @@
  * ARNs as the EKS API server maps them: an STS assumed-role ARN becomes its IAM role ARN, the
  * identity the server (and aws-auth or access entries) match against.
  */
+import { quote } from "../quote.js";
 import { PARTITIONS } from "../token/sts-host.js";
 
 const KNOWN_PARTITIONS: ReadonlySet<string> = new Set(PARTITIONS.map((p) => p.name));
@@ -13,23 +14,23 @@ const KNOWN_PARTITIONS: ReadonlySet<string> = new Set(PARTITIONS.map((p) => p.na
  */
 export function canonicalArn(arn: string): string {
   const parts = arn.split(":");
-  if (parts.length < 6 || parts[0] !== "arn") throw new Error(`ARN ${JSON.stringify(arn)} is not a valid ARN`);
+  if (parts.length < 6 || parts[0] !== "arn") throw new Error(`ARN ${quote(arn)} is not a valid ARN`);
   const [, partition = "", service = "", , account = ""] = parts;
   const resource = parts.slice(5).join(":");
   if (!KNOWN_PARTITIONS.has(partition))
-    throw new Error(`ARN ${JSON.stringify(arn)} has an unknown partition ${JSON.stringify(partition)}`);
+    throw new Error(`ARN ${quote(arn)} has an unknown partition ${quote(partition)}`);
   const segments = resource.split("/");
   const type = segments[0];
   if (service === "sts") {
     if (type === "federated-user") return arn;
     if (type === "assumed-role") {
       if (segments.length < 3) {
-        throw new Error(`assumed-role ARN ${JSON.stringify(arn)} does not name a role and a session`);
+        throw new Error(`assumed-role ARN ${quote(arn)} does not name a role and a session`);
       }
       return `arn:${partition}:iam::${account}:role/${segments.slice(1, -1).join("/")}`;
     }
-    throw new Error(`ARN ${JSON.stringify(arn)} is not an STS identity (assumed-role or federated-user)`);
+    throw new Error(`ARN ${quote(arn)} is not an STS identity (assumed-role or federated-user)`);
   }
   if (service === "iam" && (type === "role" || type === "user" || type === "root")) return arn;
-  throw new Error(`ARN ${JSON.stringify(arn)} is not an IAM identity (user, role, root or assumed role)`);
+  throw new Error(`ARN ${quote(arn)} is not an IAM identity (user, role, root or assumed role)`);
 }

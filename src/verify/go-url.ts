@@ -3,6 +3,7 @@
  * scheme, host, path and query (failing where Go fails), url.ParseQuery splits the query.
  * Meaning is given to the parts by the rules (src/verify/rules.ts), not here.
  */
+import { quote } from "../quote.js";
 
 /** A URL split the way Go's net/url does it, before any meaning is given to the parts. */
 export interface RawUrl {
@@ -59,11 +60,11 @@ export function parseUrl(text: string): RawUrl | UrlFailure {
     host = slash >= 0 ? rest.slice(2, slash) : rest.slice(2);
     rest = slash >= 0 ? rest.slice(slash) : "";
     if (/[\s"<>\\^`{|}]/.test(host) || /%(?![0-9A-Fa-f]{2})/.test(host)) {
-      return urlFailure("url", `decoded token is not a URL: invalid character in host ${JSON.stringify(host)}`);
+      return urlFailure("url", `decoded token is not a URL: invalid character in host ${quote(host)}`);
     }
     const port = /:([^:\]]*)$/.exec(host);
     if (port && !host.startsWith("[") && !/^\d*$/.test(port[1] ?? "")) {
-      return urlFailure("url", `decoded token is not a URL: invalid port in ${JSON.stringify(host)}`);
+      return urlFailure("url", `decoded token is not a URL: invalid port in ${quote(host)}`);
     }
   } else if (scheme === "" && /^[^/]*:/.test(rest)) {
     return urlFailure("url", "decoded token is not a URL: its first path segment contains a colon");

@@ -2,6 +2,7 @@
  * The checks an EKS API server makes on a token before it calls STS (docs/contract.md, "Server checks"), one
  * pure function per rule, run in the server's order so the first failure is the one it reports.
  */
+import { quote } from "../quote.js";
 import { CLUSTER_ID_HEADER, MAX_TOKEN_LENGTH, TOKEN_PREFIX } from "../token/encode.js";
 import { formatTimestamp } from "../token/expiration.js";
 import { PARTITIONS, isStsHost } from "../token/sts-host.js";
@@ -106,7 +107,7 @@ export function checkPrefix(token: string): RuleFailure | undefined {
   if (token.startsWith(TOKEN_PREFIX)) return undefined;
   return fail(
     "prefix",
-    `token does not start with ${JSON.stringify(TOKEN_PREFIX)}`,
+    `token does not start with ${quote(TOKEN_PREFIX)}`,
     "pass the whole token, as the plugin printed it in status.token",
   );
 }
@@ -116,7 +117,7 @@ export function decodeBody(token: string): string | RuleFailure {
   const body = token.slice(TOKEN_PREFIX.length);
   const bad = body.search(/[^A-Za-z0-9_-]/);
   if (bad >= 0) {
-    const what = body[bad] === "=" ? "padding '='" : `character ${JSON.stringify(body[bad])}`;
+    const what = body[bad] === "=" ? "padding '='" : `character ${quote(body[bad] ?? "")}`;
     return fail(
       "base64",
       `token is not unpadded URL-safe base64: ${what} at offset ${bad + TOKEN_PREFIX.length}`,
@@ -137,7 +138,7 @@ export function checkScheme(url: RawUrl): RuleFailure | undefined {
   if (url.scheme === "https") return undefined;
   if (url.scheme === "")
     return fail("scheme-missing", "decoded token is a URL without a scheme; the server needs https");
-  return fail("scheme", `decoded token has scheme ${JSON.stringify(url.scheme)}; the server needs https`);
+  return fail("scheme", `decoded token has scheme ${quote(url.scheme)}; the server needs https`);
 }
 
 export function checkHost(url: RawUrl): { region: string; partition: string } | RuleFailure {
@@ -146,20 +147,20 @@ export function checkHost(url: RawUrl): { region: string; partition: string } | 
   const partitions = PARTITIONS.map((p) => p.name).join(", ");
   return fail(
     "host",
-    `token is signed for host ${JSON.stringify(url.host)}, which is not an STS endpoint of a known partition (${partitions})`,
+    `token is signed for host ${quote(url.host)}, which is not an STS endpoint of a known partition (${partitions})`,
     "sign against sts.REGION.amazonaws.com (or your partition's suffix), not a custom or VPC endpoint URL",
   );
 }
 
 export function checkPath(url: RawUrl): RuleFailure | undefined {
   if (url.path === "/") return undefined;
-  return fail("path", `token URL has path ${JSON.stringify(url.path)}; the server accepts only "/"`);
+  return fail("path", `token URL has path ${quote(url.path)}; the server accepts only "/"`);
 }
 
 export function checkAllowlist(pairs: readonly QueryPair[]): RuleFailure | undefined {
   const odd = pairs.find(([key]) => !ALLOWED_PARAMETERS.has(key.toLowerCase()));
   if (!odd) return undefined;
-  return fail("allowlist", `token URL has query parameter ${JSON.stringify(odd[0])}, which the server does not allow`);
+  return fail("allowlist", `token URL has query parameter ${quote(odd[0])}, which the server does not allow`);
 }
 
 export function checkSingleValues(pairs: readonly QueryPair[]): RuleFailure | undefined {
@@ -168,7 +169,7 @@ export function checkSingleValues(pairs: readonly QueryPair[]): RuleFailure | un
     if (seen.has(key))
       return fail(
         "multiple-values",
-        `token URL repeats query parameter ${JSON.stringify(key)}; the server accepts one value per parameter`,
+        `token URL repeats query parameter ${quote(key)}; the server accepts one value per parameter`,
       );
     seen.add(key);
   }
@@ -180,10 +181,7 @@ export function checkCaseDuplicates(pairs: readonly QueryPair[]): RuleFailure | 
   for (const [key] of pairs) {
     const first = seen.get(key.toLowerCase());
     if (first !== undefined && first !== key) {
-      return fail(
-        "duplicate-case",
-        `token URL has query parameter ${JSON.stringify(key)} twice, also as ${JSON.stringify(first)}`,
-      );
+      return fail("duplicate-case", `token URL has query parameter ${quote(key)} twice, also as ${quote(first)}`);
     }
     seen.set(key.toLowerCase(), key);
   }
@@ -198,7 +196,7 @@ export function lowerParams(pairs: readonly QueryPair[]): ReadonlyMap<string, st
 export function checkAction(params: ReadonlyMap<string, string>): RuleFailure | undefined {
   const action = params.get("action");
   if (action === "GetCallerIdentity") return undefined;
-  const found = action === undefined ? "no Action parameter" : `Action ${JSON.stringify(action)}`;
+  const found = action === undefined ? "no Action parameter" : `Action ${quote(action)}`;
   return fail("action", `token URL has ${found}; the server accepts only GetCallerIdentity`);
 }
 
@@ -222,7 +220,7 @@ export function checkExpires(params: ReadonlyMap<string, string>): number | Rule
   const value = raw !== undefined && /^[+-]?\d{1,18}$/.test(raw) ? Number(raw) : NaN;
   // `|| 0` turns "-0" into a plain 0.
   if (Number.isInteger(value) && value >= 0 && value <= MAX_EXPIRES_SECONDS) return value || 0;
-  const found = raw === undefined ? "no X-Amz-Expires parameter" : `X-Amz-Expires ${JSON.stringify(raw)}`;
+  const found = raw === undefined ? "no X-Amz-Expires parameter" : `X-Amz-Expires ${quote(raw)}`;
   return fail("expires", `token URL has ${found}; the server needs an integer from 0 to ${MAX_EXPIRES_SECONDS}`);
 }
 
@@ -235,7 +233,7 @@ export function checkDatePresent(params: ReadonlyMap<string, string>): string | 
 /** `YYYYMMDDTHHMMSSZ` with a real calendar date, as Go's time.Parse checks it. */
 export function parseAmzDate(raw: string): Date | RuleFailure {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(raw);
-  const bad = fail("date", `token URL has X-Amz-Date ${JSON.stringify(raw)}, which is not YYYYMMDDTHHMMSSZ`);
+  const bad = fail("date", `token URL has X-Amz-Date ${quote(raw)}, which is not YYYYMMDDTHHMMSSZ`);
   if (!m) return bad;
   const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
     number,

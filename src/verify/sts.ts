@@ -3,7 +3,14 @@
  * answer of the GetCallerIdentity client read as the server reads it, each way it can fail with
  * its own message.
  */
-import { fetchCallerIdentity, parseStsError, type CallStsOptions, type StsResponse } from "../aws/sts-client.js";
+import { quote } from "../quote.js";
+import {
+  fetchCallerIdentity,
+  parseStsError,
+  stsRedirectError,
+  type CallStsOptions,
+  type StsResponse,
+} from "../aws/sts-client.js";
 import { EksTokenError } from "../errors.js";
 import { canonicalArn } from "./arn.js";
 
@@ -45,11 +52,7 @@ export function stsHttpError(response: StsResponse, secrets: readonly string[]):
   const detail = parsed.message ? `: ${redactStsMessage(parsed.message, secrets)}` : "";
   const named = code ? ` ${code}` : "";
   if (status >= 300 && status < 400) {
-    return new EksTokenError(
-      "sts",
-      `STS answered with a redirect (HTTP ${status}), which the server does not follow`,
-      "the token must be signed for the STS host that serves it; regenerate it with the right region",
-    );
+    return stsRedirectError(status, response.location);
   }
   if (status === 429 || THROTTLING_CODES.has(code)) {
     return new EksTokenError(
@@ -120,7 +123,7 @@ export function parseCallerIdentity(body: string): StsIdentity {
   if (parts.length > 2) {
     throw new EksTokenError(
       "sts",
-      `STS returned a malformed UserId ${JSON.stringify(rawUserId)} (more than one ':')`,
+      `STS returned a malformed UserId ${quote(rawUserId)} (more than one ':')`,
       "the server would refuse this identity",
     );
   }

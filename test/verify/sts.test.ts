@@ -168,7 +168,8 @@ describe("the STS call against canned answers", () => {
     hits = 0;
     await expect(call()).rejects.toMatchObject({
       code: "sts",
-      message: "STS answered with a redirect (HTTP 302), which the server does not follow",
+      message: "STS answered with a redirect (HTTP 302) to sts.amazonaws.com, which is not followed",
+      hint: expect.stringContaining("AWS_ENDPOINT_URL_STS"),
     });
     expect(hits).toBe(1);
   });
