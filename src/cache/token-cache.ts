@@ -11,10 +11,9 @@ import { decodeToken } from "../token/encode.js";
 import type { MintedToken } from "../token/mint.js";
 import { CACHE_FORMAT_VERSION, roleCredentialsCacheKey, tokenCacheKey } from "./cache-key.js";
 import { openCacheDir } from "./cache-dir.js";
-import { entryPath, readEntry, removeOrphanTemps, removeQuietly, writeEntry } from "./entry-file.js";
+import { entryPath, lockPath, readEntry, removeOrphanTemps, removeQuietly, writeEntry } from "./entry-file.js";
 import { cacheSlot, type CacheSlot, type FreshnessRule } from "./cache-aside.js";
 import { acquireLock, type Lock } from "./lock.js";
-import { join } from "node:path";
 
 export const MIN_REMAINING_MS = 5 * 60_000;
 
@@ -176,7 +175,7 @@ export class TokenCache {
   }
 
   private async lockKey(key: string): Promise<Lock | undefined> {
-    const result = await acquireLock(join(this.dir, `${key}.lock`), {
+    const result = await acquireLock(lockPath(this.dir, key), {
       now: this.options.now,
       ...(this.options.lockWaitMs !== undefined ? { waitMs: this.options.lockWaitMs } : {}),
     });
