@@ -11,6 +11,8 @@ import { describeCredentialError } from "./credential-errors.js";
 import { envCredentials } from "./env-credentials.js";
 import type { MfaCodeProvider } from "./mfa-prompt.js";
 import type { Env } from "../env.js";
+import { startDeadline } from "../deadline.js";
+import { formatTimestamp } from "../token/expiration.js";
 
 export interface ResolvedCredentials extends SigningCredentials {
   readonly expiration?: Date | undefined;
@@ -40,11 +42,19 @@ export interface CredentialDeps {
   /** Credentials given by a library caller instead of the default chain. */
   readonly credentials?: CredentialsInput | undefined;
   readonly roleCache?: RoleCredentialsCache | undefined;
-  /** The whole resolution, every endpoint included, ends within this bound. */
+  /**
+   * The network part (every endpoint) ends within this bound, at most 12 s; waiting for the
+   * role's cache lock and for a person to type an MFA code are not counted. Read when the network
+   * starts, so a getter may hand over what is left of a larger bound.
+   */
   readonly timeoutMs?: number;
+  /** Wall clock, epoch ms: credentials with less than a minute left are refused. */
+  readonly now: () => number;
 }
 
 export const CREDENTIALS_TIMEOUT_MS = 12_000;
+/** Credentials must outlive a token's use by this much; the token's expiry is a minute before theirs. */
+export const MIN_CREDENTIALS_LEFT_MS = 60_000;
 
 // Each STS, SSO or HTTP endpoint gets a short leash; the overall bound above catches the rest.
 // Without throwOnRequestTimeout the SDK's handler only logs a warning when requestTimeout passes
@@ -52,34 +62,38 @@ export const CREDENTIALS_TIMEOUT_MS = 12_000;
 const HTTP_OPTIONS = { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true };
 
 export async function resolveCredentials(target: TokenTarget, given: CredentialDeps): Promise<ResolvedCredentials> {
-  const timeoutMs = given.timeoutMs ?? CREDENTIALS_TIMEOUT_MS;
   // The chain's last link drops why the links before it failed; its debug lines still say.
   const failures: string[] = [];
   const deps = { ...given, logger: recordingFailures(given.logger, failures) };
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
+  // The deadline starts when the network does (after any wait for the role's cache lock), and
+  // stops while a person is asked for an MFA code: the prompt has its own bound.
+  const bounded = (make: (mfaCodeProvider: MfaCodeProvider) => Promise<ResolvedCredentials>) => {
+    // Read now, not before: a wait for the role's lock has shrunk what the caller has left.
+    const timeoutMs = Math.min(given.timeoutMs ?? CREDENTIALS_TIMEOUT_MS, CREDENTIALS_TIMEOUT_MS);
+    const deadline = startDeadline(timeoutMs);
+    const mfaCodeProvider: MfaCodeProvider = (serial) => deadline.paused(() => given.mfaCodeProvider(serial));
+    return deadline.race(
+      make(mfaCodeProvider),
       () =>
-        reject(
-          new EksTokenError(
-            "timeout",
-            `getting AWS credentials took longer than ${timeoutMs / 1000} s`,
-            "an STS, SSO, container or instance metadata endpoint did not answer; run with --debug to see which",
-          ),
+        new EksTokenError(
+          "timeout",
+          `getting AWS credentials took longer than ${Math.round(timeoutMs / 100) / 10} s`,
+          "an STS, SSO, container or instance metadata endpoint did not answer; run with --debug to see which",
         ),
-      timeoutMs,
     );
-  });
+  };
   try {
-    return await Promise.race([resolve(target, deps), deadline]);
+    return await resolve(target, deps, bounded);
   } catch (e) {
     throw describeCredentialError(e, target, { env: deps.env, lastFailure: failures.at(-1) });
-  } finally {
-    clearTimeout(timer);
   }
 }
 
-async function resolve(target: TokenTarget, deps: CredentialDeps): Promise<ResolvedCredentials> {
+type Bounded = (
+  make: (mfaCodeProvider: MfaCodeProvider) => Promise<ResolvedCredentials>,
+) => Promise<ResolvedCredentials>;
+
+async function resolve(target: TokenTarget, deps: CredentialDeps, bounded: Bounded): Promise<ResolvedCredentials> {
   if (!deps.credentials && target.profileExplicit && !target.profileExists) {
     throw new EksTokenError(
       "unknown-profile",
@@ -93,10 +107,14 @@ async function resolve(target: TokenTarget, deps: CredentialDeps): Promise<Resol
     maxAttempts: 2,
     logger: deps.logger,
   };
-  const make = async () => {
-    const base = normalize(await (await baseProvider(target, deps, clientConfig))());
-    return target.roleArn ? await assumeRole(target, target.roleArn, base, deps, clientConfig) : base;
-  };
+  const make = () =>
+    bounded(async (mfaCodeProvider) => {
+      const raw = await (await baseProvider(target, { ...deps, mfaCodeProvider }, clientConfig))();
+      const base = usable(normalize(raw), sourceOf(raw, target, deps), deps.now());
+      if (!target.roleArn) return base;
+      const assumed = await assumeRole(target, target.roleArn, base, deps, clientConfig);
+      return usable(assumed, `AssumeRole of ${target.roleArn}`, deps.now());
+    });
   // Role credentials (--role-arn or a role profile, perhaps with MFA) are worth keeping between runs.
   const cache = target.roleArn || target.profileRoleArn ? deps.roleCache : undefined;
   return cache ? cache(make) : make();
@@ -172,6 +190,43 @@ function recordingFailures(logger: Logger, failures: string[]): Logger {
       logger.debug(...args);
     },
   };
+}
+
+/**
+ * Credentials that expire within a minute (or have expired) would sign a token that is dead
+ * before it is used: refuse them, naming where they came from, so nothing is cached either.
+ */
+function usable(credentials: ResolvedCredentials, source: string, now: number): ResolvedCredentials {
+  const expiration = credentials.expiration;
+  if (!expiration) return credentials;
+  const left = expiration.getTime() - now;
+  if (left >= MIN_CREDENTIALS_LEFT_MS) return credentials;
+  const when = formatTimestamp(expiration);
+  throw new EksTokenError(
+    "no-credentials",
+    left <= 0
+      ? `the credentials from ${source} expired at ${when}`
+      : `the credentials from ${source} expire at ${when}, less than a minute from now`,
+    "refresh them (or check this machine's clock) and run the command again",
+  );
+}
+
+/** Where the chain's credentials came from, as the SDK marks them ($source), for messages. */
+function sourceOf(raw: AwsCredentials, target: TokenTarget, deps: CredentialDeps): string {
+  if (deps.credentials) return "the given credentials";
+  const marks = (raw as { $source?: Record<string, unknown> }).$source ?? {};
+  const has = (...features: string[]) => features.some((f) => f in marks);
+  const profile = `profile "${target.profileName}"`;
+  if (has("CREDENTIALS_STS_ASSUME_ROLE_WEB_ID", "CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN")) return "web identity";
+  if (has("CREDENTIALS_STS_ASSUME_ROLE")) return `AssumeRole of ${target.profileRoleArn ?? "the profile's role"}`;
+  if (has("CREDENTIALS_PROFILE_SSO", "CREDENTIALS_SSO", "CREDENTIALS_PROFILE_SSO_LEGACY", "CREDENTIALS_SSO_LEGACY"))
+    return `SSO (${profile})`;
+  if (has("CREDENTIALS_PROFILE_PROCESS", "CREDENTIALS_PROCESS")) return `credential_process of ${profile}`;
+  if (has("CREDENTIALS_HTTP")) return "the container credentials endpoint";
+  if (has("CREDENTIALS_IMDS")) return "instance metadata";
+  if (has("CREDENTIALS_ENV_VARS") || (!target.profileExplicit && envCredentials(deps.env)))
+    return "the environment (AWS_CREDENTIAL_EXPIRATION)";
+  return profile;
 }
 
 function normalize(c: AwsCredentials): ResolvedCredentials {

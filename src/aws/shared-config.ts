@@ -44,7 +44,6 @@ export interface SharedConfig {
   readonly fingerprint: string;
 }
 
-
 export function sharedFilePaths(env: Env): { configPath: string; credentialsPath: string } {
   return {
     configPath: expandHome(env["AWS_CONFIG_FILE"] || join(homeDir(env), ".aws", "config"), env),

@@ -5,7 +5,17 @@
  * Every failure is soft: the caller goes on without the cache rather than fail or hang.
  */
 import { uniqueSuffix } from "../hash.js";
-import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { asidePath } from "./entry-file.js";
 
 /** A lock file holds `pid unique`: anything longer is not one. */
@@ -32,7 +42,7 @@ export interface Lock {
 export type LockResult = { ok: true; lock: Lock } | { ok: false; reason: "timeout" | "error"; detail: string };
 
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<LockResult> {
-  const { waitMs = 20_000, staleMs = 150_000, now = Date.now, pollMs = 15 } = options;
+  const { waitMs = 3_000, staleMs = 150_000, now = Date.now, pollMs = 15 } = options;
   const token = `${process.pid} ${uniqueSuffix()}`;
   const deadline = now() + waitMs;
   for (let attempt = 0; ; attempt++) {

@@ -44,9 +44,7 @@ export async function runCacheCommand(input: CacheInput, ports: Ports): Promise<
   }
   // A role's credentials serve every cluster, so clearing one cluster keeps them.
   const doomed =
-    cluster === undefined
-      ? ownNames(dir)
-      : entries.filter((e) => e.summary.clusterId === cluster).map((e) => e.name);
+    cluster === undefined ? ownNames(dir) : entries.filter((e) => e.summary.clusterId === cluster).map((e) => e.name);
   let removed = 0;
   for (const name of doomed) {
     // Locks, temporary and stale files go too, but only entries are counted.
@@ -113,7 +111,6 @@ function listEntries(dir: string): ListedEntry[] {
   }
   return out;
 }
-
 
 function formatTable(rows: readonly EntrySummary[], now: number): string {
   if (rows.length === 0) return "no cached tokens or credentials\n";
