@@ -3,7 +3,7 @@
  * all bounded in time. Loaded only on a cache miss; the SDK's providers are loaded only when used.
  */
 import type { Logger } from "../logger.js";
-import { EksTokenError } from "../errors.js";
+import { EksTokenError, isEksTokenError } from "../errors.js";
 import type { SigningCredentials } from "../token/presign.js";
 import type { TokenTarget } from "./target.js";
 import { getCallerIdentity, sessionNameOf } from "./caller-identity.js";
@@ -85,6 +85,16 @@ export async function resolveCredentials(target: TokenTarget, given: CredentialD
   try {
     return await resolve(target, deps, bounded);
   } catch (e) {
+    // The SDK refuses expired credential_process output itself, and the chain then reports only
+    // that it found nothing; its log line still says why (without the time: the SDK drops it).
+    if (!isEksTokenError(e) && failures.some((f) => /credential_process returned expired credentials/.test(f))) {
+      throw new EksTokenError(
+        "no-credentials",
+        `the credentials from credential_process of profile "${target.profileName}" had expired when they were returned`,
+        EXPIRED_HINT,
+        { cause: e },
+      );
+    }
     throw describeCredentialError(e, target, { env: deps.env, lastFailure: failures.at(-1) });
   }
 }
@@ -181,7 +191,7 @@ function recordingFailures(logger: Logger, failures: string[]): Logger {
       // Keep what reads as a failure, not the notes on settings looked up along the way.
       if (
         m?.[1] &&
-        /error|refused|ECONN|EHOST|ENOTFOUND|time ?out|timed out|status|unauthori[sz]ed|forbidden|\b[45]\d\d\b/i.test(
+        /error|expired|refused|ECONN|EHOST|ENOTFOUND|time ?out|timed out|status|unauthori[sz]ed|forbidden|\b[45]\d\d\b/i.test(
           m[1],
         )
       ) {
@@ -191,6 +201,8 @@ function recordingFailures(logger: Logger, failures: string[]): Logger {
     },
   };
 }
+
+const EXPIRED_HINT = "refresh them (or check this machine's clock) and run the command again";
 
 /**
  * Credentials that expire within a minute (or have expired) would sign a token that is dead
@@ -207,7 +219,7 @@ function usable(credentials: ResolvedCredentials, source: string, now: number): 
     left <= 0
       ? `the credentials from ${source} expired at ${when}`
       : `the credentials from ${source} expire at ${when}, less than a minute from now`,
-    "refresh them (or check this machine's clock) and run the command again",
+    EXPIRED_HINT,
   );
 }
 
