@@ -225,7 +225,7 @@ function usable(credentials: ResolvedCredentials, source: string, now: number): 
 
 /** Where the chain's credentials came from, as the SDK marks them ($source), for messages. */
 function sourceOf(raw: AwsCredentials, target: TokenTarget, deps: CredentialDeps): string {
-  if (deps.credentials) return "the given credentials";
+  if (deps.credentials) return "the caller";
   const marks = (raw as { $source?: Record<string, unknown> }).$source ?? {};
   const has = (...features: string[]) => features.some((f) => f in marks);
   const profile = `profile "${target.profileName}"`;

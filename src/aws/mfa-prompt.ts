@@ -51,7 +51,7 @@ export function terminalMfaCodeProvider(options: TerminalPromptOptions): MfaCode
           reject(
             new EksTokenError(
               "mfa",
-              `no MFA code entered within ${Math.round(timeoutMs / 1000)} s`,
+              `no MFA code entered within ${timeoutMs / 1000} s`,
               "run the command again and type the 6-digit code",
             ),
           );

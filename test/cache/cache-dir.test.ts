@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sharedFilePaths } from "../../src/aws/shared-config.js";
 import { openCacheDir, resolveCacheDir } from "../../src/cache/cache-dir.js";
-import { CAN_MOUNT_READ_ONLY, mountReadOnly } from "../support/read-only-dir.js";
+import { CAN_MOUNT, mountReadOnly } from "../support/tmpfs.js";
 
 describe("resolveCacheDir", () => {
   const env = { HOME: "/home/dev" };
@@ -43,17 +43,14 @@ describe("openCacheDir", () => {
     }
   });
 
-  it.skipIf(!CAN_MOUNT_READ_ONLY)(
-    "on a read-only home says EROFS, whichever level is missing (needs root and mount)",
-    () => {
-      const ro = mountReadOnly({ ".kube/config": "" })!;
-      try {
-        for (const dir of [join(ro.path, ".kube", "cache", "eks-token"), join(ro.path, "x")]) {
-          expect(openCacheDir(dir)).toEqual({ ok: false, dir, reason: "cannot create it (EROFS)" });
-        }
-      } finally {
-        ro.cleanup();
+  it.skipIf(!CAN_MOUNT)("on a read-only home says EROFS, whichever level is missing (needs root and mount)", () => {
+    const ro = mountReadOnly({ ".kube/config": "" })!;
+    try {
+      for (const dir of [join(ro.path, ".kube", "cache", "eks-token"), join(ro.path, "x")]) {
+        expect(openCacheDir(dir)).toEqual({ ok: false, dir, reason: "cannot create it (EROFS)" });
       }
-    },
-  );
+    } finally {
+      ro.cleanup();
+    }
+  });
 });

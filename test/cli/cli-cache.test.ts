@@ -46,7 +46,7 @@ import {
 } from "../support/cache-fixture.js";
 import { runChild } from "../support/child.js";
 import { CLI_PATH } from "../support/cli.js";
-import { CAN_MOUNT_READ_ONLY, mountReadOnly } from "../support/read-only-dir.js";
+import { CAN_MOUNT, mountReadOnly } from "../support/tmpfs.js";
 
 const sandboxes: Sandbox[] = [];
 function sandbox(options: Parameters<typeof makeSandbox>[0] = {}): Sandbox {
@@ -589,7 +589,7 @@ describe("where the cache lives", () => {
     expect(tokenEntries(join(s.home, "tokens"))).toHaveLength(1);
   });
 
-  it.skipIf(!CAN_MOUNT_READ_ONLY)(
+  it.skipIf(!CAN_MOUNT)(
     "a read-only HOME: the token is printed, with one warning that says EROFS (needs root and mount)",
     async () => {
       const ro = mountReadOnly({ ".aws/config": "[default]\n" });
