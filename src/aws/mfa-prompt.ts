@@ -46,7 +46,9 @@ export function terminalMfaCodeProvider(options: TerminalPromptOptions): MfaCode
       writePrompt(`Enter MFA code for ${serial}: `);
       const code = await new Promise<string>((resolve, reject) => {
         // The error line must not start on the prompt's line.
+        let answered = false;
         const timer = setTimeout(() => {
+          answered = true;
           writePrompt("\n");
           reject(
             new EksTokenError(
@@ -57,11 +59,14 @@ export function terminalMfaCodeProvider(options: TerminalPromptOptions): MfaCode
           );
         }, timeoutMs);
         lines.once("line", (line) => {
+          answered = true;
           clearTimeout(timer);
           resolve(line.trim());
         });
         lines.once("close", () => {
           clearTimeout(timer);
+          if (answered) return;
+          answered = true;
           writePrompt("\n");
           reject(
             new EksTokenError(
