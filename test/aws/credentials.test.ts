@@ -62,7 +62,7 @@ async function resolveMfa(deps: Partial<CredentialDeps>) {
   });
 }
 
-const after = (ms: number, code: string) => new Promise<string>((r) => setTimeout(() => r(code), ms));
+const later = (ms: number, code: string) => new Promise<string>((r) => setTimeout(() => r(code), ms));
 
 describe("the MFA prompt and the network deadline", () => {
   it("a code typed after the network deadline would have passed still gets through", async () => {
@@ -72,7 +72,7 @@ describe("the MFA prompt and the network deadline", () => {
       mfaCodeProvider: (serial) => {
         asked += 1;
         expect(serial).toBe(MFA.serial);
-        return after(1_200, MFA.code);
+        return later(1_200, MFA.code);
       },
     });
     expect(asked).toBe(1);
@@ -83,7 +83,7 @@ describe("the MFA prompt and the network deadline", () => {
 
   it("the network keeps its bound after the code: a hung STS still times out, blaming an endpoint", async () => {
     sts.setFault({ action: "AssumeRole", kind: "hang" });
-    const error = await resolveMfa({ timeoutMs: 400, mfaCodeProvider: () => after(600, MFA.code) }).catch(
+    const error = await resolveMfa({ timeoutMs: 400, mfaCodeProvider: () => later(600, MFA.code) }).catch(
       (e: unknown) => e,
     );
     expect(isEksTokenError(error) && error.code).toBe("timeout");
@@ -94,7 +94,7 @@ describe("the MFA prompt and the network deadline", () => {
     const error = await resolveMfa({
       timeoutMs: 400,
       mfaCodeProvider: async () => {
-        await after(600, "");
+        await later(600, "");
         throw new (await import("../../src/errors.js")).EksTokenError("mfa", "no MFA code entered within 0.6 s");
       },
     }).catch((e: unknown) => e);
