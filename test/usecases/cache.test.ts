@@ -86,7 +86,7 @@ describe("cache clear in a folder that holds other files", () => {
     ["EKS_TOKEN_CACHE_DIR", { cacheDir: undefined as string | undefined }, true],
     ["--cache-dir", {}, false],
   ])(
-    "removes only eks-token's names (%s / EKS_TOKEN_CACHE_DIR) and counts the entries it removed",
+    "removes only eks-token's names (given by %s) and counts the entries it removed",
     async (_, over, viaEnv) => {
       populate();
       const result = await run({ action: "clear", ...over }, viaEnv ? { EKS_TOKEN_CACHE_DIR: dir } : {});
