@@ -85,17 +85,14 @@ describe("cache clear in a folder that holds other files", () => {
   it.each([
     ["EKS_TOKEN_CACHE_DIR", { cacheDir: undefined as string | undefined }, true],
     ["--cache-dir", {}, false],
-  ])(
-    "removes only eks-token's names (given by %s) and counts the entries it removed",
-    async (_, over, viaEnv) => {
-      populate();
-      const result = await run({ action: "clear", ...over }, viaEnv ? { EKS_TOKEN_CACHE_DIR: dir } : {});
-      expect(readdirSync(dir).sort()).toEqual([...FOREIGN].sort());
-      // three listed entries and one damaged one; locks and temporary files are not counted
-      expect(result.stderr).toBe(`eks-token: removed 4 cache entries from ${dir}\n`);
-      expect(result.stdout).toBe("");
-    },
-  );
+  ])("removes only eks-token's names (given by %s) and counts the entries it removed", async (_, over, viaEnv) => {
+    populate();
+    const result = await run({ action: "clear", ...over }, viaEnv ? { EKS_TOKEN_CACHE_DIR: dir } : {});
+    expect(readdirSync(dir).sort()).toEqual([...FOREIGN].sort());
+    // three listed entries and one damaged one; locks and temporary files are not counted
+    expect(result.stderr).toBe(`eks-token: removed 4 cache entries from ${dir}\n`);
+    expect(result.stdout).toBe("");
+  });
 
   it("with --cluster-name removes that cluster's token only", async () => {
     populate();
