@@ -1,5 +1,6 @@
 /** The process environment as every layer sees it: passed in, never read from `process` below src/cli. */
 import { homedir } from "node:os";
+import { join } from "node:path";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -11,4 +12,9 @@ export function isTrue(value: string | undefined): boolean {
 /** The user's home, as the AWS SDK finds it. */
 export function homeDir(env: Env): string {
   return env["HOME"] || env["USERPROFILE"] || homedir();
+}
+
+/** `~/` (only that, as in the AWS SDK's loader) at the start of a path is the home directory. */
+export function expandHome(path: string, env: Env): string {
+  return path.startsWith("~/") ? join(homeDir(env), path.slice(2)) : path;
 }

@@ -3,7 +3,7 @@
  * all bounded in time. Loaded only on a cache miss; the SDK's providers are loaded only when used.
  */
 import type { Logger } from "../logger.js";
-import { EksTokenError } from "../errors.js";
+import { EksTokenError, isEksTokenError } from "../errors.js";
 import type { SigningCredentials } from "../token/presign.js";
 import type { TokenTarget } from "./target.js";
 import { getCallerIdentity, sessionNameOf } from "./caller-identity.js";
@@ -14,6 +14,8 @@ import { profileStaticKeys } from "./profile-credentials.js";
 import { readSharedConfig } from "./shared-config.js";
 import type { MfaCodeProvider } from "./mfa-prompt.js";
 import type { Env } from "../env.js";
+import { startDeadline } from "../deadline.js";
+import { formatTimestamp } from "../token/expiration.js";
 
 export interface ResolvedCredentials extends SigningCredentials {
   readonly expiration?: Date | undefined;
@@ -43,13 +45,21 @@ export interface CredentialDeps {
   /** Credentials given by a library caller instead of the default chain. */
   readonly credentials?: CredentialsInput | undefined;
   readonly roleCache?: RoleCredentialsCache | undefined;
-  /** The whole resolution, every endpoint included, ends within this bound. */
+  /**
+   * The network part (every endpoint) ends within this bound, at most 12 s; waiting for the
+   * role's cache lock and for a person to type an MFA code are not counted. Read when the network
+   * starts, so a getter may hand over what is left of a larger bound.
+   */
   readonly timeoutMs?: number;
   /** A profile's credential_process gets this long (CREDENTIAL_PROCESS_TIMEOUT_MS). */
   readonly credentialProcessTimeoutMs?: number;
+  /** Wall clock, epoch ms: credentials with less than a minute left are refused. */
+  readonly now: () => number;
 }
 
 export const CREDENTIALS_TIMEOUT_MS = 12_000;
+/** Credentials must outlive a token's use by this much; the token's expiry is a minute before theirs. */
+export const MIN_CREDENTIALS_LEFT_MS = 60_000;
 
 // Each STS, SSO or HTTP endpoint gets a short leash; the overall bound above catches the rest.
 // Without throwOnRequestTimeout the SDK's handler only logs a warning when requestTimeout passes
@@ -57,34 +67,48 @@ export const CREDENTIALS_TIMEOUT_MS = 12_000;
 const HTTP_OPTIONS = { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true };
 
 export async function resolveCredentials(target: TokenTarget, given: CredentialDeps): Promise<ResolvedCredentials> {
-  const timeoutMs = given.timeoutMs ?? CREDENTIALS_TIMEOUT_MS;
   // The chain's last link drops why the links before it failed; its debug lines still say.
   const failures: string[] = [];
   const deps = { ...given, logger: recordingFailures(given.logger, failures) };
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
+  // The deadline starts when the network does (after any wait for the role's cache lock), and
+  // stops while a person is asked for an MFA code: the prompt has its own bound.
+  const bounded = (make: (mfaCodeProvider: MfaCodeProvider) => Promise<ResolvedCredentials>) => {
+    // Read now, not before: a wait for the role's lock has shrunk what the caller has left.
+    const timeoutMs = Math.min(given.timeoutMs ?? CREDENTIALS_TIMEOUT_MS, CREDENTIALS_TIMEOUT_MS);
+    const deadline = startDeadline(timeoutMs);
+    const mfaCodeProvider: MfaCodeProvider = (serial) => deadline.paused(() => given.mfaCodeProvider(serial));
+    return deadline.race(
+      make(mfaCodeProvider),
       () =>
-        reject(
-          new EksTokenError(
-            "timeout",
-            `getting AWS credentials took longer than ${timeoutMs / 1000} s`,
-            "an STS, SSO, container or instance metadata endpoint did not answer; run with --debug to see which",
-          ),
+        new EksTokenError(
+          "timeout",
+          `getting AWS credentials took longer than ${Math.round(timeoutMs / 100) / 10} s`,
+          "an STS, SSO, container or instance metadata endpoint did not answer; run with --debug to see which",
         ),
-      timeoutMs,
     );
-  });
+  };
   try {
-    return await Promise.race([resolve(target, deps), deadline]);
+    return await resolve(target, deps, bounded);
   } catch (e) {
+    // The SDK refuses expired credential_process output itself, and the chain then reports only
+    // that it found nothing; its log line still says why (without the time: the SDK drops it).
+    if (!isEksTokenError(e) && failures.some((f) => /credential_process returned expired credentials/.test(f))) {
+      throw new EksTokenError(
+        "no-credentials",
+        `the credentials from credential_process of profile "${target.profileName}" had expired when they were returned`,
+        EXPIRED_HINT,
+        { cause: e },
+      );
+    }
     throw describeCredentialError(e, target, { env: deps.env, lastFailure: failures.at(-1), failures });
-  } finally {
-    clearTimeout(timer);
   }
 }
 
-async function resolve(target: TokenTarget, deps: CredentialDeps): Promise<ResolvedCredentials> {
+type Bounded = (
+  make: (mfaCodeProvider: MfaCodeProvider) => Promise<ResolvedCredentials>,
+) => Promise<ResolvedCredentials>;
+
+async function resolve(target: TokenTarget, deps: CredentialDeps, bounded: Bounded): Promise<ResolvedCredentials> {
   if (!deps.credentials && target.profileExplicit && !target.profileExists) {
     throw new EksTokenError(
       "unknown-profile",
@@ -98,10 +122,14 @@ async function resolve(target: TokenTarget, deps: CredentialDeps): Promise<Resol
     maxAttempts: 2,
     logger: deps.logger,
   };
-  const make = async () => {
-    const base = normalize(await (await baseProvider(target, deps, clientConfig))());
-    return target.roleArn ? await assumeRole(target, target.roleArn, base, deps, clientConfig) : base;
-  };
+  const make = () =>
+    bounded(async (mfaCodeProvider) => {
+      const raw = await (await baseProvider(target, { ...deps, mfaCodeProvider }, clientConfig))();
+      const base = usable(normalize(raw), sourceOf(raw, target, deps), deps.now());
+      if (!target.roleArn) return base;
+      const assumed = await assumeRole(target, target.roleArn, base, deps, clientConfig);
+      return usable(assumed, `AssumeRole of ${target.roleArn}`, deps.now());
+    });
   // Role credentials (--role-arn or a role profile, perhaps with MFA) are worth keeping between runs.
   const cache = target.roleArn || target.profileRoleArn ? deps.roleCache : undefined;
   return cache ? cache(make) : make();
@@ -186,7 +214,7 @@ function recordingFailures(logger: Logger, failures: string[]): Logger {
       // Keep what reads as a failure, not the notes on settings looked up along the way.
       if (
         m?.[1] &&
-        /credential_process|Command failed|error|refused|ECONN|EHOST|ENOTFOUND|time ?out|timed out|status|unauthori[sz]ed|forbidden|\b[45]\d\d\b/i.test(
+        /credential_process|Command failed|error|expired|refused|ECONN|EHOST|ENOTFOUND|time ?out|timed out|status|unauthori[sz]ed|forbidden|\b[45]\d\d\b/i.test(
           m[1],
         )
       ) {
@@ -195,6 +223,45 @@ function recordingFailures(logger: Logger, failures: string[]): Logger {
       logger.debug(...args);
     },
   };
+}
+
+const EXPIRED_HINT = "refresh them (or check this machine's clock) and run the command again";
+
+/**
+ * Credentials that expire within a minute (or have expired) would sign a token that is dead
+ * before it is used: refuse them, naming where they came from, so nothing is cached either.
+ */
+function usable(credentials: ResolvedCredentials, source: string, now: number): ResolvedCredentials {
+  const expiration = credentials.expiration;
+  if (!expiration) return credentials;
+  const left = expiration.getTime() - now;
+  if (left >= MIN_CREDENTIALS_LEFT_MS) return credentials;
+  const when = formatTimestamp(expiration);
+  throw new EksTokenError(
+    "no-credentials",
+    left <= 0
+      ? `the credentials from ${source} expired at ${when}`
+      : `the credentials from ${source} expire at ${when}, less than a minute from now`,
+    EXPIRED_HINT,
+  );
+}
+
+/** Where the chain's credentials came from, as the SDK marks them ($source), for messages. */
+function sourceOf(raw: AwsCredentials, target: TokenTarget, deps: CredentialDeps): string {
+  if (deps.credentials) return "the caller";
+  const marks = (raw as { $source?: Record<string, unknown> }).$source ?? {};
+  const has = (...features: string[]) => features.some((f) => f in marks);
+  const profile = `profile "${target.profileName}"`;
+  if (has("CREDENTIALS_STS_ASSUME_ROLE_WEB_ID", "CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN")) return "web identity";
+  if (has("CREDENTIALS_STS_ASSUME_ROLE")) return `AssumeRole of ${target.profileRoleArn ?? "the profile's role"}`;
+  if (has("CREDENTIALS_PROFILE_SSO", "CREDENTIALS_SSO", "CREDENTIALS_PROFILE_SSO_LEGACY", "CREDENTIALS_SSO_LEGACY"))
+    return `SSO (${profile})`;
+  if (has("CREDENTIALS_PROFILE_PROCESS", "CREDENTIALS_PROCESS")) return `credential_process of ${profile}`;
+  if (has("CREDENTIALS_HTTP")) return "the container credentials endpoint";
+  if (has("CREDENTIALS_IMDS")) return "instance metadata";
+  if (has("CREDENTIALS_ENV_VARS") || (!target.profileExplicit && envCredentials(deps.env)))
+    return "the environment (AWS_CREDENTIAL_EXPIRATION)";
+  return profile;
 }
 
 function normalize(c: AwsCredentials): ResolvedCredentials {

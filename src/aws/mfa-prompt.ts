@@ -14,6 +14,17 @@ export interface TerminalPromptOptions {
   readonly timeoutMs?: number;
 }
 
+/** For a client that said no one can answer (KUBERNETES_EXEC_INFO spec.interactive false): fail at once. */
+export function noTerminalMfaCodeProvider(): MfaCodeProvider {
+  return async (serial) => {
+    throw new EksTokenError(
+      "mfa",
+      `an MFA code is needed for ${serial}, but the client runs eks-token non-interactively (KUBERNETES_EXEC_INFO spec.interactive is false)`,
+      "run the same command once in a terminal; the role's credentials are then cached until they expire",
+    );
+  };
+}
+
 export function terminalMfaCodeProvider(options: TerminalPromptOptions): MfaCodeProvider {
   const { writePrompt, ttyPath = "/dev/tty", timeoutMs = 120_000 } = options;
   return async (serial) => {
@@ -34,23 +45,29 @@ export function terminalMfaCodeProvider(options: TerminalPromptOptions): MfaCode
     try {
       writePrompt(`Enter MFA code for ${serial}: `);
       const code = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new EksTokenError(
-                "mfa",
-                "no MFA code was entered in time",
-                "run the command again and type the 6-digit code",
-              ),
+        // The error line must not start on the prompt's line.
+        let answered = false;
+        const timer = setTimeout(() => {
+          answered = true;
+          writePrompt("\n");
+          reject(
+            new EksTokenError(
+              "mfa",
+              `no MFA code entered within ${timeoutMs / 1000} s`,
+              "run the command again and type the 6-digit code",
             ),
-          timeoutMs,
-        );
+          );
+        }, timeoutMs);
         lines.once("line", (line) => {
+          answered = true;
           clearTimeout(timer);
           resolve(line.trim());
         });
         lines.once("close", () => {
           clearTimeout(timer);
+          if (answered) return;
+          answered = true;
+          writePrompt("\n");
           reject(
             new EksTokenError(
               "mfa",

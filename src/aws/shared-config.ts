@@ -4,12 +4,13 @@
  * files are read as those providers read them (see ./ini.ts).
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { EksTokenError } from "../errors.js";
 import { configFileProfiles, parseAwsIni, type IniSections } from "./ini.js";
 
-export type Env = Readonly<Record<string, string | undefined>>;
+import { expandHome, homeDir, type Env } from "../env.js";
+
+export type { Env };
 
 /**
  * A profile's settings, each from the file the SDK takes it from when both files set it: the
@@ -41,15 +42,6 @@ export interface SharedConfig {
   readonly credentialsFile: IniSections;
   /** Identity and modification time of both files: any edit to them selects new cache entries. */
   readonly fingerprint: string;
-}
-
-export function homeDir(env: Env): string {
-  return env["HOME"] || env["USERPROFILE"] || homedir();
-}
-
-/** `~/` (only that, as in the SDK's loader) at the start of a path is the home directory. */
-function expandHome(path: string, env: Env): string {
-  return path.startsWith("~/") ? join(homeDir(env), path.slice(2)) : path;
 }
 
 export function sharedFilePaths(env: Env): { configPath: string; credentialsPath: string } {

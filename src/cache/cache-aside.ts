@@ -10,6 +10,8 @@ import type { Lock } from "./lock.js";
 export interface StoredEntry<T> {
   readonly value: T;
   readonly expiresAt: number;
+  /** When it was signed or written, epoch ms; undefined when the entry does not say. */
+  readonly issuedAt?: number | undefined;
 }
 
 /** Where one entry lives: read, remove, write and lock it. */
@@ -33,17 +35,33 @@ export interface FreshnessRule {
   readonly now: () => number;
   /** An entry with this little time left (or less) is a miss. */
   readonly minRemainingMs: number;
+  /**
+   * No value of this kind lives longer: an entry expiring later than this from now was made
+   * with a clock that ran ahead, and is a miss.
+   */
+  readonly maxLifetimeMs: number;
+  /** An entry issued later than now plus this (a clock that moved back since) is a miss. */
+  readonly futureSlackMs: number;
 }
+
+/** Clocks stepped by NTP move by far less; an entry from further ahead was made with a wrong clock. */
+export const FUTURE_SLACK_MS = 60_000;
 
 export function cacheSlot<T>(store: EntryStore<T>, rule: FreshnessRule): CacheSlot<T> {
   return {
     get() {
       const entry = store.read();
       if (entry === undefined) return undefined;
-      const left = entry.expiresAt - rule.now();
+      const now = rule.now();
+      const left = entry.expiresAt - now;
       // Expired entries go; ones about to expire stay until they do (another reader may be slower).
       if (left <= 0) store.remove();
-      return left <= rule.minRemainingMs ? undefined : entry.value;
+      if (left <= rule.minRemainingMs) return undefined;
+      // Made while the clock ran ahead: what the server sees as its time would reject it. The
+      // next write replaces it.
+      if (left > rule.maxLifetimeMs) return undefined;
+      if (entry.issuedAt === undefined || entry.issuedAt > now + rule.futureSlackMs) return undefined;
+      return entry.value;
     },
     put: (value) => store.write(value),
     lock: () => store.lock(),

@@ -12,7 +12,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
-  statSync,
+  lstatSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -22,8 +22,33 @@ const MAX_ENTRY_BYTES = 64 * 1024;
 /** A temporary file this old belongs to a writer that died before its rename. */
 const ORPHAN_TEMP_AGE_MS = 60_000;
 
+/**
+ * The only names eks-token writes in its cache directory; nothing else there is touched. A key
+ * is a SHA-256 in hex, a unique part is uniqueSuffix()'s `pid-time-counter-random`.
+ */
+const UNIQUE = String.raw`\d+-[0-9a-z]+-\d+-[0-9a-z]*`;
+export const OWN_NAMES = {
+  entry: /^[0-9a-f]{64}\.json$/,
+  lock: /^[0-9a-f]{64}\.lock$/,
+  temp: new RegExp(`^\\.${UNIQUE}\\.tmp$`),
+  stale: new RegExp(`^[0-9a-f]{64}\\.lock\\.${UNIQUE}\\.stale$`),
+} as const;
+
+export function isOwnName(name: string): boolean {
+  return Object.values(OWN_NAMES).some((pattern) => pattern.test(name));
+}
+
 export function entryPath(dir: string, key: string): string {
   return join(dir, `${key}.json`);
+}
+
+export function lockPath(dir: string, key: string): string {
+  return join(dir, `${key}.lock`);
+}
+
+/** A path beside `path` that no one else names: `<path>.<unique>.<ending>`. */
+export function asidePath(path: string, ending: "stale"): string {
+  return `${path}.${uniqueSuffix()}.${ending}`;
 }
 
 /** The entry's parsed JSON, or undefined when it is missing, not ours, not private or not JSON. */
@@ -54,7 +79,7 @@ export function readEntry(path: string): unknown {
 }
 
 export function writeEntry(dir: string, path: string, value: unknown): void {
-  const temp = join(dir, `.${uniqueSuffix()}.tmp`);
+  const temp = join(dir, `.${uniqueSuffix()}.tmp`); // OWN_NAMES.temp
   const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     fchmodSync(fd, 0o600); // the umask may have taken bits away, never added: make it exact
@@ -90,12 +115,31 @@ export function removeOrphanTemps(dir: string, now: number): void {
     return;
   }
   for (const name of names) {
-    if (!name.startsWith(".") || !name.endsWith(".tmp")) continue;
+    if (!OWN_NAMES.temp.test(name)) continue;
     const path = join(dir, name);
     try {
-      if (now - statSync(path).mtimeMs > ORPHAN_TEMP_AGE_MS) unlinkSync(path);
+      const stat = lstatSync(path);
+      if (stat.isFile() && now - stat.mtimeMs > ORPHAN_TEMP_AGE_MS) unlinkSync(path);
     } catch {
       // raced with another cleaner
     }
+  }
+}
+
+/**
+ * Removes a file of ours: a regular file with one of our names, owned by this user. True when it
+ * was removed. Anything else there (a directory, a link, another user's file) stays.
+ */
+export function removeOwnFile(dir: string, name: string): boolean {
+  if (!isOwnName(name)) return false;
+  const path = join(dir, name);
+  try {
+    const stat = lstatSync(path);
+    const uid = process.getuid?.();
+    if (!stat.isFile() || (uid !== undefined && stat.uid !== uid)) return false;
+    unlinkSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -16,6 +16,15 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
+import { asidePath } from "./entry-file.js";
+
+/** A lock file holds `pid unique`: anything longer is not one. */
+const MAX_LOCK_BYTES = 256;
+/**
+ * A lock with no owner written in it is stale after this long: its maker writes the pid right
+ * after creating it, and one that could not (ENOSPC) removes it, so an empty lock is a leftover.
+ */
+const EMPTY_LOCK_GRACE_MS = 250;
 
 export interface LockOptions {
   /** How long to wait for another holder before giving up. */
@@ -33,7 +42,7 @@ export interface Lock {
 export type LockResult = { ok: true; lock: Lock } | { ok: false; reason: "timeout" | "error"; detail: string };
 
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<LockResult> {
-  const { waitMs = 20_000, staleMs = 150_000, now = Date.now, pollMs = 15 } = options;
+  const { waitMs = 3_000, staleMs = 150_000, now = Date.now, pollMs = 15 } = options;
   const token = `${process.pid} ${uniqueSuffix()}`;
   const deadline = now() + waitMs;
   for (let attempt = 0; ; attempt++) {
@@ -45,9 +54,13 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
       );
       try {
         writeSync(fd, token);
-      } finally {
+      } catch (e) {
+        // A full disk: leave no empty lock behind for the next call to wait on.
         closeSync(fd);
+        unlinkQuietly(path);
+        return { ok: false, reason: "error", detail: (e as NodeJS.ErrnoException).code ?? String(e) };
       }
+      closeSync(fd);
       return { ok: true, lock: { release: () => releaseIfOurs(path, token) } };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -71,26 +84,38 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
  * just vanished), or an error when the path cannot be read as a lock file.
  */
 function staleContent(path: string, staleMs: number, now: number): string | undefined | { error: string } {
-  let content: string;
-  let mtimeMs: number;
-  try {
-    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      content = readFileSync(fd, "utf8");
-      mtimeMs = fstatSync(fd).mtimeMs;
-    } finally {
-      closeSync(fd);
-    }
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    // Gone already: the next attempt may take it. Anything else (ELOOP, EISDIR, EACCES) stays.
-    return code === "ENOENT" ? undefined : { error: code ?? String(e) };
-  }
+  const file = readLockFile(path);
+  // Gone already: the next attempt may take it. Anything else (ELOOP, EISDIR, a FIFO) stays.
+  if ("error" in file) return file.error === "ENOENT" ? undefined : file;
+  const { content, mtimeMs } = file;
   if (now - mtimeMs > staleMs) return content;
   const pid = Number.parseInt(content.split(" ")[0] ?? "", 10);
-  // A holder between create and write has left it empty for a moment: give it time.
-  if (!Number.isInteger(pid) || pid <= 0) return now - mtimeMs > 2_000 ? content : undefined;
+  // A holder between create and write has left it empty for a moment only.
+  if (!Number.isInteger(pid) || pid <= 0) return now - mtimeMs > EMPTY_LOCK_GRACE_MS ? content : undefined;
   return processAlive(pid) ? undefined : content;
+}
+
+/**
+ * A lock file's content, opened without blocking and without following links: a FIFO or a
+ * device put where a lock belongs is refused at once, never waited on or read without end.
+ */
+function readLockFile(path: string): { content: string; mtimeMs: number } | { error: string } {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (e) {
+    return { error: (e as NodeJS.ErrnoException).code ?? String(e) };
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return { error: "not a regular file" };
+    if (stat.size > MAX_LOCK_BYTES) return { error: "too large for a lock file" };
+    return { content: readFileSync(fd, "utf8"), mtimeMs: stat.mtimeMs };
+  } catch (e) {
+    return { error: (e as NodeJS.ErrnoException).code ?? String(e) };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function sleep(ms: number): Promise<void> {
@@ -111,28 +136,30 @@ function processAlive(pid: number): boolean {
  * it aside, and one that finds it moved a fresh lock instead (taken meanwhile) puts it back.
  */
 function breakStale(path: string, stale: string): void {
-  const aside = `${path}.${uniqueSuffix()}.stale`;
+  const aside = asidePath(path, "stale");
   try {
     renameSync(path, aside);
   } catch {
     return; // another waiter got there first
   }
   try {
-    if (readFileSync(aside, "utf8") !== stale) linkSync(aside, path);
+    const moved = readLockFile(aside);
+    if (!("content" in moved) || moved.content !== stale) linkSync(aside, path);
   } catch {
     // the path was taken again meanwhile: that holder keeps it
   }
+  unlinkQuietly(aside);
+}
+
+function unlinkQuietly(path: string): void {
   try {
-    unlinkSync(aside);
+    unlinkSync(path);
   } catch {
     // nothing to clean
   }
 }
 
 function releaseIfOurs(path: string, token: string): void {
-  try {
-    if (readFileSync(path, "utf8") === token) unlinkSync(path);
-  } catch {
-    // gone already
-  }
+  const file = readLockFile(path);
+  if ("content" in file && file.content === token) unlinkQuietly(path);
 }

@@ -11,12 +11,15 @@ import { decodeToken } from "../token/encode.js";
 import type { MintedToken } from "../token/mint.js";
 import { CACHE_FORMAT_VERSION, roleCredentialsCacheKey, tokenCacheKey } from "./cache-key.js";
 import { openCacheDir } from "./cache-dir.js";
-import { entryPath, readEntry, removeOrphanTemps, removeQuietly, writeEntry } from "./entry-file.js";
-import { cacheSlot, type CacheSlot, type FreshnessRule } from "./cache-aside.js";
+import { entryPath, lockPath, readEntry, removeOrphanTemps, removeQuietly, writeEntry } from "./entry-file.js";
+import { cacheSlot, FUTURE_SLACK_MS, type CacheSlot, type FreshnessRule } from "./cache-aside.js";
 import { acquireLock, type Lock } from "./lock.js";
-import { join } from "node:path";
 
 export const MIN_REMAINING_MS = 5 * 60_000;
+/** The server's window after X-Amz-Date: no token of ours expires later than this after signing. */
+const TOKEN_MAX_LIFETIME_MS = 15 * 60_000;
+/** AssumeRole's longest session (DurationSeconds 43200). */
+const ROLE_MAX_LIFETIME_MS = 12 * 3_600_000;
 
 /** What `cache list` shows: who and what, never a token or a secret. */
 export interface EntrySummary {
@@ -45,6 +48,8 @@ interface RoleEntry extends EntrySummary {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
   readonly sessionToken?: string;
+  /** When the entry was written: one from the future was written while the clock ran ahead. */
+  readonly written?: string;
 }
 
 export interface TokenCacheOptions {
@@ -54,7 +59,8 @@ export interface TokenCacheOptions {
   /** One line, for a cache that cannot be used safely. */
   readonly warn: (message: string) => void;
   readonly debug: (message: string) => void;
-  readonly lockWaitMs?: number;
+  /** How long a lock may be waited for, asked each time a lock is wanted (the call's bound shrinks). */
+  readonly lockWaitMs?: () => number;
 }
 
 export class TokenCache {
@@ -84,12 +90,17 @@ export class TokenCache {
         read: () => {
           const entry = readEntry(path);
           if (entry === undefined) return undefined;
-          if (!isTokenEntry(entry, key) || !tokenFitsTarget(entry, target)) {
+          const signedAt = isTokenEntry(entry, key) ? tokenSignedAt(entry, target) : undefined;
+          if (signedAt === undefined) {
             this.options.debug(`cache entry ${key.slice(0, 12)} is not usable; replacing it`);
             return undefined;
           }
-          const expiration = new Date(entry.expiration);
-          return { value: { token: entry.token, expiration }, expiresAt: expiration.getTime() };
+          const expiration = new Date((entry as TokenEntry).expiration);
+          return {
+            value: { token: (entry as TokenEntry).token, expiration },
+            expiresAt: expiration.getTime(),
+            issuedAt: signedAt,
+          };
         },
         remove: () => removeQuietly(path),
         write: (minted) => {
@@ -109,7 +120,7 @@ export class TokenCache {
         },
         lock: () => this.lockKey(key),
       },
-      this.freshness,
+      this.freshness(TOKEN_MAX_LIFETIME_MS),
     );
   }
 
@@ -146,7 +157,8 @@ export class TokenCache {
             ...(entry.sessionToken ? { sessionToken: entry.sessionToken } : {}),
             expiration,
           };
-          return { value, expiresAt: expiration.getTime() };
+          const written = entry.written === undefined ? Number.NaN : Date.parse(entry.written);
+          return { value, expiresAt: expiration.getTime(), issuedAt: Number.isNaN(written) ? undefined : written };
         },
         remove: () => removeQuietly(path),
         write: (credentials) => {
@@ -159,6 +171,7 @@ export class TokenCache {
             roleArn: target.roleArn ?? target.profileRoleArn ?? null,
             profile: target.profileExplicit ? target.profileName : null,
             expiration: credentials.expiration.toISOString(),
+            written: new Date(this.options.now()).toISOString(),
             accessKeyId: credentials.accessKeyId,
             secretAccessKey: credentials.secretAccessKey,
             ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
@@ -167,18 +180,18 @@ export class TokenCache {
         },
         lock: () => this.lockKey(key),
       },
-      this.freshness,
+      this.freshness(ROLE_MAX_LIFETIME_MS),
     );
   }
 
-  private get freshness(): FreshnessRule {
-    return { now: this.options.now, minRemainingMs: MIN_REMAINING_MS };
+  private freshness(maxLifetimeMs: number): FreshnessRule {
+    return { now: this.options.now, minRemainingMs: MIN_REMAINING_MS, maxLifetimeMs, futureSlackMs: FUTURE_SLACK_MS };
   }
 
   private async lockKey(key: string): Promise<Lock | undefined> {
-    const result = await acquireLock(join(this.dir, `${key}.lock`), {
+    const result = await acquireLock(lockPath(this.dir, key), {
       now: this.options.now,
-      ...(this.options.lockWaitMs !== undefined ? { waitMs: this.options.lockWaitMs } : {}),
+      ...(this.options.lockWaitMs !== undefined ? { waitMs: this.options.lockWaitMs() } : {}),
     });
     if (result.ok) return result.lock;
     this.options.debug(`could not lock the cache (${result.reason}: ${result.detail}); going on without it`);
@@ -238,13 +251,27 @@ function isRoleEntry(e: unknown, key: string): e is RoleEntry {
   );
 }
 
-/** Never serve a token made for another cluster or signed for another host or region. */
-function tokenFitsTarget(entry: TokenEntry, target: TokenTarget): boolean {
-  if (entry.clusterId !== target.clusterId || entry.host !== target.endpoint.host) return false;
+/**
+ * When the token was signed (X-Amz-Date, epoch ms), or undefined when it was made for another
+ * cluster or signed for another host or region: such a token is never served.
+ */
+function tokenSignedAt(entry: TokenEntry, target: TokenTarget): number | undefined {
+  if (entry.clusterId !== target.clusterId || entry.host !== target.endpoint.host) return undefined;
   const url = decodeToken(entry.token);
   // String checks rather than new URL(): the first URL parse of a process costs the hit path
   // half a millisecond. Our URLs are ours: host, then the credential scope KEY/DATE/REGION/sts.
-  if (!url?.startsWith(`https://${target.endpoint.host}/?`)) return false;
+  if (!url?.startsWith(`https://${target.endpoint.host}/?`)) return undefined;
   const scope = /[?&]X-Amz-Credential=[^&%]+%2F\d{8}%2F([a-z0-9-]+)%2Fsts%2Faws4_request(?:&|$)/.exec(url);
-  return scope?.[1] === target.endpoint.signingRegion;
+  if (scope?.[1] !== target.endpoint.signingRegion) return undefined;
+  const d = /[?&]X-Amz-Date=(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z(?:&|$)/.exec(url);
+  if (!d) return undefined;
+  const [year, month, day, hour, minute, second] = d.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return Date.UTC(year, month - 1, day, hour, minute, second);
 }

@@ -52,6 +52,21 @@ export function apiVersionFromExecInfo(execInfo: string | undefined): ApiVersion
   return { apiVersion: version };
 }
 
+/**
+ * Whether the client can pass a prompt on to a person: kubectl sets spec.interactive false for
+ * interactiveMode Never, or when it has no terminal. Only an explicit false says no.
+ */
+export function interactiveFromExecInfo(execInfo: string | undefined): boolean {
+  if (execInfo === undefined || !execInfo.includes("interactive")) return true;
+  try {
+    const parsed: unknown = JSON.parse(execInfo);
+    const spec = isObject(parsed) ? parsed["spec"] : undefined;
+    return !(isObject(spec) && spec["interactive"] === false);
+  } catch {
+    return true;
+  }
+}
+
 /** `--api-version` accepts the full name or the short v1 / v1beta1 / v1alpha1. */
 export function normalizeApiVersion(value: string): string | undefined {
   const full = value.includes("/") ? value : `client.authentication.k8s.io/${value}`;

@@ -4,8 +4,9 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { resolveCacheDir } from "../cache/cache-dir.js";
-import { readEntry, removeQuietly } from "../cache/entry-file.js";
+import { checkCacheDir, resolveCacheDir } from "../cache/cache-dir.js";
+import { isOwnName, OWN_NAMES, readEntry, removeOwnFile } from "../cache/entry-file.js";
+import { EksTokenError } from "../errors.js";
 import type { EntrySummary } from "../cache/token-cache.js";
 import { formatTimestamp } from "../token/expiration.js";
 import type { Ports } from "./ports.js";
@@ -23,7 +24,7 @@ export interface CacheInput {
 export async function runCacheCommand(input: CacheInput, ports: Ports): Promise<void> {
   const dir = resolveCacheDir(input.cacheDir, ports.env);
   const cluster = input.clusterId;
-  const entries = listEntries(dir);
+  const entries = usableDir(dir, input.action) ? listEntries(dir) : [];
   if (input.action === "list") {
     // Entries are files anyone with access to the directory may have written: what they hold is
     // shown escaped, never as terminal controls.
@@ -47,16 +48,42 @@ export async function runCacheCommand(input: CacheInput, ports: Ports): Promise<
     return;
   }
   // A role's credentials serve every cluster, so clearing one cluster keeps them.
-  const doomed = cluster === undefined ? entries : entries.filter((e) => e.summary.clusterId === cluster);
-  for (const e of doomed) removeQuietly(e.path);
-  if (cluster === undefined) removeLeftovers(dir);
-  ports.stderr(`eks-token: removed ${doomed.length} cache ${doomed.length === 1 ? "entry" : "entries"} from ${dir}\n`);
+  const doomed =
+    cluster === undefined ? ownNames(dir) : entries.filter((e) => e.summary.clusterId === cluster).map((e) => e.name);
+  let removed = 0;
+  for (const name of doomed) {
+    // Locks, temporary and stale files go too, but only entries are counted.
+    if (removeOwnFile(dir, name) && OWN_NAMES.entry.test(name)) removed += 1;
+  }
+  ports.stderr(`eks-token: removed ${removed} cache ${removed === 1 ? "entry" : "entries"} from ${dir}\n`);
 }
 
-const ENTRY_NAME = /^[0-9a-f]{64}\.json$/;
+/**
+ * False when there is nothing to list or clear. A directory the token path would refuse (a
+ * link, another user's, writable by others) is refused here too, with one line.
+ */
+function usableDir(dir: string, action: CacheInput["action"]): boolean {
+  const check = checkCacheDir(dir);
+  if (check.ok) return true;
+  if (/\(ENOENT\)$/.test(check.reason)) return false;
+  throw new EksTokenError(
+    "cache",
+    `not ${action === "list" ? "listing" : "clearing"} the token cache ${dir}: ${check.reason}`,
+    "point --cache-dir or EKS_TOKEN_CACHE_DIR at a directory of your own",
+  );
+}
+
+/** Every name in the directory that eks-token writes (entries, locks, temporary files). */
+function ownNames(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter(isOwnName);
+  } catch {
+    return [];
+  }
+}
 
 interface ListedEntry {
-  readonly path: string;
+  readonly name: string;
   readonly summary: EntrySummary;
 }
 
@@ -68,13 +95,14 @@ function listEntries(dir: string): ListedEntry[] {
     return [];
   }
   const out: ListedEntry[] = [];
-  for (const name of names.filter((n) => ENTRY_NAME.test(n)).sort()) {
-    const path = join(dir, name);
-    const e = readEntry(path) as Partial<EntrySummary> | undefined;
+  for (const name of names.filter((n) => OWN_NAMES.entry.test(n)).sort()) {
+    const e = readEntry(join(dir, name)) as (Partial<EntrySummary> & { key?: unknown }) | undefined;
     if (!e || (e.kind !== "token" && e.kind !== "role-credentials") || typeof e.expiration !== "string") continue;
+    // An entry names its own key: a file copied or renamed here is not one of ours.
+    if (`${e.key}.json` !== name) continue;
     // Copy field by field: the summary must never carry the token or the keys.
     out.push({
-      path,
+      name,
       summary: {
         kind: e.kind,
         ...(e.clusterId !== undefined ? { clusterId: e.clusterId } : {}),
@@ -87,19 +115,6 @@ function listEntries(dir: string): ListedEntry[] {
     });
   }
   return out;
-}
-
-function removeLeftovers(dir: string): void {
-  try {
-    for (const name of readdirSync(dir)) {
-      // Entries too damaged to list (not JSON, unreadable) go too: the name says they are ours.
-      if (name.endsWith(".lock") || name.endsWith(".tmp") || name.endsWith(".stale") || ENTRY_NAME.test(name)) {
-        removeQuietly(join(dir, name));
-      }
-    }
-  } catch {
-    // nothing there
-  }
 }
 
 function formatTable(rows: readonly EntrySummary[], now: number): string {

@@ -7,15 +7,27 @@ import type { ResolvedCredentials, RoleCredentialsCache } from "../aws/credentia
 import type { TokenTarget } from "../aws/target.js";
 import { cacheAside, type CacheSlot } from "../cache/cache-aside.js";
 import { TokenCache } from "../cache/token-cache.js";
+import { startDeadline } from "../deadline.js";
 import type { Logger } from "../logger.js";
 import type { MintedToken } from "../token/mint.js";
 import { warn } from "./ports.js";
 import type { TokenDeps } from "./token-deps.js";
 import type { TokenRequest } from "./token-request.js";
 
+/** One call ends within this, end to end: waits for other processes' locks, then the network. */
+export const TOKEN_BOUND_MS = 15_000;
+/**
+ * Waiting for other processes (the token's lock, then the role's) takes at most this much of the
+ * bound, so that what is left is the network's 12 s: a holder that hangs or fails costs the
+ * others this, then they go on without the cache.
+ */
+export const LOCK_WAIT_MS = 3_000;
+
 export async function getToken(request: TokenRequest, deps: TokenDeps): Promise<MintedToken> {
   const { target } = request;
   const { log } = deps;
+  const bound = startDeadline(TOKEN_BOUND_MS, deps.elapsed);
+  const lockWait = startDeadline(LOCK_WAIT_MS, deps.elapsed);
   const cache = request.cacheDir
     ? TokenCache.open({
         dir: request.cacheDir,
@@ -23,13 +35,20 @@ export async function getToken(request: TokenRequest, deps: TokenDeps): Promise<
         now: deps.now,
         warn: (m) => warn(deps, m),
         debug: (m) => log.debug(m),
+        lockWaitMs: () => Math.min(lockWait.remainingMs(), bound.remainingMs()),
       })
     : undefined;
   const { value, source } = await cacheAside(cache?.tokenSlot(target), async (underLock) => {
     const { mintForTarget } = await import("./token-miss.js");
     // Without the token's lock, the role's cache is left alone too.
     const roleSlot = underLock ? cache?.roleSlot(target) : undefined;
-    return mintForTarget(target, { ...deps, roleCache: roleSlot && roleCredentialsCache(roleSlot, target, log) });
+    return mintForTarget(target, {
+      ...deps,
+      interactive: request.interactive,
+      roleCache: roleSlot && roleCredentialsCache(roleSlot, target, log),
+      // The network gets what the lock waits left of the bound (12 s at most).
+      networkMs: () => bound.remainingMs(),
+    });
   });
   if (source === "cache") log.debug(`cache hit in ${cache?.dir}; token expires ${value.expiration.toISOString()}`);
   if (source === "other-process") log.debug("another process made the token while we waited");

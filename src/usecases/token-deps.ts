@@ -10,4 +10,6 @@ export interface TokenDeps extends Pick<Ports, "env" | "now" | "stderr"> {
   readonly credentials?: CredentialsInput | undefined;
   /** Asked for a code when a role needs MFA; by default a prompt on the terminal (stderr, /dev/tty). */
   readonly mfaCodeProvider?: MfaCodeProvider | undefined;
+  /** A monotonic clock in ms for the call's time bounds; performance.now() by default. */
+  readonly elapsed?: (() => number) | undefined;
 }

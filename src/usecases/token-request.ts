@@ -5,7 +5,7 @@
 import { resolveTarget, type TargetOptions, type TokenTarget } from "../aws/target.js";
 import { resolveCacheDir } from "../cache/cache-dir.js";
 import type { Env } from "../env.js";
-import { apiVersionFromExecInfo } from "../token/exec-credential.js";
+import { apiVersionFromExecInfo, interactiveFromExecInfo } from "../token/exec-credential.js";
 
 /** What the caller asked for, before anything is looked up: the CLI's flags or the library's options. */
 export interface TokenInput extends TargetOptions {
@@ -26,6 +26,8 @@ export interface TokenRequest {
   readonly apiWarning: string | undefined;
   /** undefined: no cache for this call. */
   readonly cacheDir: string | undefined;
+  /** false when the client said no one can answer a prompt (KUBERNETES_EXEC_INFO spec.interactive). */
+  readonly interactive: boolean;
 }
 
 export async function resolveTokenRequest(input: TokenInput, env: Env): Promise<TokenRequest> {
@@ -37,5 +39,6 @@ export async function resolveTokenRequest(input: TokenInput, env: Env): Promise<
     apiVersion: api.apiVersion,
     apiWarning: api.warning,
     cacheDir: input.cache ? resolveCacheDir(input.cacheDir, env) : undefined,
+    interactive: interactiveFromExecInfo(env["KUBERNETES_EXEC_INFO"]),
   };
 }

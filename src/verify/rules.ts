@@ -11,6 +11,8 @@ import { isUrlFailure, parseQuery, parseUrl, type QueryPair, type RawUrl, type U
 
 /** The server's window: 15 minutes after X-Amz-Date, whatever X-Amz-Expires says. */
 export const SERVER_WINDOW_MS = 15 * 60_000;
+/** AWS refuses a signature dated further ahead of its own clock than this ("Signature not yet current"). */
+export const MAX_CLOCK_AHEAD_MS = 15 * 60_000;
 /** The largest X-Amz-Expires current servers accept. */
 export const MAX_EXPIRES_SECONDS = 900;
 
@@ -44,7 +46,8 @@ export type RuleName =
   | "expires"
   | "date-missing"
   | "date"
-  | "expired";
+  | "expired"
+  | "future";
 
 export interface RuleFailure {
   readonly ok: false;
@@ -255,6 +258,15 @@ export function parseAmzDate(raw: string): Date | RuleFailure {
 }
 
 export function checkFreshness(signedAt: Date, now: Date): RuleFailure | undefined {
+  const ahead = signedAt.getTime() - now.getTime();
+  if (ahead > MAX_CLOCK_AHEAD_MS) {
+    return fail(
+      "future",
+      `token is signed ${formatDuration(ahead)} in the future (at ${formatTimestamp(signedAt)}); STS refuses a signature dated more than 15 minutes ahead of its clock`,
+      "check the clock of the machine that made it (or this one), then make a new token",
+      "expired",
+    );
+  }
   const expiresAt = signedAt.getTime() + SERVER_WINDOW_MS;
   if (now.getTime() <= expiresAt) return undefined;
   return fail(

@@ -17,7 +17,7 @@ function memoryStore(options: { lockable?: boolean; onLock?: (store: MemoryStore
     },
     write: (value) => {
       store.writes += 1;
-      store.entry = { value, expiresAt: value.expiresAt };
+      store.entry = { value, expiresAt: value.expiresAt, issuedAt: NOW };
     },
     lock: async () => {
       store.locks += 1;
@@ -46,13 +46,13 @@ interface MemoryStore extends EntryStore<Value> {
 }
 
 const NOW = 1_000_000_000;
-const rule = { now: () => NOW, minRemainingMs: 5 * 60_000 };
+const rule = { now: () => NOW, minRemainingMs: 5 * 60_000, maxLifetimeMs: 15 * 60_000, futureSlackMs: 60_000 };
 const fresh = (id: string): Value => ({ id, expiresAt: NOW + 10 * 60_000 });
 
 describe("cacheAside", () => {
   it("a hit takes no lock and produces nothing", async () => {
     const store = memoryStore();
-    store.entry = { value: fresh("cached"), expiresAt: NOW + 10 * 60_000 };
+    store.entry = { value: fresh("cached"), expiresAt: NOW + 10 * 60_000, issuedAt: NOW };
     const result = await cacheAside(cacheSlot(store, rule), async () => fresh("made"));
     expect(result).toEqual({ value: fresh("cached"), source: "cache" });
     expect([store.locks, store.writes]).toEqual([0, 0]);
@@ -73,7 +73,7 @@ describe("cacheAside", () => {
   it("serves what another process wrote while we waited for the lock", async () => {
     const store = memoryStore({
       onLock: (s) => {
-        s.entry = { value: fresh("theirs"), expiresAt: NOW + 10 * 60_000 };
+        s.entry = { value: fresh("theirs"), expiresAt: NOW + 10 * 60_000, issuedAt: NOW };
       },
     });
     const result = await cacheAside(cacheSlot(store, rule), async () => fresh("mine"));
@@ -119,9 +119,52 @@ describe("cacheSlot expiry", () => {
     [-60_000, "a miss, removed", 1],
   ])("%d ms left: %s", (left, what, removes) => {
     const store = memoryStore();
-    store.entry = { value: fresh("x"), expiresAt: NOW + left };
+    store.entry = { value: fresh("x"), expiresAt: NOW + left, issuedAt: NOW };
     const got = cacheSlot(store, rule).get();
     expect(got === undefined ? "miss" : "served").toBe(what === "served" ? "served" : "miss");
     expect(store.removes).toBe(removes);
+  });
+});
+
+describe("cacheSlot and a clock that moved", () => {
+  // An entry made while the clock ran ahead (a day, an hour, two minutes) and read after it was
+  // set back: the server's clock would reject it, so it is a miss, whatever its expiry says.
+  it.each([
+    ["signed now, 10 min left", 0, 10 * 60_000, "served"],
+    ["signed 60 s ahead (within the slack)", 60_000, 10 * 60_000, "served"],
+    ["signed 61 s ahead", 61_000, 10 * 60_000, "miss"],
+    ["signed an hour ahead", 3_600_000, 10 * 60_000, "miss"],
+    ["signed a day ahead, expiring a day and 14 min from now", 86_400_000, 86_400_000 + 14 * 60_000, "miss"],
+    ["signed now but expiring 15 min + 1 ms from now", 0, 15 * 60_000 + 1, "miss"],
+    ["signed now, expiring exactly 15 min from now", 0, 15 * 60_000, "served"],
+    ["no signing time recorded", undefined, 10 * 60_000, "miss"],
+  ])("%s: %s", (_, ahead, left, what) => {
+    const store = memoryStore();
+    store.entry = {
+      value: fresh("x"),
+      expiresAt: NOW + (left as number),
+      issuedAt: ahead === undefined ? undefined : NOW + ahead,
+    };
+    const got = cacheSlot(store, rule).get();
+    expect(got === undefined ? "miss" : "served").toBe(what);
+    // not expired: left for the next write to replace
+    expect(store.removes).toBe(0);
+  });
+
+  it("a role's hour-long credentials written now are served; written ahead of the clock they are not", () => {
+    const roleRule = { ...rule, maxLifetimeMs: 12 * 3_600_000 };
+    const store = memoryStore();
+    store.entry = { value: fresh("x"), expiresAt: NOW + 3_600_000, issuedAt: NOW - 1_000 };
+    expect(cacheSlot(store, roleRule).get()).toBeDefined();
+    store.entry = { value: fresh("x"), expiresAt: NOW + 3_600_000, issuedAt: NOW + 86_400_000 };
+    expect(cacheSlot(store, roleRule).get()).toBeUndefined();
+  });
+
+  it("a miss because of the clock makes and writes a new value over the old one", async () => {
+    const store = memoryStore();
+    store.entry = { value: fresh("ahead"), expiresAt: NOW + 86_400_000, issuedAt: NOW + 86_400_000 };
+    const result = await cacheAside(cacheSlot(store, rule), async () => fresh("made"));
+    expect(result).toEqual({ value: fresh("made"), source: "made" });
+    expect(store.entry?.value.id).toBe("made");
   });
 });

@@ -1,6 +1,6 @@
 // acquireLock (src/cache/lock.ts) against real processes: mutual exclusion, take-over of locks
 // whose owner died or that are too old, the wait bound for a live holder, and soft failure.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import {
   existsSync,
   lstatSync,
@@ -17,7 +17,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { acquireLock } from "../../src/cache/lock.js";
-import { sleep } from "../support/cache-fixture.js";
+import { IS_ROOT, sleep } from "../support/cache-fixture.js";
+import { CAN_MOUNT, mountTmpfs } from "../support/tmpfs.js";
 
 let dir: string;
 let lockPath: string;
@@ -58,7 +59,7 @@ describe("acquireLock", () => {
     expect(existsSync(lockPath)).toBe(false);
   });
 
-  it("takes over a lock left by a dead process at once (well under the 20 s wait)", async () => {
+  it("takes over a lock left by a dead process at once (well under the 3 s wait)", async () => {
     const pid = await deadPid();
     writeFileSync(lockPath, `${pid} 0123456789ab`, { mode: 0o600 });
     const started = Date.now();
@@ -147,7 +148,7 @@ describe("acquireLock", () => {
   ])("fails softly at once, without waiting out the bound, when the lock path is %s", async (_name, make) => {
     make(lockPath);
     const started = Date.now();
-    const result = await acquireLock(lockPath); // default bound: 20 s
+    const result = await acquireLock(lockPath); // default bound: 3 s
     expect(result).toMatchObject({ ok: false, reason: "error" });
     expect(Date.now() - started).toBeLessThan(1_000);
     // left as it was: not followed, not written through, not removed
@@ -176,5 +177,47 @@ describe("acquireLock", () => {
     expect(done).toBe(12);
     expect(maxInside).toBe(1);
     expect(existsSync(lockPath)).toBe(false);
+  });
+});
+
+describe("odd things at the lock path", () => {
+  it("takes over an empty lock whose maker never wrote its pid (a full disk) within a moment, not after seconds", async () => {
+    writeFileSync(lockPath, "", { mode: 0o600 });
+    const old = (Date.now() - 300) / 1000;
+    utimesSync(lockPath, old, old);
+    const result = await acquireLock(lockPath, { waitMs: 1_000 });
+    expect(result.ok).toBe(true);
+    if (result.ok) result.lock.release();
+  });
+
+  it.skipIf(!CAN_MOUNT)(
+    "on a full disk fails softly and leaves no empty lock behind (needs root and mount)",
+    async () => {
+      const full = mountTmpfs({ sizeKb: 64 })!;
+      try {
+        const filler = join(full.path, "filler");
+        try {
+          writeFileSync(filler, Buffer.alloc(1024 * 1024));
+        } catch {
+          // full now
+        }
+        const path = join(full.path, `${"b".repeat(64)}.lock`);
+        expect(await acquireLock(path, { waitMs: 500 })).toMatchObject({
+          ok: false,
+          reason: "error",
+          detail: "ENOSPC",
+        });
+        expect(readdirSync(full.path)).toEqual(["filler"]);
+      } finally {
+        full.cleanup();
+      }
+    },
+  );
+
+  it.skipIf(!IS_ROOT)("refuses a device node at once and leaves it where it is (needs root for mknod)", async () => {
+    execFileSync("mknod", [lockPath, "c", "1", "3"]); // a /dev/null
+    const result = await acquireLock(lockPath, { waitMs: 3_000 });
+    expect(result).toMatchObject({ ok: false, reason: "error", detail: "not a regular file" });
+    expect(lstatSync(lockPath).isCharacterDevice()).toBe(true);
   });
 });

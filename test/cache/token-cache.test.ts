@@ -68,7 +68,7 @@ function makeHarness(): Harness {
       now: () => clock.now,
       warn: (m) => warnings.push(m),
       debug: (m) => debug.push(m),
-      lockWaitMs: 200,
+      lockWaitMs: () => 200,
     });
   return {
     root,
@@ -496,14 +496,17 @@ describe("orphaned temporary files", () => {
   it("older than 60 s are removed on the next write; younger ones are left to their writer", async () => {
     const cache = h.cache();
     const target = await h.target();
-    const old = join(h.dir, ".0123456789abcdef.tmp");
-    const young = join(h.dir, ".fedcba9876543210.tmp");
+    const old = join(h.dir, ".4242-mabc123-1-k3j4h5g6.tmp");
+    const young = join(h.dir, ".4243-mabc124-2-a1b2c3d4.tmp");
     const notOurs = join(h.dir, "notes.tmp");
-    for (const p of [old, young, notOurs]) writeFileSync(p, "partial", { mode: 0o600 });
+    // Dot files ending .tmp that eks-token did not name (an editor's, a build tool's) stay too.
+    const hidden = join(h.dir, ".notes.tmp");
+    for (const p of [old, young, notOurs, hidden]) writeFileSync(p, "partial", { mode: 0o600 });
     const realNow = Date.now();
     h.clock.now = realNow;
     utimesSync(old, (realNow - 61_000) / 1000, (realNow - 61_000) / 1000);
     utimesSync(notOurs, (realNow - 600_000) / 1000, (realNow - 600_000) / 1000);
+    utimesSync(hidden, (realNow - 600_000) / 1000, (realNow - 600_000) / 1000);
     // reading (the hit path) cleans nothing
     cache.readToken(target);
     expect(existsSync(old)).toBe(true);
@@ -511,6 +514,7 @@ describe("orphaned temporary files", () => {
     expect(existsSync(old)).toBe(false);
     expect(existsSync(young)).toBe(true);
     expect(existsSync(notOurs)).toBe(true);
+    expect(existsSync(hidden)).toBe(true);
   });
 });
 
@@ -535,5 +539,68 @@ describe("TokenCache.lock", () => {
     expect(third).toBeDefined();
     third?.release();
     expect(readdirSync(h.dir)).toEqual([]);
+  });
+});
+
+describe("a clock that moved back", () => {
+  const DAY = 86_400_000;
+  const roleArn = "arn:aws:iam::111122223333:role/eks-admin";
+  const roleCreds = (expiresAt: number) => ({
+    accessKeyId: "ASIAROLECACHE0000001",
+    secretAccessKey: "role/secret/0000000000000000000000000000",
+    expiration: new Date(expiresAt),
+  });
+
+  it.each([
+    ["a day", DAY],
+    ["an hour", 3_600_000],
+    ["two minutes", 120_000],
+  ])("a token made with the clock %s ahead is a miss once the clock is right", async (_, ahead) => {
+    const cache = h.cache();
+    const target = await h.target();
+    h.clock.now = T0 + ahead;
+    cache.writeToken(target, mint(target));
+    expect(cache.readToken(target)).toBeDefined();
+    h.clock.now = T0;
+    expect(cache.readToken(target)).toBeUndefined();
+    // the next token made replaces it, and is served
+    cache.writeToken(target, mint(target));
+    expect(cache.readToken(target)).toBeDefined();
+  });
+
+  it("a token signed now but whose entry claims to expire in an hour is a miss", async () => {
+    const cache = h.cache();
+    const target = await h.target();
+    const minted = mint(target);
+    cache.writeToken(target, { ...minted, expiration: new Date(T0 + 3_600_000) });
+    expect(cache.readToken(target)).toBeUndefined();
+  });
+
+  it("a token signed 30 s ahead (a clock stepped back a little) is still served", async () => {
+    const cache = h.cache();
+    const target = await h.target();
+    cache.writeToken(target, mint(target, T0 + 30_000));
+    expect(cache.readToken(target)).toBeDefined();
+  });
+
+  it("role credentials written with the clock a day ahead are a miss; an hour-long session written now is served", async () => {
+    const cache = h.cache();
+    const store = cache.roleSlot(await h.target({ roleArn }));
+    h.clock.now = T0 + DAY;
+    store.put(roleCreds(T0 + DAY + 3_600_000));
+    h.clock.now = T0;
+    expect(store.get()).toBeUndefined();
+    store.put(roleCreds(T0 + 3_600_000));
+    expect(store.get()).toEqual(roleCreds(T0 + 3_600_000));
+  });
+
+  it("a role entry that does not say when it was written is a miss (it is replaced)", async () => {
+    const cache = h.cache();
+    const target = await h.target({ roleArn });
+    const store = cache.roleSlot(target);
+    store.put(roleCreds(T0 + 3_600_000));
+    const path = entryPath(h.dir, roleCredentialsCacheKey(target, h.env));
+    rewrite(path, ({ written: _, ...rest }) => rest);
+    expect(store.get()).toBeUndefined();
   });
 });

@@ -44,6 +44,9 @@ import {
   type Keys,
   type Sandbox,
 } from "../support/cache-fixture.js";
+import { runChild } from "../support/child.js";
+import { CLI_PATH } from "../support/cli.js";
+import { CAN_MOUNT, mountReadOnly } from "../support/tmpfs.js";
 
 const sandboxes: Sandbox[] = [];
 function sandbox(options: Parameters<typeof makeSandbox>[0] = {}): Sandbox {
@@ -402,8 +405,8 @@ describe("writing entries", () => {
   it("removes a temporary file orphaned more than 60 s ago on the next miss, not a young one", async () => {
     const s = sandbox();
     await warm(s);
-    const old = join(s.cacheDir, ".00112233aabbccdd.tmp");
-    const young = join(s.cacheDir, ".8899aabbccddeeff.tmp");
+    const old = join(s.cacheDir, ".31337-m0a1b2c3-1-0a1b2c3d.tmp");
+    const young = join(s.cacheDir, ".31338-m0a1b2c4-2-9z8y7x6w.tmp");
     writeFileSync(old, '{"partial":', { mode: 0o600 });
     writeFileSync(young, '{"partial":', { mode: 0o600 });
     const t = (Date.now() - 61_000) / 1000;
@@ -566,4 +569,45 @@ describe("eks-token cache clear", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(listDir(s.cacheDir)).toEqual(["README.txt"]);
   });
+});
+
+describe("where the cache lives", () => {
+  it.each([
+    ["--cache-dir", (env: Record<string, string>) => ({ args: [...ARGS, "--cache-dir", "~/tokens"], env })],
+    [
+      "EKS_TOKEN_CACHE_DIR",
+      (env: Record<string, string>) => ({ args: ARGS, env: { ...env, EKS_TOKEN_CACHE_DIR: "~/tokens" } }),
+    ],
+  ])("%s ~/tokens is a folder in HOME, not ./~ in the working directory", async (_, how) => {
+    const s = sandbox();
+    const cwd = join(s.home, "work");
+    mkdirSync(cwd);
+    const { args, env } = how(aliceEnv(s));
+    const result = await runChild(process.execPath, [CLI_PATH, ...args], { cwd, env, timeoutMs: 20_000 });
+    verifyAlice(expectCredential(result).token);
+    expect(existsSync(join(cwd, "~"))).toBe(false);
+    expect(tokenEntries(join(s.home, "tokens"))).toHaveLength(1);
+  });
+
+  it.skipIf(!CAN_MOUNT)(
+    "a read-only HOME: the token is printed, with one warning that says EROFS (needs root and mount)",
+    async () => {
+      const ro = mountReadOnly({ ".aws/config": "[default]\n" });
+      try {
+        const env = {
+          ...aliceEnv(sandbox()),
+          HOME: ro!.path,
+          AWS_CONFIG_FILE: join(ro!.path, ".aws", "config"),
+          AWS_SHARED_CREDENTIALS_FILE: join(ro!.path, ".aws", "credentials"),
+        };
+        const result = await runChild(process.execPath, [CLI_PATH, ...ARGS], { cwd: ro!.path, env, timeoutMs: 20_000 });
+        verifyAlice(expectCredential(result, { stderr: "any" }).token);
+        expect(expectOneWarning(result)).toBe(
+          `eks-token: warning: not using the token cache ${join(ro!.path, ".kube", "cache", "eks-token")}: cannot create it (EROFS)`,
+        );
+      } finally {
+        ro?.cleanup();
+      }
+    },
+  );
 });

@@ -472,7 +472,7 @@ describe("eks-token cache list / clear", () => {
   it("clear removes every entry and leftover", async () => {
     const s = sandbox();
     const env = await populate(s);
-    writeFileSync(join(s.cacheDir, ".0123456789abcdef.tmp"), "x", { mode: 0o600 });
+    writeFileSync(join(s.cacheDir, ".4242-m0a1b2c3-7-abcdef12.tmp"), "x", { mode: 0o600 });
     writeFileSync(join(s.cacheDir, `${"b".repeat(64)}.lock`), "1 x", { mode: 0o600 });
     const result = await s.run(["cache", "clear"], { env });
     expect(result.code, result.stderr).toBe(0);

@@ -29,6 +29,8 @@ export interface StsEmulatorOptions {
   now?: () => number;
   /** Header names that presigned requests must sign besides host (e.g. ["x-k8s-aws-id"]). */
   requirePresignedHeaders?: string[];
+  /** Every issued session lasts this many seconds (0 or less: already expired), whatever was asked. */
+  sessionSeconds?: number;
 }
 
 export interface MfaDevice {
@@ -321,7 +323,7 @@ function issueSession(
     secretAccessKey: randomBytes(30).toString("base64"),
     sessionToken: newSessionToken(),
     // Whole seconds, as the wire format carries no fraction.
-    expiresAt: Math.floor(state.now() / 1000) * 1000 + seconds * 1000,
+    expiresAt: Math.floor(state.now() / 1000) * 1000 + (state.options.sessionSeconds ?? seconds) * 1000,
     accountId: role.accountId,
     roleArn: role.arn,
     arn: `arn:${role.partition}:sts::${role.accountId}:assumed-role/${role.name}/${sessionName}`,

@@ -248,6 +248,21 @@ describe("verifyTokenShape expiry window", () => {
     const result = verifyTokenShape(token, { now: SIGNED_AT + 18 * 60_000 });
     expect(!result.ok && result.message).toContain("token expired 3m ago");
   });
+  it("accepts a token signed up to 15 minutes ahead of now (STS's tolerance)", () => {
+    expect(verifyTokenShape(token, { now: SIGNED_AT - 15 * 60_000 }).ok).toBe(true);
+  });
+  it.each([
+    ["one second more", 15 * 60_000 + 1000, "15m 1s"],
+    ["a day", 86_400_000, "24h"],
+  ])("reports a signing time further ahead (%s) as its own problem, naming the clock", (_, ahead, shown) => {
+    const result = verifyTokenShape(token, { now: SIGNED_AT - ahead });
+    expect(result).toMatchObject({ ok: false, rule: "future", kind: "expired" });
+    const message = !result.ok ? result.message : "";
+    expect(message).toMatch(/^token is signed .* in the future \(at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)/);
+    expect(message).toContain(shown);
+    expect(message).not.toContain("expired");
+    expect(!result.ok && result.hint).toContain("clock");
+  });
   it("ignores X-Amz-Expires for the window, as the server does", () => {
     const short = makeToken({ expiresSeconds: 1 });
     expect(verifyTokenShape(short, { now: SIGNED_AT + 10 * 60_000 }).ok).toBe(true);
