@@ -42,6 +42,7 @@ const ESM_LAZY = {
   verify: "src/cli/verify-command.ts",
   kubeconfig: "src/cli/kubeconfig-command.ts",
   "cache-command": "src/cli/cache-command.ts",
+  doctor: "src/cli/doctor-command.ts",
 };
 
 /** Turns `await import("./x.js")` of a lazy module into a load of its built file at run time. */

@@ -26,6 +26,8 @@ export interface StsResponse {
   readonly status: number;
   readonly contentType: string;
   readonly body: string;
+  /** The Date header ("" when absent): the server's clock, for telling a skewed one. */
+  readonly date?: string;
 }
 
 export interface StsErrorBody {
@@ -104,6 +106,7 @@ function readBody(res: IncomingMessage): Promise<StsResponse> {
         status: res.statusCode ?? 0,
         contentType: String(res.headers["content-type"] ?? ""),
         body: Buffer.concat(chunks).toString("utf8"),
+        date: String(res.headers.date ?? ""),
       }),
     );
     res.on("error", reject);
