@@ -101,8 +101,9 @@ export interface IdentityOutcome {
 }
 
 function minutes(ms: number): string {
-  const m = Math.abs(ms) / 60_000;
-  return m >= 1 ? `${m.toFixed(m >= 10 ? 0 : 1)} min` : `${Math.round(Math.abs(ms) / 1000)} s`;
+  const m = Math.round(Math.abs(ms) / 6_000) / 10;
+  if (m >= 10) return `${Math.round(m)} min`;
+  return m >= 1 ? `${m.toFixed(1)} min` : `${Math.round(Math.abs(ms) / 1000)} s`;
 }
 
 const CLOCK_FIX = "sudo timedatectl set-ntp true   # macOS: sudo sntp -sS time.apple.com";

@@ -74,8 +74,9 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
     const list = CHECK_IDS.map((id) => checks.get(id) ?? skip(id, "not reached: an earlier check failed"));
     const authn = checks.get("authenticate")?.status === "pass";
     const authz = !canI || checks.get("authorize")?.status === "pass";
-    const ok = authn && authz;
     const firstFail = list.find((c) => c.status === "fail");
+    // Exit 0 needs the server's yes and no failed check (a skewed clock passes now and fails soon).
+    const ok = authn && authz && firstFail === undefined;
     const verdict = ok
       ? `verdict: ok: kubectl authenticates as ${kubernetes?.username ?? "?"}${canI ? ` and may ${canI.verb} ${canI.resource}` : ""}`
       : firstFail
