@@ -86,7 +86,7 @@ interface DoctorRun {
   readonly plane: EksControlPlane;
   /** eks-token's token args in the exec entry; the developer role by default. */
   readonly tokenArgs?: readonly string[];
-  readonly exec?: { command: string; args: string[]; env?: Record<string, string> };
+  readonly exec?: { command: string; args: readonly string[]; env?: Record<string, string> };
   readonly server?: string;
   readonly clusterEntry?: string;
   readonly keys?: { accessKeyId: string; secretAccessKey: string } | undefined;
