@@ -528,7 +528,6 @@ async function closedPort(): Promise<number> {
 async function hungServer(): Promise<string> {
   const sockets: Socket[] = [];
   const s = createServer((socket) => void sockets.push(socket));
-  s.on("close", () => sockets.forEach((x) => x.destroy()));
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
   servers.push(s);
   const close = s.close.bind(s);
