@@ -232,7 +232,7 @@ export async function checkAccessEntry(
   const matched = matchAccessEntry(principal, entries);
   if (!matched) {
     const ignored = mode === "API" ? "; mode API ignores aws-auth, so only an access entry lets it in" : "";
-    const detail = `no access entry for ${principal} (${entries.length} entries)${ignored}`;
+    const detail = `no access entry for ${principal} (${entries.length} ${entries.length === 1 ? "entry" : "entries"} on the cluster)${ignored}`;
     const fix = createEntryFix(w, principal, request);
     return {
       check: mode === "API" ? fail("access-entry", detail, fix) : warn("access-entry", detail, fix),

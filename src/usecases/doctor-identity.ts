@@ -168,7 +168,10 @@ export async function checkIdentity(
       check: fail("identity", `${who}; ${skew}: the server rejects tokens dated that far off`, CLOCK_FIX),
     };
   if (skew) return { identity, check: warn("identity", `${who}; ${skew}`, CLOCK_FIX) };
-  const clock = offset === undefined ? "" : `; clock within ${minutes(offset)} of STS`;
+  const clock =
+    offset === undefined
+      ? ""
+      : `; clock ${Math.abs(offset) < 1_500 ? "in step with" : `within ${minutes(offset)} of`} STS`;
   return { identity, check: pass("identity", `${who}${clock}`) };
 }
 

@@ -288,7 +288,7 @@ describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
     const c = line(r, "access-entry");
     expect(c.status).toBe("fail");
     expect(c.detail).toBe(
-      `no access entry for ${DEV_ROLE} (0 entries); mode API ignores aws-auth, so only an access entry lets it in`,
+      `no access entry for ${DEV_ROLE} (0 entries on the cluster); mode API ignores aws-auth, so only an access entry lets it in`,
     );
     expect(c.fix).toBe(CREATE_FIX(DEV_ROLE));
     expect(line(r, "authenticate")).toMatchObject({ status: "fail", fix: CREATE_FIX(DEV_ROLE) });

@@ -273,7 +273,7 @@ describe("runDoctor", () => {
     const c = check(report, "access-entry");
     expect(c.status).toBe("fail");
     expect(c.detail).toBe(
-      `no access entry for ${ROLE} (0 entries); mode API ignores aws-auth, so only an access entry lets it in`,
+      `no access entry for ${ROLE} (0 entries on the cluster); mode API ignores aws-auth, so only an access entry lets it in`,
     );
     expect(c.fix).toBe(
       `aws eks create-access-entry --cluster-name prod --region eu-west-1 --principal-arn ${ROLE} && ` +
