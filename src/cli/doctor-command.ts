@@ -99,7 +99,9 @@ export function parseDoctorArgs(
     } catch {
       url = undefined;
     }
-    if (!url || (url.protocol !== "https:" && url.protocol !== "http:") || url.username || url.password)
+    if (url && (url.username || url.password))
+      throw usage("--endpoint must not carry a user name or password", "pass the API server URL alone");
+    if (!url || (url.protocol !== "https:" && url.protocol !== "http:"))
       throw usage(
         `--endpoint ${JSON.stringify(endpoint)} is not an https URL`,
         "pass the API server URL, e.g. https://ABC.gr7.us-west-2.eks.amazonaws.com",

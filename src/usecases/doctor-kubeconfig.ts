@@ -157,6 +157,9 @@ export function readKubeconfig(source: KubeconfigSource, env: Env, files: Kubeco
       target: undefined,
     };
   const server = typeof cluster.server === "string" ? cluster.server : undefined;
+  const serverProblem = server === undefined ? undefined : serverUrlProblem(server);
+  if (serverProblem)
+    return { check: fail("kubeconfig", `cluster ${clusterEntry}: ${serverProblem}`, CONFIGURE), target: undefined };
   let caData =
     typeof cluster["certificate-authority-data"] === "string" ? cluster["certificate-authority-data"] : undefined;
   if (!caData && typeof cluster["certificate-authority"] === "string") {
@@ -179,6 +182,20 @@ export function readKubeconfig(source: KubeconfigSource, env: Env, files: Kubeco
     execEnv,
   };
   return { check: execCheck(where, command, read.tool, exec, execEnv, env, files, source), target };
+}
+
+/** Why a kubeconfig's server cannot be used (never quoting a password), or undefined. */
+function serverUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `server ${JSON.stringify(value)} is not an https URL`;
+  }
+  if (url.username || url.password) return "the server URL carries a user name or password";
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.hostname === "")
+    return `server ${JSON.stringify(value)} is not an https URL`;
+  return undefined;
 }
 
 function execCheck(

@@ -529,6 +529,23 @@ describe("runDoctor", () => {
     expect(report.cluster.region).toBe("eu-west-1");
   });
 
+  it("kubeconfig: a server that is not a URL stops the walk before any connection", async () => {
+    const calls: string[] = [];
+    const report = await run(world({ kubeconfig: kubeconfig(EKS_TOKEN_EXEC, "not a url") }), FROM_KUBECONFIG, calls);
+    expect(check(report, "kubeconfig")).toMatchObject({
+      status: "fail",
+      detail: 'cluster prod: server "not a url" is not an https URL',
+    });
+    expect(calls).toEqual([]);
+    const withPassword = await run(
+      world({ kubeconfig: kubeconfig(EKS_TOKEN_EXEC, "https://admin:hunter2pass@127.0.0.1:6443") }),
+    );
+    expect(check(withPassword, "kubeconfig").detail).toBe(
+      "cluster prod: the server URL carries a user name or password",
+    );
+    expect(JSON.stringify(toJson(withPassword))).not.toContain("hunter2pass");
+  });
+
   it("kubeconfig: a context that is not there, and no kubeconfig at all", async () => {
     const missing = await run(world(), {
       source: { kind: "kubeconfig", kubeconfig: "/home/kube/config", context: "staging" },
