@@ -1,15 +1,24 @@
 /**
- * `npm run demo`: eks-token end to end with no AWS account. Starts the STS and Kubernetes API
- * emulators on loopback, writes a kubeconfig whose exec block runs the built eks-token, and lets
- * kubectl (or @kubernetes/client-node when there is no kubectl) talk to the emulated cluster.
- * Exits non-zero if any step does not do what it should.
+ * `npm run demo`: eks-token end to end with no AWS account. Starts the STS, EKS API and Kubernetes
+ * API emulators on loopback, writes a kubeconfig whose exec block runs the built eks-token, and lets
+ * kubectl (or @kubernetes/client-node when there is no kubectl) talk to the emulated cluster. Then
+ * `eks-token doctor` diagnoses a second identity that has no access entry, the fix it prints is
+ * applied through the EKS API, and the client gets in. Exits non-zero if any step does not do what
+ * it should.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startK8sEmulator, type K8sEmulator } from "../test/support/k8s-emulator.js";
+import {
+  AssociateAccessPolicyCommand,
+  CreateAccessEntryCommand,
+  EKSClient,
+  type AccessScopeType,
+} from "@aws-sdk/client-eks";
+import { startEksControlPlane, type EksControlPlane } from "../test/support/eks-control-plane.js";
+import type { K8sEmulator } from "../test/support/k8s-emulator.js";
 import { startStsEmulator, type StsEmulator } from "../test/support/sts-emulator.js";
 
 // Bundled by scripts/build.mjs to dist/demo/demo.mjs, next to the CLI it drives.
@@ -23,6 +32,13 @@ const USER = {
   accountId: ACCOUNT,
   accessKeyId: "AKIADEMOALICE0000001",
   secretAccessKey: "demo/secret/key/for/alice/0000000000000",
+};
+// A second identity, with no access entry until doctor's fix is applied.
+const BOB = {
+  name: "bob",
+  accountId: ACCOUNT,
+  accessKeyId: "AKIADEMOBOB000000001",
+  secretAccessKey: "demo/secret/key/for/bob/000000000000000",
 };
 
 interface Step {
@@ -69,7 +85,13 @@ function hasKubectl(): boolean {
 
 // The exec block names every file the plugin reads, so it finds the demo's credentials and cache
 // whatever environment the client starts it with (client-node passes on its own process's).
-function kubeconfig(k8s: K8sEmulator, stsUrl: string, home: string): string {
+function kubeconfig(
+  k8s: K8sEmulator,
+  stsUrl: string,
+  home: string,
+  profile = "demo",
+  roleArn: string | null = ROLE_ARN,
+): string {
   return `apiVersion: v1
 kind: Config
 clusters:
@@ -84,10 +106,10 @@ users:
       apiVersion: client.authentication.k8s.io/v1
       interactiveMode: Never
       command: ${process.execPath}
-      args: [${CLI}, token, --cluster-name, ${CLUSTER}, --region, ${REGION}, --role-arn, ${ROLE_ARN}]
+      args: [${CLI}, token, --cluster-name, ${CLUSTER}, --region, ${REGION}${roleArn ? `, --role-arn, ${roleArn}` : ""}]
       env:
       - name: AWS_PROFILE
-        value: demo
+        value: ${profile}
       - name: AWS_ENDPOINT_URL_STS
         value: ${stsUrl}
       - name: AWS_SHARED_CREDENTIALS_FILE
@@ -124,24 +146,36 @@ async function listPodsWithClientNode(kubeconfigPath: string, namespace: string)
 async function main(): Promise<number> {
   const home = mkdtempSync(join(tmpdir(), "eks-token-demo-"));
   let sts: StsEmulator | undefined;
-  let k8s: K8sEmulator | undefined;
+  let plane: EksControlPlane | undefined;
   try {
     sts = await startStsEmulator();
     sts.addUser(USER);
+    const bob = sts.addUser(BOB);
     sts.addRole({ arn: ROLE_ARN, trust: [`arn:aws:iam::${ACCOUNT}:user/${USER.name}`] });
-    k8s = await startK8sEmulator({
-      clusterId: CLUSTER,
-      stsUrl: sts.url,
-      accessEntries: [{ principalArn: ROLE_ARN, username: "developer:{{SessionName}}", groups: ["developers"] }],
-      rbac: [{ group: "developers", namespace: "default", verbs: ["get", "list"], resources: ["pods"] }],
+    plane = await startEksControlPlane({
+      sts,
+      cluster: {
+        name: CLUSTER,
+        accountId: ACCOUNT,
+        region: REGION,
+        authenticationMode: "API",
+        accessEntries: [
+          { principalArn: ROLE_ARN, username: "developer:{{SessionName}}", kubernetesGroups: ["developers"] },
+        ],
+        rbac: [{ group: "developers", namespace: "default", verbs: ["get", "list"], resources: ["pods"] }],
+      },
       pods: { default: ["web-7d9f8b6c5-x2x8k", "api-5c6b7d8f9-q4r7t"], "kube-system": ["coredns-0"] },
     });
-    say(`eks-token demo: STS emulator at ${sts.url}, Kubernetes API emulator at ${k8s.url} (cluster ${CLUSTER})`);
+    const { k8s } = plane;
+    say(
+      `eks-token demo: STS emulator at ${sts.url}, EKS API emulator at ${plane.eks.url}, Kubernetes API emulator at ${k8s.url} (cluster ${CLUSTER})`,
+    );
 
     mkdirSync(join(home, ".aws"), { mode: 0o700 });
     writeFileSync(
       join(home, ".aws", "credentials"),
-      `[demo]\naws_access_key_id = ${USER.accessKeyId}\naws_secret_access_key = ${USER.secretAccessKey}\n`,
+      `[demo]\naws_access_key_id = ${USER.accessKeyId}\naws_secret_access_key = ${USER.secretAccessKey}\n` +
+        `[bob]\naws_access_key_id = ${BOB.accessKeyId}\naws_secret_access_key = ${BOB.secretAccessKey}\n`,
       { mode: 0o600 },
     );
     const kubeconfigPath = join(home, "kubeconfig");
@@ -153,6 +187,8 @@ async function main(): Promise<number> {
       AWS_EC2_METADATA_DISABLED: "true",
       AWS_PROFILE: "demo",
       AWS_ENDPOINT_URL_STS: sts.url,
+      // doctor's EKS calls, as the AWS SDK resolves them
+      ...plane.env,
     };
     const tokenArgs = [CLI, "token", "--cluster-name", CLUSTER, "--region", REGION, "--role-arn", ROLE_ARN];
 
@@ -221,6 +257,49 @@ async function main(): Promise<number> {
       }
     }
 
+    // 4. doctor on the working identity, then on bob, who has no access entry.
+    const canI = ["--can-i", "list", "pods", "-n", "default"];
+    const healthy = await run(process.execPath, [CLI, "doctor", ...canI], env);
+    record(
+      "eks-token doctor on the working identity: the cluster authenticates it and RBAC allows list pods",
+      healthy.status === 0 && /\n {2}pass {2}authenticate/.test(healthy.stdout) && healthy.stderr === "",
+      healthy.stdout.trim().split("\n").at(-1) ?? healthy.stderr.trim(),
+    );
+    say(indent(healthy.stdout));
+
+    const bobKubeconfig = join(home, "kubeconfig-bob");
+    writeFileSync(bobKubeconfig, kubeconfig(k8s, sts.url, home, "bob", null), { mode: 0o600 });
+    const bobEnv: NodeJS.ProcessEnv = { ...env, KUBECONFIG: bobKubeconfig, AWS_PROFILE: "bob" };
+    const diagnosis = await run(process.execPath, [CLI, "doctor", ...canI], bobEnv);
+    const fix = /\n {2}fail {2}access-entry .*\n\s+fix: (.*)\n/.exec(diagnosis.stdout)?.[1] ?? "";
+    record(
+      `eks-token doctor on ${bob.arn}: access-entry fails, with the fix`,
+      diagnosis.status === 1 && fix.includes(`--principal-arn ${bob.arn}`),
+      diagnosis.stdout.trim().split("\n").at(-1) ?? diagnosis.stderr.trim(),
+    );
+    say(indent(diagnosis.stdout));
+
+    // 5. The fix, as printed, through the EKS API (an admin's credentials: alice's).
+    const applied = await applyFix(fix, plane.eks.url);
+    record("the fix applied through the EKS API: CreateAccessEntry, AssociateAccessPolicy", applied.ok, applied.detail);
+
+    // 6. bob gets in.
+    if (hasKubectl()) {
+      const bobPods = await run("kubectl", ["get", "pods", "-n", "default"], bobEnv);
+      record(
+        "kubectl get pods -n default as bob is allowed now",
+        bobPods.status === 0 && bobPods.stdout.includes("web-"),
+        bobPods.status === 0 ? `${bobPods.stdout.trim().split("\n").length - 1} pods` : bobPods.stderr.trim(),
+      );
+    } else {
+      try {
+        const names = await listPodsWithClientNode(bobKubeconfig, "default");
+        record("@kubernetes/client-node lists pods as bob now", names.length === 2, names.join(", "));
+      } catch (e) {
+        record("@kubernetes/client-node lists pods as bob now", false, (e as Error).message);
+      }
+    }
+
     const failed = steps.filter((s) => !s.ok);
     say(
       failed.length === 0
@@ -229,13 +308,51 @@ async function main(): Promise<number> {
     );
     // The server's decisions, each once: what EKS would have logged.
     say(
-      `server decisions:\n${[...new Set(k8s.log.map((l) => l.replace(/^(allow|forbid)\S* \S+ \S+: /, "$1: ")))].map((l) => `  ${l}`).join("\n")}`,
+      `server decisions:\n${[...new Set(plane.k8s.log.map((l) => l.replace(/^(allow|forbid)\S* \S+ \S+: /, "$1: ")))].map((l) => `  ${l}`).join("\n")}`,
     );
     return failed.length === 0 ? 0 : 1;
   } finally {
-    await k8s?.close();
+    await plane?.close();
     await sts?.close();
     rmSync(home, { recursive: true, force: true });
+  }
+}
+
+function indent(text: string): string {
+  return text.trimEnd().replace(/^/gm, "        ");
+}
+
+/** Runs the two `aws eks` commands of doctor's fix line with the AWS SDK's EKS client. */
+async function applyFix(fix: string, eksUrl: string): Promise<{ ok: boolean; detail: string }> {
+  // The SDK warns on stderr about Node versions; the demo's stderr stays for failures.
+  process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
+  const value = (command: string, flag: string) => new RegExp(`aws eks ${command} [^&]*?${flag} (\\S+)`).exec(fix)?.[1];
+  const principalArn = value("create-access-entry", "--principal-arn");
+  const policyArn = value("associate-access-policy", "--policy-arn");
+  const scope = value("associate-access-policy", "--access-scope") ?? "";
+  if (!principalArn || !policyArn) return { ok: false, detail: `no fix to apply in ${JSON.stringify(fix)}` };
+  const type = /type=(\w+)/.exec(scope)?.[1] as AccessScopeType | undefined;
+  const namespaces = /namespaces=([^\s]+)/.exec(scope)?.[1]?.split(",");
+  const client = new EKSClient({
+    region: REGION,
+    endpoint: eksUrl,
+    credentials: { accessKeyId: USER.accessKeyId, secretAccessKey: USER.secretAccessKey },
+  });
+  try {
+    await client.send(new CreateAccessEntryCommand({ clusterName: CLUSTER, principalArn }));
+    await client.send(
+      new AssociateAccessPolicyCommand({
+        clusterName: CLUSTER,
+        principalArn,
+        policyArn,
+        accessScope: { type: type ?? "cluster", ...(namespaces ? { namespaces } : {}) },
+      }),
+    );
+    return { ok: true, detail: `${principalArn}: ${policyArn.replace(/^.*\//, "")} (${scope})` };
+  } catch (e) {
+    return { ok: false, detail: (e as Error).message };
+  } finally {
+    client.destroy();
   }
 }
 

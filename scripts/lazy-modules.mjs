@@ -11,6 +11,7 @@ export const ESM_LAZY = {
   verify: "src/cli/verify-command.ts",
   kubeconfig: "src/cli/kubeconfig-command.ts",
   "cache-command": "src/cli/cache-command.ts",
+  doctor: "src/cli/doctor-command.ts",
 };
 
 /** Every lazy module's source file. */

@@ -29,6 +29,8 @@ export interface StsResponse {
   readonly body: string;
   /** The Location header of a redirect. */
   readonly location?: string;
+  /** The Date header ("" when absent): the server's clock, for telling a skewed one. */
+  readonly date?: string;
 }
 
 export interface StsErrorBody {
@@ -136,6 +138,7 @@ function readBody(res: IncomingMessage): Promise<StsResponse> {
         contentType: String(res.headers["content-type"] ?? ""),
         body: Buffer.concat(chunks).toString("utf8"),
         ...(typeof res.headers.location === "string" ? { location: res.headers.location } : {}),
+        date: String(res.headers.date ?? ""),
       }),
     );
     res.on("error", reject);

@@ -6,6 +6,7 @@ Usage:
   eks-token kubeconfig --cluster-name N [--region R] [options]   write a kubeconfig entry
   eks-token kubeconfig migrate [--kubeconfig PATH] [--dry-run]    switch existing entries to eks-token
   eks-token cache list | cache clear [--cluster-name N]
+  eks-token doctor [--context NAME] [--can-i VERB RESOURCE]   why kubectl is Unauthorized
 
 Token options:
   --cluster-name NAME      the EKS cluster the token is for (signed as x-k8s-aws-id)

@@ -15,6 +15,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
   verify: async () => (await import("./verify-command.js")).runVerify,
   cache: async () => (await import("./cache-command.js")).runCache,
   kubeconfig: async () => (await import("./kubeconfig-command.js")).runKubeconfig,
+  doctor: async () => (await import("./doctor-command.js")).runDoctorCommand,
 };
 
 export async function main(io: CliIo): Promise<number> {

@@ -160,3 +160,79 @@ function str(v: Map<string, string | boolean>, key: string): string | undefined 
   const value = v.get(key);
   return typeof value === "string" ? value : undefined;
 }
+
+// eks-token's own token flags (besides the drop-in forms above), for reading an entry back.
+const EKS_TOKEN_FLAGS: Record<string, FlagSpec> = {
+  ...AUTHENTICATOR_FLAGS,
+  "--cluster-name": { key: "clusterName", takesValue: true },
+  "--profile": { key: "profile", takesValue: true },
+  "--role-arn": { key: "roleArn", takesValue: true },
+  "--output": { takesValue: true },
+  "--token-only": { takesValue: false },
+  "--api-version": { takesValue: true },
+  "--no-cache": { takesValue: false },
+  "--cache-dir": { takesValue: true },
+  "--debug": { takesValue: false },
+};
+
+export type ExecTool = "eks-token" | "aws" | "aws-iam-authenticator";
+
+export type ExecTarget =
+  | { readonly kind: "ok"; readonly tool: ExecTool; readonly input: TokenArgsInput }
+  | { readonly kind: "unsupported"; readonly tool: ExecTool; readonly reason: string }
+  | { readonly kind: "not-peer" };
+
+/**
+ * What an exec entry's command line asks a token for (cluster, region, profile, role), whichever of
+ * the three tools it runs; `node .../eks-token.cjs ...` counts as eks-token.
+ */
+export function readExecTarget(command: string, args: readonly string[], env: readonly EnvVar[]): ExecTarget {
+  let tool = toolName(command);
+  let argv = args;
+  if (/^(node|bun|nodejs)$/.test(tool) && args[0] !== undefined && /^eks-token/.test(toolName(args[0]))) {
+    tool = "eks-token";
+    argv = args.slice(1);
+  }
+  if (tool === "aws" || tool === "aws-iam-authenticator") {
+    const t = translateExec(command, argv, env);
+    if (t.kind === "not-peer") return t;
+    if (t.kind === "unsupported") return { kind: "unsupported", tool, reason: t.reason };
+    const back = readEksTokenArgs(t.args, env);
+    return back.kind === "ok" ? { ...back, tool } : back;
+  }
+  if (tool !== "eks-token") return { kind: "not-peer" };
+  if (argv.includes("get-token")) {
+    const t = translateAws(argv);
+    if (t.kind === "unsupported") return { kind: "unsupported", tool, reason: t.reason };
+    if (t.kind === "ok") return readEksTokenArgs(t.args, env);
+  }
+  return readEksTokenArgs(argv, env);
+}
+
+function readEksTokenArgs(args: readonly string[], env: readonly EnvVar[]): ExecTarget {
+  const scanned = scanArgs(args, EKS_TOKEN_FLAGS);
+  if ("error" in scanned) return { kind: "unsupported", tool: "eks-token", reason: scanned.error };
+  if (scanned.positionals.length > 1 || (scanned.positionals[0] ?? "token") !== "token")
+    return { kind: "unsupported", tool: "eks-token", reason: `unexpected arguments ${scanned.positionals.join(" ")}` };
+  const v = scanned.values;
+  const fromEnv = env.find((e) => e.name === "KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID")?.value;
+  const clusterName = str(v, "clusterId") ?? str(v, "clusterName") ?? (fromEnv || undefined);
+  if (!clusterName) return { kind: "unsupported", tool: "eks-token", reason: "no cluster name in the arguments" };
+  const optional = (key: string) => {
+    const value = str(v, key);
+    return value === undefined ? {} : { [key]: value };
+  };
+  return {
+    kind: "ok",
+    tool: "eks-token",
+    input: {
+      clusterName,
+      ...optional("region"),
+      ...optional("roleArn"),
+      ...optional("profile"),
+      ...optional("sessionName"),
+      ...optional("externalId"),
+      ...(v.get("forwardSessionName") === true ? { forwardSessionName: true } : {}),
+    },
+  };
+}

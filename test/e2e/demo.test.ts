@@ -91,9 +91,52 @@ function expectAllStepsPassed(result: ProcessOutput & { signal: NodeJS.Signals |
   return steps;
 }
 
+const BOB = "arn:aws:iam::111122223333:user/bob";
+const BOB_FIX =
+  `aws eks create-access-entry --cluster-name demo-cluster --region us-west-2 --principal-arn ${BOB} && ` +
+  `aws eks associate-access-policy --cluster-name demo-cluster --region us-west-2 --principal-arn ${BOB} ` +
+  "--policy-arn arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy --access-scope type=namespace,namespaces=default";
+
+const DOCTOR_STEPS = [
+  /eks-token doctor on the working identity: .*: verdict: ok: kubectl authenticates as developer:EKSGetTokenAuth and may list pods$/,
+  /eks-token doctor on arn:aws:iam::111122223333:user\/bob: access-entry fails, with the fix: verdict: kubectl would fail at access-entry: no access entry for arn:aws:iam::111122223333:user\/bob /,
+  /the fix applied through the EKS API: CreateAccessEntry, AssociateAccessPolicy: arn:aws:iam::111122223333:user\/bob: AmazonEKSViewPolicy \(type=namespace,namespaces=default\)$/,
+];
+
+/** Both doctor reports in the transcript: the healthy one all pass, bob's naming the check and the fix. */
+function expectDoctorReports(stdout: string): void {
+  const reports = stdout.split("eks-token doctor: cluster demo-cluster in us-west-2\n").slice(1);
+  expect(reports, stdout).toHaveLength(2);
+  const [healthy = "", bob = ""] = reports;
+  for (const id of [
+    "kubeconfig",
+    "credentials",
+    "identity",
+    "token",
+    "cluster",
+    "access-entry",
+    "authenticate",
+    "authorize",
+  ])
+    expect(healthy, stdout).toMatch(new RegExp(`\n? {10}pass  ${id} `));
+  expect(healthy).toContain(
+    "the cluster authenticates the token as developer:EKSGetTokenAuth, groups [developers, system:authenticated]",
+  );
+  expect(bob).toMatch(
+    new RegExp(
+      ` {10}fail  access-entry  no access entry for ${BOB.replace(/[/.]/g, "\\$&")} \\(1 entry on the cluster\\); mode API ignores aws-auth`,
+    ),
+  );
+  expect(bob).toContain(`fix: ${BOB_FIX}\n`);
+  expect(bob).toMatch(/ {10}fail {2}authenticate {2}401 Unauthorized: access-entry: /);
+  for (const secret of ["demo/secret/key/for/alice/0000000000000", "demo/secret/key/for/bob/000000000000000"])
+    expect(stdout).not.toContain(secret);
+  expect(stdout).not.toMatch(/k8s-aws-v1\.[A-Za-z0-9_-]{8}/);
+}
+
 describe.concurrent("npm run demo (dist/demo/demo.mjs)", () => {
   it(
-    "with kubectl on PATH: all 5 steps ok",
+    "with kubectl on PATH: all 9 steps ok, doctor's diagnosis and its fix included",
     async (ctx) => {
       const cannot = kubectlCannot("auth-whoami");
       if (cannot) return ctx.skip(`the kubectl steps of the demo need kubectl auth whoami: ${cannot}`);
@@ -105,8 +148,11 @@ describe.concurrent("npm run demo (dist/demo/demo.mjs)", () => {
         /kubectl auth whoami: .*: username developer:EKSGetTokenAuth$/,
         /kubectl get pods -n default is allowed: 2 pods$/,
         /kubectl get pods -n kube-system is forbidden by RBAC: .*forbidden/i,
+        ...DOCTOR_STEPS,
+        /kubectl get pods -n default as bob is allowed now: 2 pods$/,
       ]);
       expect(result.stdout).not.toContain("no kubectl on PATH");
+      expectDoctorReports(result.stdout);
     },
     DEMO_TIMEOUT_MS + 10_000,
   );
@@ -121,8 +167,11 @@ describe.concurrent("npm run demo (dist/demo/demo.mjs)", () => {
         /eks-token minted a token .*: signed for sts\.us-west-2\.amazonaws\.com in \d+ ms; AssumeRole calls: 1$/,
         /the second call is a cache hit: .*AssumeRole calls still 1$/,
         /@kubernetes\/client-node listed pods through the exec block: (web-7d9f8b6c5-x2x8k, api-5c6b7d8f9-q4r7t|api-5c6b7d8f9-q4r7t, web-7d9f8b6c5-x2x8k)$/,
+        ...DOCTOR_STEPS,
+        /@kubernetes\/client-node lists pods as bob now: (web-7d9f8b6c5-x2x8k, api-5c6b7d8f9-q4r7t|api-5c6b7d8f9-q4r7t, web-7d9f8b6c5-x2x8k)$/,
       ]);
-      expect(result.stdout).not.toMatch(/kubectl (auth|get)/);
+      expectDoctorReports(result.stdout);
+      expect(result.stdout).not.toMatch(/kubectl (auth whoami|get pods)/);
     },
     DEMO_TIMEOUT_MS + 10_000,
   );

@@ -1,0 +1,197 @@
+/**
+ * The EKS control-plane calls `eks-token doctor` makes, through @aws-sdk/client-eks (loaded when
+ * first used), as plain data. The SDK resolves AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL and the
+ * profile's endpoint_url itself. Every call is bounded; each failure is one EksApiError.
+ */
+import type { AwsCredentials } from "./credentials.js";
+
+export type AuthenticationMode = "API" | "API_AND_CONFIG_MAP" | "CONFIG_MAP";
+
+export interface EksCluster {
+  readonly name: string;
+  readonly arn: string | undefined;
+  readonly status: string | undefined;
+  readonly version: string | undefined;
+  readonly endpoint: string | undefined;
+  readonly caData: string | undefined;
+  readonly endpointPublicAccess: boolean | undefined;
+  readonly endpointPrivateAccess: boolean | undefined;
+  readonly authenticationMode: string | undefined;
+}
+
+export interface EksAccessEntry {
+  readonly principalArn: string;
+  readonly type: string | undefined;
+  readonly username: string | undefined;
+  readonly kubernetesGroups: readonly string[];
+}
+
+export interface EksAssociatedPolicy {
+  readonly policyArn: string;
+  /** undefined: cluster scope. */
+  readonly namespaces: readonly string[] | undefined;
+}
+
+/** The four calls, over any transport: the SDK here, a fake in tests. */
+export interface EksApi {
+  describeCluster(name: string): Promise<EksCluster>;
+  listAccessEntries(clusterName: string): Promise<string[]>;
+  describeAccessEntry(clusterName: string, principalArn: string): Promise<EksAccessEntry>;
+  listAssociatedAccessPolicies(clusterName: string, principalArn: string): Promise<EksAssociatedPolicy[]>;
+}
+
+export type EksFailureKind = "access-denied" | "not-found" | "timeout" | "unreachable" | "refused" | "error";
+
+export class EksApiError extends Error {
+  override readonly name = "EksApiError";
+  constructor(
+    readonly kind: EksFailureKind,
+    /** The API operation, e.g. ListAccessEntries (the IAM action is `eks:` plus it). */
+    readonly operation: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isEksApiError(e: unknown): e is EksApiError {
+  return e instanceof Error && e.name === "EksApiError" && typeof (e as EksApiError).kind === "string";
+}
+
+export interface EksApiOptions {
+  readonly region: string;
+  readonly credentials: AwsCredentials;
+  /** The bound of each call. */
+  readonly timeoutMs: number;
+}
+
+// Listings are paged by the API; a bound on pages keeps a broken endpoint from looping.
+const MAX_PAGES = 50;
+
+export async function createEksApi(options: EksApiOptions): Promise<EksApi> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  const sdk = await import("@aws-sdk/client-eks");
+  const { timeoutMs } = options;
+  const client = new sdk.EKSClient({
+    region: options.region,
+    credentials: {
+      accessKeyId: options.credentials.accessKeyId,
+      secretAccessKey: options.credentials.secretAccessKey,
+      ...(options.credentials.sessionToken ? { sessionToken: options.credentials.sessionToken } : {}),
+    },
+    maxAttempts: 1,
+    requestHandler: {
+      connectionTimeout: Math.min(3_000, timeoutMs),
+      requestTimeout: timeoutMs,
+      throwOnRequestTimeout: true,
+    },
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: each command's output type is checked where it is read
+  const send = async (operation: string, command: any): Promise<any> => {
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(new EksApiError("timeout", operation, `EKS ${operation} did not answer within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([client.send(command, { abortSignal: abort.signal }), deadline]);
+    } catch (e) {
+      throw eksError(e, operation, timeoutMs);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return {
+    async describeCluster(name) {
+      const out = await send("DescribeCluster", new sdk.DescribeClusterCommand({ name }));
+      const c = out.cluster ?? {};
+      return {
+        name: c.name ?? name,
+        arn: c.arn,
+        status: c.status,
+        version: c.version,
+        endpoint: c.endpoint,
+        caData: c.certificateAuthority?.data,
+        endpointPublicAccess: c.resourcesVpcConfig?.endpointPublicAccess,
+        endpointPrivateAccess: c.resourcesVpcConfig?.endpointPrivateAccess,
+        authenticationMode: c.accessConfig?.authenticationMode,
+      };
+    },
+    async listAccessEntries(clusterName) {
+      const arns: string[] = [];
+      let nextToken: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const out = await send(
+          "ListAccessEntries",
+          new sdk.ListAccessEntriesCommand({ clusterName, ...(nextToken ? { nextToken } : {}) }),
+        );
+        arns.push(...((out.accessEntries as string[] | undefined) ?? []));
+        nextToken = out.nextToken;
+        if (!nextToken) break;
+      }
+      return arns;
+    },
+    async describeAccessEntry(clusterName, principalArn) {
+      const out = await send("DescribeAccessEntry", new sdk.DescribeAccessEntryCommand({ clusterName, principalArn }));
+      const e = out.accessEntry ?? {};
+      return {
+        principalArn: e.principalArn ?? principalArn,
+        type: e.type,
+        username: e.username,
+        kubernetesGroups: e.kubernetesGroups ?? [],
+      };
+    },
+    async listAssociatedAccessPolicies(clusterName, principalArn) {
+      const policies: EksAssociatedPolicy[] = [];
+      let nextToken: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const out = await send(
+          "ListAssociatedAccessPolicies",
+          new sdk.ListAssociatedAccessPoliciesCommand({
+            clusterName,
+            principalArn,
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        );
+        for (const p of (out.associatedAccessPolicies ?? []) as {
+          policyArn?: string;
+          accessScope?: { type?: string; namespaces?: string[] };
+        }[]) {
+          if (!p.policyArn) continue;
+          policies.push({
+            policyArn: p.policyArn,
+            namespaces: p.accessScope?.type === "namespace" ? (p.accessScope.namespaces ?? []) : undefined,
+          });
+        }
+        nextToken = out.nextToken;
+        if (!nextToken) break;
+      }
+      return policies;
+    },
+  };
+}
+
+function eksError(e: unknown, operation: string, timeoutMs: number): EksApiError {
+  if (isEksApiError(e)) return e;
+  const err = (e ?? {}) as { name?: string; message?: string; code?: string };
+  const message = (err.message ?? String(e)).split("\n")[0] ?? "";
+  switch (err.name) {
+    case "AccessDeniedException":
+      return new EksApiError("access-denied", operation, message);
+    case "ResourceNotFoundException":
+      return new EksApiError("not-found", operation, message);
+    case "UnrecognizedClientException":
+    case "InvalidSignatureException":
+    case "ExpiredTokenException":
+      return new EksApiError("refused", operation, `${err.name}: ${message}`);
+    case "TimeoutError":
+    case "AbortError":
+      return new EksApiError("timeout", operation, `EKS ${operation} did not answer within ${timeoutMs / 1000} s`);
+  }
+  if (err.code && /^(ECONN|ENOTFOUND|EAI_|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)/.test(err.code))
+    return new EksApiError("unreachable", operation, `cannot reach EKS: ${err.code}`);
+  return new EksApiError("error", operation, `${err.name ?? "Error"}: ${message}`);
+}

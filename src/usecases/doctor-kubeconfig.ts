@@ -1,0 +1,246 @@
+/**
+ * The first check of `eks-token doctor`: the kubeconfig context kubectl would use, read into what
+ * the rest of the walk needs (cluster name, region, profile, role, server, CA, the entry's env),
+ * whichever of eks-token, `aws eks get-token` or aws-iam-authenticator the entry runs.
+ */
+import { parse as parseYaml } from "yaml";
+import type { TargetOptions } from "../aws/target.js";
+import type { Env } from "../env.js";
+import { readExecTarget, type ExecTool } from "../kubeconfig/argv-translate.js";
+import { kubeconfigPaths } from "../kubeconfig/choose-file.js";
+import { API_V1, API_V1BETA1 } from "../token/exec-credential.js";
+import { fail, pass, warn, type Check } from "./doctor-report.js";
+
+/** The token's options (as the entry's args give them) and what kubectl talks to. */
+export interface DoctorTarget extends Omit<TargetOptions, "clusterId"> {
+  readonly clusterName: string;
+  /** The API server kubectl talks to (kubeconfig), or --endpoint. */
+  readonly server?: string | undefined;
+  readonly caData?: string | undefined;
+  /** The account in the kubeconfig's cluster entry name, when it is the cluster's ARN. */
+  readonly clusterAccount?: string | undefined;
+  /** The entry's env, which kubectl sets over its own for the plugin. */
+  readonly execEnv: Readonly<Record<string, string>>;
+}
+
+export interface KubeconfigFiles {
+  /** undefined when the file does not exist. */
+  readFile(path: string): string | undefined;
+  /** Whether the command runs: a path that is an executable file, or a name found on PATH. */
+  findExecutable(command: string, path: string | undefined): boolean;
+  readonly cwd: string;
+}
+
+export interface KubeconfigSource {
+  readonly context?: string | undefined;
+  readonly kubeconfig?: string | undefined;
+}
+
+type Named = { name?: unknown; [k: string]: unknown };
+
+interface Merged {
+  readonly current: string | undefined;
+  readonly contexts: Map<string, Record<string, unknown>>;
+  readonly clusters: Map<string, Record<string, unknown>>;
+  readonly users: Map<string, Record<string, unknown>>;
+}
+
+/** kubectl's merge: the first file that names a context, cluster or user wins; the first current-context wins. */
+function mergeFiles(paths: readonly string[], files: KubeconfigFiles): Merged | { error: string } {
+  let current: string | undefined;
+  const contexts = new Map<string, Record<string, unknown>>();
+  const clusters = new Map<string, Record<string, unknown>>();
+  const users = new Map<string, Record<string, unknown>>();
+  let found = 0;
+  for (const path of paths) {
+    const text = files.readFile(path);
+    if (text === undefined) continue;
+    found++;
+    let doc: Record<string, unknown>;
+    try {
+      doc = (parseYaml(text) ?? {}) as Record<string, unknown>;
+    } catch (e) {
+      return { error: `${path} is not valid YAML: ${((e as Error).message.split("\n")[0] ?? "").trim()}` };
+    }
+    if (typeof doc !== "object" || Array.isArray(doc)) return { error: `${path} is not a kubeconfig` };
+    if (current === undefined && typeof doc["current-context"] === "string" && doc["current-context"])
+      current = doc["current-context"];
+    const add = (list: unknown, into: Map<string, Record<string, unknown>>, field: string) => {
+      if (!Array.isArray(list)) return;
+      for (const item of list as Named[]) {
+        if (typeof item?.name !== "string" || into.has(item.name)) continue;
+        const body = item[field];
+        into.set(item.name, typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {});
+      }
+    };
+    add(doc.contexts, contexts, "context");
+    add(doc.clusters, clusters, "cluster");
+    add(doc.users, users, "user");
+  }
+  if (found === 0) return { error: `no kubeconfig at ${paths.join(", ")}` };
+  return { current, contexts, clusters, users };
+}
+
+export interface KubeconfigReading {
+  readonly check: Check;
+  /** undefined when the walk cannot go on. */
+  readonly target: DoctorTarget | undefined;
+}
+
+const CONFIGURE = "eks-token kubeconfig --cluster-name NAME --region REGION";
+
+export function readKubeconfig(source: KubeconfigSource, env: Env, files: KubeconfigFiles): KubeconfigReading {
+  let paths: string[];
+  try {
+    paths = kubeconfigPaths({
+      ...(source.kubeconfig !== undefined ? { flag: source.kubeconfig } : {}),
+      env,
+      cwd: files.cwd,
+    });
+  } catch (e) {
+    return { check: fail("kubeconfig", (e as Error).message, CONFIGURE), target: undefined };
+  }
+  const merged = mergeFiles(paths, files);
+  if ("error" in merged) return { check: fail("kubeconfig", merged.error, CONFIGURE), target: undefined };
+  const contextName = source.context ?? merged.current;
+  if (!contextName)
+    return {
+      check: fail("kubeconfig", "no current-context and no --context", "kubectl config use-context NAME"),
+      target: undefined,
+    };
+  const context = merged.contexts.get(contextName);
+  if (!context)
+    return {
+      check: fail("kubeconfig", `context ${contextName} is not in ${paths.join(", ")}`, "kubectl config get-contexts"),
+      target: undefined,
+    };
+  const clusterEntry = typeof context.cluster === "string" ? context.cluster : "";
+  const userName = typeof context.user === "string" ? context.user : "";
+  const cluster = merged.clusters.get(clusterEntry);
+  const user = merged.users.get(userName);
+  if (!cluster || !user) {
+    const missing = !cluster ? `cluster ${JSON.stringify(clusterEntry)}` : `user ${JSON.stringify(userName)}`;
+    return {
+      check: fail("kubeconfig", `context ${contextName} names ${missing}, which is not in the kubeconfig`, CONFIGURE),
+      target: undefined,
+    };
+  }
+  const exec = user.exec as Record<string, unknown> | undefined;
+  if (!exec || typeof exec.command !== "string") {
+    return {
+      check: fail("kubeconfig", `user ${userName} has no exec command (a static token or certificate?)`, CONFIGURE),
+      target: undefined,
+    };
+  }
+  const command = exec.command;
+  const args = Array.isArray(exec.args) ? exec.args.map(String) : [];
+  const envList = Array.isArray(exec.env)
+    ? (exec.env as Named[])
+        .filter((e) => typeof e?.name === "string")
+        .map((e) => ({ name: String(e.name), value: String(e.value ?? "") }))
+    : [];
+  const execEnv = Object.fromEntries(envList.map((e) => [e.name, e.value]));
+  const read = readExecTarget(command, args, envList);
+  const where = `context ${contextName}: user ${userName}`;
+  if (read.kind === "not-peer")
+    return {
+      check: fail("kubeconfig", `${where} runs ${command}, which is not an EKS token command`, CONFIGURE),
+      target: undefined,
+    };
+  if (read.kind === "unsupported")
+    return {
+      check: fail(
+        "kubeconfig",
+        `${where} runs ${read.tool} with arguments doctor cannot read: ${read.reason}`,
+        CONFIGURE,
+      ),
+      target: undefined,
+    };
+  const server = typeof cluster.server === "string" ? cluster.server : undefined;
+  const serverProblem = server === undefined ? undefined : serverUrlProblem(server);
+  if (serverProblem)
+    return { check: fail("kubeconfig", `cluster ${clusterEntry}: ${serverProblem}`, CONFIGURE), target: undefined };
+  let caData =
+    typeof cluster["certificate-authority-data"] === "string" ? cluster["certificate-authority-data"] : undefined;
+  if (!caData && typeof cluster["certificate-authority"] === "string") {
+    const pem = files.readFile(cluster["certificate-authority"]);
+    if (pem !== undefined) caData = Buffer.from(pem, "utf8").toString("base64");
+  }
+  const clusterArn = /^arn:[^:]+:eks:([^:]+):(\d{12}):cluster\/(.+)$/.exec(clusterEntry);
+  const input = read.input;
+  const target: DoctorTarget = {
+    clusterName: input.clusterName,
+    region: input.region ?? clusterArn?.[1],
+    profile: input.profile,
+    roleArn: input.roleArn,
+    sessionName: input.sessionName,
+    externalId: input.externalId,
+    forwardSessionName: input.forwardSessionName,
+    server,
+    caData,
+    clusterAccount: clusterArn?.[2],
+    execEnv,
+  };
+  return { check: execCheck(where, command, read.tool, exec, execEnv, env, files, source), target };
+}
+
+/** Why a kubeconfig's server cannot be used (never quoting a password), or undefined. */
+function serverUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `server ${JSON.stringify(value)} is not an https URL`;
+  }
+  if (url.username || url.password) return "the server URL carries a user name or password";
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || url.hostname === "")
+    return `server ${JSON.stringify(value)} is not an https URL`;
+  return undefined;
+}
+
+function execCheck(
+  where: string,
+  command: string,
+  tool: ExecTool,
+  exec: Record<string, unknown>,
+  execEnv: Readonly<Record<string, string>>,
+  env: Env,
+  files: KubeconfigFiles,
+  source: KubeconfigSource,
+): Check {
+  const migrate = `eks-token kubeconfig migrate${source.kubeconfig ? ` --kubeconfig ${source.kubeconfig}` : ""}`;
+  const apiVersion = String(exec.apiVersion ?? "");
+  if (apiVersion === "client.authentication.k8s.io/v1alpha1")
+    return fail("kubeconfig", `${where}: exec apiVersion v1alpha1 was removed in kubectl 1.24`, migrate);
+  if (apiVersion !== API_V1 && apiVersion !== API_V1BETA1)
+    return fail(
+      "kubeconfig",
+      `${where}: exec apiVersion ${JSON.stringify(apiVersion)} is not one kubectl accepts`,
+      migrate,
+    );
+  if (apiVersion === API_V1 && exec.interactiveMode === undefined)
+    return fail("kubeconfig", `${where}: a v1 exec entry needs interactiveMode, or kubectl refuses it`, migrate);
+  if (!files.findExecutable(command, env.PATH))
+    return fail(
+      "kubeconfig",
+      `${where}: the exec command ${command} is not found on PATH`,
+      tool === "eks-token" ? "npm install -g eks-token" : migrate,
+    );
+  if (tool !== "eks-token")
+    return warn(
+      "kubeconfig",
+      `${where} still runs ${tool === "aws" ? "aws eks get-token" : "aws-iam-authenticator token"}; doctor checks what it asks for`,
+      migrate,
+    );
+  const overrides = Object.entries(execEnv)
+    .filter(([k, v]) => /^AWS_/.test(k) && env[k] !== undefined && env[k] !== v)
+    .map(([k, v]) => `${k}=${v} (yours: ${env[k]})`);
+  if (overrides.length > 0)
+    return warn(
+      "kubeconfig",
+      `${where}: the entry's env overrides yours: ${overrides.join(", ")}`,
+      `kubectl config view --minify --raw  # the exec env of ${where}`,
+    );
+  const envNote = Object.keys(execEnv).length > 0 ? `; env ${Object.keys(execEnv).join(", ")}` : "";
+  return pass("kubeconfig", `${where} runs ${command} (${apiVersion.replace(/^.*\//, "")})${envNote}`);
+}

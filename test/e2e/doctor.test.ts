@@ -1,0 +1,539 @@
+// `eks-token doctor` through the built CLI against one emulated EKS cluster per case: the STS
+// emulator, the EKS API emulator (AWS_ENDPOINT_URL_EKS, read by the AWS SDK's EKS client) and the
+// Kubernetes emulator sharing one ClusterState. Each case asserts the check that fails (or warns),
+// its detail and its fix; outputs are scanned for every secret the emulators handed out.
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { ensureBuilt, makeTempHome, runCli, type TempHome } from "../support/cli.js";
+import type { ClusterStateOptions } from "../support/cluster-state.js";
+import { startEksControlPlane, type EksControlPlane } from "../support/eks-control-plane.js";
+import { execUser, kubeconfigYaml } from "../support/kubeconfig-fixture.js";
+import { writeSsoTokenCache } from "../support/sso-emulator.js";
+import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
+import { e2eEnv, REGION, type ProcessOutput } from "./helpers.js";
+
+const ACCOUNT = "111122223333";
+const OTHER_ACCOUNT = "444455556666";
+const CLUSTER = "prod";
+const CLUSTER_ARN = `arn:aws:eks:${REGION}:${ACCOUNT}:cluster/${CLUSTER}`;
+const DEV_ROLE = `arn:aws:iam::${ACCOUNT}:role/developer`;
+const PATH_ROLE = `arn:aws:iam::${ACCOUNT}:role/teams/platform/pathdev`;
+const PATH_ROLE_CANONICAL = `arn:aws:iam::${ACCOUNT}:role/pathdev`;
+const DEV_SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/developer/EKSGetTokenAuth`;
+const VIEW = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy";
+const ALICE = { accessKeyId: "AKIAE2EDOCTORALICE01", secretAccessKey: "e2eDoctorAliceSecretKey0000000000000000001" };
+const MALLORY = { accessKeyId: "AKIAE2EDOCTORMALLORY", secretAccessKey: "e2eDoctorMallorySecretKey000000000000002" };
+const RUN_MS = 30_000;
+
+let sts: StsEmulator;
+let skewedSts: StsEmulator;
+let home: TempHome;
+let work: string;
+const planes: EksControlPlane[] = [];
+const servers: Server[] = [];
+
+function addPeople(s: StsEmulator): void {
+  const alice = s.addUser({ name: "alice", accountId: ACCOUNT, ...ALICE });
+  s.addUser({ name: "mallory", accountId: OTHER_ACCOUNT, ...MALLORY });
+  s.addRole({ arn: DEV_ROLE, trust: [alice.arn] });
+  s.addRole({ arn: PATH_ROLE, trust: [alice.arn] });
+}
+
+beforeAll(async () => {
+  await ensureBuilt();
+  sts = await startStsEmulator({ requirePresignedHeaders: ["x-k8s-aws-id"] });
+  // A server whose clock is 10 minutes ahead of this machine's: this machine is 10 minutes behind.
+  skewedSts = await startStsEmulator({
+    requirePresignedHeaders: ["x-k8s-aws-id"],
+    now: () => Date.now() + 10 * 60_000,
+  });
+  addPeople(sts);
+  addPeople(skewedSts);
+  home = makeTempHome("eks-token-e2e-doctor-");
+  work = mkdtempSync(join(tmpdir(), "eks-token-e2e-doctor-work-"));
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.all(planes.map((p) => p.close()));
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  await Promise.all([sts?.close(), skewedSts?.close()]);
+  home?.cleanup();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function plane(cluster: Partial<ClusterStateOptions>, s: StsEmulator = sts): Promise<EksControlPlane> {
+  const p = await startEksControlPlane({
+    sts: s,
+    cluster: { name: CLUSTER, accountId: ACCOUNT, region: REGION, authenticationMode: "API", ...cluster },
+    pods: { "team-a": ["web-1"], "team-b": ["api-1"] },
+  });
+  planes.push(p);
+  return p;
+}
+
+const DEV_ENTRY = {
+  principalArn: DEV_ROLE,
+  username: "dev",
+  kubernetesGroups: ["devs"],
+  policies: [{ policy: "AmazonEKSViewPolicy" }],
+};
+
+interface DoctorRun {
+  readonly plane: EksControlPlane;
+  /** eks-token's token args in the exec entry; the developer role by default. */
+  readonly tokenArgs?: readonly string[];
+  readonly exec?: { command: string; args: readonly string[]; env?: Record<string, string> };
+  readonly server?: string;
+  readonly clusterEntry?: string;
+  readonly keys?: { accessKeyId: string; secretAccessKey: string } | undefined;
+  readonly env?: Record<string, string | undefined>;
+  readonly args?: readonly string[];
+  readonly sts?: StsEmulator;
+}
+
+let counter = 0;
+
+async function doctor(run: DoctorRun): Promise<ProcessOutput & { json?: DoctorJson }> {
+  const s = run.sts ?? sts;
+  const kubeconfig = join(work, `kubeconfig-${++counter}`);
+  const user = run.exec
+    ? { kind: "exec" as const, apiVersion: "client.authentication.k8s.io/v1beta1" as const, ...run.exec }
+    : execUser(run.tokenArgs ?? ["token", "--cluster-name", CLUSTER, "--region", REGION, "--role-arn", DEV_ROLE]);
+  let yaml = kubeconfigYaml({
+    server: run.server ?? run.plane.k8s.url,
+    caData: run.plane.k8s.caData,
+    user,
+    name: "e2e",
+  });
+  if (run.clusterEntry) {
+    // Named by the cluster's ARN, as `aws eks update-kubeconfig` and `eks-token kubeconfig` name it.
+    const doc = parse(yaml) as { clusters: { name: string }[]; contexts: { context: { cluster: string } }[] };
+    doc.clusters[0]!.name = run.clusterEntry;
+    doc.contexts[0]!.context.cluster = run.clusterEntry;
+    yaml = stringify(doc);
+  }
+  writeFileSync(kubeconfig, yaml, { mode: 0o600 });
+  const keys = "keys" in run ? run.keys : ALICE;
+  const result = await runCli(["doctor", "--kubeconfig", kubeconfig, ...(run.args ?? [])], {
+    env: e2eEnv(home.home, {
+      ...(keys ? { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey } : {}),
+      AWS_ENDPOINT_URL_STS: s.url,
+      ...run.plane.env,
+      ...run.env,
+    }),
+    timeoutMs: RUN_MS,
+  });
+  expectNoSecrets(result, s);
+  const json = run.args?.includes("json") ? (JSON.parse(result.stdout) as DoctorJson) : undefined;
+  return { ...result, ...(json ? { json } : {}) };
+}
+
+interface DoctorJson {
+  ok: boolean;
+  cluster: Record<string, unknown>;
+  identity: { account: string; arn: string; principalArn: string; userId: string } | null;
+  kubernetes: { username: string; groups: string[] } | null;
+  checks: { id: string; status: string; detail: string; fix: string | null }[];
+}
+
+/** No secret key, session token, token or signature, in stdout or stderr. */
+function expectNoSecrets(result: ProcessOutput, s: StsEmulator): void {
+  const all = `${result.stdout}\n${result.stderr}`;
+  for (const secret of [
+    ALICE.secretAccessKey,
+    MALLORY.secretAccessKey,
+    ...s.sessions.flatMap((x) => [x.secretAccessKey, x.sessionToken]),
+  ])
+    expect(all).not.toContain(secret);
+  expect(all).not.toMatch(/k8s-aws-v1\.[A-Za-z0-9_-]{8}/);
+  expect(all).not.toMatch(/X-Amz-Signature=[0-9a-f]/i);
+  expect(all).not.toMatch(/[0-9a-f]{64}/);
+}
+
+/** The line of check `id` in the text report, and its fix line if any. */
+function line(result: ProcessOutput, id: string): { status: string; detail: string; fix: string | undefined } {
+  const lines = result.stdout.split("\n");
+  const i = lines.findIndex((l) => new RegExp(`^  \\S+\\s+${id}\\s`).test(l));
+  if (i === -1) throw new Error(`no line for ${id} in:\n${result.stdout}\n${result.stderr}`);
+  const m = /^ {2}(\S+)\s+\S+\s+(.*)$/.exec(lines[i]!)!;
+  const fix = /^\s+fix: (.*)$/.exec(lines[i + 1] ?? "")?.[1];
+  return { status: m[1]!, detail: m[2]!, fix };
+}
+
+function transcript(r: ProcessOutput): string {
+  return `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+const CREATE_FIX = (principal: string) =>
+  `aws eks create-access-entry --cluster-name ${CLUSTER} --region ${REGION} --principal-arn ${principal} && ` +
+  `aws eks associate-access-policy --cluster-name ${CLUSTER} --region ${REGION} --principal-arn ${principal} --policy-arn ${VIEW} --access-scope type=cluster`;
+
+describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
+  it("a healthy setup: exit 0, every check passes or is skipped, username and groups shown", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    const r = await doctor({ plane: p });
+    expect(r.code, transcript(r)).toBe(0);
+    expect(r.stderr).toBe("");
+    for (const id of ["kubeconfig", "credentials", "identity", "token", "cluster", "access-entry", "authenticate"])
+      expect(line(r, id).status, `${id}\n${transcript(r)}`).toBe("pass");
+    expect(line(r, "identity").detail).toContain(`${DEV_SESSION} (user id AROA`);
+    expect(line(r, "identity").detail).toContain(`the cluster maps ${DEV_ROLE}`);
+    expect(line(r, "cluster").detail).toContain(
+      `ACTIVE, Kubernetes 1.32, endpoint ${p.k8s.url} (public), authentication mode API`,
+    );
+    expect(line(r, "authenticate").detail).toBe(
+      "the cluster authenticates the token as dev, groups [devs, system:authenticated]",
+    );
+    expect(r.stdout).toMatch(/\nverdict: ok: kubectl authenticates as dev\n$/);
+  });
+
+  it("--output json: the documented schema, with identity, kubernetes and the nine checks", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    const r = await doctor({ plane: p, args: ["--output", "json", "--can-i", "list", "pods", "-n", "team-a"] });
+    expect(r.code, transcript(r)).toBe(0);
+    const j = r.json!;
+    expect(j.ok).toBe(true);
+    expect(j.identity).toMatchObject({ account: ACCOUNT, arn: DEV_SESSION, principalArn: DEV_ROLE });
+    expect(j.identity!.userId).toMatch(/^AROA[A-Z0-9]+:EKSGetTokenAuth$/);
+    expect(j.kubernetes).toEqual({ username: "dev", groups: ["devs", "system:authenticated"] });
+    expect(j.cluster).toMatchObject({ name: CLUSTER, region: REGION, arn: CLUSTER_ARN, authenticationMode: "API" });
+    expect(j.checks.map((c) => c.id)).toEqual([
+      "kubeconfig",
+      "credentials",
+      "identity",
+      "token",
+      "cluster",
+      "access-entry",
+      "aws-auth",
+      "authenticate",
+      "authorize",
+    ]);
+    expect(j.checks.at(-1)).toEqual({
+      id: "authorize",
+      status: "pass",
+      detail: "allowed to list pods in namespace team-a",
+      fix: null,
+    });
+  });
+
+  it("no credentials: credentials fails with aws configure", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    const r = await doctor({ plane: p, keys: undefined });
+    expect(r.code, transcript(r)).toBe(1);
+    const c = line(r, "credentials");
+    expect(c.status).toBe("fail");
+    expect(c.detail).toMatch(/^no AWS credentials found .*\(looked for instance metadata, then role /);
+    expect(c.fix).toMatch(/^aws configure /);
+    expect(r.stdout).toMatch(/\nverdict: kubectl would fail at credentials: /);
+  });
+
+  it("an expired SSO session: credentials fails with aws sso login --profile P", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    const h = makeTempHome("eks-token-e2e-doctor-sso-");
+    try {
+      h.writeConfig(
+        "[profile sso-dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Dev\nregion = us-west-2\n\n" +
+          "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+      );
+      writeSsoTokenCache(h.home, "corp", {
+        accessToken: "aoaAAAAAGe2eDoctorExpiredSsoToken00000000000000",
+        expiresAt: new Date(Date.now() - 3600_000),
+        region: "us-east-1",
+        startUrl: "https://corp.awsapps.com/start",
+      });
+      const r = await doctor({
+        plane: p,
+        keys: undefined,
+        exec: { ...execUser(["token", "--cluster-name", CLUSTER]), env: { AWS_PROFILE: "sso-dev" } },
+        env: { HOME: h.home, AWS_CONFIG_FILE: h.configPath, AWS_SHARED_CREDENTIALS_FILE: h.credentialsPath },
+      });
+      const c = line(r, "credentials");
+      expect(c.status, transcript(r)).toBe("fail");
+      expect(c.detail).toContain(
+        'the SSO session for profile "sso-dev" has expired or is invalid (looked for SSO (profile sso-dev))',
+      );
+      expect(c.fix).toBe("aws sso login --profile sso-dev");
+      expect(line(r, "kubeconfig").detail).toContain("env AWS_PROFILE");
+    } finally {
+      h.cleanup();
+    }
+  });
+
+  it("credentials of another account: identity fails naming both accounts", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    const r = await doctor({
+      plane: p,
+      keys: MALLORY,
+      tokenArgs: ["token", "--cluster-name", CLUSTER, "--region", REGION],
+      clusterEntry: CLUSTER_ARN,
+    });
+    expect(r.code, transcript(r)).toBe(1);
+    const c = line(r, "identity");
+    expect(c.status, transcript(r)).toBe("fail");
+    expect(c.detail).toContain(`account ${OTHER_ACCOUNT}, arn:aws:iam::${OTHER_ACCOUNT}:user/mallory`);
+    expect(c.detail).toContain(`but the cluster is in account ${ACCOUNT}: these are credentials of another account`);
+    expect(c.fix).toContain(`pick one of account ${ACCOUNT}`);
+    // EKS, asked in mallory's account, has no such cluster.
+    expect(line(r, "cluster")).toMatchObject({ status: "fail", fix: `aws eks list-clusters --region ${REGION}` });
+  });
+
+  it("no access entry (mode API): access-entry fails with create-access-entry for the IAM role, not the session", async () => {
+    const p = await plane({ accessEntries: [] });
+    const r = await doctor({ plane: p });
+    expect(r.code, transcript(r)).toBe(1);
+    const c = line(r, "access-entry");
+    expect(c.status).toBe("fail");
+    expect(c.detail).toBe(
+      `no access entry for ${DEV_ROLE} (0 entries on the cluster); mode API ignores aws-auth, so only an access entry lets it in`,
+    );
+    expect(c.fix).toBe(CREATE_FIX(DEV_ROLE));
+    expect(line(r, "authenticate")).toMatchObject({ status: "fail", fix: CREATE_FIX(DEV_ROLE) });
+    expect(line(r, "authenticate").detail).toMatch(/^401 Unauthorized: access-entry: /);
+  });
+
+  it("a policy scoped to other namespaces: --can-i denied names the scope; the fix, applied, makes it pass", async () => {
+    const p = await plane({
+      accessEntries: [
+        { ...DEV_ENTRY, kubernetesGroups: [], policies: [{ policy: "AmazonEKSViewPolicy", namespaces: ["team-a"] }] },
+      ],
+    });
+    const args = ["--can-i", "list", "pods", "-n", "team-b"];
+    const r = await doctor({ plane: p, args });
+    expect(r.code, transcript(r)).toBe(1);
+    const c = line(r, "authorize");
+    expect(c.status).toBe("fail");
+    expect(c.detail).toBe(
+      "denied: list pods in namespace team-b; AmazonEKSViewPolicy (namespaces team-a) would allow it, but its scope does not reach team-b",
+    );
+    expect(c.fix).toBe(
+      `aws eks associate-access-policy --cluster-name ${CLUSTER} --region ${REGION} --principal-arn ${DEV_ROLE} --policy-arn ${VIEW} --access-scope type=namespace,namespaces=team-a,team-b`,
+    );
+    expect(line(r, "authenticate").status).toBe("pass");
+    p.state.associateAccessPolicy(DEV_ROLE, "AmazonEKSViewPolicy", ["team-a", "team-b"]);
+    const again = await doctor({ plane: p, args });
+    expect(again.code, transcript(again)).toBe(0);
+    expect(line(again, "authorize")).toMatchObject({
+      status: "pass",
+      detail: "allowed to list pods in namespace team-b",
+    });
+  });
+
+  it("mode API with only an aws-auth mapping: the entry is missing and aws-auth is ignored", async () => {
+    const p = await plane({
+      accessEntries: [],
+      awsAuth: { mapRoles: [{ rolearn: DEV_ROLE, username: "dev", groups: ["system:masters"] }] },
+    });
+    const r = await doctor({ plane: p });
+    expect(r.code, transcript(r)).toBe(1);
+    expect(line(r, "access-entry")).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("mode API ignores aws-auth"),
+      fix: CREATE_FIX(DEV_ROLE),
+    });
+    expect(line(r, "aws-auth")).toMatchObject({
+      status: "skip",
+      detail: "mode API ignores aws-auth: a mapping there lets nobody in",
+    });
+  });
+
+  it("aws-auth maps the role ARN with its path: named, with the ARN to write instead", async () => {
+    const p = await plane({
+      authenticationMode: "API_AND_CONFIG_MAP",
+      // The entry lets the caller in (and read aws-auth); the aws-auth mapping meant to make it an admin never matches.
+      accessEntries: [
+        { principalArn: PATH_ROLE, username: "pathdev", policies: [{ policy: "AmazonEKSAdminViewPolicy" }] },
+      ],
+      awsAuth: { mapRoles: [{ rolearn: PATH_ROLE, username: "admin", groups: ["system:masters"] }] },
+    });
+    const r = await doctor({
+      plane: p,
+      tokenArgs: ["token", "--cluster-name", CLUSTER, "--region", REGION, "--role-arn", PATH_ROLE],
+    });
+    const c = line(r, "aws-auth");
+    expect(c.status, transcript(r)).toBe("fail");
+    expect(c.detail).toBe(
+      `aws-auth maps ${PATH_ROLE} with the path /teams/platform/; aws-auth entries cannot include one, the server matches ${PATH_ROLE_CANONICAL}`,
+    );
+    expect(c.fix).toBe(
+      `kubectl -n kube-system edit configmap aws-auth   # rolearn: ${PATH_ROLE} -> ${PATH_ROLE_CANONICAL}`,
+    );
+    expect(r.code).toBe(1);
+  });
+
+  it("aws-auth maps the assumed-role (session) ARN: named, with the role ARN to write instead", async () => {
+    const p = await plane({
+      authenticationMode: "API_AND_CONFIG_MAP",
+      accessEntries: [{ principalArn: DEV_ROLE, username: "dev", policies: [{ policy: "AmazonEKSAdminViewPolicy" }] }],
+      awsAuth: { mapRoles: [{ rolearn: DEV_SESSION, username: "admin", groups: ["system:masters"] }] },
+    });
+    const r = await doctor({ plane: p });
+    const c = line(r, "aws-auth");
+    expect(c.status, transcript(r)).toBe("fail");
+    expect(c.detail).toBe(`aws-auth maps the STS session ARN ${DEV_SESSION}; the server matches the IAM role ARN`);
+    expect(c.fix).toBe(`kubectl -n kube-system edit configmap aws-auth   # rolearn: ${DEV_SESSION} -> ${DEV_ROLE}`);
+  });
+
+  it("a role entry with a path matches the session by account and role name: passes, exit 0", async () => {
+    const p = await plane({
+      accessEntries: [
+        {
+          principalArn: PATH_ROLE,
+          username: "pathdev",
+          kubernetesGroups: [],
+          policies: [{ policy: "AmazonEKSViewPolicy" }],
+        },
+      ],
+    });
+    const r = await doctor({
+      plane: p,
+      tokenArgs: ["token", "--cluster-name", CLUSTER, "--region", REGION, "--role-arn", PATH_ROLE],
+    });
+    expect(r.code, transcript(r)).toBe(0);
+    expect(line(r, "access-entry").detail).toMatch(
+      new RegExp(
+        `^entry ${PATH_ROLE.replace(/[/.]/g, "\\$&")} \\(same account and role name; the session ARN does not show the role's path\\); type STANDARD, username pathdev, groups \\[\\]; policies AmazonEKSViewPolicy \\(cluster\\)$`,
+      ),
+    );
+    expect(line(r, "authenticate").detail).toContain("as pathdev");
+  });
+
+  it("the clock 10 minutes off: identity fails with the offset and the time-sync fix", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] }, skewedSts);
+    const r = await doctor({ plane: p, sts: skewedSts });
+    const c = line(r, "identity");
+    expect(c.status, transcript(r)).toBe("fail");
+    expect(c.detail).toMatch(
+      /; this machine's clock is 10 min behind STS: the server rejects tokens dated that far off$/,
+    );
+    expect(c.fix).toMatch(/^sudo timedatectl set-ntp true/);
+    expect(r.code).toBe(1);
+  });
+
+  it("the kubeconfig's server is not the cluster's endpoint: cluster fails with the rewrite", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    const wrong = "https://127.0.0.1:9";
+    const r = await doctor({ plane: p, server: wrong });
+    expect(r.code, transcript(r)).toBe(1);
+    expect(line(r, "cluster")).toEqual({
+      status: "fail",
+      detail: `the kubeconfig's server ${wrong} is not the cluster's endpoint ${p.k8s.url}`,
+      fix: `eks-token kubeconfig --cluster-name ${CLUSTER} --region ${REGION}`,
+    });
+    expect(line(r, "authenticate").status).toBe("skip");
+  });
+
+  it("an endpoint that refuses connections: cluster fails naming it", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    const closed = await closedPort();
+    p.state.endpoint = `https://127.0.0.1:${closed}`;
+    const r = await doctor({ plane: p, server: p.state.endpoint });
+    expect(r.code, transcript(r)).toBe(1);
+    const c = line(r, "cluster");
+    expect(c.status).toBe("fail");
+    expect(c.detail).toContain(`cannot connect to 127.0.0.1:${closed}: ECONNREFUSED`);
+    expect(c.fix).toContain(
+      `aws eks describe-cluster --name ${CLUSTER} --region ${REGION} --query cluster.resourcesVpcConfig`,
+    );
+  });
+
+  it("dead endpoints (EKS hangs, the API server accepts and never answers): a clear report within the bound", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    p.eks.setFault({ kind: "hang" });
+    const hung = await hungServer();
+    const r = await doctor({ plane: p, server: hung });
+    // runCli kills the child after RUN_MS; a report means the walk ended by itself.
+    expect(r.code, transcript(r)).toBe(1);
+    expect(line(r, "cluster")).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("did not answer within"),
+    });
+    expect(line(r, "authenticate").status).toBe("skip");
+  });
+
+  it("the entry still runs aws eks get-token: kubeconfig warns with the migration, the walk checks its role", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    const bin = mkdtempSync(join(tmpdir(), "eks-token-e2e-doctor-bin-"));
+    try {
+      writeFileSync(join(bin, "aws"), "#!/bin/sh\nexit 1\n");
+      chmodSync(join(bin, "aws"), 0o755);
+      const r = await doctor({
+        plane: p,
+        exec: {
+          command: "aws",
+          args: [
+            "--region",
+            REGION,
+            "eks",
+            "get-token",
+            "--cluster-name",
+            CLUSTER,
+            "--role-arn",
+            DEV_ROLE,
+            "--output",
+            "json",
+          ],
+        },
+        env: { PATH: `${bin}:${process.env["PATH"] ?? "/usr/bin:/bin"}` },
+      });
+      const c = line(r, "kubeconfig");
+      expect(c.status, transcript(r)).toBe("warn");
+      expect(c.detail).toBe("context e2e: user e2e-user still runs aws eks get-token; doctor checks what it asks for");
+      expect(c.fix).toMatch(/^eks-token kubeconfig migrate --kubeconfig \S+kubeconfig-\d+$/);
+      expect(line(r, "identity").detail).toContain(DEV_SESSION);
+      expect(r.code).toBe(0);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it("AccessDenied on ListAccessEntries: skip naming eks:ListAccessEntries, and the walk goes on to exit 0", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    p.eks.denyAccess("ListAccessEntries");
+    const r = await doctor({ plane: p });
+    expect(r.code, transcript(r)).toBe(0);
+    const c = line(r, "access-entry");
+    expect(c.status).toBe("skip");
+    expect(c.detail).toMatch(
+      /^not allowed to call eks:ListAccessEntries \(User: arn:aws:sts::111122223333:assumed-role\/developer\/EKSGetTokenAuth is not authorized/,
+    );
+    expect(c.fix).toBeUndefined();
+    expect(line(r, "authenticate").status).toBe("pass");
+  });
+
+  it("usage errors exit 2 with one line", async () => {
+    const p = await plane({});
+    const r = await runCli(["doctor", "--cluster-name", CLUSTER, "--context", "x"], { env: e2eEnv(home.home, p.env) });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(
+      /^eks-token: --cluster-name and --context\/--kubeconfig are two ways to say the cluster: pick one: run `eks-token doctor --help`\n$/,
+    );
+  });
+});
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** An https URL whose server accepts the connection and never says anything. */
+async function hungServer(): Promise<string> {
+  const sockets: Socket[] = [];
+  const s = createServer((socket) => void sockets.push(socket));
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  servers.push(s);
+  const close = s.close.bind(s);
+  s.close = ((cb?: (err?: Error) => void) => {
+    for (const x of sockets) x.destroy();
+    return close(cb);
+  }) as typeof s.close;
+  return `https://127.0.0.1:${(s.address() as { port: number }).port}`;
+}
