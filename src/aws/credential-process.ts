@@ -87,11 +87,11 @@ export async function runCredentialProcess(options: CredentialProcessOptions): P
           : "run the command in a shell to see what it needs",
     );
   }
-  return parseProcessOutput(options.profileName, run.stdout, new Date());
+  return parseProcessOutput(options.profileName, run.stdout);
 }
 
 /** What the command printed, checked as the AWS CLI and SDKs read it (Version 1). */
-export function parseProcessOutput(profileName: string, stdout: string, now: Date): ProcessCredentials {
+export function parseProcessOutput(profileName: string, stdout: string): ProcessCredentials {
   const source = `credential_process of profile "${profileName}"`;
   const shape =
     "it must print one JSON object with Version 1, AccessKeyId and SecretAccessKey (SessionToken and Expiration are optional)";
@@ -119,14 +119,7 @@ export function parseProcessOutput(profileName: string, stdout: string, now: Dat
   if (o.Expiration !== undefined && o.Expiration !== null && o.Expiration !== "") {
     expiration = typeof o.Expiration === "string" ? new Date(o.Expiration) : new Date(Number.NaN);
     if (Number.isNaN(expiration.getTime())) throw bad(`printed an Expiration that is not a date`);
-    // The SDK refuses credentials that have expired already.
-    if (expiration.getTime() < now.getTime()) {
-      throw new EksTokenError(
-        "no-credentials",
-        `${source} printed credentials that expired at ${expiration.toISOString()}`,
-        "check the command's own login or cache, then try again",
-      );
-    }
+    // Expired output, or output about to expire, is refused with every other source's (credentials.ts).
   }
   return {
     accessKeyId: o.AccessKeyId as string,

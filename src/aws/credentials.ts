@@ -258,6 +258,8 @@ function sourceOf(raw: AwsCredentials, target: TokenTarget, deps: CredentialDeps
     return `SSO (${profile})`;
   if (has("CREDENTIALS_PROFILE_PROCESS", "CREDENTIALS_PROCESS")) return `credential_process of ${profile}`;
   if (has("CREDENTIALS_HTTP")) return "the container credentials endpoint";
+  // The profile's own credential_process, which runs here rather than in the SDK's chain.
+  if (target.credentialProcess !== undefined) return `credential_process of ${profile}`;
   if (has("CREDENTIALS_IMDS")) return "instance metadata";
   if (has("CREDENTIALS_ENV_VARS") || (!target.profileExplicit && envCredentials(deps.env)))
     return "the environment (AWS_CREDENTIAL_EXPIRATION)";

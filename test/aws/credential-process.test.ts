@@ -13,7 +13,6 @@ import {
 } from "../../src/aws/credential-process.js";
 import { EksTokenError } from "../../src/errors.js";
 
-const NOW = new Date("2030-01-01T00:00:00Z");
 const GOOD = { Version: 1, AccessKeyId: "AKIDEXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
 
 describe("credentialProcessOf (the SDK's order: role, static keys, web identity, then credential_process)", () => {
@@ -57,7 +56,6 @@ describe("parseProcessOutput", () => {
     const out = parseProcessOutput(
       "dev",
       `${JSON.stringify({ ...GOOD, SessionToken: "tok", Expiration: "2030-01-01T01:00:00Z" })}\n`,
-      NOW,
     );
     expect(out).toEqual({
       accessKeyId: GOOD.AccessKeyId,
@@ -65,7 +63,7 @@ describe("parseProcessOutput", () => {
       sessionToken: "tok",
       expiration: new Date("2030-01-01T01:00:00Z"),
     });
-    expect(parseProcessOutput("dev", JSON.stringify(GOOD), NOW)).toEqual({
+    expect(parseProcessOutput("dev", JSON.stringify(GOOD))).toEqual({
       accessKeyId: GOOD.AccessKeyId,
       secretAccessKey: GOOD.SecretAccessKey,
     });
@@ -98,7 +96,7 @@ describe("parseProcessOutput", () => {
     ],
     ["an Expiration that is a number", JSON.stringify({ ...GOOD, Expiration: 5 }), /Expiration that is not a date/],
   ])("refuses %s", (_label, stdout, message) => {
-    const e = refusal(() => parseProcessOutput("dev", stdout, NOW));
+    const e = refusal(() => parseProcessOutput("dev", stdout));
     expect(e.code).toBe("no-credentials");
     expect(e.message).toMatch(/^credential_process of profile "dev" /);
     expect(e.message).toMatch(message);
@@ -106,7 +104,7 @@ describe("parseProcessOutput", () => {
   });
 
   it("never shows what the command printed (it may be a secret)", () => {
-    const e = refusal(() => parseProcessOutput("dev", `not json ${GOOD.SecretAccessKey}`, NOW));
+    const e = refusal(() => parseProcessOutput("dev", `not json ${GOOD.SecretAccessKey}`));
     expect(e.reportLine).not.toContain("wJalrX");
   });
 });

@@ -276,7 +276,10 @@ describe("help", () => {
 
 describe("cache list", () => {
   const cacheDir = () => join(h.home, "cache");
+  const key = "ab".repeat(32);
   const entry = {
+    // An entry names its own key, as eks-token writes it: list shows only such files.
+    key,
     kind: "token",
     clusterId: "prod\u202egnp.exe\u001b[2J",
     region: "us-west-2\u0085",
@@ -289,7 +292,7 @@ describe("cache list", () => {
   beforeAll(() => {
     mkdirSync(cacheDir(), { recursive: true, mode: 0o700 });
     chmodSync(cacheDir(), 0o700);
-    const path = join(cacheDir(), `${"ab".repeat(32)}.json`);
+    const path = join(cacheDir(), `${key}.json`);
     writeFileSync(path, JSON.stringify(entry), { mode: 0o600 });
   });
 
