@@ -182,12 +182,16 @@ export type ExecTarget =
   | { readonly kind: "unsupported"; readonly tool: ExecTool; readonly reason: string }
   | { readonly kind: "not-peer" };
 
+/** eks-token itself, or a native executable as `npm run build:binary` names it (eks-token-linux-x64-musl). */
+const NATIVE_NAME = /^eks-token(-[a-z0-9]+){0,3}$/;
+
 /**
  * What an exec entry's command line asks a token for (cluster, region, profile, role), whichever of
  * the three tools it runs; `node .../eks-token.cjs ...` counts as eks-token.
  */
 export function readExecTarget(command: string, args: readonly string[], env: readonly EnvVar[]): ExecTarget {
-  let tool = toolName(command);
+  // The native executables keep their platform in the name where people copy them as they are.
+  let tool = NATIVE_NAME.test(toolName(command)) ? "eks-token" : toolName(command);
   let argv = args;
   if (/^(node|bun|nodejs)$/.test(tool) && args[0] !== undefined && /^eks-token/.test(toolName(args[0]))) {
     tool = "eks-token";

@@ -3,11 +3,13 @@
  * the rest of the walk needs (cluster name, region, profile, role, server, CA, the entry's env),
  * whichever of eks-token, `aws eks get-token` or aws-iam-authenticator the entry runs.
  */
-import { parse as parseYaml } from "yaml";
+import { dirname, resolve as resolvePath } from "node:path";
 import type { TargetOptions } from "../aws/target.js";
 import type { Env } from "../env.js";
 import { readExecTarget, type ExecTool } from "../kubeconfig/argv-translate.js";
 import { kubeconfigPaths } from "../kubeconfig/choose-file.js";
+import { MAX_ALIAS_COUNT, parseKubeconfig } from "../kubeconfig/document.js";
+import { isEksTokenError } from "../errors.js";
 import { API_V1, API_V1BETA1 } from "../token/exec-credential.js";
 import { fail, pass, warn, type Check } from "./doctor-report.js";
 
@@ -43,6 +45,8 @@ interface Merged {
   readonly contexts: Map<string, Record<string, unknown>>;
   readonly clusters: Map<string, Record<string, unknown>>;
   readonly users: Map<string, Record<string, unknown>>;
+  /** The file that named each cluster, against which its relative paths are read. */
+  readonly origins: Map<string, string>;
 }
 
 /** kubectl's merge: the first file that names a context, cluster or user wins; the first current-context wins. */
@@ -51,6 +55,7 @@ function mergeFiles(paths: readonly string[], files: KubeconfigFiles): Merged | 
   const contexts = new Map<string, Record<string, unknown>>();
   const clusters = new Map<string, Record<string, unknown>>();
   const users = new Map<string, Record<string, unknown>>();
+  const origins = new Map<string, string>();
   let found = 0;
   for (const path of paths) {
     const text = files.readFile(path);
@@ -58,9 +63,10 @@ function mergeFiles(paths: readonly string[], files: KubeconfigFiles): Merged | 
     found++;
     let doc: Record<string, unknown>;
     try {
-      doc = (parseYaml(text) ?? {}) as Record<string, unknown>;
+      // The same bounded parser as `eks-token kubeconfig`: size, nesting and aliases are limited.
+      doc = (parseKubeconfig(text, path).doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {}) as Record<string, unknown>;
     } catch (e) {
-      return { error: `${path} is not valid YAML: ${((e as Error).message.split("\n")[0] ?? "").trim()}` };
+      return { error: isEksTokenError(e) ? e.message : `${path} is not valid YAML` };
     }
     if (typeof doc !== "object" || Array.isArray(doc)) return { error: `${path} is not a kubeconfig` };
     if (current === undefined && typeof doc["current-context"] === "string" && doc["current-context"])
@@ -71,6 +77,7 @@ function mergeFiles(paths: readonly string[], files: KubeconfigFiles): Merged | 
         if (typeof item?.name !== "string" || into.has(item.name)) continue;
         const body = item[field];
         into.set(item.name, typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {});
+        if (field === "cluster") origins.set(item.name, path);
       }
     };
     add(doc.contexts, contexts, "context");
@@ -78,7 +85,7 @@ function mergeFiles(paths: readonly string[], files: KubeconfigFiles): Merged | 
     add(doc.users, users, "user");
   }
   if (found === 0) return { error: `no kubeconfig at ${paths.join(", ")}` };
-  return { current, contexts, clusters, users };
+  return { current, contexts, clusters, users, origins };
 }
 
 export interface KubeconfigReading {
@@ -163,7 +170,10 @@ export function readKubeconfig(source: KubeconfigSource, env: Env, files: Kubeco
   let caData =
     typeof cluster["certificate-authority-data"] === "string" ? cluster["certificate-authority-data"] : undefined;
   if (!caData && typeof cluster["certificate-authority"] === "string") {
-    const pem = files.readFile(cluster["certificate-authority"]);
+    // As kubectl does, a relative path is relative to the file that names it.
+    const pem = files.readFile(
+      resolvePath(dirname(merged.origins.get(clusterEntry) ?? "."), cluster["certificate-authority"]),
+    );
     if (pem !== undefined) caData = Buffer.from(pem, "utf8").toString("base64");
   }
   const clusterArn = /^arn:[^:]+:eks:([^:]+):(\d{12}):cluster\/(.+)$/.exec(clusterEntry);

@@ -37,6 +37,21 @@ describe("readExecTarget", () => {
     expect(readExecTarget("/usr/bin/node", ["/srv/app.js", "token", "-i", "prod"], [])).toEqual({ kind: "not-peer" });
   });
 
+  it("a native executable under its platform name counts as eks-token; other names do not", () => {
+    for (const command of [
+      "/usr/local/bin/eks-token-linux-x64",
+      "/opt/bin/eks-token-linux-arm64-musl",
+      "C:\\tools\\eks-token-windows-x64.exe",
+    ])
+      expect(readExecTarget(command, ["token", "-i", "prod"], []), command).toEqual({
+        kind: "ok",
+        tool: "eks-token",
+        input: { clusterName: "prod" },
+      });
+    for (const command of ["/usr/bin/eks-tokenizer", "/usr/bin/my-eks-token", "/usr/bin/eks-token-a-b-c-d"])
+      expect(readExecTarget(command, ["token", "-i", "prod"], []), command).toEqual({ kind: "not-peer" });
+  });
+
   it("aws eks get-token, global options anywhere", () => {
     expect(
       readExecTarget(
