@@ -7,6 +7,7 @@
 import type { ResolvedCredentials } from "../aws/credentials.js";
 import type { TokenTarget } from "../aws/target.js";
 import type { Env } from "../env.js";
+import { parseAmzDate } from "../token/amz-date.js";
 import { decodeToken } from "../token/encode.js";
 import type { MintedToken } from "../token/mint.js";
 import { CACHE_FORMAT_VERSION, roleCredentialsCacheKey, tokenCacheKey } from "./cache-key.js";
@@ -263,15 +264,6 @@ function tokenSignedAt(entry: TokenEntry, target: TokenTarget): number | undefin
   if (!url?.startsWith(`https://${target.endpoint.host}/?`)) return undefined;
   const scope = /[?&]X-Amz-Credential=[^&%]+%2F\d{8}%2F([a-z0-9-]+)%2Fsts%2Faws4_request(?:&|$)/.exec(url);
   if (scope?.[1] !== target.endpoint.signingRegion) return undefined;
-  const d = /[?&]X-Amz-Date=(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z(?:&|$)/.exec(url);
-  if (!d) return undefined;
-  const [year, month, day, hour, minute, second] = d.slice(1).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  return Date.UTC(year, month - 1, day, hour, minute, second);
+  const d = /[?&]X-Amz-Date=([0-9TZ]{16})(?:&|$)/.exec(url);
+  return d?.[1] === undefined ? undefined : parseAmzDate(d[1])?.getTime();
 }

@@ -4,6 +4,7 @@
  */
 import { quote } from "../quote.js";
 import { CLUSTER_ID_HEADER, MAX_TOKEN_LENGTH, TOKEN_PREFIX } from "../token/encode.js";
+import { parseAmzDate as parseAmzDateOf } from "../token/amz-date.js";
 import { formatTimestamp } from "../token/expiration.js";
 import { PARTITIONS, isStsHost } from "../token/sts-host.js";
 import { formatDuration } from "./duration.js";
@@ -235,26 +236,7 @@ export function checkDatePresent(params: ReadonlyMap<string, string>): string | 
 
 /** `YYYYMMDDTHHMMSSZ` with a real calendar date, as Go's time.Parse checks it. */
 export function parseAmzDate(raw: string): Date | RuleFailure {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(raw);
-  const bad = fail("date", `token URL has X-Amz-Date ${quote(raw)}, which is not YYYYMMDDTHHMMSSZ`);
-  if (!m) return bad;
-  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  const roundTrips =
-    date.getUTCFullYear() === year &&
-    date.getUTCMonth() === month - 1 &&
-    date.getUTCDate() === day &&
-    date.getUTCHours() === hour &&
-    date.getUTCMinutes() === minute &&
-    date.getUTCSeconds() === second;
-  return roundTrips ? date : bad;
+  return parseAmzDateOf(raw) ?? fail("date", `token URL has X-Amz-Date ${quote(raw)}, which is not YYYYMMDDTHHMMSSZ`);
 }
 
 export function checkFreshness(signedAt: Date, now: Date): RuleFailure | undefined {
