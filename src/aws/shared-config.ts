@@ -9,6 +9,7 @@ import { EksTokenError } from "../errors.js";
 import { configFileProfiles, parseAwsIni, type IniSections } from "./ini.js";
 
 import { expandHome, homeDir, type Env } from "../env.js";
+import { describeFileKind } from "../file-kind.js";
 
 export type { Env };
 
@@ -129,7 +130,7 @@ function readIfPresent(
     if (isNullDevice(stat)) return { text: "", stamp: "null" };
     throw new EksTokenError(
       "config",
-      `the AWS ${kind} file ${path}${envName ? ` (from ${envName})` : ""} is ${fileKind(stat)}, not a regular file`,
+      `the AWS ${kind} file ${path}${envName ? ` (from ${envName})` : ""} is ${describeFileKind(stat)}, not a regular file`,
       envName ? `point ${envName} at a regular file (or /dev/null for none)` : "replace it with a regular file",
     );
   } finally {
@@ -145,12 +146,4 @@ function isNullDevice(stat: Stats): boolean {
   } catch {
     return false;
   }
-}
-
-function fileKind(stat: Stats): string {
-  if (stat.isDirectory()) return "a directory";
-  if (stat.isFIFO()) return "a FIFO";
-  if (stat.isSocket()) return "a socket";
-  if (stat.isCharacterDevice()) return "a character device";
-  return stat.isBlockDevice() ? "a block device" : "a special file";
 }

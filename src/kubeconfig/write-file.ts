@@ -8,6 +8,7 @@ import { chmod, lstat, mkdir, open, realpath, rename, stat, unlink } from "node:
 import { basename, dirname, join } from "node:path";
 import { EksTokenError } from "../errors.js";
 import { MAX_KUBECONFIG_BYTES } from "./document.js";
+import { describeFileKind, type FileKind } from "../file-kind.js";
 
 const NEW_FILE_MODE = 0o600;
 const NEW_DIR_MODE = 0o700;
@@ -151,28 +152,13 @@ async function writeSynced(path: string, text: string, mode: number): Promise<vo
   await chmod(path, mode);
 }
 
-interface FileKind {
-  isDirectory(): boolean;
-  isFIFO(): boolean;
-  isCharacterDevice(): boolean;
-  isBlockDevice(): boolean;
-  isSocket(): boolean;
-  isSymbolicLink(): boolean;
-}
-
-function kindOf(info: FileKind): string {
-  if (info.isDirectory()) return "a directory";
-  if (info.isFIFO()) return "a FIFO";
-  if (info.isCharacterDevice()) return "a character device";
-  if (info.isBlockDevice()) return "a block device";
-  if (info.isSocket()) return "a socket";
-  if (info.isSymbolicLink()) return "a symlink";
-  return "not a regular file";
-}
-
 function notRegular(path: string, info: FileKind, target = path): EksTokenError {
   const via = target === path ? "" : ` (through the link to ${target})`;
-  return new EksTokenError("kubeconfig", `${path}${via} is ${kindOf(info)}, not a regular file`, LEFT_AS_IT_IS);
+  return new EksTokenError(
+    "kubeconfig",
+    `${path}${via} is ${describeFileKind(info)}, not a regular file`,
+    LEFT_AS_IT_IS,
+  );
 }
 
 function tooLarge(path: string): EksTokenError {
