@@ -3,9 +3,9 @@
  * accepts the token (and allows --can-i), 1 when a check fails, 2 for usage.
  */
 import { EksTokenError } from "../errors.js";
-import { runDoctor, type DoctorInput } from "../usecases/doctor.js";
-import { realDoctorDeps } from "../usecases/doctor-deps.js";
-import { formatText, toJson } from "../usecases/doctor-report.js";
+import { runDoctor, type DoctorInput } from "../usecases/doctor/doctor.js";
+import { realDoctorDeps } from "../usecases/doctor/real-deps.js";
+import { formatText, toJson } from "../usecases/doctor/report.js";
 import { parseFlags } from "./flags.js";
 import type { Command } from "./io.js";
 

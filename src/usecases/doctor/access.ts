@@ -9,8 +9,8 @@ import {
   type EksApi,
   type EksAssociatedPolicy,
   type EksCluster,
-} from "../aws/eks-api.js";
-import type { KubeApi, KubeResponse } from "./doctor-kube-client.js";
+} from "../../aws/eks-api.js";
+import type { KubeApi, KubeResponse } from "./kube-client.js";
 import {
   analyseAwsAuth,
   matchAccessEntry,
@@ -20,8 +20,8 @@ import {
   policyRulesAllow,
   scopeCovers,
   type AccessRequest,
-} from "./doctor-principal.js";
-import { fail, pass, skip, warn, type Check } from "./doctor-report.js";
+} from "./principal.js";
+import { fail, pass, skip, warn, type Check } from "./report.js";
 
 export interface Where {
   readonly clusterName: string;

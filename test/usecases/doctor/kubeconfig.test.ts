@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { readKubeconfig, type KubeconfigFiles } from "../../src/usecases/doctor-kubeconfig.js";
+import { readKubeconfig, type KubeconfigFiles } from "../../../src/usecases/doctor/kubeconfig.js";
 
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 

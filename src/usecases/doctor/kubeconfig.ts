@@ -4,14 +4,14 @@
  * whichever of eks-token, `aws eks get-token` or aws-iam-authenticator the entry runs.
  */
 import { dirname, resolve as resolvePath } from "node:path";
-import type { TargetOptions } from "../aws/target.js";
-import type { Env } from "../env.js";
-import { readExecTarget, type ExecTool } from "../kubeconfig/argv-translate.js";
-import { kubeconfigPaths } from "../kubeconfig/choose-file.js";
-import { MAX_ALIAS_COUNT, parseKubeconfig } from "../kubeconfig/document.js";
-import { isEksTokenError } from "../errors.js";
-import { API_V1, API_V1BETA1 } from "../token/exec-credential.js";
-import { fail, pass, warn, type Check } from "./doctor-report.js";
+import type { TargetOptions } from "../../aws/target.js";
+import type { Env } from "../../env.js";
+import { readExecTarget, type ExecTool } from "../../kubeconfig/argv-translate.js";
+import { kubeconfigPaths } from "../../kubeconfig/choose-file.js";
+import { MAX_ALIAS_COUNT, parseKubeconfig } from "../../kubeconfig/document.js";
+import { isEksTokenError } from "../../errors.js";
+import { API_V1, API_V1BETA1 } from "../../token/exec-credential.js";
+import { fail, pass, warn, type Check } from "./report.js";
 
 /** The token's options (as the entry's args give them) and what kubectl talks to. */
 export interface DoctorTarget extends Omit<TargetOptions, "clusterId"> {

@@ -1,5 +1,5 @@
 /** What `eks-token doctor` reports: the checks in their fixed order, the verdict, text and JSON. */
-import { redact } from "../redact.js";
+import { redact } from "../../redact.js";
 
 export const CHECK_IDS = [
   "kubeconfig",

@@ -3,17 +3,17 @@
  * STS gives them with the clock offset read from STS's Date header, and a token made by the one
  * token pipeline, checked by verify's rules.
  */
-import type { ResolvedCredentials } from "../aws/credentials.js";
-import { readSharedConfig } from "../aws/shared-config.js";
-import type { CallStsOptions, StsResponse } from "../aws/sts-client.js";
-import type { TokenTarget } from "../aws/target.js";
-import type { Env } from "../env.js";
-import { isEksTokenError } from "../errors.js";
-import { verifyTokenShape } from "../verify/rules.js";
-import { parseCallerIdentity, secretsOf, stsHttpError, type StsIdentity } from "../verify/sts.js";
-import { fail, pass, warn, type Check } from "./doctor-report.js";
-import { getToken } from "./get-token.js";
-import type { TokenRequest } from "./token-request.js";
+import type { ResolvedCredentials } from "../../aws/credentials.js";
+import { readSharedConfig } from "../../aws/shared-config.js";
+import type { CallStsOptions, StsResponse } from "../../aws/sts-client.js";
+import type { TokenTarget } from "../../aws/target.js";
+import type { Env } from "../../env.js";
+import { isEksTokenError } from "../../errors.js";
+import { verifyTokenShape } from "../../verify/rules.js";
+import { parseCallerIdentity, secretsOf, stsHttpError, type StsIdentity } from "../../verify/sts.js";
+import { fail, pass, warn, type Check } from "./report.js";
+import { getToken } from "../get-token.js";
+import type { TokenRequest } from "../token-request.js";
 
 export const CLOCK_WARN_MS = 60_000;
 export const CLOCK_FAIL_MS = 5 * 60_000;

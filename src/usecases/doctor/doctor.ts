@@ -3,14 +3,14 @@
  * verdict, and says at which step kubectl would be Unauthorized or Forbidden and what fixes it.
  * Every side effect comes in through DoctorDeps; the whole walk is bounded in time.
  */
-import type { ResolvedCredentials } from "../aws/credentials.js";
-import type { EksApi, EksApiOptions } from "../aws/eks-api.js";
-import type { CallStsOptions, StsResponse } from "../aws/sts-client.js";
-import type { TokenTarget } from "../aws/target.js";
-import type { Env } from "../env.js";
-import { isEksTokenError } from "../errors.js";
-import { secretsOf } from "../verify/sts.js";
-import { verifyTokenShape } from "../verify/rules.js";
+import type { ResolvedCredentials } from "../../aws/credentials.js";
+import type { EksApi, EksApiOptions } from "../../aws/eks-api.js";
+import type { CallStsOptions, StsResponse } from "../../aws/sts-client.js";
+import type { TokenTarget } from "../../aws/target.js";
+import type { Env } from "../../env.js";
+import { isEksTokenError } from "../../errors.js";
+import { secretsOf } from "../../verify/sts.js";
+import { verifyTokenShape } from "../../verify/rules.js";
 import {
   canIRequest,
   checkAccessEntry,
@@ -20,13 +20,13 @@ import {
   checkCluster,
   type EntryOutcome,
   type Where,
-} from "./doctor-access.js";
-import { checkCredentials, checkIdentity, checkToken, fullUserId } from "./doctor-identity.js";
-import type { KubeApi, KubeApiOptions } from "./doctor-kube-client.js";
-import { readKubeconfig, type DoctorTarget, type KubeconfigFiles } from "./doctor-kubeconfig.js";
-import { CHECK_IDS, fail, scrubReport, skip, type Check, type CheckId, type DoctorReport } from "./doctor-report.js";
-import type { Ports } from "./ports.js";
-import { resolveTokenRequest, type TokenRequest } from "./token-request.js";
+} from "./access.js";
+import { checkCredentials, checkIdentity, checkToken, fullUserId } from "./identity.js";
+import type { KubeApi, KubeApiOptions } from "./kube-client.js";
+import { readKubeconfig, type DoctorTarget, type KubeconfigFiles } from "./kubeconfig.js";
+import { CHECK_IDS, fail, scrubReport, skip, type Check, type CheckId, type DoctorReport } from "./report.js";
+import type { Ports } from "../ports.js";
+import { resolveTokenRequest, type TokenRequest } from "../token-request.js";
 
 export type DoctorSource =
   | { readonly kind: "kubeconfig"; readonly context?: string | undefined; readonly kubeconfig?: string | undefined }

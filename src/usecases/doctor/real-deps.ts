@@ -1,13 +1,13 @@
 /** The real side effects of `eks-token doctor`: files, the credential chain, STS, EKS and the API server. */
 import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import { resolveCredentials } from "../aws/credentials.js";
-import { createEksApi } from "../aws/eks-api.js";
-import { terminalMfaCodeProvider } from "../aws/mfa-prompt.js";
-import { fetchCallerIdentity } from "../aws/sts-client.js";
+import { resolveCredentials } from "../../aws/credentials.js";
+import { createEksApi } from "../../aws/eks-api.js";
+import { terminalMfaCodeProvider } from "../../aws/mfa-prompt.js";
+import { fetchCallerIdentity } from "../../aws/sts-client.js";
 import type { DoctorDeps } from "./doctor.js";
-import { createKubeApi } from "./doctor-kube-client.js";
-import type { Ports } from "./ports.js";
+import { createKubeApi } from "./kube-client.js";
+import type { Ports } from "../ports.js";
 
 const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
 

@@ -8,12 +8,18 @@ import {
   type EksApi,
   type EksAssociatedPolicy,
   type EksCluster,
-} from "../../src/aws/eks-api.js";
-import type { CallStsOptions, StsResponse } from "../../src/aws/sts-client.js";
-import { EksTokenError } from "../../src/errors.js";
-import { runDoctor, type DoctorDeps, type DoctorInput } from "../../src/usecases/doctor.js";
-import type { KubeApi, KubeResponse, ProbeResult } from "../../src/usecases/doctor-kube-client.js";
-import { formatText, toJson, type Check, type CheckId, type DoctorReport } from "../../src/usecases/doctor-report.js";
+} from "../../../src/aws/eks-api.js";
+import type { CallStsOptions, StsResponse } from "../../../src/aws/sts-client.js";
+import { EksTokenError } from "../../../src/errors.js";
+import { runDoctor, type DoctorDeps, type DoctorInput } from "../../../src/usecases/doctor/doctor.js";
+import type { KubeApi, KubeResponse, ProbeResult } from "../../../src/usecases/doctor/kube-client.js";
+import {
+  formatText,
+  toJson,
+  type Check,
+  type CheckId,
+  type DoctorReport,
+} from "../../../src/usecases/doctor/report.js";
 
 const NOW = Date.UTC(2026, 5, 1, 12, 0, 0);
 const ACCOUNT = "111122223333";
