@@ -5,7 +5,8 @@
 import { EksTokenError } from "../errors.js";
 import { runDoctor, type DoctorInput } from "../usecases/doctor/doctor.js";
 import { realDoctorDeps } from "../usecases/doctor/real-deps.js";
-import { formatText, toJson } from "../usecases/doctor/report.js";
+import { checkEndpoint } from "../kubeconfig/validate.js";
+import { formatJson, formatText } from "../usecases/doctor/report.js";
 import { parseFlags } from "./flags.js";
 import type { Command } from "./io.js";
 
@@ -101,11 +102,8 @@ export function parseDoctorArgs(
     }
     if (url && (url.username || url.password))
       throw usage("--endpoint must not carry a user name or password", "pass the API server URL alone");
-    if (!url || (url.protocol !== "https:" && url.protocol !== "http:"))
-      throw usage(
-        `--endpoint ${JSON.stringify(endpoint)} is not an https URL`,
-        "pass the API server URL, e.g. https://ABC.gr7.us-west-2.eks.amazonaws.com",
-      );
+    // As `eks-token kubeconfig --endpoint` takes it: https only, so a token never goes out in clear.
+    checkEndpoint(endpoint);
   }
   const caData = values["ca-data"];
   if (caData !== undefined && !/^[A-Za-z0-9+/=\s]+$/.test(caData))
@@ -133,7 +131,7 @@ const runDoctor_: Command = async (args, io) => {
     return 0;
   }
   const report = await runDoctor(parsed, realDoctorDeps(io, process.cwd()));
-  io.stdout(parsed.output === "json" ? `${JSON.stringify(toJson(report), null, 2)}\n` : formatText(report));
+  io.stdout(parsed.output === "json" ? formatJson(report) : formatText(report));
   return report.ok ? 0 : 1;
 };
 

@@ -11,7 +11,8 @@ import { kubeconfigPaths } from "../../kubeconfig/choose-file.js";
 import { MAX_ALIAS_COUNT, parseKubeconfig } from "../../kubeconfig/document.js";
 import { isEksTokenError } from "../../errors.js";
 import { API_V1, API_V1BETA1 } from "../../token/exec-credential.js";
-import { fail, pass, warn, type Check } from "./report.js";
+import { displayUrl } from "../../redact.js";
+import { command as shellCommand, fail, pass, warn, type Check, type Fix } from "./report.js";
 
 /** The token's options (as the entry's args give them) and what kubectl talks to. */
 export interface DoctorTarget extends Omit<TargetOptions, "clusterId"> {
@@ -21,16 +22,36 @@ export interface DoctorTarget extends Omit<TargetOptions, "clusterId"> {
   readonly caData?: string | undefined;
   /** The account in the kubeconfig's cluster entry name, when it is the cluster's ARN. */
   readonly clusterAccount?: string | undefined;
-  /** The entry's env, which kubectl sets over its own for the plugin. */
+  /** The entry's env, which kubectl sets over its own for the plugin, without what points at endpoints (ENDPOINT_KEYS). */
   readonly execEnv: Readonly<Record<string, string>>;
 }
+
+/**
+ * Variables that say where AWS calls go. The walk takes them from the caller's own environment
+ * only: a token is never sent where only a kubeconfig entry points.
+ */
+export function isEndpointKey(name: string): boolean {
+  return /^AWS_ENDPOINT_URL($|_)/.test(name) || name === "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
+}
+
+/** Variables that make a runtime or the loader run other code than the command names. */
+const LOADER_KEYS =
+  /^(NODE_OPTIONS|NODE_PATH|NODE_REPL_EXTERNAL_MODULE|BUN_OPTIONS|BUN_BE_BUN|BUN_INSPECT|LD_PRELOAD|LD_LIBRARY_PATH|LD_AUDIT|DYLD_.*|PYTHONPATH|PYTHONSTARTUP|PERL5OPT|RUBYOPT|BASH_ENV|ENV)$/;
 
 export interface KubeconfigFiles {
   /** undefined when the file does not exist. */
   readFile(path: string): string | undefined;
-  /** Whether the command runs: a path that is an executable file, or a name found on PATH. */
-  findExecutable(command: string, path: string | undefined): boolean;
+  /**
+   * The file the command runs (a path that is an executable file, or a name found on PATH), and
+   * whether someone other than the caller and root can replace it; undefined when it does not run.
+   */
+  findExecutable(command: string, path: string | undefined): ExecutableFile | undefined;
   readonly cwd: string;
+}
+
+export interface ExecutableFile {
+  readonly path: string;
+  readonly replaceableByOthers: boolean;
 }
 
 export interface KubeconfigSource {
@@ -94,7 +115,15 @@ export interface KubeconfigReading {
   readonly target: DoctorTarget | undefined;
 }
 
-const CONFIGURE = "eks-token kubeconfig --cluster-name NAME --region REGION";
+const CONFIGURE = "; write an entry with: eks-token kubeconfig --cluster-name NAME --region REGION";
+
+function stop(detail: string, fix?: Fix): KubeconfigReading {
+  return { check: fail("kubeconfig", fix ? detail : `${detail}${CONFIGURE}`, fix), target: undefined };
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === "string");
+}
 
 export function readKubeconfig(source: KubeconfigSource, env: Env, files: KubeconfigFiles): KubeconfigReading {
   let paths: string[];
@@ -105,68 +134,56 @@ export function readKubeconfig(source: KubeconfigSource, env: Env, files: Kubeco
       cwd: files.cwd,
     });
   } catch (e) {
-    return { check: fail("kubeconfig", (e as Error).message, CONFIGURE), target: undefined };
+    return stop((e as Error).message);
   }
   const merged = mergeFiles(paths, files);
-  if ("error" in merged) return { check: fail("kubeconfig", merged.error, CONFIGURE), target: undefined };
+  if ("error" in merged) return stop(merged.error);
+  const kubeconfigFlag = source.kubeconfig !== undefined ? ["--kubeconfig", source.kubeconfig] : [];
+  const getContexts = shellCommand("kubectl", "config", "get-contexts", ...kubeconfigFlag);
   const contextName = source.context ?? merged.current;
   if (!contextName)
-    return {
-      check: fail("kubeconfig", "no current-context and no --context", "kubectl config use-context NAME"),
-      target: undefined,
-    };
+    return stop("no current-context and no --context; pick one, then: kubectl config use-context NAME", getContexts);
   const context = merged.contexts.get(contextName);
-  if (!context)
-    return {
-      check: fail("kubeconfig", `context ${contextName} is not in ${paths.join(", ")}`, "kubectl config get-contexts"),
-      target: undefined,
-    };
+  if (!context) return stop(`context ${contextName} is not in ${paths.join(", ")}`, getContexts);
   const clusterEntry = typeof context.cluster === "string" ? context.cluster : "";
   const userName = typeof context.user === "string" ? context.user : "";
   const cluster = merged.clusters.get(clusterEntry);
   const user = merged.users.get(userName);
   if (!cluster || !user) {
     const missing = !cluster ? `cluster ${JSON.stringify(clusterEntry)}` : `user ${JSON.stringify(userName)}`;
-    return {
-      check: fail("kubeconfig", `context ${contextName} names ${missing}, which is not in the kubeconfig`, CONFIGURE),
-      target: undefined,
-    };
+    return stop(`context ${contextName} names ${missing}, which is not in the kubeconfig`);
   }
-  const exec = user.exec as Record<string, unknown> | undefined;
-  if (!exec || typeof exec.command !== "string") {
-    return {
-      check: fail("kubeconfig", `user ${userName} has no exec command (a static token or certificate?)`, CONFIGURE),
-      target: undefined,
-    };
-  }
-  const command = exec.command;
-  const args = Array.isArray(exec.args) ? exec.args.map(String) : [];
-  const envList = Array.isArray(exec.env)
-    ? (exec.env as Named[])
-        .filter((e) => typeof e?.name === "string")
-        .map((e) => ({ name: String(e.name), value: String(e.value ?? "") }))
-    : [];
-  const execEnv = Object.fromEntries(envList.map((e) => [e.name, e.value]));
-  const read = readExecTarget(command, args, envList);
   const where = `context ${contextName}: user ${userName}`;
-  if (read.kind === "not-peer")
-    return {
-      check: fail("kubeconfig", `${where} runs ${command}, which is not an EKS token command`, CONFIGURE),
-      target: undefined,
-    };
+  const exec = user.exec as Record<string, unknown> | undefined;
+  if (typeof exec !== "object" || exec === null || exec.command === undefined)
+    return stop(`user ${userName} has no exec command (a static token or certificate?)`);
+  // kubectl reads the kubeconfig strictly: a value of another type makes it refuse the whole file.
+  if (typeof exec.command !== "string" || exec.command === "")
+    return stop(`${where}: the exec command is not a string, so kubectl refuses the kubeconfig`);
+  if (exec.args !== undefined && exec.args !== null && !isStringList(exec.args))
+    return stop(`${where}: exec args must be a list of strings (quote numbers and booleans), or kubectl refuses the kubeconfig`);
+  const rawEnv = exec.env ?? [];
+  if (
+    !Array.isArray(rawEnv) ||
+    !rawEnv.every(
+      (e) => typeof e === "object" && e !== null && typeof e.name === "string" && typeof e.value === "string",
+    )
+  )
+    return stop(`${where}: exec env must be a list of name and value strings, or kubectl refuses the kubeconfig`);
+  if (cluster.server !== undefined && cluster.server !== null && typeof cluster.server !== "string")
+    return stop(`cluster ${clusterEntry}: server is not a string, so kubectl refuses the kubeconfig`);
+  const command = exec.command;
+  const args = (exec.args ?? []) as string[];
+  const envList = (rawEnv as { name: string; value: string }[]).map((e) => ({ name: e.name, value: e.value }));
+  const entryEnv = Object.fromEntries(envList.map((e) => [e.name, e.value]));
+  const execEnv = Object.fromEntries(Object.entries(entryEnv).filter(([k]) => !isEndpointKey(k)));
+  const read = readExecTarget(command, args, envList);
+  if (read.kind === "not-peer") return stop(`${where} runs ${command}, which is not an EKS token command`);
   if (read.kind === "unsupported")
-    return {
-      check: fail(
-        "kubeconfig",
-        `${where} runs ${read.tool} with arguments doctor cannot read: ${read.reason}`,
-        CONFIGURE,
-      ),
-      target: undefined,
-    };
+    return stop(`${where} runs ${read.tool} with arguments doctor cannot read: ${read.reason}`);
   const server = typeof cluster.server === "string" ? cluster.server : undefined;
   const serverProblem = server === undefined ? undefined : serverUrlProblem(server);
-  if (serverProblem)
-    return { check: fail("kubeconfig", `cluster ${clusterEntry}: ${serverProblem}`, CONFIGURE), target: undefined };
+  if (serverProblem) return stop(`cluster ${clusterEntry}: ${serverProblem}`);
   let caData =
     typeof cluster["certificate-authority-data"] === "string" ? cluster["certificate-authority-data"] : undefined;
   if (!caData && typeof cluster["certificate-authority"] === "string") {
@@ -191,7 +208,8 @@ export function readKubeconfig(source: KubeconfigSource, env: Env, files: Kubeco
     clusterAccount: clusterArn?.[2],
     execEnv,
   };
-  return { check: execCheck(where, command, read.tool, exec, execEnv, env, files, source), target };
+  const view = shellCommand("kubectl", "config", "view", "--minify", "--raw", "--context", contextName, ...kubeconfigFlag);
+  return { check: execCheck(where, command, read.tool, exec, entryEnv, env, files, source, view), target };
 }
 
 /** Why a kubeconfig's server cannot be used (never quoting a password), or undefined. */
@@ -213,12 +231,18 @@ function execCheck(
   command: string,
   tool: ExecTool,
   exec: Record<string, unknown>,
-  execEnv: Readonly<Record<string, string>>,
+  entryEnv: Readonly<Record<string, string>>,
   env: Env,
   files: KubeconfigFiles,
   source: KubeconfigSource,
+  view: Fix,
 ): Check {
-  const migrate = `eks-token kubeconfig migrate${source.kubeconfig ? ` --kubeconfig ${source.kubeconfig}` : ""}`;
+  const migrate = shellCommand(
+    "eks-token",
+    "kubeconfig",
+    "migrate",
+    ...(source.kubeconfig !== undefined ? ["--kubeconfig", source.kubeconfig] : []),
+  );
   const apiVersion = String(exec.apiVersion ?? "");
   if (apiVersion === "client.authentication.k8s.io/v1alpha1")
     return fail("kubeconfig", `${where}: exec apiVersion v1alpha1 was removed in kubectl 1.24`, migrate);
@@ -230,11 +254,12 @@ function execCheck(
     );
   if (apiVersion === API_V1 && exec.interactiveMode === undefined)
     return fail("kubeconfig", `${where}: a v1 exec entry needs interactiveMode, or kubectl refuses it`, migrate);
-  if (!files.findExecutable(command, env.PATH))
+  const file = files.findExecutable(command, env.PATH);
+  if (!file)
     return fail(
       "kubeconfig",
       `${where}: the exec command ${command} is not found on PATH`,
-      tool === "eks-token" ? "npm install -g eks-token" : migrate,
+      tool === "eks-token" ? shellCommand("npm", "install", "-g", "eks-token") : migrate,
     );
   if (tool !== "eks-token")
     return warn(
@@ -242,15 +267,25 @@ function execCheck(
       `${where} still runs ${tool === "aws" ? "aws eks get-token" : "aws-iam-authenticator token"}; doctor checks what it asks for`,
       migrate,
     );
-  const overrides = Object.entries(execEnv)
-    .filter(([k, v]) => /^AWS_/.test(k) && env[k] !== undefined && env[k] !== v)
-    .map(([k, v]) => `${k}=${v} (yours: ${env[k]})`);
-  if (overrides.length > 0)
-    return warn(
-      "kubeconfig",
-      `${where}: the entry's env overrides yours: ${overrides.join(", ")}`,
-      `kubectl config view --minify --raw  # the exec env of ${where}`,
+  // What doctor does not take from the entry, and what it cannot vouch for: said, never passed over.
+  const notes: string[] = [];
+  if (file.replaceableByOthers)
+    notes.push(
+      `${file.path} (or its folder) can be replaced by another user: doctor does not run it, and trusts it by name only`,
     );
-  const envNote = Object.keys(execEnv).length > 0 ? `; env ${Object.keys(execEnv).join(", ")}` : "";
+  const loaders = Object.keys(entryEnv).filter((k) => LOADER_KEYS.test(k));
+  if (loaders.length > 0)
+    notes.push(`the entry's env sets ${loaders.join(", ")}, which can make the command run other code`);
+  const endpoints = Object.entries(entryEnv).filter(([k]) => isEndpointKey(k));
+  if (endpoints.length > 0)
+    notes.push(
+      `the entry's env points ${endpoints.map(([k, v]) => `${k} at ${displayUrl(v)}`).join(", ")}; kubectl's token would be made for that endpoint, but doctor sends tokens only where your own environment points`,
+    );
+  const overrides = Object.entries(entryEnv)
+    .filter(([k, v]) => /^AWS_/.test(k) && !isEndpointKey(k) && env[k] !== undefined && env[k] !== v)
+    .map(([k, v]) => `${k}=${v} (yours: ${env[k]})`);
+  if (overrides.length > 0) notes.push(`the entry's env overrides yours: ${overrides.join(", ")}`);
+  if (notes.length > 0) return warn("kubeconfig", `${where} runs ${file.path}; ${notes.join("; ")}`, view);
+  const envNote = Object.keys(entryEnv).length > 0 ? `; env ${Object.keys(entryEnv).join(", ")}` : "";
   return pass("kubeconfig", `${where} runs ${command} (${apiVersion.replace(/^.*\//, "")})${envNote}`);
 }

@@ -1,11 +1,12 @@
 /** The real side effects of `eks-token doctor`: files, the credential chain, STS, EKS and the API server. */
 import { accessSync, constants, readFileSync, statSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { resolveCredentials } from "../../aws/credentials.js";
 import { createEksApi } from "../../aws/eks-api.js";
 import { terminalMfaCodeProvider } from "../../aws/mfa-prompt.js";
 import { fetchCallerIdentity } from "../../aws/sts-client.js";
 import type { DoctorDeps } from "./doctor.js";
+import type { ExecutableFile } from "./kubeconfig.js";
 import { createKubeApi } from "./kube-client.js";
 import type { Ports } from "../ports.js";
 
@@ -18,6 +19,29 @@ function isExecutableFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether a user other than this one and root may write the file, or rename it away in its folder. */
+function replaceableByOthers(path: string): boolean {
+  const me = process.getuid?.() ?? 0;
+  const owned = (uid: number) => uid === me || uid === 0;
+  try {
+    const file = statSync(path);
+    const dir = statSync(dirname(path));
+    const sticky = (dir.mode & 0o1000) !== 0;
+    return (
+      !owned(file.uid) ||
+      (file.mode & 0o022) !== 0 ||
+      !owned(dir.uid) ||
+      ((dir.mode & 0o022) !== 0 && !(sticky && owned(file.uid)))
+    );
+  } catch {
+    return false;
+  }
+}
+
+function executable(path: string): ExecutableFile | undefined {
+  return isExecutableFile(path) ? { path, replaceableByOthers: replaceableByOthers(path) } : undefined;
 }
 
 export function realDoctorDeps(ports: Pick<Ports, "env" | "now" | "stderr">, cwd: string): DoctorDeps {
@@ -36,8 +60,12 @@ export function realDoctorDeps(ports: Pick<Ports, "env" | "now" | "stderr">, cwd
         }
       },
       findExecutable(command, path) {
-        if (command.includes("/") || command.includes("\\")) return isExecutableFile(command);
-        return (path ?? "").split(delimiter).some((dir) => dir !== "" && isExecutableFile(join(dir, command)));
+        if (command.includes("/") || command.includes("\\")) return executable(resolve(cwd, command));
+        for (const dir of (path ?? "").split(delimiter)) {
+          const found = dir === "" ? undefined : executable(join(dir, command));
+          if (found) return found;
+        }
+        return undefined;
       },
     },
     resolveCredentials: (target, env, timeoutMs) =>

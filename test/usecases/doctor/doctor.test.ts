@@ -99,7 +99,7 @@ function deps(w: World, calls: string[] = []): DoctorDeps {
         authenticationMode: w.mode,
         ...w.cluster,
       })),
-    listAccessEntries: () => eksCall("ListAccessEntries", () => Object.keys(w.entries)),
+    listAccessEntries: () => eksCall("ListAccessEntries", () => ({ items: Object.keys(w.entries) })),
     describeAccessEntry: (_c, arn) =>
       eksCall("DescribeAccessEntry", () => {
         const e = w.entries[arn];
@@ -107,7 +107,7 @@ function deps(w: World, calls: string[] = []): DoctorDeps {
         return e.entry;
       }),
     listAssociatedAccessPolicies: (_c, arn) =>
-      eksCall("ListAssociatedAccessPolicies", () => w.entries[arn]?.policies ?? []),
+      eksCall("ListAssociatedAccessPolicies", () => ({ items: w.entries[arn]?.policies ?? [] })),
   };
   const kube: KubeApi = {
     probe: async () => w.probe ?? { ok: true },
@@ -137,7 +137,10 @@ function deps(w: World, calls: string[] = []): DoctorDeps {
     files: {
       cwd: "/",
       readFile: (path) => (path === "/home/kube/config" ? (w.kubeconfig ?? kubeconfig(EKS_TOKEN_EXEC)) : undefined),
-      findExecutable: (command) => command === "eks-token" || command === "aws",
+      findExecutable: (command) =>
+        command === "eks-token" || command === "aws"
+          ? { path: `/usr/bin/${command}`, replaceableByOthers: false }
+          : undefined,
     },
     resolveCredentials: async () => {
       if (w.credentialsError) throw w.credentialsError;
@@ -445,15 +448,16 @@ describe("runDoctor", () => {
       );
       expect(c.status).toBe("fail");
       expect(c.detail).toContain("with the path /teams/; aws-auth entries cannot include one");
-      expect(c.fix).toBe(
-        `kubectl -n kube-system edit configmap aws-auth   # rolearn: arn:aws:iam::${ACCOUNT}:role/teams/developer -> ${ROLE}`,
-      );
+      expect(c.detail).toContain(`; write rolearn: ${ROLE} instead of arn:aws:iam::${ACCOUNT}:role/teams/developer`);
+      expect(c.fix).toBe("kubectl -n kube-system edit configmap aws-auth");
     });
 
     it("an assumed-role ARN instead of the role", async () => {
       const c = check(await run(withAwsAuth(`- rolearn: ${SESSION_ARN}\n  username: dev\n`)), "aws-auth");
-      expect(c.detail).toBe(`aws-auth maps the STS session ARN ${SESSION_ARN}; the server matches the IAM role ARN`);
-      expect(c.fix).toContain(`-> ${ROLE}`);
+      expect(c.detail).toBe(
+        `aws-auth maps the STS session ARN ${SESSION_ARN}; the server matches the IAM role ARN; write rolearn: ${ROLE} instead of ${SESSION_ARN}`,
+      );
+      expect(c.fix).toBe("kubectl -n kube-system edit configmap aws-auth");
     });
 
     it("a user ARN of another account", async () => {
@@ -467,7 +471,7 @@ describe("runDoctor", () => {
         },
       });
       expect(check(report, "aws-auth").detail).toBe(
-        `aws-auth maps arn:aws:iam::444455556666:user/alice of account 444455556666; these credentials are of account ${ACCOUNT}`,
+        `aws-auth maps arn:aws:iam::444455556666:user/alice of account 444455556666; these credentials are of account ${ACCOUNT}; write userarn: arn:aws:iam::${ACCOUNT}:user/alice instead of arn:aws:iam::444455556666:user/alice`,
       );
     });
 
@@ -540,14 +544,16 @@ describe("runDoctor", () => {
     const report = await run(world({ kubeconfig: kubeconfig(EKS_TOKEN_EXEC, "not a url") }), FROM_KUBECONFIG, calls);
     expect(check(report, "kubeconfig")).toMatchObject({
       status: "fail",
-      detail: 'cluster prod: server "not a url" is not an https URL',
+      detail:
+        'cluster prod: server "not a url" is not an https URL; write an entry with: eks-token kubeconfig --cluster-name NAME --region REGION',
     });
+    expect(check(report, "kubeconfig").fix).toBeUndefined();
     expect(calls).toEqual([]);
     const withPassword = await run(
       world({ kubeconfig: kubeconfig(EKS_TOKEN_EXEC, "https://admin:hunter2pass@127.0.0.1:6443") }),
     );
-    expect(check(withPassword, "kubeconfig").detail).toBe(
-      "cluster prod: the server URL carries a user name or password",
+    expect(check(withPassword, "kubeconfig").detail).toMatch(
+      /^cluster prod: the server URL carries a user name or password; write an entry with/,
     );
     expect(JSON.stringify(toJson(withPassword))).not.toContain("hunter2pass");
   });
@@ -559,10 +565,14 @@ describe("runDoctor", () => {
     expect(check(missing, "kubeconfig")).toMatchObject({
       status: "fail",
       detail: "context staging is not in /home/kube/config",
+      fix: "kubectl config get-contexts --kubeconfig /home/kube/config",
     });
     expect(missing.checks.slice(1).every((c) => c.status === "skip")).toBe(true);
     const none = await run(world(), { source: { kind: "kubeconfig", kubeconfig: "/elsewhere" } });
-    expect(check(none, "kubeconfig")).toMatchObject({ status: "fail", detail: "no kubeconfig at /elsewhere" });
+    expect(check(none, "kubeconfig")).toMatchObject({
+      status: "fail",
+      detail: "no kubeconfig at /elsewhere; write an entry with: eks-token kubeconfig --cluster-name NAME --region REGION",
+    });
   });
 
   it("flags instead of a kubeconfig: kubeconfig is skipped, DescribeCluster's endpoint is used", async () => {
