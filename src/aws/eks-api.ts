@@ -172,7 +172,10 @@ export async function createEksApi(options: EksApiOptions): Promise<EksApi> {
         "ListAccessEntries",
         remainingMs,
         (nextToken) =>
-          send("ListAccessEntries", new sdk.ListAccessEntriesCommand({ clusterName, ...(nextToken ? { nextToken } : {}) })),
+          send(
+            "ListAccessEntries",
+            new sdk.ListAccessEntriesCommand({ clusterName, ...(nextToken ? { nextToken } : {}) }),
+          ),
         (out) => {
           const list = (out as { accessEntries?: unknown }).accessEntries;
           return Array.isArray(list) ? list.filter((a): a is string => typeof a === "string") : [];
@@ -195,7 +198,11 @@ export async function createEksApi(options: EksApiOptions): Promise<EksApi> {
         (nextToken) =>
           send(
             "ListAssociatedAccessPolicies",
-            new sdk.ListAssociatedAccessPoliciesCommand({ clusterName, principalArn, ...(nextToken ? { nextToken } : {}) }),
+            new sdk.ListAssociatedAccessPoliciesCommand({
+              clusterName,
+              principalArn,
+              ...(nextToken ? { nextToken } : {}),
+            }),
           ),
         (out) => {
           const policies: EksAssociatedPolicy[] = [];

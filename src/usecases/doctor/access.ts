@@ -268,7 +268,11 @@ export async function checkAccessEntry(
 ): Promise<EntryOutcome> {
   const unknown = (check: Check, eksDead = false): EntryOutcome => ({ check, state: "unknown", eksDead });
   if (mode === "CONFIG_MAP")
-    return { check: skip("access-entry", "mode CONFIG_MAP: the cluster uses aws-auth only"), state: "absent", eksDead: false };
+    return {
+      check: skip("access-entry", "mode CONFIG_MAP: the cluster uses aws-auth only"),
+      state: "absent",
+      eksDead: false,
+    };
   if (!principal) return unknown(skip("access-entry", "no identity to look up"));
   if (!eks || !w.region) return unknown(skip("access-entry", "EKS cannot be asked (no credentials or region)"));
   let listing: EksListing<string>;
@@ -382,10 +386,7 @@ export async function checkAwsAuth(
       return fail("aws-auth", `${what}; add ${principal} under ${key}`, EDIT);
     }
     if (entryState === "unknown")
-      return warn(
-        "aws-auth",
-        `${what}; whether an access entry lets ${principal} in is not known (see access-entry)`,
-      );
+      return warn("aws-auth", `${what}; whether an access entry lets ${principal} in is not known (see access-entry)`);
     return fail("aws-auth", `${what} and no access entry for ${principal}`, createEntryFix(w, principal, request));
   };
   let res: KubeResponse;

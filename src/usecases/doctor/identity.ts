@@ -82,7 +82,10 @@ export async function checkCredentials(
           ? [command("aws", "configure", "--profile", p), ""]
           : e.code === "no-credentials"
             ? target.profileExplicit
-              ? [command("aws", "configure", "--profile", p), `; for SSO: ${shellJoin(["aws", "sso", "login", "--profile", p])}`]
+              ? [
+                  command("aws", "configure", "--profile", p),
+                  `; for SSO: ${shellJoin(["aws", "sso", "login", "--profile", p])}`,
+                ]
               : [command("aws", "configure"), "; or export AWS_PROFILE=NAME, or aws sso login --profile NAME"]
             : [callerIdentityFix(target), ""];
     return { check: fail("credentials", `${e.message} (looked for ${source})${hint}`, fix) };
@@ -125,7 +128,12 @@ export async function checkIdentity(
   const { target } = request;
   const shape = verifyTokenShape(token, { now: deps.now() });
   if (!shape.ok)
-    return { check: fail("identity", `the token cannot be sent to STS: ${shape.message}${shape.hint ? `; ${shape.hint}` : ""}`) };
+    return {
+      check: fail(
+        "identity",
+        `the token cannot be sent to STS: ${shape.message}${shape.hint ? `; ${shape.hint}` : ""}`,
+      ),
+    };
   const url = shape.facts.url;
   let response: StsResponse;
   try {

@@ -161,7 +161,9 @@ export function readKubeconfig(source: KubeconfigSource, env: Env, files: Kubeco
   if (typeof exec.command !== "string" || exec.command === "")
     return stop(`${where}: the exec command is not a string, so kubectl refuses the kubeconfig`);
   if (exec.args !== undefined && exec.args !== null && !isStringList(exec.args))
-    return stop(`${where}: exec args must be a list of strings (quote numbers and booleans), or kubectl refuses the kubeconfig`);
+    return stop(
+      `${where}: exec args must be a list of strings (quote numbers and booleans), or kubectl refuses the kubeconfig`,
+    );
   const rawEnv = exec.env ?? [];
   if (
     !Array.isArray(rawEnv) ||
@@ -208,7 +210,16 @@ export function readKubeconfig(source: KubeconfigSource, env: Env, files: Kubeco
     clusterAccount: clusterArn?.[2],
     execEnv,
   };
-  const view = shellCommand("kubectl", "config", "view", "--minify", "--raw", "--context", contextName, ...kubeconfigFlag);
+  const view = shellCommand(
+    "kubectl",
+    "config",
+    "view",
+    "--minify",
+    "--raw",
+    "--context",
+    contextName,
+    ...kubeconfigFlag,
+  );
   return { check: execCheck(where, command, read.tool, exec, entryEnv, env, files, source, view), target };
 }
 

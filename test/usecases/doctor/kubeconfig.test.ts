@@ -27,7 +27,11 @@ function config(cluster: Record<string, unknown>): string {
 }
 
 function files(contents: Record<string, string>): KubeconfigFiles {
-  return { cwd: "/work", readFile: (path) => contents[path], findExecutable: (command) => ({ path: `/usr/bin/${command}`, replaceableByOthers: false }) };
+  return {
+    cwd: "/work",
+    readFile: (path) => contents[path],
+    findExecutable: (command) => ({ path: `/usr/bin/${command}`, replaceableByOthers: false }),
+  };
 }
 
 describe("readKubeconfig", () => {
