@@ -73,7 +73,7 @@ describe("shellWord", () => {
     ["a plain word", "us-west-2", "us-west-2"],
     ["an ARN", "arn:aws:iam::111122223333:role/dev", "arn:aws:iam::111122223333:role/dev"],
     ["an empty word", "", "''"],
-    ["a command substitution", "$(touch${IFS}/tmp/x)", "'$(touch${IFS}/tmp/x)'"],
+    ["a command substitution", "$(touch$IFS/tmp/x)", "'$(touch$IFS/tmp/x)'"],
     ["a single quote", "it's", "'it'\\''s'"],
     ["a newline", "a\nb", "$'a\\nb'"],
     ["an escape sequence and a quote", "\u001b[2J'", "$'\\u001b[2J\\''"],

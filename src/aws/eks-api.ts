@@ -132,7 +132,7 @@ export async function createEksApi(options: EksApiOptions): Promise<EksApi> {
   });
   // biome-ignore lint/suspicious/noExplicitAny: each command's output type is checked where it is read
   const send = async (operation: string, command: any): Promise<any> => {
-    const timeoutMs = Math.min(options.timeoutMs, remainingMs());
+    const timeoutMs = Math.floor(Math.min(options.timeoutMs, remainingMs()));
     if (timeoutMs < MIN_CALL_MS)
       throw new EksApiError("timeout", operation, `EKS ${operation} not asked: the time bound was spent`);
     const abort = new AbortController();

@@ -500,6 +500,8 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
     }
     try {
       const { caller, region } = authenticate(req, body, record);
+      if (!matched) throw new EksError(404, "UnknownOperationException", "");
+      calls[matched.operation]++;
       if (fault?.kind === "endless-pages") {
         const arn = `arn:aws:iam::${caller.accountId}:role/paged-${++pageCount}`;
         const items =
@@ -515,8 +517,6 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
             : { accessEntries: [arn] };
         return send(res, record, 200, { ...items, nextToken: randomUUID() });
       }
-      if (!matched) throw new EksError(404, "UnknownOperationException", "");
-      calls[matched.operation]++;
       const arnInScope = `arn:aws:eks:${region}:${caller.accountId}:cluster/${matched.clusterName}`;
       checkDenied(matched.operation, caller, arnInScope);
       // A cluster is found only in the caller's own account and the region signed for.

@@ -48,7 +48,9 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
   const port = Number(url.port || (url.protocol === "http:" ? 80 : 443));
   const ca = options.caData ? Buffer.from(options.caData, "base64").toString("utf8") : undefined;
   const servername = /^[\d.]+$|:/.test(host) ? undefined : host;
-  const stepMs = () => Math.max(1, Math.min(options.timeoutMs, options.remainingMs?.() ?? options.timeoutMs));
+  // Whole milliseconds: AbortSignal.timeout() refuses a fraction.
+  const stepMs = () =>
+    Math.max(1, Math.floor(Math.min(options.timeoutMs, options.remainingMs?.() ?? options.timeoutMs)));
   const where = `${host}:${port}`;
   return {
     async probe() {
