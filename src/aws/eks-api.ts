@@ -102,6 +102,8 @@ async function readPages<T>(
       out = await page(nextToken);
     } catch (e) {
       if (n === 0) throw e;
+      if (remainingMs() < MIN_CALL_MS)
+        return { items, cut: `${operation} stopped after ${n} pages: the time bound was spent` };
       return { items, cut: `page ${n + 1} of ${operation} failed: ${(e as Error).message}` };
     }
     items.push(...take(out));

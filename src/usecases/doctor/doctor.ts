@@ -63,6 +63,8 @@ export const DOCTOR_BUDGET_MS = 25_000;
 /** The most one call may take; each call gets at most what is left of the walk. */
 export const STEP_MS = 5_000;
 const CREDENTIALS_MS = 12_000;
+/** Kept from the EKS calls for the API server's steps (aws-auth, authenticate, authorize). */
+export const API_SERVER_RESERVE_MS = 5_000;
 
 export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<DoctorReport> {
   const walk = startDeadline(DOCTOR_BUDGET_MS, deps.monotonic ?? (() => performance.now()));
@@ -186,7 +188,12 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
     // 5. cluster
     let eks: EksApi | undefined;
     if (creds.credentials && region)
-      eks = await deps.eks({ region, credentials: creds.credentials, timeoutMs: STEP_MS, remainingMs });
+      eks = await deps.eks({
+        region,
+        credentials: creds.credentials,
+        timeoutMs: STEP_MS,
+        remainingMs: () => remainingMs() - API_SERVER_RESERVE_MS,
+      });
     const cluster = await checkCluster(
       w,
       eks,
