@@ -287,7 +287,8 @@ function execCheck(
   const loaders = Object.keys(entryEnv).filter((k) => LOADER_KEYS.test(k));
   if (loaders.length > 0)
     notes.push(`the entry's env sets ${loaders.join(", ")}, which can make the command run other code`);
-  const endpoints = Object.entries(entryEnv).filter(([k]) => isEndpointKey(k));
+  // An endpoint the entry names that is not the caller's own: shown, and not used.
+  const endpoints = Object.entries(entryEnv).filter(([k, v]) => isEndpointKey(k) && env[k] !== v);
   if (endpoints.length > 0)
     notes.push(
       `the entry's env points ${endpoints.map(([k, v]) => `${k} at ${displayUrl(v)}`).join(", ")}; kubectl's token would be made for that endpoint, but doctor sends tokens only where your own environment points`,

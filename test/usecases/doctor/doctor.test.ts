@@ -899,6 +899,14 @@ describe("runDoctor: output safe to read and to paste", () => {
       "the entry's env points AWS_ENDPOINT_URL_STS at https://sts.attacker.example, AWS_ENDPOINT_URL at https://all.attacker.example",
     );
     expect(c.detail).toContain("doctor sends tokens only where your own environment points");
+
+    // The same endpoint as the caller's own is no override: nothing to warn about.
+    const same = deps(world({ kubeconfig: kubeconfig({ ...EKS_TOKEN_EXEC, env: [exec.env[0]!] }) }));
+    const agreed = await runDoctor(FROM_KUBECONFIG, {
+      ...same,
+      env: { ...same.env, AWS_ENDPOINT_URL_STS: "https://sts.attacker.example" },
+    });
+    expect(check(agreed, "kubeconfig")).toMatchObject({ status: "pass" });
   });
 
   it("corners: no status from DescribeCluster, a 201 that is not a review, loader variables, a replaceable command", async () => {
