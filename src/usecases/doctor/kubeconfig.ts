@@ -3,7 +3,7 @@
  * the rest of the walk needs (cluster name, region, profile, role, server, CA, the entry's env),
  * whichever of eks-token, `aws eks get-token` or aws-iam-authenticator the entry runs.
  */
-import { dirname, resolve as resolvePath } from "node:path";
+import { dirname, isAbsolute, resolve as resolvePath } from "node:path";
 import type { TargetOptions } from "../../aws/target.js";
 import type { Env } from "../../env.js";
 import { readExecTarget, type ExecTool } from "../../kubeconfig/argv-translate.js";
@@ -68,6 +68,8 @@ interface Merged {
   readonly users: Map<string, Record<string, unknown>>;
   /** The file that named each cluster, against which its relative paths are read. */
   readonly origins: Map<string, string>;
+  /** The file that named each user, against which a relative exec command is read. */
+  readonly userOrigins: Map<string, string>;
 }
 
 /** kubectl's merge: the first file that names a context, cluster or user wins; the first current-context wins. */
@@ -77,6 +79,7 @@ function mergeFiles(paths: readonly string[], files: KubeconfigFiles): Merged | 
   const clusters = new Map<string, Record<string, unknown>>();
   const users = new Map<string, Record<string, unknown>>();
   const origins = new Map<string, string>();
+  const userOrigins = new Map<string, string>();
   let found = 0;
   for (const path of paths) {
     const text = files.readFile(path);
@@ -99,6 +102,7 @@ function mergeFiles(paths: readonly string[], files: KubeconfigFiles): Merged | 
         const body = item[field];
         into.set(item.name, typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {});
         if (field === "cluster") origins.set(item.name, path);
+        if (field === "user") userOrigins.set(item.name, path);
       }
     };
     add(doc.contexts, contexts, "context");
@@ -106,7 +110,7 @@ function mergeFiles(paths: readonly string[], files: KubeconfigFiles): Merged | 
     add(doc.users, users, "user");
   }
   if (found === 0) return { error: `no kubeconfig at ${paths.join(", ")}` };
-  return { current, contexts, clusters, users, origins };
+  return { current, contexts, clusters, users, origins, userOrigins };
 }
 
 export interface KubeconfigReading {
@@ -210,6 +214,11 @@ export function readKubeconfig(source: KubeconfigSource, env: Env, files: Kubeco
     clusterAccount: clusterArn?.[2],
     execEnv,
   };
+  // As kubectl does, a command with a slash that is not absolute is relative to the file that names it.
+  const runs =
+    /[/\\]/.test(command) && !isAbsolute(command)
+      ? resolvePath(dirname(merged.userOrigins.get(userName) ?? "."), command)
+      : command;
   const view = shellCommand(
     "kubectl",
     "config",
@@ -220,7 +229,7 @@ export function readKubeconfig(source: KubeconfigSource, env: Env, files: Kubeco
     contextName,
     ...kubeconfigFlag,
   );
-  return { check: execCheck(where, command, read.tool, exec, entryEnv, env, files, source, view), target };
+  return { check: execCheck(where, runs, read.tool, exec, entryEnv, env, files, source, view), target };
 }
 
 /** Why a kubeconfig's server cannot be used (never quoting a password), or undefined. */
@@ -299,5 +308,7 @@ function execCheck(
   if (overrides.length > 0) notes.push(`the entry's env overrides yours: ${overrides.join(", ")}`);
   if (notes.length > 0) return warn("kubeconfig", `${where} runs ${file.path}; ${notes.join("; ")}`, view);
   const envNote = Object.keys(entryEnv).length > 0 ? `; env ${Object.keys(entryEnv).join(", ")}` : "";
-  return pass("kubeconfig", `${where} runs ${command} (${apiVersion.replace(/^.*\//, "")})${envNote}`);
+  // doctor does not run it: the file the name resolves to is what it can say.
+  const shown = file.path === command ? command : `${command}, which is ${file.path}`;
+  return pass("kubeconfig", `${where} runs ${shown} (${apiVersion.replace(/^.*\//, "")})${envNote}`);
 }
