@@ -601,6 +601,32 @@ describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
     },
   );
 
+  it("a throttled ListAccessEntries in mode API_AND_CONFIG_MAP: aws-auth says the entry is not known, not missing", async () => {
+    const p = await plane({
+      authenticationMode: "API_AND_CONFIG_MAP",
+      accessEntries: [{ principalArn: DEV_ROLE, username: "dev", policies: [{ policy: "AmazonEKSAdminViewPolicy" }] }],
+      awsAuth: { mapRoles: [{ rolearn: PATH_ROLE_CANONICAL, username: "other", groups: [] }] },
+    });
+    p.eks.setFault({
+      operation: "ListAccessEntries",
+      kind: "reply",
+      status: 429,
+      errorType: "ThrottlingException",
+      body: '{"message":"Rate exceeded"}',
+    });
+    const r = await doctor({ plane: p });
+    expect(line(r, "access-entry")).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("ListAccessEntries failed"),
+    });
+    const c = line(r, "aws-auth");
+    expect(c.status, transcript(r)).toBe("warn");
+    expect(c.detail).toBe(
+      `no mapRoles/mapUsers entry; whether an access entry lets ${DEV_ROLE} in is not known (see access-entry)`,
+    );
+    expect(line(r, "authenticate").status).toBe("pass");
+  });
+
   it("a connection reset on DescribeAccessEntry and on DescribeCluster: check results, never exit 70", async () => {
     for (const operation of ["DescribeAccessEntry", "DescribeCluster"] as const) {
       const p = await plane({ accessEntries: [DEV_ENTRY] });
