@@ -498,12 +498,10 @@ export async function checkAuthenticate(
     };
   }
   if (res.status === 401) {
-    const cause = earlier.find(
-      (c) =>
-        (c.status === "fail" || c.status === "warn") &&
-        ["identity", "access-entry", "aws-auth", "cluster"].includes(c.id),
-    );
-    if (cause?.fix) return { check: fail("authenticate", `401 Unauthorized: ${cause.id}: ${cause.detail}`, cause.fix) };
+    // A failed check explains a 401 before a warning does.
+    const related = earlier.filter((c) => ["identity", "access-entry", "aws-auth", "cluster"].includes(c.id));
+    const cause = related.find((c) => c.status === "fail") ?? related.find((c) => c.status === "warn");
+    if (cause) return { check: fail("authenticate", `401 Unauthorized: ${cause.id}: ${cause.detail}`, cause.fix) };
     return {
       check: fail(
         "authenticate",

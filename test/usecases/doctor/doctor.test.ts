@@ -935,6 +935,18 @@ describe("runDoctor: output safe to read and to paste", () => {
     expect(replaced.detail).toContain("/usr/bin/eks-token (or its folder) can be replaced by another user");
   });
 
+  it("a 401 is explained by the failed check before a warning, and by a warning without a fix", async () => {
+    const both = await run(world({ cluster: { status: undefined }, entries: {}, authn: { status: 401 } }));
+    expect(check(both, "authenticate").detail).toMatch(/^401 Unauthorized: access-entry: no access entry for /);
+    expect(check(both, "authenticate").fix).toBe(check(both, "access-entry").fix);
+    const cut = await run(
+      world({ entries: {}, entriesCut: "ListAccessEntries stopped after 20 pages", authn: { status: 401 } }),
+    );
+    expect(check(cut, "authenticate").detail).toMatch(
+      /^401 Unauthorized: access-entry: no access entry for .* the list was cut/,
+    );
+  });
+
   it("exec args, env or a server of a type kubectl refuses: the kubeconfig check fails", async () => {
     const cases: [string, string][] = [
       [kubeconfig({ ...EKS_TOKEN_EXEC, args: ["token", "--cluster-name", 7] }), "exec args must be a list of strings"],
