@@ -3,9 +3,16 @@ import { writeSync } from "node:fs";
 import { format } from "node:util";
 import { EksTokenError } from "../errors.js";
 import { ttyTerminal } from "../tty-terminal.js";
+import { bunVariablesRefusal } from "./bun-variables.js";
 import { main } from "./main.js";
 import { debugRequested } from "./debug.js";
 import type { CliIo } from "./io.js";
+
+const refusal = bunVariablesRefusal(process.env, process.versions["bun"] !== undefined);
+if (refusal) {
+  writeAll(2, refusal);
+  process.exit(1);
+}
 
 // Dependencies warn on stderr (the AWS SDK about Node versions, Node about deprecations); a
 // successful call must print nothing there. --debug still shows them.
