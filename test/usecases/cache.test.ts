@@ -174,7 +174,9 @@ describe("cache list and clear apply the token path's directory checks", () => {
       );
       expect(isEksTokenError(error)).toBe(true);
       const line = isEksTokenError(error) ? error.reportLine : "";
-      expect(line).toMatch(new RegExp(`^not (clearing|listing) the token cache "${target.replace(/[/.]/g, "\\$&")}": `));
+      expect(line).toMatch(
+        new RegExp(`^not (clearing|listing) the token cache "${target.replace(/[/.]/g, "\\$&")}": `),
+      );
       expect(line).toMatch(reason);
       expect(readdirSync(dir).sort()).toEqual(before);
     });
