@@ -104,7 +104,14 @@ function newestMtime(dir: string): number {
 
 export function sourcesMtime(): number {
   let newest = newestMtime(join(ROOT, "src"));
-  for (const file of ["scripts/build.mjs", "scripts/build-binary.mjs", "package.json"]) {
+  for (const file of [
+    "scripts/build.mjs",
+    "scripts/build-binary.mjs",
+    "scripts/compile-binary.mjs",
+    "scripts/lazy-modules.mjs",
+    "test/e2e/fixtures/network-guard.cjs",
+    "package.json",
+  ]) {
     try {
       newest = Math.max(newest, statSync(join(ROOT, file)).mtimeMs);
     } catch {
