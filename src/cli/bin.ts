@@ -2,9 +2,9 @@
 import { writeSync } from "node:fs";
 import { format } from "node:util";
 import { EksTokenError } from "../errors.js";
-import { ttyTerminal } from "../tty-terminal.js";
 import { bunVariablesRefusal } from "./bun-variables.js";
 import { main } from "./main.js";
+import { processTerminal } from "./terminal.js";
 import { debugRequested } from "./debug.js";
 import type { CliIo } from "./io.js";
 
@@ -84,7 +84,7 @@ const io: CliIo = {
     }
   },
   now: () => Date.now(),
-  terminal: ttyTerminal(),
+  terminal: processTerminal,
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
