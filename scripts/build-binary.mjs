@@ -1,7 +1,10 @@
 // Builds the native executables: src/cli/bin.ts compiled by Bun into one file per platform that
 // runs with no Node (or Bun) installed.
 //
-//   node scripts/build-binary.mjs [--target NAME[,NAME...]] [--out-dir DIR]
+//   node scripts/build-binary.mjs [--target NAME[,NAME...]] [--out-dir DIR] [--preload FILE]
+//
+// --preload FILE is for tests only: the executables preload FILE (the tests' network guard, which
+// the released ones cannot be given: they ignore BUN_OPTIONS). Write them to another --out-dir.
 //
 // Output: DIR/eks-token-<os>-<arch>[-musl][.exe] (DIR defaults to dist/bin) for every target in
 // TARGETS, plus DIR/manifest.json (version, bun version, and the size and SHA-256 of each file).
@@ -15,6 +18,8 @@
 //   --no-compile-autoload-bunfig     the current directory, and bunfig.toml (whose `preload` runs
 //                                    code): for a credential plugin that is whatever directory
 //                                    kubectl was started in
+//   --compile-exec-argv=--           without it BUN_OPTIONS are Bun options of the executable
+//                                    (`--preload ./x.js` runs code from the current directory)
 // Each target is compiled under the same file name (eks-token) in a folder of its own, then
 // renamed: the name is embedded in the executable, so every target carries the same bundle and
 // the same commit gives the same bytes.
@@ -67,23 +72,25 @@ function bunPath() {
 function parseArgs(argv) {
   let targets = Object.keys(TARGETS);
   let outDir = join(ROOT, "dist", "bin");
+  let preload;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--target" && argv[i + 1]) targets = argv[++i].split(",");
     else if (a === "--out-dir" && argv[i + 1]) outDir = resolve(argv[++i]);
+    else if (a === "--preload" && argv[i + 1]) preload = resolve(argv[++i]);
     else if (a === "-h" || a === "--help") {
       process.stdout.write(
-        `usage: node scripts/build-binary.mjs [--target ${Object.keys(TARGETS).join(",")}] [--out-dir DIR]\n`,
+        `usage: node scripts/build-binary.mjs [--target ${Object.keys(TARGETS).join(",")}] [--out-dir DIR] [--preload FILE]\n`,
       );
       process.exit(0);
     } else throw new Error(`build-binary: unknown argument ${a}`);
   }
   for (const t of targets)
     if (!TARGETS[t]) throw new Error(`build-binary: unknown target ${t} (known: ${Object.keys(TARGETS).join(", ")})`);
-  return { targets, outDir };
+  return { targets, outDir, preload };
 }
 
-function compile(bun, target, outDir) {
+function compile(bun, target, outDir, preload) {
   const work = join(outDir, `.build-${target}-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
@@ -96,6 +103,7 @@ function compile(bun, target, outDir) {
     outfile,
     "--version",
     pkg.version,
+    ...(preload ? ["--preload", preload] : []),
   ];
   const result = spawnSync(bun, args, { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
   if (result.status !== 0 || !existsSync(outfile)) {
@@ -116,7 +124,7 @@ function compile(bun, target, outDir) {
 }
 
 function main() {
-  const { targets, outDir } = parseArgs(process.argv.slice(2));
+  const { targets, outDir, preload } = parseArgs(process.argv.slice(2));
   const bun = bunPath();
   const bunVersion = spawnSync(bun, ["--version"], { encoding: "utf8" }).stdout.trim();
   mkdirSync(outDir, { recursive: true });
@@ -130,7 +138,7 @@ function main() {
   }
   for (const target of targets) {
     const started = Date.now();
-    manifest.targets[target] = compile(bun, target, outDir);
+    manifest.targets[target] = compile(bun, target, outDir, preload);
     process.stderr.write(
       `build-binary: ${join(outDir, binaryName(target))} (${(manifest.targets[target].bytes / 1e6).toFixed(1)} MB, ${Date.now() - started} ms)\n`,
     );

@@ -11,6 +11,11 @@
 // --no-compile-autoload-bunfig`: without the last two the executable reads .env, .env.local and
 // bunfig.toml (whose `preload` runs code) from the current directory, which for a credential
 // plugin is whatever directory kubectl was started in.
+//
+// The executable's exec argv is `--`: Bun reads BUN_OPTIONS from the environment into the
+// executable's own options (`--preload FILE` ran FILE, `--help` printed Bun's help and exited 0),
+// and a `--` ahead of them makes them arguments instead, which Bun then drops. With
+// `--preload FILE` (for tests only: the network guard) FILE is preloaded before the CLI.
 import { basename, dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -18,7 +23,12 @@ import { LAZY_SOURCES } from "./lazy-modules.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
-  options: { target: { type: "string" }, outfile: { type: "string" }, version: { type: "string" } },
+  options: {
+    target: { type: "string" },
+    outfile: { type: "string" },
+    version: { type: "string" },
+    preload: { type: "string" },
+  },
 });
 if (!values.target || !values.outfile || !values.version) {
   process.stderr.write("usage: bun scripts/compile-binary.mjs --target BUN_TARGET --outfile PATH --version X.Y.Z\n");
@@ -48,7 +58,13 @@ const lazyEntries = {
 const result = await Bun.build({
   entrypoints: ["src/cli/bin.ts", ...LAZY_SOURCES].map((f) => resolve(ROOT, f)),
   naming: "[name].[ext]",
-  compile: { target: values.target, outfile: values.outfile, autoloadDotenv: false, autoloadBunfig: false },
+  compile: {
+    target: values.target,
+    outfile: values.outfile,
+    autoloadDotenv: false,
+    autoloadBunfig: false,
+    execArgv: [...(values.preload ? ["--preload", resolve(values.preload)] : []), "--"],
+  },
   minify: true,
   bytecode: true,
   define: { __EKS_TOKEN_VERSION__: JSON.stringify(values.version) },

@@ -2,8 +2,8 @@
 // (Node: separate files in dist/lib/) and scripts/compile-binary.mjs (Bun: separate modules
 // inside the executable). Everything else is in the entry, which answers a cache hit alone.
 
-/** Required as CommonJS by the Node entry: a miss's credential logic and the signer. */
-export const CJS_LAZY = { "token-miss": "src/usecases/token-miss.ts" };
+/** Required as CommonJS by the Node entry: a miss's credential logic and the signer; the terminal. */
+export const CJS_LAZY = { "token-miss": "src/usecases/token-miss.ts", "tty-terminal": "src/tty-terminal.ts" };
 
 /** ES modules (split into shared chunks for Node): the AWS SDK's providers and the subcommands. */
 export const ESM_LAZY = {

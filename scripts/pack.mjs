@@ -2,7 +2,9 @@
 // and one eks-token-<target>-<version>.tgz per native target (only that platform's executable,
 // with os, cpu and, on Linux, libc, so npm installs just the one that fits). The main package
 // lists every platform package in optionalDependencies at its own exact version, and its
-// postinstall (scripts/postinstall.cjs) puts the native executable in place of bin/eks-token.
+// postinstall (scripts/postinstall.cjs) puts the native executable in place of bin/eks-token,
+// once its bytes match the SHA-256 the main package lists for it (scripts/native-manifest.json,
+// from dist/bin/manifest.json). The main package lists the packed targets only.
 //
 //   npm run pack                 (builds dist/ and every native target first)
 //   node scripts/pack.mjs [--no-build] [--target NAME[,NAME...]] [--out-dir DIR]
@@ -13,6 +15,7 @@
 // The packages are staged in a temp folder and packed from there; the repository's package.json
 // stays installable without the platform packages.
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   copyFileSync,
@@ -34,6 +37,8 @@ const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 export const platformPackageName = (target) => `eks-token-${target}`;
+/** In the main package: the SHA-256 of each platform package's executable (scripts/postinstall.cjs). */
+const NATIVE_MANIFEST = "scripts/native-manifest.json";
 
 function run(command, args, cwd) {
   const result = spawnSync(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
@@ -84,7 +89,30 @@ function stagePlatform(stage, target) {
   return dir;
 }
 
-function stageMain(stage) {
+/**
+ * The SHA-256 and size of each target's executable, from dist/bin/manifest.json, for the main
+ * package: its postinstall places a platform package's executable only when the bytes are these.
+ * The list lives in the main package, not in the platform package it checks.
+ */
+function nativeManifest(targets) {
+  const path = join(ROOT, "dist", "bin", "manifest.json");
+  const built = JSON.parse(readFileSync(path, "utf8"));
+  if (built.version !== pkg.version)
+    throw new Error(`pack: ${path} is of version ${built.version}, not ${pkg.version} (npm run build:binary)`);
+  const entries = {};
+  for (const target of targets) {
+    const entry = built.targets?.[target];
+    if (!entry) throw new Error(`pack: ${path} lists no ${target} (npm run build:binary)`);
+    const bytes = readFileSync(join(ROOT, "dist", "bin", binaryName(target)));
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    if (sha256 !== entry.sha256 || bytes.length !== entry.bytes)
+      throw new Error(`pack: dist/bin/${binaryName(target)} is not the file ${path} describes (npm run build:binary)`);
+    entries[target] = { sha256, bytes: bytes.length };
+  }
+  return { version: pkg.version, targets: entries };
+}
+
+function stageMain(stage, targets) {
   const dir = join(stage, "eks-token");
   mkdirSync(dir, { recursive: true });
   for (const entry of pkg.files) {
@@ -92,7 +120,9 @@ function stageMain(stage) {
     if (!existsSync(from)) throw new Error(`pack: ${from} is missing (npm run build)`);
     cpSync(from, join(dir, entry), { recursive: true });
   }
+  writeFileSync(join(dir, NATIVE_MANIFEST), `${JSON.stringify(nativeManifest(targets), null, 2)}\n`);
   const { devDependencies: _dev, scripts: _scripts, ...manifest } = pkg;
+  manifest.files = [...pkg.files, NATIVE_MANIFEST];
   manifest.scripts = { postinstall: "node scripts/postinstall.cjs" };
   manifest.optionalDependencies = Object.fromEntries(
     Object.keys(TARGETS).map((t) => [platformPackageName(t), pkg.version]),
@@ -126,7 +156,7 @@ function main() {
   mkdirSync(OUT, { recursive: true });
   const stage = mkdtempSync(join(OUT, ".stage-"));
   try {
-    const dirs = [stageMain(stage), ...targets.map((t) => stagePlatform(stage, t))];
+    const dirs = [stageMain(stage, targets), ...targets.map((t) => stagePlatform(stage, t))];
     for (const dir of dirs) {
       const [info] = JSON.parse(run(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", OUT], dir));
       process.stdout.write(

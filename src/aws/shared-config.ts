@@ -6,6 +6,7 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { EksTokenError } from "../errors.js";
+import { quote } from "../quote.js";
 import { configFileProfiles, parseAwsIni, type IniSections } from "./ini.js";
 
 import { expandHome, homeDir, type Env } from "../env.js";
@@ -130,7 +131,7 @@ function readIfPresent(
     if (isNullDevice(stat)) return { text: "", stamp: "null" };
     throw new EksTokenError(
       "config",
-      `the AWS ${kind} file ${path}${envName ? ` (from ${envName})` : ""} is ${describeFileKind(stat)}, not a regular file`,
+      `the AWS ${kind} file ${quote(path)}${envName ? ` (from ${envName})` : ""} is ${describeFileKind(stat)}, not a regular file`,
       envName ? `point ${envName} at a regular file (or /dev/null for none)` : "replace it with a regular file",
     );
   } finally {

@@ -7,6 +7,7 @@
 import type { ResolvedCredentials } from "../aws/credentials.js";
 import type { TokenTarget } from "../aws/target.js";
 import type { Env } from "../env.js";
+import { quote } from "../quote.js";
 import { parseAmzDate } from "../token/amz-date.js";
 import { decodeToken } from "../token/encode.js";
 import type { MintedToken } from "../token/mint.js";
@@ -76,7 +77,7 @@ export class TokenCache {
   static open(options: TokenCacheOptions): TokenCache | undefined {
     const check = openCacheDir(options.dir);
     if (!check.ok) {
-      options.warn(`not using the token cache ${check.dir}: ${check.reason}`);
+      options.warn(`not using the token cache ${quote(check.dir)}: ${check.reason}`);
       return undefined;
     }
     return new TokenCache(options, check.dir);
@@ -215,7 +216,7 @@ export class TokenCache {
       writeEntry(this.dir, entryPath(this.dir, key), entry);
     } catch (e) {
       this.options.warn(
-        `could not write the token cache in ${this.dir} (${(e as NodeJS.ErrnoException).code ?? String(e)}); the next call will make a new token`,
+        `could not write the token cache in ${quote(this.dir)} (${(e as NodeJS.ErrnoException).code ?? String(e)}); the next call will make a new token`,
       );
     }
   }

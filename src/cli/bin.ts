@@ -2,9 +2,17 @@
 import { writeSync } from "node:fs";
 import { format } from "node:util";
 import { EksTokenError } from "../errors.js";
+import { bunVariablesRefusal } from "./bun-variables.js";
 import { main } from "./main.js";
+import { processTerminal } from "./terminal.js";
 import { debugRequested } from "./debug.js";
 import type { CliIo } from "./io.js";
+
+const refusal = bunVariablesRefusal(process.env, process.versions["bun"] !== undefined);
+if (refusal) {
+  writeAll(2, refusal);
+  process.exit(1);
+}
 
 // Dependencies warn on stderr (the AWS SDK about Node versions, Node about deprecations); a
 // successful call must print nothing there. --debug still shows them.
@@ -76,6 +84,7 @@ const io: CliIo = {
     }
   },
   now: () => Date.now(),
+  terminal: processTerminal,
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -10,7 +10,7 @@ import { EksTokenError } from "../errors.js";
 import type { EntrySummary } from "../cache/token-cache.js";
 import { formatTimestamp } from "../token/expiration.js";
 import type { Ports } from "./ports.js";
-import { escapeControls, escapeJsonControls } from "../quote.js";
+import { escapeControls, escapeJsonControls, quote } from "../quote.js";
 
 export interface CacheInput {
   readonly action: "list" | "clear";
@@ -55,7 +55,7 @@ export async function runCacheCommand(input: CacheInput, ports: Ports): Promise<
     // Locks, temporary and stale files go too, but only entries are counted.
     if (removeOwnFile(dir, name) && OWN_NAMES.entry.test(name)) removed += 1;
   }
-  ports.stderr(`eks-token: removed ${removed} cache ${removed === 1 ? "entry" : "entries"} from ${dir}\n`);
+  ports.stderr(`eks-token: removed ${removed} cache ${removed === 1 ? "entry" : "entries"} from ${quote(dir)}\n`);
 }
 
 /**
@@ -68,7 +68,7 @@ function usableDir(dir: string, action: CacheInput["action"]): boolean {
   if (/\(ENOENT\)$/.test(check.reason)) return false;
   throw new EksTokenError(
     "cache",
-    `not ${action === "list" ? "listing" : "clearing"} the token cache ${dir}: ${check.reason}`,
+    `not ${action === "list" ? "listing" : "clearing"} the token cache ${quote(dir)}: ${check.reason}`,
     "point --cache-dir or EKS_TOKEN_CACHE_DIR at a directory of your own",
   );
 }

@@ -10,6 +10,7 @@ import { TokenCache } from "../cache/token-cache.js";
 import { startDeadline } from "../deadline.js";
 import type { Logger } from "../logger.js";
 import type { MintedToken } from "../token/mint.js";
+import { quote } from "../quote.js";
 import { warn } from "./ports.js";
 import type { TokenDeps } from "./token-deps.js";
 import type { TokenRequest } from "./token-request.js";
@@ -50,7 +51,8 @@ export async function getToken(request: TokenRequest, deps: TokenDeps): Promise<
       networkMs: () => bound.remainingMs(),
     });
   });
-  if (source === "cache") log.debug(`cache hit in ${cache?.dir}; token expires ${value.expiration.toISOString()}`);
+  if (source === "cache")
+    log.debug(`cache hit in ${quote(cache?.dir ?? "")}; token expires ${value.expiration.toISOString()}`);
   if (source === "other-process") log.debug("another process made the token while we waited");
   return value;
 }

@@ -15,6 +15,7 @@ import { readProfileRegion, resolveRegion, type RegionSources } from "../kubecon
 import * as check from "../kubeconfig/validate.js";
 import { readKubeconfigText, writeFileAtomic } from "../kubeconfig/write-file.js";
 import { isRegionName } from "../validate.js";
+import { quote } from "../quote.js";
 import type { Ports } from "./ports.js";
 
 export interface UpdateInput {
@@ -156,7 +157,7 @@ async function offlineCluster(
   if (arn && arn.name !== name) {
     throw new EksTokenError(
       "invalid-input",
-      `--cluster-arn names cluster ${arn.name}, not ${name}`,
+      `--cluster-arn names cluster ${quote(arn.name)}, not ${quote(name)}`,
       "pass the ARN of the same cluster",
     );
   }

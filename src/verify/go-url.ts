@@ -9,8 +9,10 @@ import { quote } from "../quote.js";
 export interface RawUrl {
   /** Lowercased, as Go reports it; "" when there is none. */
   readonly scheme: string;
-  /** host[:port] exactly as written (Go compares it with the port included). */
+  /** host[:port] exactly as written (Go compares it with the port included), without any userinfo. */
   readonly host: string;
+  /** A user name (and password) before the host, `user:password@`; its value is never kept. */
+  readonly hasUserinfo: boolean;
   /** Percent-decoded path. */
   readonly path: string;
   readonly rawQuery: string;
@@ -55,16 +57,28 @@ export function parseUrl(text: string): RawUrl | UrlFailure {
     rest = rest.slice(0, question);
   }
   let host = "";
+  let hasUserinfo = false;
   if (rest.startsWith("//")) {
     const slash = rest.indexOf("/", 2);
     host = slash >= 0 ? rest.slice(2, slash) : rest.slice(2);
     rest = slash >= 0 ? rest.slice(slash) : "";
+    // Go splits the authority at its last '@': before it a user name and password, which no
+    // message may show (and which are not checked further than Go checks them).
+    const at = host.lastIndexOf("@");
+    if (at >= 0) {
+      hasUserinfo = true;
+      const userinfo = host.slice(0, at);
+      if (!/^[A-Za-z0-9\-._~!$&'()*+,;=:%@]*$/.test(userinfo) || /%(?![0-9A-Fa-f]{2})/.test(userinfo))
+        return urlFailure("url", "decoded token is not a URL: invalid user name or password before its host");
+      host = host.slice(at + 1);
+    }
     if (/[\s"<>\\^`{|}]/.test(host) || /%(?![0-9A-Fa-f]{2})/.test(host)) {
       return urlFailure("url", `decoded token is not a URL: invalid character in host ${quote(host)}`);
     }
     const port = /:([^:\]]*)$/.exec(host);
     if (port && !host.startsWith("[") && !/^\d*$/.test(port[1] ?? "")) {
-      return urlFailure("url", `decoded token is not a URL: invalid port in ${quote(host)}`);
+      // Not quoted: in `https://user:pass/word@host` Go reads `user:pass` as the host.
+      return urlFailure("url", "decoded token is not a URL: its host has a port that is not a number");
     }
   } else if (scheme === "" && /^[^/]*:/.test(rest)) {
     return urlFailure("url", "decoded token is not a URL: its first path segment contains a colon");
@@ -75,7 +89,7 @@ export function parseUrl(text: string): RawUrl | UrlFailure {
   } catch {
     return urlFailure("url", "decoded token is not a URL: invalid percent-escape in its path");
   }
-  return { scheme, host, path, rawQuery };
+  return { scheme, host, hasUserinfo, path, rawQuery };
 }
 
 /** Go's url.ParseQuery: '&'-separated, '+' is a space, a ';' or a bad %-escape is an error. */

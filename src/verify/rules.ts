@@ -37,6 +37,7 @@ export type RuleName =
   | "scheme-missing"
   | "scheme"
   | "host"
+  | "userinfo"
   | "path"
   | "query"
   | "allowlist"
@@ -156,6 +157,19 @@ export function checkHost(url: RawUrl): { region: string; partition: string } | 
   );
 }
 
+/**
+ * A user name and password before the host pass the server's own checks (it compares the host
+ * without them), and its HTTP client then sends them to STS as a Basic Authorization header
+ * beside the signature. No token plugin makes such a URL.
+ */
+export function checkUserinfo(url: RawUrl): RuleFailure | undefined {
+  if (!url.hasUserinfo) return undefined;
+  return fail(
+    "userinfo",
+    "token URL has a user name or password before its host, which the server would send to STS beside the signature",
+  );
+}
+
 export function checkPath(url: RawUrl): RuleFailure | undefined {
   if (url.path === "/") return undefined;
   return fail("path", `token URL has path ${quote(url.path)}; the server accepts only "/"`);
@@ -272,7 +286,7 @@ export function verifyTokenShape(token: string, options: { now: Date | number })
   if (schemeFailure) return schemeFailure;
   const host = checkHost(url);
   if (isFailure(host)) return host;
-  const pathFailure = checkPath(url);
+  const pathFailure = checkUserinfo(url) ?? checkPath(url);
   if (pathFailure) return pathFailure;
   const pairs = parseQuery(url.rawQuery);
   if (isUrlFailure(pairs)) return fromUrlFailure(pairs);

@@ -433,7 +433,9 @@ describe("the shared files' format, as the AWS CLI and SDKs read it", () => {
   it("a config path that is a directory is refused", async () => {
     await expect(
       resolveTarget({ clusterId: "prod" }, hermeticEnv(home.home, { AWS_CONFIG_FILE: home.home })),
-    ).rejects.toThrow(`the AWS config file ${home.home} (from AWS_CONFIG_FILE) is a directory, not a regular file`);
+    ).rejects.toThrow(
+      `the AWS config file ${JSON.stringify(home.home)} (from AWS_CONFIG_FILE) is a directory, not a regular file`,
+    );
   });
 
   it("a missing config path reads as empty", async () => {

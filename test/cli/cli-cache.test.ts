@@ -603,7 +603,7 @@ describe("where the cache lives", () => {
         const result = await runChild(process.execPath, [CLI_PATH, ...ARGS], { cwd: ro!.path, env, timeoutMs: 20_000 });
         verifyAlice(expectCredential(result, { stderr: "any" }).token);
         expect(expectOneWarning(result)).toBe(
-          `eks-token: warning: not using the token cache ${join(ro!.path, ".kube", "cache", "eks-token")}: cannot create it (EROFS)`,
+          `eks-token: warning: not using the token cache ${JSON.stringify(join(ro!.path, ".kube", "cache", "eks-token"))}: cannot create it (EROFS)`,
         );
       } finally {
         ro?.cleanup();

@@ -88,19 +88,19 @@ describe("a shared file that is not a regular file", () => {
   it("a FIFO as AWS_CONFIG_FILE is refused at once (no writer: opening it would block)", async () => {
     const line = refusal(await run({ AWS_CONFIG_FILE: fifo }));
     expect(line).toBe(
-      `eks-token: the AWS config file ${fifo} (from AWS_CONFIG_FILE) is a FIFO, not a regular file: point AWS_CONFIG_FILE at a regular file (or /dev/null for none)`,
+      `eks-token: the AWS config file ${JSON.stringify(fifo)} (from AWS_CONFIG_FILE) is a FIFO, not a regular file: point AWS_CONFIG_FILE at a regular file (or /dev/null for none)`,
     );
   });
 
   it("a FIFO as AWS_SHARED_CREDENTIALS_FILE is refused", async () => {
     expect(refusal(await run({ AWS_SHARED_CREDENTIALS_FILE: fifo }))).toContain(
-      `the AWS credentials file ${fifo} (from AWS_SHARED_CREDENTIALS_FILE) is a FIFO`,
+      `the AWS credentials file ${JSON.stringify(fifo)} (from AWS_SHARED_CREDENTIALS_FILE) is a FIFO`,
     );
   });
 
   it("/dev/zero as AWS_SHARED_CREDENTIALS_FILE is refused, not read without end", async () => {
     expect(refusal(await run({ AWS_SHARED_CREDENTIALS_FILE: "/dev/zero" }))).toContain(
-      "the AWS credentials file /dev/zero (from AWS_SHARED_CREDENTIALS_FILE) is a character device",
+      'the AWS credentials file "/dev/zero" (from AWS_SHARED_CREDENTIALS_FILE) is a character device',
     );
   });
 
@@ -115,7 +115,7 @@ describe("a shared file that is not a regular file", () => {
     try {
       const line = refusal(await run({ AWS_CONFIG_FILE: undefined }));
       expect(line).toBe(
-        `eks-token: the AWS config file ${home.configPath} is a FIFO, not a regular file: replace it with a regular file`,
+        `eks-token: the AWS config file ${JSON.stringify(home.configPath)} is a FIFO, not a regular file: replace it with a regular file`,
       );
     } finally {
       renameSync(home.configPath, fifo);

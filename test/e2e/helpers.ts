@@ -38,9 +38,12 @@ export function e2eEnv(home: string, extra: Record<string, string | undefined> =
   return hermeticEnv(home, { ...networkGuardEnv(), ...extra });
 }
 
-/** The variables that preload the network guard: NODE_OPTIONS for Node, BUN_OPTIONS for Bun (which ignores NODE_OPTIONS). */
+/**
+ * The variable that preloads the network guard into Node. The native executable ignores
+ * BUN_OPTIONS; the tests run a build of it with the guard preloaded (test/support/cli.ts).
+ */
 export function networkGuardEnv(): Record<string, string> {
-  return { NODE_OPTIONS: `--require ${NETWORK_GUARD}`, BUN_OPTIONS: `--preload ${NETWORK_GUARD}` };
+  return { NODE_OPTIONS: `--require ${NETWORK_GUARD}` };
 }
 
 export function tokenUrl(token: string): URL {

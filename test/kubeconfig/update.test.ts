@@ -395,7 +395,7 @@ describe("eks-token kubeconfig (flags)", () => {
       "invalid-input",
       /invalid --ca-data/,
     );
-    await rejects(offlineArgs("x", "--cluster-arn", arnOf("y")), "invalid-input", /names cluster y/);
+    await rejects(offlineArgs("x", "--cluster-arn", arnOf("y")), "invalid-input", /names cluster "y", not "x"/);
     await rejects(offlineArgs("x", "--region", "AWS_REGION"), "invalid-input", /invalid --region/);
   });
 

@@ -11,17 +11,19 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
   realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runChild, type ChildResult } from "../support/child.js";
 import { NATIVE_PATH, ROOT, hermeticEnv, nativeTarget } from "../support/cli.js";
@@ -179,13 +181,14 @@ describe.skipIf(!SUPPORTED)(
         "package/dist/index.mjs",
         "package/dist/types/index.d.ts",
         "package/scripts/postinstall.cjs",
+        "package/scripts/native-manifest.json",
       ]) {
         expect(files, f).toContain(f);
       }
       expect(
         files.filter(
           (f) =>
-            !/^package\/(package\.json|README\.md|bin\/|dist\/(eks-token\.cjs|index\.[cm]js|lib\/|types\/)|scripts\/postinstall\.cjs)/.test(
+            !/^package\/(package\.json|README\.md|bin\/|dist\/(eks-token\.cjs|index\.[cm]js|lib\/|types\/)|scripts\/(postinstall\.cjs|native-manifest\.json)$)/.test(
               f,
             ),
         ),
@@ -236,48 +239,94 @@ describe.skipIf(!SUPPORTED)(
       );
     });
 
-    it("the postinstall keeps the Node CLI when the platform package's executable fails the check", async () => {
-      const dir = join(work, "failed-check", "node_modules");
+    /** The main package unpacked into DIR/node_modules/eks-token, beside an empty platform package; runs nothing. */
+    const unpacked = async (name: string) => {
+      const dir = join(work, name, "node_modules");
       mkdirSync(join(dir, "eks-token"), { recursive: true });
-      expect(
-        (
-          await runChild(
-            "tar",
-            ["-xzf", join(tarballs, `eks-token-${VERSION}.tgz`), "-C", join(dir, "eks-token"), "--strip-components=1"],
-            { stdin: "ignore" },
-          )
-        ).code,
-      ).toBe(0);
-      const fake = join(dir, `eks-token-${nativeTarget()}`);
-      mkdirSync(join(fake, "bin"), { recursive: true });
+      const untar = await runChild(
+        "tar",
+        ["-xzf", join(tarballs, `eks-token-${VERSION}.tgz`), "-C", join(dir, "eks-token"), "--strip-components=1"],
+        { stdin: "ignore" },
+      );
+      expect(untar.code, untar.stderr).toBe(0);
+      const platform = join(dir, `eks-token-${nativeTarget()}`);
+      mkdirSync(join(platform, "bin"), { recursive: true });
       writeFileSync(
-        join(fake, "package.json"),
+        join(platform, "package.json"),
         JSON.stringify({ name: `eks-token-${nativeTarget()}`, version: VERSION }),
       );
+      const main = join(dir, "eks-token");
+      return {
+        main,
+        platformExe: join(platform, "bin", "eks-token"),
+        bin: join(main, "bin", "eks-token"),
+        shim: readFileSync(join(main, "bin", "eks-token")),
+        postinstall: () =>
+          runChild(process.execPath, [join(main, "scripts", "postinstall.cjs")], { stdin: "ignore", env: npmEnv }),
+      };
+    };
+
+    it("packs the SHA-256 of each packed executable into the main package, from the build's manifest", async () => {
+      const listed = JSON.parse(await tarFile(`eks-token-${VERSION}.tgz`, "package/scripts/native-manifest.json"));
+      expect(listed).toEqual({
+        version: VERSION,
+        targets: { [nativeTarget()]: { sha256: sha(NATIVE_PATH), bytes: readFileSync(NATIVE_PATH).length } },
+      });
+    });
+
+    it("the postinstall keeps the Node CLI when the platform package's executable is not the one listed", async () => {
+      const p = await unpacked("failed-check");
       // An executable from another release answers with its own version.
-      writeFileSync(join(fake, "bin", "eks-token"), `#!/bin/sh\necho "eks-token 0.0.1 (native ${nativeTarget()})"\n`, {
+      writeFileSync(p.platformExe, `#!/bin/sh\necho "eks-token 0.0.1 (native ${nativeTarget()})"\n`, { mode: 0o755 });
+      const result = await p.postinstall();
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(
+        /^eks-token: .* is not the [a-z0-9-]+ executable of eks-token .* \(SHA-256 [0-9a-f]{64}, \d+ bytes; expected [0-9a-f]{64}, \d+ bytes\): eks-token runs on Node\n$/,
+      );
+      expect(readFileSync(p.bin)).toEqual(p.shim);
+      // With the real executable in its place, the same script puts it there.
+      rmSync(p.platformExe);
+      writeFileSync(p.platformExe, readFileSync(NATIVE_PATH), { mode: 0o755 });
+      expect((await p.postinstall()).stderr).toBe("");
+      expect(sha(p.bin)).toBe(sha(NATIVE_PATH));
+    });
+
+    it("an executable that answers --version with this version but is another file is not placed", async () => {
+      const p = await unpacked("same-version");
+      writeFileSync(p.platformExe, `#!/bin/sh\necho "eks-token ${VERSION} (native ${nativeTarget()})"\n`, {
         mode: 0o755,
       });
-      const shim = readFileSync(join(dir, "eks-token", "bin", "eks-token"));
-      const result = await runChild(process.execPath, [join(dir, "eks-token", "scripts", "postinstall.cjs")], {
-        stdin: "ignore",
-        env: npmEnv,
-      });
+      const result = await p.postinstall();
       expect(result.code).toBe(0);
-      expect(result.stderr).toMatch(/^eks-token: .*--version gave "eks-token 0\.0\.1 .*: eks-token runs on Node\n$/);
-      expect(readFileSync(join(dir, "eks-token", "bin", "eks-token"))).toEqual(shim);
-      // With the real executable in its place, the same script links it.
-      rmSync(join(fake, "bin", "eks-token"));
-      writeFileSync(join(fake, "bin", "eks-token"), readFileSync(NATIVE_PATH), { mode: 0o755 });
-      expect(
-        (
-          await runChild(process.execPath, [join(dir, "eks-token", "scripts", "postinstall.cjs")], {
-            stdin: "ignore",
-            env: npmEnv,
-          })
-        ).stderr,
-      ).toBe("");
-      expect(sha(join(dir, "eks-token", "bin", "eks-token"))).toBe(sha(NATIVE_PATH));
+      expect(result.stderr).toMatch(/ is not the .* executable of eks-token .*: eks-token runs on Node\n$/);
+      expect(readFileSync(p.bin)).toEqual(p.shim);
+    });
+
+    it("a relative symlink in the platform package: the file it names is checked and placed, not the link", async () => {
+      const p = await unpacked("relative-symlink");
+      mkdirSync(join(dirname(p.platformExe), "real"));
+      writeFileSync(join(dirname(p.platformExe), "real", "eks-token"), readFileSync(NATIVE_PATH), { mode: 0o755 });
+      symlinkSync("real/eks-token", p.platformExe);
+      // What the same link names from the main package's bin/: placed as a link, the command would run this.
+      mkdirSync(join(dirname(p.bin), "real"));
+      writeFileSync(join(dirname(p.bin), "real", "eks-token"), "#!/bin/sh\necho another file\n", { mode: 0o755 });
+      const result = await p.postinstall();
+      expect(result.stderr).toBe("");
+      expect(lstatSync(p.bin).isFile()).toBe(true);
+      expect(sha(p.bin)).toBe(sha(NATIVE_PATH));
+      const version = await runChild(p.bin, ["--version"], { env: npmEnv, stdin: "ignore" });
+      expect(version.stdout).toBe(`eks-token ${VERSION} (native ${nativeTarget()})\n`);
+    });
+
+    it("without the list of executables (an older main package), the Node CLI stays", async () => {
+      const p = await unpacked("no-list");
+      rmSync(join(p.main, "scripts", "native-manifest.json"));
+      writeFileSync(p.platformExe, readFileSync(NATIVE_PATH), { mode: 0o755 });
+      const result = await p.postinstall();
+      expect(result.stderr).toMatch(
+        /^eks-token: this package lists no native executables \(ENOENT\): eks-token runs on Node\n$/,
+      );
+      expect(readFileSync(p.bin)).toEqual(p.shim);
     });
 
     const install = async (name: string, extra: string[]) => {

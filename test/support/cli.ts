@@ -59,9 +59,22 @@ export const NATIVE_PATH = join(
   `eks-token-${nativeTarget()}${process.platform === "win32" ? ".exe" : ""}`,
 );
 
+/**
+ * The native executable the CLI tests run: the same sources built with the network guard
+ * preloaded (scripts/build-binary.mjs --preload). The released one ignores BUN_OPTIONS, so the
+ * guard cannot be given to it from outside; test/native runs the released one.
+ */
+export const GUARDED_NATIVE_PATH = join(
+  ROOT,
+  "dist",
+  "bin-guarded",
+  `eks-token-${nativeTarget()}${process.platform === "win32" ? ".exe" : ""}`,
+);
+const NETWORK_GUARD = join(ROOT, "test", "e2e", "fixtures", "network-guard.cjs");
+
 /** The command (and leading arguments) that runs the CLI under test. */
 export const CLI_COMMAND: readonly [string, ...string[]] =
-  RUNTIME === "native" ? [NATIVE_PATH] : [process.execPath, CLI_PATH];
+  RUNTIME === "native" ? [GUARDED_NATIVE_PATH] : [process.execPath, CLI_PATH];
 /** What the CLI under test names itself in `--version`: `(node)` or `(native linux-x64)`. */
 export const RUNTIME_LABEL = RUNTIME === "native" ? `native ${nativeTarget()}` : "node";
 
@@ -91,7 +104,14 @@ function newestMtime(dir: string): number {
 
 export function sourcesMtime(): number {
   let newest = newestMtime(join(ROOT, "src"));
-  for (const file of ["scripts/build.mjs", "scripts/build-binary.mjs", "package.json"]) {
+  for (const file of [
+    "scripts/build.mjs",
+    "scripts/build-binary.mjs",
+    "scripts/compile-binary.mjs",
+    "scripts/lazy-modules.mjs",
+    "test/e2e/fixtures/network-guard.cjs",
+    "package.json",
+  ]) {
     try {
       newest = Math.max(newest, statSync(join(ROOT, file)).mtimeMs);
     } catch {
@@ -105,22 +125,26 @@ export function sourcesMtime(): number {
 export function isBuildFresh(): boolean {
   try {
     const sources = sourcesMtime();
-    return statSync(CLI_PATH).mtimeMs >= sources && (RUNTIME !== "native" || statSync(NATIVE_PATH).mtimeMs >= sources);
+    return (
+      statSync(CLI_PATH).mtimeMs >= sources &&
+      (RUNTIME !== "native" ||
+        (statSync(NATIVE_PATH).mtimeMs >= sources && statSync(GUARDED_NATIVE_PATH).mtimeMs >= sources))
+    );
   } catch {
     return false;
   }
 }
 
 function buildNative(): void {
-  const result = spawnSync(process.execPath, [join(ROOT, "scripts", "build-binary.mjs"), "--target", nativeTarget()], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 180_000,
-  });
-  if (result.status !== 0)
-    throw new Error(
-      `node scripts/build-binary.mjs failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`,
-    );
+  const guarded = ["--out-dir", dirname(GUARDED_NATIVE_PATH), "--preload", NETWORK_GUARD];
+  for (const extra of [[], guarded]) {
+    const args = [join(ROOT, "scripts", "build-binary.mjs"), "--target", nativeTarget(), ...extra];
+    const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: 180_000 });
+    if (result.status !== 0)
+      throw new Error(
+        `node ${args.join(" ")} failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`,
+      );
+  }
 }
 
 function runBuild(): void {

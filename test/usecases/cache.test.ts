@@ -90,14 +90,14 @@ describe("cache clear in a folder that holds other files", () => {
     const result = await run({ action: "clear", ...over }, viaEnv ? { EKS_TOKEN_CACHE_DIR: dir } : {});
     expect(readdirSync(dir).sort()).toEqual([...FOREIGN].sort());
     // three listed entries and one damaged one; locks and temporary files are not counted
-    expect(result.stderr).toBe(`eks-token: removed 4 cache entries from ${dir}\n`);
+    expect(result.stderr).toBe(`eks-token: removed 4 cache entries from ${JSON.stringify(dir)}\n`);
     expect(result.stdout).toBe("");
   });
 
   it("with --cluster-name removes that cluster's token only", async () => {
     populate();
     const result = await run({ action: "clear", clusterId: "alpha" });
-    expect(result.stderr).toBe(`eks-token: removed 1 cache entry from ${dir}\n`);
+    expect(result.stderr).toBe(`eks-token: removed 1 cache entry from ${JSON.stringify(dir)}\n`);
     const left = readdirSync(dir);
     expect(left).not.toContain(`${KEY_A}.json`);
     expect(left).toEqual(expect.arrayContaining([`${KEY_B}.json`, `${KEY_R}.json`, ...FOREIGN]));
@@ -119,7 +119,7 @@ describe("cache clear in a folder that holds other files", () => {
   it("on a folder that does not exist says 0 and creates nothing", async () => {
     rmSync(dir, { recursive: true });
     const result = await run({ action: "clear" });
-    expect(result.stderr).toBe(`eks-token: removed 0 cache entries from ${dir}\n`);
+    expect(result.stderr).toBe(`eks-token: removed 0 cache entries from ${JSON.stringify(dir)}\n`);
     expect(readdirSync(root)).toEqual([]);
   });
 });
@@ -174,7 +174,9 @@ describe("cache list and clear apply the token path's directory checks", () => {
       );
       expect(isEksTokenError(error)).toBe(true);
       const line = isEksTokenError(error) ? error.reportLine : "";
-      expect(line).toMatch(new RegExp(`^not (clearing|listing) the token cache ${target.replace(/[/.]/g, "\\$&")}: `));
+      expect(line).toMatch(
+        new RegExp(`^not (clearing|listing) the token cache "${target.replace(/[/.]/g, "\\$&")}": `),
+      );
       expect(line).toMatch(reason);
       expect(readdirSync(dir).sort()).toEqual(before);
     });
@@ -197,6 +199,6 @@ describe("~ in the cache directory", () => {
     populate();
     const { input, env } = how("~/project");
     const result = await run({ action: "clear", ...input }, env);
-    expect(result.stderr).toBe(`eks-token: removed 4 cache entries from ${dir}\n`);
+    expect(result.stderr).toBe(`eks-token: removed 4 cache entries from ${JSON.stringify(dir)}\n`);
   });
 });

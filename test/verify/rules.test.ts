@@ -100,6 +100,30 @@ const rejections: Rejection[] = [
     message: '"sts.cn-north-1.amazonaws.com"',
   },
   {
+    name: "user name and password before the host",
+    token: handToken(`https://user:s3cretpass@sts.amazonaws.com/?${handQuery()}`),
+    rule: "userinfo",
+    message: "token URL has a user name or password before its host",
+  },
+  {
+    name: "user name before a non-STS host: the host is what is judged, as Go splits it",
+    token: handToken(`https://sts.amazonaws.com@example.com/?${handQuery()}`),
+    rule: "host",
+    message: 'signed for host "example.com"',
+  },
+  {
+    name: "userinfo Go refuses",
+    token: handToken(`https://us er:pass@sts.amazonaws.com/?${handQuery()}`),
+    rule: "url",
+    message: "invalid user name or password before its host",
+  },
+  {
+    name: "not a URL (a port that is not a number; a '/' in a password makes Go read it so)",
+    token: handToken(`https://user:s3cret/pass@sts.amazonaws.com/?${handQuery()}`),
+    rule: "url",
+    message: "its host has a port that is not a number",
+  },
+  {
     name: "unexpected path",
     token: handToken("https://sts.amazonaws.com/abc"),
     rule: "path",
@@ -220,6 +244,18 @@ describe("verifyTokenShape rejections", () => {
     const both = handToken(`http://example.com/abc?${handQuery({ Action: "Nope" })}`);
     const result = verifyTokenShape(both, { now: NOW });
     expect(!result.ok && result.rule).toBe("scheme");
+  });
+
+  it.each([
+    "https://user:s3cretpass@sts.amazonaws.com/",
+    "https://user:s3cret/pass@sts.amazonaws.com/",
+    "https://us er:s3cretpass@sts.amazonaws.com/",
+    "https://user:s3cretpass@sts amazonaws.com/",
+  ])("never shows a password of a URL's userinfo (%s)", (url) => {
+    const result = verifyTokenShape(handToken(`${url}?${handQuery()}`), { now: NOW });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(`${result.message} ${result.hint}`).not.toMatch(/s3cret|pass\b/);
   });
 
   it("never quotes the signature or the session token", () => {

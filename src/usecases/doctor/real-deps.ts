@@ -9,6 +9,7 @@ import type { DoctorDeps } from "./doctor.js";
 import type { ExecutableFile } from "./kubeconfig.js";
 import { createKubeApi } from "./kube-client.js";
 import type { Ports } from "../ports.js";
+import { NO_TERMINAL } from "../../terminal.js";
 
 const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -44,7 +45,7 @@ function executable(path: string): ExecutableFile | undefined {
   return isExecutableFile(path) ? { path, replaceableByOthers: replaceableByOthers(path) } : undefined;
 }
 
-export function realDoctorDeps(ports: Pick<Ports, "env" | "now" | "stderr">, cwd: string): DoctorDeps {
+export function realDoctorDeps(ports: Pick<Ports, "env" | "now" | "stderr" | "terminal">, cwd: string): DoctorDeps {
   return {
     env: ports.env,
     now: ports.now,
@@ -72,7 +73,7 @@ export function realDoctorDeps(ports: Pick<Ports, "env" | "now" | "stderr">, cwd
       resolveCredentials(target, {
         env,
         logger: SILENT,
-        mfaCodeProvider: terminalMfaCodeProvider({ writePrompt: ports.stderr }),
+        mfaCodeProvider: terminalMfaCodeProvider({ terminal: ports.terminal ?? NO_TERMINAL }),
         timeoutMs,
         now: ports.now,
       }),
