@@ -170,8 +170,10 @@ export function newKubeconfigContents(doc: Document): YAMLMap {
     preferences: {},
     users: [],
   }) as YAMLMap;
+  // Empty lists stay `[]` (a block list with no items would print as an invalid `key:\n[]`);
+  // listAt turns one into a block list when something goes in.
   for (const pair of map.items) {
-    if (isSeq(pair.value)) pair.value.flow = false;
+    if (isSeq(pair.value)) pair.value.flow = true;
   }
   return map;
 }

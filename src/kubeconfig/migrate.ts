@@ -7,6 +7,7 @@ import { isMap, isScalar, isSeq, type YAMLMap } from "yaml";
 import { translateExec, type EnvVar } from "./argv-translate.js";
 import { createSafeNode, scalarString, type KubeconfigDocument } from "./document.js";
 import { EKS_TOKEN_COMMAND, execArgs } from "./exec-user.js";
+import { shellJoin } from "./shell-words.js";
 
 export interface UserChange {
   readonly user: string;
@@ -111,8 +112,4 @@ export function formatChanges(changes: readonly UserChange[]): string {
   return changes
     .map((c) => `user ${c.user}\n- command: ${shellJoin(c.before)}\n+ command: ${shellJoin(c.after)}\n`)
     .join("");
-}
-
-function shellJoin(words: readonly string[]): string {
-  return words.map((w) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(" ");
 }

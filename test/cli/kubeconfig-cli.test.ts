@@ -382,3 +382,42 @@ describe.concurrent("a write that fails leaves only the error line", () => {
     expect(existsSync(path)).toBe(true);
   });
 });
+
+describe("concurrent writers of one kubeconfig lose nothing", () => {
+  it("twenty `eks-token kubeconfig` at once, each for another cluster: twenty entries, and each says Added", async () => {
+    const path = join(scratch(), "config");
+    writeFileSync(path, SAMPLE);
+    const names = Array.from({ length: 20 }, (_, i) => `team-${i}`);
+    const results = await Promise.all(
+      names.map((name) =>
+        runCli(
+          [
+            "kubeconfig",
+            "--cluster-name",
+            name,
+            "--endpoint",
+            `https://${name}.example.com`,
+            "--ca-data",
+            CA,
+            "--kubeconfig",
+            path,
+          ],
+          { env: hermeticEnv(home.home, { AWS_REGION: "us-west-2" }), timeoutMs: 60_000 },
+        ),
+      ),
+    );
+    results.forEach((r, i) => {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe(`Added new context ${names[i]} to ${path}\n`);
+    });
+    const doc = parse(readFileSync(path, "utf8")) as Record<"clusters" | "users" | "contexts", { name: string }[]>;
+    for (const list of ["clusters", "users", "contexts"] as const) {
+      expect(doc[list].map((e) => e.name).sort(), list).toEqual(
+        [...names, "other", ...(list === "users" ? ["old"] : [])].sort(),
+      );
+    }
+    // The hand-written parts are still there, and no lock or temporary file is left.
+    expect(readFileSync(path, "utf8")).toContain("# team kubeconfig: keep this line");
+    expect(readdirSync(join(path, ".."))).toEqual(["config"]);
+  }, 120_000);
+});
