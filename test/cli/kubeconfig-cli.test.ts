@@ -12,14 +12,20 @@ import {
   readlinkSync,
   statSync,
   symlinkSync,
+  chmodSync,
+  chownSync,
+  mkdtempSync,
+  rmSync,
   truncateSync,
   writeFileSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ensureBuilt, hermeticEnv, makeTempHome, runCli, type TempHome } from "../support/cli.js";
+import { runChild } from "../support/child.js";
+import { CLI_COMMAND, ensureBuilt, hermeticEnv, makeTempHome, runCli, type TempHome } from "../support/cli.js";
 import { expectFailure } from "../support/expect.js";
 
 const CA = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64");
@@ -420,4 +426,106 @@ describe("concurrent writers of one kubeconfig lose nothing", () => {
     expect(readFileSync(path, "utf8")).toContain("# team kubeconfig: keep this line");
     expect(readdirSync(join(path, ".."))).toEqual(["config"]);
   }, 120_000);
+});
+
+/** The unprivileged user the tests run the CLI and kubectl as, to see what a user (not root) may write. */
+const NOBODY = 65534;
+const AS_ROOT = process.getuid?.() === 0;
+const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
+const KUBECTL = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].find((p) => existsSync(p));
+const CANNOT_SWITCH_USER = !AS_ROOT || !SETPRIV;
+
+/** Runs `command ...args` as uid/gid 65534 with no supplementary groups. */
+function runAsNobody(command: readonly string[], env: Record<string, string>) {
+  return runChild(SETPRIV!, [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", ...command], {
+    env,
+    cwd: "/",
+    timeoutMs: 20_000,
+  });
+}
+
+describe.skipIf(CANNOT_SWITCH_USER)("who may write the kubeconfig: the caller's own rights, as kubectl decides", () => {
+  // A folder the other user can reach: the temporary HOME is root's alone.
+  let shared: string;
+  beforeAll(() => {
+    shared = mkdtempSync(join(tmpdir(), "eks-token-kubeconfig-owner-"));
+    chmodSync(shared, 0o755);
+  });
+  afterAll(() => rmSync(shared, { recursive: true, force: true }));
+  let m = 0;
+  /** A folder owned by nobody, holding `config` with this text, owner and mode. */
+  function fileOf(text: string, owner: number, mode: number): string {
+    const dir = join(shared, `case-${++m}`);
+    mkdirSync(dir);
+    chownSync(dir, NOBODY, NOBODY);
+    const path = join(dir, "config");
+    writeFileSync(path, text);
+    chownSync(path, owner, owner);
+    chmodSync(path, mode);
+    return path;
+  }
+  const envFor = (home: string) => hermeticEnv(home, { AWS_REGION: "us-west-2" });
+
+  for (const command of ["update", "migrate"] as const) {
+    const base = command === "update" ? UPDATE : MIGRATE;
+
+    it(`${command}: as a user, a read-only kubeconfig is refused with one line, as kubectl refuses it; nothing changes`, async () => {
+      const path = fileOf(SAMPLE, NOBODY, 0o400);
+      const result = await runAsNobody([...CLI_COMMAND, ...base, "--kubeconfig", path], envFor(join(path, "..")));
+      expectFailure(
+        result,
+        /^eks-token: .*\/config is read-only for this user \(EACCES\): kubectl refuses to write it too; make it writable/,
+      );
+      expect(readFileSync(path, "utf8")).toBe(SAMPLE);
+      expect(readdirSync(join(path, ".."))).toEqual(["config"]);
+      if (KUBECTL) {
+        const kubectl = await runAsNobody(
+          [KUBECTL, "config", "set-context", "x", "--cluster=other", `--kubeconfig=${path}`],
+          envFor(join(path, "..")),
+        );
+        expect(kubectl.code).not.toBe(0);
+        expect(kubectl.stderr).toMatch(/permission denied/);
+        expect(readFileSync(path, "utf8")).toBe(SAMPLE);
+      }
+    });
+
+    it(`${command}: root rewriting another user's kubeconfig keeps its owner, group and mode`, async () => {
+      const path = fileOf(SAMPLE, NOBODY, 0o600);
+      const result = await run([...base, "--kubeconfig", path]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(readFileSync(path, "utf8")).not.toBe(SAMPLE);
+      const after = statSync(path);
+      expect([after.uid, after.gid, after.mode & 0o7777]).toEqual([NOBODY, NOBODY, 0o600]);
+    });
+
+    it(`${command}: as a user, a file of another owner that it may write is refused rather than made its own`, async () => {
+      const path = fileOf(SAMPLE, 0, 0o666);
+      const result = await runAsNobody([...CLI_COMMAND, ...base, "--kubeconfig", path], envFor(join(path, "..")));
+      expectFailure(
+        result,
+        /^eks-token: cannot write .*\/config keeping its owner \(user 0\): EPERM: eks-token replaces the file whole/,
+      );
+      expect(readFileSync(path, "utf8")).toBe(SAMPLE);
+      expect(statSync(path).uid).toBe(0);
+      expect(readdirSync(join(path, ".."))).toEqual(["config"]);
+    });
+  }
+
+  it("root writes a read-only kubeconfig, as kubectl run by root does (mode bits do not bind root); the mode stays", async () => {
+    const path = fileOf(SAMPLE, 0, 0o400);
+    const result = await run([...UPDATE, "--kubeconfig", path]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe(`Added new context demo to ${path}\n`);
+    expect(statSync(path).mode & 0o7777).toBe(0o400);
+    if (KUBECTL) {
+      const kubectl = await runChild(
+        KUBECTL,
+        ["config", "set-context", "x", "--cluster=demo", `--kubeconfig=${path}`],
+        {
+          env: envFor(join(path, "..")),
+        },
+      );
+      expect(kubectl.code, kubectl.stderr).toBe(0);
+    }
+  });
 });
