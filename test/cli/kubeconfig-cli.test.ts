@@ -529,3 +529,52 @@ describe.skipIf(CANNOT_SWITCH_USER)("who may write the kubeconfig: the caller's 
     }
   });
 });
+
+describe.concurrent("YAML anchors shared with what changes", () => {
+  const SHARED = `apiVersion: v1
+kind: Config
+clusters:
+- name: demo
+  cluster: &c
+    server: https://old.example.com
+- name: other
+  cluster: *c
+users:
+- name: demo
+  user:
+    exec: &e
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: aws
+      args: &a [--region, us-west-2, eks, get-token, --cluster-name, demo]
+- name: second
+  user:
+    exec: *e
+- name: third
+  user:
+    exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: aws, args: *a}
+`;
+  type Users = { users: { name: string; user: { exec: { command: string } } }[] };
+  const commands = (path: string) =>
+    Object.fromEntries((parse(readFileSync(path, "utf8")) as Users).users.map((u) => [u.name, u.user.exec.command]));
+
+  it("update: replaces the demo entries, the aliases to them keep their content; exit 0", async () => {
+    const path = join(scratch(), "config");
+    writeFileSync(path, SHARED);
+    const result = await run([...UPDATE, "--kubeconfig", path]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe(`Updated context demo in ${path}\n`);
+    expect(commands(path)).toEqual({ demo: "eks-token", second: "aws", third: "aws" });
+    const clusters = (parse(readFileSync(path, "utf8")) as { clusters: { name: string; cluster: unknown }[] }).clusters;
+    expect(clusters.find((c) => c.name === "other")!.cluster).toEqual({ server: "https://old.example.com" });
+  });
+
+  it("migrate: each user of the shared block is migrated and reported; exit 0", async () => {
+    const path = join(scratch(), "config");
+    writeFileSync(path, SHARED);
+    const result = await run([...MIGRATE, "--kubeconfig", path]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(commands(path)).toEqual({ demo: "eks-token", second: "eks-token", third: "eks-token" });
+    expect(result.stderr.match(/^user \w+$/gm)).toEqual(["user demo", "user second", "user third"]);
+    expect(result.stderr).toContain(`Changed 3 users in ${path}\n`);
+  });
+});
