@@ -15,7 +15,6 @@ import { readProfileRegion, resolveRegion, type RegionSources } from "../kubecon
 import { editKubeconfigs, realKubeconfigFiles, type KubeconfigFilePorts } from "../kubeconfig/update.js";
 import * as check from "../kubeconfig/validate.js";
 import { escapeControls } from "../quote.js";
-import { isRegionName } from "../validate.js";
 import type { Ports } from "./ports.js";
 
 export interface UpdateInput {
@@ -137,13 +136,15 @@ async function describedCluster(
   const name = check.checkEksClusterName(flags.clusterName!);
   const region = await resolveRegion({ flag: flags.region, env: io.env, profile, profileRegion: deps.profileRegion });
   const described = await deps.describeCluster({ name, region, profile });
+  // The answer goes into a file kubectl trusts: it is held to the flags' rules first.
+  const checked = check.checkDescribedCluster(described, { name, region });
   return {
-    entryName: described.arn,
+    entryName: checked.arn.arn,
     // Local clusters on Outposts check tokens against their id, as `aws eks update-kubeconfig` knows.
-    tokenClusterName: described.outpostClusterId ?? name,
-    region: regionOfArn(described.arn) ?? region,
-    server: described.endpoint,
-    caData: described.caData,
+    tokenClusterName: checked.outpostClusterId ?? name,
+    region: checked.arn.region,
+    server: checked.endpoint,
+    caData: checked.caData,
   };
 }
 
@@ -184,11 +185,6 @@ async function offlineCluster(
     server: check.checkEndpoint(flags.endpoint!),
     caData: check.checkCaData(flags.caData!),
   };
-}
-
-function regionOfArn(arn: string): string | undefined {
-  const region = arn.split(":")[3];
-  return region && isRegionName(region) ? region : undefined;
 }
 
 export async function migrateKubeconfig(flags: MigrateInput, io: Ports, deps: KubeconfigDeps): Promise<void> {

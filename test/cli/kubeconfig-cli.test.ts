@@ -20,7 +20,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { createServer, type Server } from "node:net";
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import { type AddressInfo, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -577,4 +578,90 @@ users:
     expect(result.stderr.match(/^user \w+$/gm)).toEqual(["user demo", "user second", "user third"]);
     expect(result.stderr).toContain(`Changed 3 users in ${path}\n`);
   });
+});
+
+describe("what reaches the file is checked, from the flags and from DescribeCluster alike", () => {
+  let eks: HttpServer;
+  let eksUrl: string;
+  const CLUSTERS: Record<string, Record<string, unknown>> = {
+    good: {},
+    "plain-http": { endpoint: "http://plain-http.example.com" },
+    userinfo: { endpoint: "https://admin:hunter2@userinfo.example.com" },
+    "ca-not-pem": { certificateAuthority: { data: Buffer.from("just some bytes").toString("base64") } },
+    "other-name": { arn: "arn:aws:eks:us-west-2:123456789012:cluster/someone-else" },
+  };
+  beforeAll(async () => {
+    eks = createHttpServer((req, res) => {
+      const name = decodeURIComponent(/^\/clusters\/([^/?]+)$/.exec(req.url ?? "")?.[1] ?? "");
+      const cluster = {
+        name,
+        arn: `arn:aws:eks:us-west-2:123456789012:cluster/${name}`,
+        endpoint: `https://${name}.example.com`,
+        certificateAuthority: { data: CA },
+        status: "ACTIVE",
+        ...CLUSTERS[name],
+      };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ cluster }));
+    });
+    await new Promise<void>((resolve) => eks.listen(0, "127.0.0.1", resolve));
+    eksUrl = `http://127.0.0.1:${(eks.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => eks?.close(resolve)));
+  const describeRun = (name: string, path: string) =>
+    run(["kubeconfig", "--cluster-name", name, "--kubeconfig", path], {
+      AWS_ENDPOINT_URL_EKS: eksUrl,
+      AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+      AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    });
+
+  it("--endpoint with a user name and password is refused without showing the password", async () => {
+    const path = join(scratch(), "config");
+    const result = await run([
+      "kubeconfig",
+      "--cluster-name",
+      "demo",
+      "--endpoint",
+      "https://admin:hunter2@demo.example.com",
+      "--ca-data",
+      CA,
+      "--kubeconfig",
+      path,
+    ]);
+    expectFailure(
+      result,
+      /^eks-token: invalid --endpoint https:\/\/demo\.example\.com: expected an https:\/\/ URL without a user name or password$/,
+    );
+    expect(result.stderr).not.toContain("hunter2");
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it("a good answer is written", async () => {
+    const path = join(scratch(), "config");
+    const result = await describeRun("good", path);
+    expect(result.code, result.stderr).toBe(0);
+    expect(readFileSync(path, "utf8")).toContain("server: https://good.example.com");
+  });
+
+  for (const [name, says] of [
+    [
+      "plain-http",
+      /returned an endpoint that is not usable: http:\/\/plain-http\.example\.com \(expected an https:\/\/ URL\)/,
+    ],
+    [
+      "userinfo",
+      /returned an endpoint that is not usable: https:\/\/userinfo\.example\.com \(expected an https:\/\/ URL without/,
+    ],
+    ["ca-not-pem", /returned a certificate authority that is not the base64 of a PEM certificate/],
+    ["other-name", /returned the ARN of another cluster/],
+  ] as const) {
+    it(`a DescribeCluster answer with a bad field (${name}): one line, exit 1, nothing written`, async () => {
+      const path = join(scratch(), "config");
+      writeFileSync(path, SAMPLE);
+      const result = await describeRun(name, path);
+      expectFailure(result, says);
+      expect(result.stderr).toMatch(new RegExp(`^eks-token: DescribeCluster for ${name} in us-west-2 returned`));
+      expect(result.stderr).not.toContain("hunter2");
+      expect(readFileSync(path, "utf8")).toBe(SAMPLE);
+    });
+  }
 });

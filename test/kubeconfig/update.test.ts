@@ -312,7 +312,7 @@ describe("eks-token kubeconfig (injected DescribeCluster)", () => {
     createKubeconfigCommand({
       describeCluster: async (input) => {
         calls.push(input);
-        return { ...described, outpostClusterId };
+        return { ...described, arn: arnOf("op", input.region), outpostClusterId };
       },
       profileRegion: async (profile) => (profile === "dev" ? "ca-central-1" : undefined),
       ...realKubeconfigFiles,
