@@ -31,6 +31,10 @@ export interface ParsedKubeconfig {
 export interface OutputStyle {
   /** kubectl and the AWS CLI write `- item` flush with its key; some editors indent it. */
   readonly indentSeq: boolean;
+  /** Spaces per level of block nesting (kubectl writes 2). */
+  readonly indent?: number;
+  /** `[ a, b ]` rather than `[a, b]`: flow lists and maps written by hand are kept as written. */
+  readonly flowPadding?: boolean;
   readonly crlf: boolean;
   /** A UTF-8 byte-order mark opened the file. */
   readonly bom: boolean;
@@ -145,7 +149,46 @@ export function isNullish(node: unknown): boolean {
 }
 
 function detectStyle(doc: Document, text: string): Omit<OutputStyle, "bom"> {
-  return { indentSeq: detectIndentSeq(doc, text), crlf: text.includes("\r\n") };
+  return {
+    indentSeq: detectIndentSeq(doc, text),
+    indent: detectIndent(doc, text),
+    flowPadding: detectFlowPadding(doc, text),
+    crlf: text.includes("\r\n"),
+  };
+}
+
+const columnOf = (text: string, offset: number) => offset - (text.lastIndexOf("\n", offset - 1) + 1);
+
+// The first block mapping under a key tells how far the file indents a level.
+function detectIndent(doc: Document, text: string): number | undefined {
+  let indent: number | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      const { key, value } = pair;
+      if (!isScalar(key) || !isMap(value) || value.flow || value.items.length === 0) return undefined;
+      const first = value.items[0]?.key;
+      if (!isScalar(first) || !key.range || !first.range) return undefined;
+      const step = columnOf(text, first.range[0]) - columnOf(text, key.range[0]);
+      if (step >= 1 && step <= 8) {
+        indent = step;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return indent;
+}
+
+// The first non-empty flow collection: a space after its opening bracket means padded.
+function detectFlowPadding(doc: Document, text: string): boolean | undefined {
+  let padded: boolean | undefined;
+  const check = (node: YAMLMap | YAMLSeq) => {
+    if (!node.flow || node.items.length === 0 || !node.range) return undefined;
+    padded = text[node.range[0] + 1] === " ";
+    return visit.BREAK;
+  };
+  visit(doc, { Map: (_k, node) => check(node), Seq: (_k, node) => check(node) });
+  return padded;
 }
 
 // The column of a top-level list's first dash tells which of the two common styles the file uses.
@@ -275,7 +318,12 @@ export function setRootString(doc: KubeconfigDocument, key: string, value: strin
 }
 
 export function stringifyKubeconfig(doc: KubeconfigDocument, style: OutputStyle): string {
-  const text = doc.toString({ indentSeq: style.indentSeq, lineWidth: 0 });
+  const text = doc.toString({
+    indentSeq: style.indentSeq,
+    indent: style.indent ?? 2,
+    flowCollectionPadding: style.flowPadding ?? false,
+    lineWidth: 0,
+  });
   return (style.bom ? BOM : "") + (style.crlf ? text.replace(/\r?\n/g, "\r\n") : text);
 }
 

@@ -167,7 +167,7 @@ describe("detachAliases", () => {
     const copied = detachAliases(doc, { replaced: [root.get("a", true)], extended: [root.get("list", true)] });
     expect(copied).toBe(2);
     expect(stringifyKubeconfig(doc, style)).toBe(
-      "a: &x { k: v }\nb: { k: v }\nlist: &l [ 1, 2 ]\nc: [ 1, 2 ]\nd: &y [ 3 ]\ne: *y\n",
+      "a: &x {k: v}\nb: {k: v}\nlist: &l [1, 2]\nc: [1, 2]\nd: &y [3]\ne: *y\n",
     );
   });
 });

@@ -269,7 +269,7 @@ describe("eks-token kubeconfig migrate", () => {
     expect(text).toContain("# written by eksctl\n");
     expect(text).toContain("command: eks-token # pinned path\n");
     // The flow list stays a flow list.
-    expect(text).toMatch(/args: \[ token, --cluster-name, c1,/);
+    expect(text).toMatch(/args: \[token, --cluster-name, c1,/);
     expect((await stat(configPath())).mode & 0o777).toBe(0o600);
 
     const err = io.stderrText();
