@@ -19,6 +19,7 @@ import {
   type Node,
 } from "yaml";
 import { EksTokenError } from "../errors.js";
+import { escapeControls as shown } from "../quote.js";
 
 export type KubeconfigDocument = Document.Parsed | Document;
 
@@ -57,7 +58,7 @@ export function parseKubeconfig(text: string, path: string): ParsedKubeconfig {
   const source = bom ? text.slice(BOM.length) : text;
   // Characters count at most as many as bytes: the reader's byte bound is the stricter one.
   if (source.length > MAX_KUBECONFIG_BYTES) {
-    refuse(`${path} is larger than ${MAX_KUBECONFIG_BYTES / 1024 / 1024} MiB, more than a kubeconfig holds`);
+    refuse(`${shown(path)} is larger than ${MAX_KUBECONFIG_BYTES / 1024 / 1024} MiB, more than a kubeconfig holds`);
   }
   const doc = parseBounded(source, path);
   checkShape(doc, path);
@@ -77,18 +78,18 @@ function parseBounded(source: string, path: string): Document.Parsed {
   const tokens = Array.from(new Parser(lines.addNewLine).parse(source));
   const deep = tooDeep(tokens);
   if (deep !== undefined) {
-    refuse(`${path}:${lines.linePos(deep).line}: collections nested more than ${MAX_NESTING} deep`);
+    refuse(`${shown(path)}:${lines.linePos(deep).line}: collections nested more than ${MAX_NESTING} deep`);
   }
   const docs = Array.from(new Composer({ prettyErrors: false }).compose(tokens, true, source.length));
   // With forceDoc the composer yields a document even for an empty stream.
   const doc = docs[0]!;
   const err = docs.length > 1 ? { pos: docs[1]!.range, message: "more than one YAML document" } : doc.errors[0];
-  if (err) refuse(`${path}:${lines.linePos(err.pos[0]).line}: not valid YAML: ${err.message.split("\n")[0]}`);
+  if (err) refuse(`${shown(path)}:${lines.linePos(err.pos[0]).line}: not valid YAML: ${err.message.split("\n")[0]}`);
   try {
     doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     if (!(e instanceof ReferenceError)) throw e;
-    refuse(`${path}: aliases expand beyond ${MAX_ALIAS_COUNT} nodes, as in a "billion laughs" file`);
+    refuse(`${shown(path)}: aliases expand beyond ${MAX_ALIAS_COUNT} nodes, as in a "billion laughs" file`);
   }
   return doc;
 }
@@ -141,7 +142,7 @@ function checkShape(doc: Document, path: string): void {
 }
 
 function shapeError(path: string, what: string): never {
-  throw new EksTokenError("kubeconfig", `${path} is not a kubeconfig: ${what}`, HINT);
+  throw new EksTokenError("kubeconfig", `${shown(path)} is not a kubeconfig: ${what}`, HINT);
 }
 
 export function isNullish(node: unknown): boolean {

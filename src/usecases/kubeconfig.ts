@@ -215,7 +215,7 @@ export async function migrateKubeconfig(flags: MigrateInput, io: Ports, deps: Ku
   for (const r of result.results) {
     const path = shown(r.path);
     for (const s of r.skipped) {
-      io.stderr(`eks-token: warning: ${path}: user ${shown(s.user)} left as it is: ${s.reason}\n`);
+      io.stderr(`eks-token: warning: ${path}: user ${shown(s.user)} left as it is: ${shown(s.reason)}\n`);
     }
     if (r.text === undefined) continue;
     total += r.changes.length;

@@ -665,3 +665,47 @@ describe("what reaches the file is checked, from the flags and from DescribeClus
     });
   }
 });
+
+describe.concurrent("kubeconfig paths in messages are escaped", () => {
+  // A folder name that would turn the terminal red and then move the cursor, were it printed raw.
+  const HOSTILE_DIR = "team\u001b[31m\u202e\u009bdir";
+  const SHOWN_DIR = "team\\u001b[31m\\u202e\\u009bdir";
+  const hostilePath = () => {
+    const dir = join(scratch(), HOSTILE_DIR);
+    mkdirSync(dir);
+    return join(dir, "config");
+  };
+  const raw = /[\u001b\u009b\u202e]/;
+
+  it("update: the Added line shows the path with its escapes written out", async () => {
+    const path = hostilePath();
+    const result = await run([...UPDATE, "--kubeconfig", path]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe(`Added new context demo to ${path.replace(HOSTILE_DIR, SHOWN_DIR)}\n`);
+    expect(result.stderr).not.toMatch(raw);
+  });
+
+  it("migrate: the summary and a refusal show the path escaped", async () => {
+    const path = hostilePath();
+    writeFileSync(path, SAMPLE);
+    const changed = await run([...MIGRATE, "--kubeconfig", path]);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.stderr).toContain(`Changed 1 user in ${path.replace(HOSTILE_DIR, SHOWN_DIR)}\n`);
+    expect(changed.stderr).not.toMatch(raw);
+    writeFileSync(path, "users: [\n");
+    const refused = await run([...MIGRATE, "--kubeconfig", path]);
+    expectFailure(refused, /not valid YAML/);
+    expect(refused.stderr).toContain(SHOWN_DIR);
+    expect(refused.stderr).not.toMatch(raw);
+  });
+
+  it("update: a held lock is named with the path escaped", async () => {
+    const path = hostilePath();
+    writeFileSync(`${path}.lock`, "");
+    const result = await run([...UPDATE, "--kubeconfig", path], {});
+    expectFailure(result, /is locked: .*config\.lock has existed for more than 10 s/);
+    expect(result.stderr).toContain(SHOWN_DIR);
+    expect(result.stderr).not.toMatch(raw);
+    expect(existsSync(path)).toBe(false);
+  }, 30_000);
+});
