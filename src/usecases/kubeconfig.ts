@@ -189,6 +189,12 @@ async function offlineCluster(
 
 export async function migrateKubeconfig(flags: MigrateInput, io: Ports, deps: KubeconfigDeps): Promise<void> {
   const paths = kubeconfigPaths({ flag: flags.kubeconfig, env: io.env, cwd: deps.cwd() });
+  // Nothing to migrate makes nothing: no lock, no ~/.kube folder.
+  const present = await Promise.all(paths.map(async (p) => (await deps.readText(p)) !== undefined));
+  if (!present.includes(true)) {
+    io.stderr(`No kubeconfig found at ${paths.map(shown).join(", ")}; nothing to migrate\n`);
+    return;
+  }
   const { result } = await editKubeconfigs(
     paths,
     (read) => {

@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { parse } from "yaml";
@@ -345,5 +345,7 @@ describe("eks-token kubeconfig migrate", () => {
     const io = fakeIo({ env: { HOME: home } });
     expect(await runKubeconfig(["migrate"], io)).toBe(0);
     expect(io.stderrText()).toContain("nothing to migrate");
+    // Not even the folder a lock would have needed.
+    expect(await readdir(home)).toEqual([]);
   });
 });
