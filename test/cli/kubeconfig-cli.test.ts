@@ -391,6 +391,26 @@ describe.concurrent("a write that fails leaves only the error line", () => {
 });
 
 describe("concurrent writers of one kubeconfig lose nothing", () => {
+  it("waits while kubectl's lock is held, then reads the file kubectl wrote under it and keeps its change", async () => {
+    const path = join(scratch(), "config");
+    writeFileSync(path, SAMPLE);
+    // As client-go takes it: an empty <file>.lock created exclusively.
+    writeFileSync(`${path}.lock`, "", { flag: "wx" });
+    const writing = run([...UPDATE, "--kubeconfig", path]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // What kubectl writes while it holds the lock, then its unlock.
+    writeFileSync(
+      path,
+      SAMPLE.replace("contexts:\n", "contexts:\n- context:\n    cluster: other\n  name: made-by-kubectl\n"),
+    );
+    rmSync(`${path}.lock`);
+    const result = await writing;
+    expect(result.code, result.stderr).toBe(0);
+    const doc = parse(readFileSync(path, "utf8")) as { contexts: { name: string }[] };
+    expect(doc.contexts.map((c) => c.name).sort()).toEqual(["demo", "made-by-kubectl", "other"]);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
   it("twenty `eks-token kubeconfig` at once, each for another cluster: twenty entries, and each says Added", async () => {
     const path = join(scratch(), "config");
     writeFileSync(path, SAMPLE);
