@@ -64,3 +64,26 @@ export function escapeJsonControls(json: string): string {
     Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`).join(""),
   );
 }
+
+const SHELL_PLAIN = /^[\w@%+=:,./-]+$/;
+const SHELL_UNSAFE = new RegExp(UNSAFE.source);
+
+/**
+ * A word for a command line a person pastes: bare when it holds only safe characters, else in
+ * single quotes; a word with control, format or bidi characters is written $'...' with those
+ * characters escaped, so the line stays one line, shows every character, and runs nothing.
+ */
+export function shellWord(word: string): string {
+  if (word !== "" && SHELL_PLAIN.test(word)) return word;
+  if (!SHELL_UNSAFE.test(word)) return `'${word.replace(/'/g, `'\\''`)}'`;
+  const body = word.replace(/[\\']/g, "\\$&").replace(UNSAFE, (c) => {
+    const cp = c.codePointAt(0) ?? 0;
+    return NAMED[c] ?? (cp > 0xffff ? `\\U${cp.toString(16).padStart(8, "0")}` : escapeCodePoint(c));
+  });
+  return `$'${body}'`;
+}
+
+/** Words joined into one command line, each quoted by shellWord. */
+export function shellJoin(words: readonly string[]): string {
+  return words.map(shellWord).join(" ");
+}

@@ -1,7 +1,8 @@
 // Every user value in a message goes through quote(): bounded, and unable to move the cursor,
 // reorder the line or hide characters on the terminal that shows it.
 import { describe, expect, it } from "vitest";
-import { QUOTE_LIMIT, escapeControls, escapeJsonControls, quote, shorten } from "../src/quote.js";
+import { spawnSync } from "node:child_process";
+import { QUOTE_LIMIT, escapeControls, escapeJsonControls, quote, shellJoin, shellWord, shorten } from "../src/quote.js";
 
 // What a terminal acts on: C0 (but for none), DEL, C1, the bidi controls and other format characters.
 const TERMINAL_ACTIVE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]/;
@@ -64,5 +65,42 @@ describe("escapeJsonControls", () => {
     expect(JSON.parse(json)).toEqual(value);
     // The layout's own newlines stay.
     expect(json.split("\n")).toHaveLength(6);
+  });
+});
+
+describe("shellWord", () => {
+  it.each([
+    ["a plain word", "us-west-2", "us-west-2"],
+    ["an ARN", "arn:aws:iam::111122223333:role/dev", "arn:aws:iam::111122223333:role/dev"],
+    ["an empty word", "", "''"],
+    ["a command substitution", "$(touch$IFS/tmp/x)", "'$(touch$IFS/tmp/x)'"],
+    ["a single quote", "it's", "'it'\\''s'"],
+    ["a newline", "a\nb", "$'a\\nb'"],
+    ["an escape sequence and a quote", "\u001b[2J'", "$'\\u001b[2J\\''"],
+    ["bidi and C1", "a\u202eb\u009b", "$'a\\u202eb\\u009b'"],
+    ["a tag character", "x\u{e0041}", "$'x\\U000e0041'"],
+  ])("%s", (_what, word, quoted) => {
+    expect(shellWord(word)).toBe(quoted);
+    expect(shellWord(word)).not.toMatch(TERMINAL_ACTIVE);
+  });
+
+  it("bash reads every word back as it was, and runs nothing", () => {
+    const words = [
+      "$(id)",
+      "`id`",
+      "a b",
+      "it's",
+      "x\ny",
+      "\\",
+      "\u202e\u009b\u001b",
+      "!x",
+      "*",
+      "~",
+      "-n",
+      "\u{e0041}",
+    ];
+    const out = spawnSync("bash", ["-c", `printf '%s\\0' ${shellJoin(words)}`], { encoding: "utf8" });
+    expect(out.status).toBe(0);
+    expect(out.stdout.split("\0").slice(0, -1)).toEqual(words);
   });
 });

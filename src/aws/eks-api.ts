@@ -32,12 +32,19 @@ export interface EksAssociatedPolicy {
   readonly namespaces: readonly string[] | undefined;
 }
 
+/** A paged listing as far as it was read. */
+export interface EksListing<T> {
+  readonly items: T[];
+  /** Why the listing stopped before its last page (the page cap, the time bound, a failed page). */
+  readonly cut?: string | undefined;
+}
+
 /** The four calls, over any transport: the SDK here, a fake in tests. */
 export interface EksApi {
   describeCluster(name: string): Promise<EksCluster>;
-  listAccessEntries(clusterName: string): Promise<string[]>;
+  listAccessEntries(clusterName: string): Promise<EksListing<string>>;
   describeAccessEntry(clusterName: string, principalArn: string): Promise<EksAccessEntry>;
-  listAssociatedAccessPolicies(clusterName: string, principalArn: string): Promise<EksAssociatedPolicy[]>;
+  listAssociatedAccessPolicies(clusterName: string, principalArn: string): Promise<EksListing<EksAssociatedPolicy>>;
 }
 
 export type EksFailureKind = "access-denied" | "not-found" | "timeout" | "unreachable" | "refused" | "error";
@@ -63,15 +70,54 @@ export interface EksApiOptions {
   readonly credentials: AwsCredentials;
   /** The bound of each call. */
   readonly timeoutMs: number;
+  /** What is left of the caller's own bound: each call gets at most this. */
+  readonly remainingMs?: (() => number) | undefined;
 }
 
 // Listings are paged by the API; a bound on pages keeps a broken endpoint from looping.
-const MAX_PAGES = 50;
+export const MAX_PAGES = 20;
+// A page is not started with less time than this left.
+const MIN_CALL_MS = 200;
+
+/**
+ * Reads pages until the last one, the page cap, a repeated token, the time bound or a failed page
+ * after the first; a failing first page is the listing's failure.
+ */
+async function readPages<T>(
+  operation: string,
+  remainingMs: () => number,
+  // biome-ignore lint/suspicious/noExplicitAny: the page's output type is checked where it is read
+  page: (nextToken: string | undefined) => Promise<any>,
+  take: (out: unknown) => T[],
+): Promise<EksListing<T>> {
+  const items: T[] = [];
+  const seen = new Set<string>();
+  let nextToken: string | undefined;
+  for (let n = 0; ; n++) {
+    if (n === MAX_PAGES) return { items, cut: `${operation} stopped after ${MAX_PAGES} pages` };
+    if (n > 0 && remainingMs() < MIN_CALL_MS)
+      return { items, cut: `${operation} stopped after ${n} pages: the time bound was spent` };
+    let out: { nextToken?: unknown };
+    try {
+      out = await page(nextToken);
+    } catch (e) {
+      if (n === 0) throw e;
+      if (remainingMs() < MIN_CALL_MS)
+        return { items, cut: `${operation} stopped after ${n} pages: the time bound was spent` };
+      return { items, cut: `page ${n + 1} of ${operation} failed: ${(e as Error).message}` };
+    }
+    items.push(...take(out));
+    if (typeof out?.nextToken !== "string" || out.nextToken === "") return { items };
+    if (seen.has(out.nextToken)) return { items, cut: `${operation} gave the same page token twice` };
+    seen.add(out.nextToken);
+    nextToken = out.nextToken;
+  }
+}
 
 export async function createEksApi(options: EksApiOptions): Promise<EksApi> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const sdk = await import("@aws-sdk/client-eks");
-  const { timeoutMs } = options;
+  const remainingMs = options.remainingMs ?? (() => options.timeoutMs);
   const client = new sdk.EKSClient({
     region: options.region,
     credentials: {
@@ -81,13 +127,16 @@ export async function createEksApi(options: EksApiOptions): Promise<EksApi> {
     },
     maxAttempts: 1,
     requestHandler: {
-      connectionTimeout: Math.min(3_000, timeoutMs),
-      requestTimeout: timeoutMs,
+      connectionTimeout: Math.min(3_000, options.timeoutMs),
+      requestTimeout: options.timeoutMs,
       throwOnRequestTimeout: true,
     },
   });
   // biome-ignore lint/suspicious/noExplicitAny: each command's output type is checked where it is read
   const send = async (operation: string, command: any): Promise<any> => {
+    const timeoutMs = Math.floor(Math.min(options.timeoutMs, remainingMs()));
+    if (timeoutMs < MIN_CALL_MS)
+      throw new EksApiError("timeout", operation, `EKS ${operation} not asked: the time bound was spent`);
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -120,20 +169,20 @@ export async function createEksApi(options: EksApiOptions): Promise<EksApi> {
         authenticationMode: c.accessConfig?.authenticationMode,
       };
     },
-    async listAccessEntries(clusterName) {
-      const arns: string[] = [];
-      let nextToken: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const out = await send(
-          "ListAccessEntries",
-          new sdk.ListAccessEntriesCommand({ clusterName, ...(nextToken ? { nextToken } : {}) }),
-        );
-        arns.push(...((out.accessEntries as string[] | undefined) ?? []));
-        nextToken = out.nextToken;
-        if (!nextToken) break;
-      }
-      return arns;
-    },
+    listAccessEntries: (clusterName) =>
+      readPages(
+        "ListAccessEntries",
+        remainingMs,
+        (nextToken) =>
+          send(
+            "ListAccessEntries",
+            new sdk.ListAccessEntriesCommand({ clusterName, ...(nextToken ? { nextToken } : {}) }),
+          ),
+        (out) => {
+          const list = (out as { accessEntries?: unknown }).accessEntries;
+          return Array.isArray(list) ? list.filter((a): a is string => typeof a === "string") : [];
+        },
+      ),
     async describeAccessEntry(clusterName, principalArn) {
       const out = await send("DescribeAccessEntry", new sdk.DescribeAccessEntryCommand({ clusterName, principalArn }));
       const e = out.accessEntry ?? {};
@@ -144,33 +193,34 @@ export async function createEksApi(options: EksApiOptions): Promise<EksApi> {
         kubernetesGroups: e.kubernetesGroups ?? [],
       };
     },
-    async listAssociatedAccessPolicies(clusterName, principalArn) {
-      const policies: EksAssociatedPolicy[] = [];
-      let nextToken: string | undefined;
-      for (let page = 0; page < MAX_PAGES; page++) {
-        const out = await send(
-          "ListAssociatedAccessPolicies",
-          new sdk.ListAssociatedAccessPoliciesCommand({
-            clusterName,
-            principalArn,
-            ...(nextToken ? { nextToken } : {}),
-          }),
-        );
-        for (const p of (out.associatedAccessPolicies ?? []) as {
-          policyArn?: string;
-          accessScope?: { type?: string; namespaces?: string[] };
-        }[]) {
-          if (!p.policyArn) continue;
-          policies.push({
-            policyArn: p.policyArn,
-            namespaces: p.accessScope?.type === "namespace" ? (p.accessScope.namespaces ?? []) : undefined,
-          });
-        }
-        nextToken = out.nextToken;
-        if (!nextToken) break;
-      }
-      return policies;
-    },
+    listAssociatedAccessPolicies: (clusterName, principalArn) =>
+      readPages(
+        "ListAssociatedAccessPolicies",
+        remainingMs,
+        (nextToken) =>
+          send(
+            "ListAssociatedAccessPolicies",
+            new sdk.ListAssociatedAccessPoliciesCommand({
+              clusterName,
+              principalArn,
+              ...(nextToken ? { nextToken } : {}),
+            }),
+          ),
+        (out) => {
+          const policies: EksAssociatedPolicy[] = [];
+          for (const p of ((out as { associatedAccessPolicies?: unknown }).associatedAccessPolicies ?? []) as {
+            policyArn?: string;
+            accessScope?: { type?: string; namespaces?: string[] };
+          }[]) {
+            if (typeof p?.policyArn !== "string") continue;
+            policies.push({
+              policyArn: p.policyArn,
+              namespaces: p.accessScope?.type === "namespace" ? (p.accessScope.namespaces ?? []) : undefined,
+            });
+          }
+          return policies;
+        },
+      ),
   };
 }
 

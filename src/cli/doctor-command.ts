@@ -3,9 +3,11 @@
  * accepts the token (and allows --can-i), 1 when a check fails, 2 for usage.
  */
 import { EksTokenError } from "../errors.js";
-import { runDoctor, type DoctorInput } from "../usecases/doctor.js";
-import { realDoctorDeps } from "../usecases/doctor-deps.js";
-import { formatText, toJson } from "../usecases/doctor-report.js";
+import { runDoctor, type DoctorInput } from "../usecases/doctor/doctor.js";
+import { realDoctorDeps } from "../usecases/doctor/real-deps.js";
+import { checkEndpoint } from "../kubeconfig/validate.js";
+import { quote } from "../quote.js";
+import { formatJson, formatText } from "../usecases/doctor/report.js";
 import { parseFlags } from "./flags.js";
 import type { Command } from "./io.js";
 
@@ -56,7 +58,7 @@ export function parseDoctorArgs(
   if (values.help) return { help: true };
   const output = values.output ?? "text";
   if (output !== "text" && output !== "json")
-    throw usage(`unknown output format ${JSON.stringify(output)}`, "use --output text or --output json");
+    throw usage(`unknown output format ${quote(output)}`, "use --output text or --output json");
   let canI: DoctorInput["canI"];
   if (values["can-i"] !== undefined) {
     const verb = values["can-i"];
@@ -68,13 +70,13 @@ export function parseDoctorArgs(
       ["resource", resource],
     ] as const)
       if (!/^[a-z*][a-z0-9.*-]{0,252}$/i.test(value))
-        throw usage(`--can-i ${what} ${JSON.stringify(value)} is not a Kubernetes ${what}`);
+        throw usage(`--can-i ${what} ${quote(value)} is not a Kubernetes ${what}`);
     const namespace = values.namespace;
     if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace))
-      throw usage(`namespace ${JSON.stringify(namespace)} is not a Kubernetes namespace name`);
+      throw usage(`namespace ${quote(namespace)} is not a Kubernetes namespace name`);
     canI = { verb, resource, namespace };
   } else {
-    if (positionals.length > 0) throw usage(`unexpected argument ${positionals[0]}`);
+    if (positionals.length > 0) throw usage(`unexpected argument ${quote(positionals[0]!)}`);
     if (values.namespace !== undefined) throw usage("--namespace goes with --can-i");
   }
   const clusterName = values["cluster-name"];
@@ -101,11 +103,8 @@ export function parseDoctorArgs(
     }
     if (url && (url.username || url.password))
       throw usage("--endpoint must not carry a user name or password", "pass the API server URL alone");
-    if (!url || (url.protocol !== "https:" && url.protocol !== "http:"))
-      throw usage(
-        `--endpoint ${JSON.stringify(endpoint)} is not an https URL`,
-        "pass the API server URL, e.g. https://ABC.gr7.us-west-2.eks.amazonaws.com",
-      );
+    // As `eks-token kubeconfig --endpoint` takes it: https only, so a token never goes out in clear.
+    checkEndpoint(endpoint);
   }
   const caData = values["ca-data"];
   if (caData !== undefined && !/^[A-Za-z0-9+/=\s]+$/.test(caData))
@@ -133,7 +132,7 @@ const runDoctor_: Command = async (args, io) => {
     return 0;
   }
   const report = await runDoctor(parsed, realDoctorDeps(io, process.cwd()));
-  io.stdout(parsed.output === "json" ? `${JSON.stringify(toJson(report), null, 2)}\n` : formatText(report));
+  io.stdout(parsed.output === "json" ? formatJson(report) : formatText(report));
   return report.ok ? 0 : 1;
 };
 

@@ -55,15 +55,31 @@ describe("parseDoctorArgs", () => {
       /is not a Kubernetes namespace name/,
     );
     expect(usageError(["--can-i", "li st", "pods"])).toMatch(/is not a Kubernetes verb/);
-    expect(usageError(["pods"])).toBe("unexpected argument pods");
+    expect(usageError(["pods"])).toBe('unexpected argument "pods"');
     expect(usageError(["-n", "default"])).toBe("--namespace goes with --can-i");
     expect(usageError(["--output", "yaml"])).toBe('unknown output format "yaml"');
-    expect(usageError(["--cluster-name", "c", "--endpoint", "ftp://x"])).toMatch(/is not an https URL/);
+    expect(usageError(["--cluster-name", "c", "--endpoint", "ftp://x"])).toBe("invalid --endpoint ftp://x");
     expect(usageError(["--cluster-name", "c", "--endpoint", "https://u:secretpw@x"])).toBe(
       "--endpoint must not carry a user name or password",
     );
     expect(usageError(["--cluster-name", "c", "--ca-data", "not base64!"])).toBe("--ca-data is not base64");
     expect(usageError(["--bogus"])).toBe("unknown option --bogus");
+  });
+
+  it("--endpoint http://... is refused as `kubeconfig --endpoint` refuses it, so no token goes out in clear", () => {
+    for (const endpoint of ["http://127.0.0.1:6443", "HTTP://abc.eks.amazonaws.com", "https://"])
+      expect(usageError(["--cluster-name", "c", "--endpoint", endpoint]), endpoint).toMatch(/^invalid --endpoint /);
+  });
+
+  it("values in usage errors are escaped: no escape sequence, C1 or bidi character reaches the terminal", () => {
+    for (const args of [
+      ["--output", "j\u001b[2J\u202e"],
+      ["--can-i", "list\u009b", "pods"],
+      ["--can-i", "list", "pods", "-n", "a\u2066b"],
+      ["pods\u001b]8;;x\u0007"],
+      ["--cluster-name", "c", "--endpoint", "http://x\u001b[2J"],
+    ])
+      expect(usageError(args)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
   });
 
   it("--help", () => {

@@ -12,6 +12,7 @@ import { ensureBuilt, makeTempHome, runCli, type TempHome } from "../support/cli
 import type { ClusterStateOptions } from "../support/cluster-state.js";
 import { startEksControlPlane, type EksControlPlane } from "../support/eks-control-plane.js";
 import { execUser, kubeconfigYaml } from "../support/kubeconfig-fixture.js";
+import { markerDir, paste } from "../support/paste.js";
 import { writeSsoTokenCache } from "../support/sso-emulator.js";
 import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
 import { e2eEnv, REGION, type ProcessOutput } from "./helpers.js";
@@ -93,6 +94,10 @@ interface DoctorRun {
   readonly env?: Record<string, string | undefined>;
   readonly args?: readonly string[];
   readonly sts?: StsEmulator;
+  /** The context's name (and the current context). */
+  readonly context?: string;
+  /** The limit runCli gives the child; RUN_MS by default. */
+  readonly runMs?: number;
 }
 
 let counter = 0;
@@ -109,6 +114,12 @@ async function doctor(run: DoctorRun): Promise<ProcessOutput & { json?: DoctorJs
     user,
     name: "e2e",
   });
+  if (run.context !== undefined) {
+    const doc = parse(yaml) as { "current-context": string; contexts: { name: string }[] };
+    doc["current-context"] = run.context;
+    doc.contexts[0]!.name = run.context;
+    yaml = stringify(doc);
+  }
   if (run.clusterEntry) {
     // Named by the cluster's ARN, as `aws eks update-kubeconfig` and `eks-token kubeconfig` name it.
     const doc = parse(yaml) as { clusters: { name: string }[]; contexts: { context: { cluster: string } }[] };
@@ -125,9 +136,11 @@ async function doctor(run: DoctorRun): Promise<ProcessOutput & { json?: DoctorJs
       ...run.plane.env,
       ...run.env,
     }),
-    timeoutMs: RUN_MS,
+    timeoutMs: run.runMs ?? RUN_MS,
   });
   expectNoSecrets(result, s);
+  // No path ends in an unexpected error, and the JSON is valid on every one.
+  expect(result.code, transcript(result)).not.toBe(70);
   const json = run.args?.includes("json") ? (JSON.parse(result.stdout) as DoctorJson) : undefined;
   return { ...result, ...(json ? { json } : {}) };
 }
@@ -227,7 +240,8 @@ describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
     const c = line(r, "credentials");
     expect(c.status).toBe("fail");
     expect(c.detail).toMatch(/^no AWS credentials found .*\(looked for instance metadata, then role /);
-    expect(c.fix).toMatch(/^aws configure /);
+    expect(c.fix).toBe("aws configure");
+    expect(c.detail).toMatch(/; or export AWS_PROFILE=NAME, or aws sso login --profile NAME$/);
     expect(r.stdout).toMatch(/\nverdict: kubectl would fail at credentials: /);
   });
 
@@ -276,7 +290,8 @@ describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
     expect(c.status, transcript(r)).toBe("fail");
     expect(c.detail).toContain(`account ${OTHER_ACCOUNT}, arn:aws:iam::${OTHER_ACCOUNT}:user/mallory`);
     expect(c.detail).toContain(`but the cluster is in account ${ACCOUNT}: these are credentials of another account`);
-    expect(c.fix).toContain(`pick one of account ${ACCOUNT}`);
+    expect(c.detail).toContain(`pick a profile of account ${ACCOUNT}, then export AWS_PROFILE=NAME`);
+    expect(c.fix).toBe("aws configure list-profiles");
     // EKS, asked in mallory's account, has no such cluster.
     expect(line(r, "cluster")).toMatchObject({ status: "fail", fix: `aws eks list-clusters --region ${REGION}` });
   });
@@ -356,11 +371,9 @@ describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
     const c = line(r, "aws-auth");
     expect(c.status, transcript(r)).toBe("fail");
     expect(c.detail).toBe(
-      `aws-auth maps ${PATH_ROLE} with the path /teams/platform/; aws-auth entries cannot include one, the server matches ${PATH_ROLE_CANONICAL}`,
+      `aws-auth maps ${PATH_ROLE} with the path /teams/platform/; aws-auth entries cannot include one, the server matches ${PATH_ROLE_CANONICAL}; write rolearn: ${PATH_ROLE_CANONICAL} instead of ${PATH_ROLE}`,
     );
-    expect(c.fix).toBe(
-      `kubectl -n kube-system edit configmap aws-auth   # rolearn: ${PATH_ROLE} -> ${PATH_ROLE_CANONICAL}`,
-    );
+    expect(c.fix).toBe("kubectl -n kube-system edit configmap aws-auth");
     expect(r.code).toBe(1);
   });
 
@@ -373,8 +386,10 @@ describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
     const r = await doctor({ plane: p });
     const c = line(r, "aws-auth");
     expect(c.status, transcript(r)).toBe("fail");
-    expect(c.detail).toBe(`aws-auth maps the STS session ARN ${DEV_SESSION}; the server matches the IAM role ARN`);
-    expect(c.fix).toBe(`kubectl -n kube-system edit configmap aws-auth   # rolearn: ${DEV_SESSION} -> ${DEV_ROLE}`);
+    expect(c.detail).toBe(
+      `aws-auth maps the STS session ARN ${DEV_SESSION}; the server matches the IAM role ARN; write rolearn: ${DEV_ROLE} instead of ${DEV_SESSION}`,
+    );
+    expect(c.fix).toBe("kubectl -n kube-system edit configmap aws-auth");
   });
 
   it("a role entry with a path matches the session by account and role name: passes, exit 0", async () => {
@@ -407,9 +422,9 @@ describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
     const c = line(r, "identity");
     expect(c.status, transcript(r)).toBe("fail");
     expect(c.detail).toMatch(
-      /; this machine's clock is 10 min behind STS: the server rejects tokens dated that far off$/,
+      /; this machine's clock is 10 min behind STS: the server rejects tokens dated that far off; on macOS: sudo sntp -sS time\.apple\.com$/,
     );
-    expect(c.fix).toMatch(/^sudo timedatectl set-ntp true/);
+    expect(c.fix).toBe("sudo timedatectl set-ntp true");
     expect(r.code).toBe(1);
   });
 
@@ -504,6 +519,234 @@ describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
     expect(line(r, "authenticate").status).toBe("pass");
   });
 
+  it("pasting each fix line runs nothing: a context name with a newline, a namespace and a username from the cluster", async () => {
+    const marker = markerDir();
+    try {
+      const evil = `$(touch\${IFS}${marker.dir}/x)`;
+      const p = await plane({
+        authenticationMode: "API_AND_CONFIG_MAP",
+        accessEntries: [{ ...DEV_ENTRY, policies: [{ policy: "AmazonEKSViewPolicy", namespaces: [evil] }] }],
+      });
+      const scoped = await doctor({
+        plane: p,
+        context: `e2e\ntouch ${marker.dir}/newline`,
+        exec: {
+          ...execUser(["token", "--cluster-name", CLUSTER, "--region", REGION, "--role-arn", DEV_ROLE]),
+          env: { LD_PRELOAD: "" },
+        },
+        args: ["--can-i", "list", "pods", "-n", "team-b"],
+      });
+      const configOnly = await plane({
+        authenticationMode: "CONFIG_MAP",
+        awsAuth: { mapRoles: [{ rolearn: DEV_ROLE, username: `dev${evil}`, groups: [] }] },
+      });
+      const user = await doctor({ plane: configOnly, args: ["--can-i", "list", "pods", "-n", "team-b"] });
+      const fixes = [scoped, user].flatMap((r) =>
+        r.stdout.split("\n").flatMap((l) => /^\s+fix: (.*)$/.exec(l)?.[1] ?? []),
+      );
+      expect(line(scoped, "kubeconfig").fix).toContain("--context $'e2e\\ntouch ");
+      expect(line(scoped, "authorize").fix).toContain(`'type=namespace,namespaces=${evil},team-b'`);
+      expect(line(user, "authorize").fix).toContain(`'--user=dev${evil}'`);
+      for (const fix of fixes) {
+        expect(paste(fix).parses, fix).toEqual({ sh: true, bash: true });
+        expect(marker.touched(), fix).toEqual([]);
+      }
+      expect(paste(line(user, "authorize").fix!).bashCalls[0]).toContain(`--user=dev${evil}`);
+    } finally {
+      marker.cleanup();
+    }
+  });
+
+  it("escape sequences, C1 and bidi characters from the cluster: escaped in the text, \\u-escaped in valid JSON", async () => {
+    const username = "dev\u001b]8;;https://evil.example\u0007x\u001b]8;;\u0007\u202e\u009b2J";
+    const p = await plane({ accessEntries: [{ ...DEV_ENTRY, username }] });
+    const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+    const text = await doctor({ plane: p, context: "e2e\u001b[2J" });
+    expect(text.stdout).not.toMatch(UNSAFE);
+    expect(line(text, "authenticate").detail).toContain("as dev\\u001b]8;;https://evil.example\\u0007x");
+    const json = await doctor({ plane: p, args: ["--output", "json"] });
+    expect(json.stdout).not.toMatch(UNSAFE);
+    expect(json.json!.kubernetes!.username).toBe(username);
+    expect(json.stdout).toContain("\\u202e\\u009b2J");
+  });
+
+  it.each([
+    [
+      "a throttle on DescribeAccessEntry",
+      "DescribeAccessEntry",
+      429,
+      "ThrottlingException",
+      '{"message":"Rate exceeded"}',
+    ],
+    [
+      "a 5xx on ListAssociatedAccessPolicies",
+      "ListAssociatedAccessPolicies",
+      500,
+      "ServerException",
+      '{"message":"internal"}',
+    ],
+    ["a 404 that is not JSON on ListAccessEntries", "ListAccessEntries", 404, undefined, "<html>Not Found</html>"],
+    ["a throttle on ListAccessEntries", "ListAccessEntries", 429, "ThrottlingException", '{"message":"Rate exceeded"}'],
+    ["a 503 on DescribeCluster", "DescribeCluster", 503, "ServiceUnavailableException", '{"message":"down"}'],
+  ] as const)(
+    "%s: a check result naming it, valid JSON, never exit 70",
+    async (_what, operation, status, errorType, body) => {
+      const p = await plane({ accessEntries: [DEV_ENTRY] });
+      p.eks.setFault({ operation, kind: "reply", status, ...(errorType ? { errorType } : {}), body });
+      const r = await doctor({ plane: p, args: ["--output", "json"] });
+      expect([0, 1], transcript(r)).toContain(r.code);
+      const named = r.json!.checks.find((c) => c.detail.includes(operation));
+      expect(named, transcript(r)).toBeDefined();
+      expect(["fail", "warn", "skip"]).toContain(named!.status);
+    },
+  );
+
+  it("a throttled ListAccessEntries in mode API_AND_CONFIG_MAP: aws-auth says the entry is not known, not missing", async () => {
+    const p = await plane({
+      authenticationMode: "API_AND_CONFIG_MAP",
+      accessEntries: [{ principalArn: DEV_ROLE, username: "dev", policies: [{ policy: "AmazonEKSAdminViewPolicy" }] }],
+      awsAuth: { mapRoles: [{ rolearn: PATH_ROLE_CANONICAL, username: "other", groups: [] }] },
+    });
+    p.eks.setFault({
+      operation: "ListAccessEntries",
+      kind: "reply",
+      status: 429,
+      errorType: "ThrottlingException",
+      body: '{"message":"Rate exceeded"}',
+    });
+    const r = await doctor({ plane: p });
+    expect(line(r, "access-entry")).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("ListAccessEntries failed"),
+    });
+    const c = line(r, "aws-auth");
+    expect(c.status, transcript(r)).toBe("warn");
+    expect(c.detail).toBe(
+      `no mapRoles/mapUsers entry; whether an access entry lets ${DEV_ROLE} in is not known (see access-entry)`,
+    );
+    expect(line(r, "authenticate").status).toBe("pass");
+  });
+
+  it("a connection reset on DescribeAccessEntry and on DescribeCluster: check results, never exit 70", async () => {
+    for (const operation of ["DescribeAccessEntry", "DescribeCluster"] as const) {
+      const p = await plane({ accessEntries: [DEV_ENTRY] });
+      p.eks.setFault({ operation, kind: "reset" });
+      const r = await doctor({ plane: p, args: ["--output", "json"] });
+      expect([0, 1], transcript(r)).toContain(r.code);
+      expect(
+        r.json!.checks.some((c) => c.detail.includes(operation)),
+        transcript(r),
+      ).toBe(true);
+    }
+  });
+
+  it("a server that keeps paging: the list is cut at the page cap, never read as no access entry", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    p.eks.setFault({ operation: "ListAccessEntries", kind: "endless-pages" });
+    const r = await doctor({ plane: p });
+    const c = line(r, "access-entry");
+    expect(c.status, transcript(r)).toBe("warn");
+    expect(c.detail).toContain("the list was cut (ListAccessEntries stopped after 20 pages)");
+    expect(c.detail).not.toMatch(/^no access entry for \S+ \(/);
+    expect(p.eks.calls.ListAccessEntries).toBe(20);
+  });
+
+  it("slow endpoints and a server that keeps paging slowly: the walk's bound cuts the list and the report comes", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    p.eks.setFault({ operation: "DescribeCluster", kind: "delay", ms: 3_000 });
+    p.eks.setFault({ operation: "ListAccessEntries", kind: "endless-pages", delayMs: 2_000 });
+    // runCli kills the child at runMs: a report means the walk ended by itself.
+    const r = await doctor({ plane: p, runMs: 40_000 });
+    expect(r.code, transcript(r)).toBe(0);
+    const c = line(r, "access-entry");
+    expect(c.status).toBe("warn");
+    expect(c.detail).toMatch(
+      /the list was cut \(ListAccessEntries stopped after \d+ pages: the time bound was spent\)/,
+    );
+  }, 60_000);
+
+  it("an STS endpoint only the kubeconfig entry names gets no token; the override is shown", async () => {
+    const elsewhere = await startStsEmulator({ requirePresignedHeaders: ["x-k8s-aws-id"] });
+    try {
+      const p = await plane({ accessEntries: [DEV_ENTRY] });
+      const r = await doctor({
+        plane: p,
+        exec: {
+          ...execUser(["token", "--cluster-name", CLUSTER, "--region", REGION, "--role-arn", DEV_ROLE]),
+          env: { AWS_ENDPOINT_URL_STS: elsewhere.url },
+        },
+      });
+      expect(elsewhere.requests, transcript(r)).toEqual([]);
+      const c = line(r, "kubeconfig");
+      expect(c.status).toBe("warn");
+      expect(c.detail).toContain(`the entry's env points AWS_ENDPOINT_URL_STS at ${elsewhere.url}`);
+      expect(line(r, "identity").status).toBe("pass");
+      expect(r.code).toBe(0);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it("a 201 SelfSubjectReview that is not JSON, or over the size cap: never 'authenticated as'", async () => {
+    const path = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    p.k8s.setReply(path, { status: 201, body: "<html>welcome</html>" });
+    const notJson = await doctor({ plane: p });
+    expect(line(notJson, "authenticate")).toMatchObject({
+      status: "warn",
+      detail: expect.stringMatching(
+        /^SelfSubjectReview answered HTTP 201 without a user in it \(the body is not JSON\)/,
+      ),
+    });
+    p.k8s.setReply(path, { status: 201, body: { bytes: 3 * 1024 * 1024 } });
+    const huge = await doctor({ plane: p });
+    expect(line(huge, "authenticate"), transcript(huge)).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("answered more than 1048576 bytes"),
+    });
+    for (const r of [notJson, huge]) {
+      expect(r.code).toBe(1);
+      expect(r.stdout).not.toContain("authenticates the token as");
+    }
+  });
+
+  it("exec args of a type kubectl refuses, and loader variables in the entry's env", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    const dir = mkdtempSync(join(tmpdir(), "eks-token-e2e-doctor-types-"));
+    try {
+      const file = join(dir, "config");
+      const doc = parse(
+        kubeconfigYaml({
+          server: p.k8s.url,
+          caData: p.k8s.caData,
+          user: execUser(["token", "--cluster-name", CLUSTER]),
+        }),
+      ) as { users: { user: { exec: { args: unknown[] } } }[] };
+      doc.users[0]!.user.exec.args.push("--duration", 900);
+      writeFileSync(file, stringify(doc));
+      const r = await runCli(["doctor", "--kubeconfig", file], { env: e2eEnv(home.home, p.env), timeoutMs: RUN_MS });
+      expect(line(r, "kubeconfig")).toMatchObject({
+        status: "fail",
+        detail: expect.stringContaining("exec args must be a list of strings"),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const loaders = await doctor({
+      plane: p,
+      exec: {
+        ...execUser(["token", "--cluster-name", CLUSTER, "--region", REGION, "--role-arn", DEV_ROLE]),
+        env: { NODE_OPTIONS: "--require ./x.js", BUN_OPTIONS: "--preload ./x.js" },
+      },
+    });
+    expect(line(loaders, "kubeconfig")).toMatchObject({
+      status: "warn",
+      detail: expect.stringContaining(
+        "the entry's env sets NODE_OPTIONS, BUN_OPTIONS, which can make the command run other code",
+      ),
+    });
+  });
+
   it("usage errors exit 2 with one line", async () => {
     const p = await plane({});
     const r = await runCli(["doctor", "--cluster-name", CLUSTER, "--context", "x"], { env: e2eEnv(home.home, p.env) });
@@ -511,6 +754,17 @@ describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(
       /^eks-token: --cluster-name and --context\/--kubeconfig are two ways to say the cluster: pick one: run `eks-token doctor --help`\n$/,
+    );
+    const http = await runCli(
+      ["doctor", "--cluster-name", CLUSTER, "--endpoint", p.k8s.url.replace("https:", "http:")],
+      {
+        env: e2eEnv(home.home, p.env),
+      },
+    );
+    expect(http.code, transcript(http)).toBe(2);
+    expect(http.stdout).toBe("");
+    expect(http.stderr).toMatch(
+      /^eks-token: invalid --endpoint http:\/\/127\.0\.0\.1:\d+: expected an https:\/\/ URL\n$/,
     );
   });
 });

@@ -49,11 +49,18 @@ export interface DenyOptions {
   readonly times?: number;
 }
 
-/** A request that is never answered, applied on arrival to matching requests (every operation when absent). */
-export interface EksFault {
-  readonly operation?: EksOperation;
-  readonly kind: "hang";
-}
+/**
+ * What a broken or hostile endpoint does, applied on arrival to matching requests (every operation
+ * when absent): never answer; answer a raw status and body (a throttle, a 5xx, a 404 that is not
+ * JSON); drop the connection; answer late; or (for the listings) page forever.
+ */
+export type EksFault = { readonly operation?: EksOperation } & (
+  | { readonly kind: "hang" }
+  | { readonly kind: "reply"; readonly status: number; readonly errorType?: string; readonly body: string }
+  | { readonly kind: "reset" }
+  | { readonly kind: "delay"; readonly ms: number }
+  | { readonly kind: "endless-pages"; readonly delayMs?: number }
+);
 
 export interface EksEmulator {
   readonly url: string;
@@ -403,15 +410,17 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
   const denials: Array<{ operation: EksOperation; callerArn?: string; remaining: number }> = [];
   const faults: Array<{ fault: EksFault; remaining: number }> = [];
 
-  /** False when the request is to hang: never answered; close() drops the connection. */
-  function proceed(operation: EksOperation | undefined): boolean {
+  /** The fault this request meets, if any (a hung request is never answered; close() drops it). */
+  function takeFault(operation: EksOperation | undefined): EksFault | undefined {
     const index = faults.findIndex(
       (f) => f.remaining > 0 && (f.fault.operation === undefined || f.fault.operation === operation),
     );
-    if (index < 0) return true;
+    if (index < 0) return undefined;
+    const { fault } = faults[index]!;
     if (--faults[index]!.remaining <= 0) faults.splice(index, 1);
-    return false;
+    return fault;
   }
+  let pageCount = 0;
 
   function authenticate(
     req: IncomingMessage,
@@ -476,11 +485,38 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
     const matched = route(method, rawPath);
     const record: EksRequestRecord = { method, path: rawPath, operation: matched?.operation };
     requests.push(record);
-    if (!proceed(matched?.operation)) return;
+    const fault = takeFault(matched?.operation);
+    if (fault?.kind === "hang") return;
+    if (fault?.kind === "reset") return void req.socket.destroy();
+    if (fault?.kind === "delay" || (fault?.kind === "endless-pages" && fault.delayMs))
+      await new Promise((r) => setTimeout(r, fault.kind === "delay" ? fault.ms : (fault.delayMs ?? 0)));
+    if (fault?.kind === "reply") {
+      record.status = fault.status;
+      res.writeHead(fault.status, {
+        "content-type": "application/json",
+        ...(fault.errorType ? { "x-amzn-errortype": fault.errorType } : {}),
+      });
+      return void res.end(fault.body);
+    }
     try {
       const { caller, region } = authenticate(req, body, record);
       if (!matched) throw new EksError(404, "UnknownOperationException", "");
       calls[matched.operation]++;
+      if (fault?.kind === "endless-pages") {
+        const arn = `arn:aws:iam::${caller.accountId}:role/paged-${++pageCount}`;
+        const items =
+          matched?.operation === "ListAssociatedAccessPolicies"
+            ? {
+                associatedAccessPolicies: [
+                  {
+                    policyArn: `arn:aws:eks::aws:cluster-access-policy/P${pageCount}`,
+                    accessScope: { type: "cluster" },
+                  },
+                ],
+              }
+            : { accessEntries: [arn] };
+        return send(res, record, 200, { ...items, nextToken: randomUUID() });
+      }
       const arnInScope = `arn:aws:eks:${region}:${caller.accountId}:cluster/${matched.clusterName}`;
       checkDenied(matched.operation, caller, arnInScope);
       // A cluster is found only in the caller's own account and the region signed for.

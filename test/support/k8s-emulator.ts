@@ -70,7 +70,18 @@ export interface K8sEmulator {
   readonly requests: number;
   /** The access configuration this server enforces (the one passed in, or one built from the options). */
   readonly state: ClusterState;
+  /**
+   * Answers requests for this path (after authentication) with a raw reply instead: a status and a
+   * body as given (not JSON, or `bytes` long), as a broken or hostile server would. undefined clears it.
+   */
+  setReply(path: string, reply: RawReply | undefined): void;
   close(): Promise<void>;
+}
+
+export interface RawReply {
+  readonly status: number;
+  /** The body as written; or `{ bytes }`: that many bytes of a JSON-looking string, sent in chunks. */
+  readonly body: string | { readonly bytes: number };
 }
 
 type Authn = { ok: true; user: KubeUser } | { ok: false; reason: string };
@@ -86,6 +97,7 @@ export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8s
   const tls = await makeServerTls();
   const log: string[] = [];
   let requests = 0;
+  const replies = new Map<string, RawReply>();
   const clock = (): number => (typeof options.now === "function" ? options.now() : (options.now ?? Date.now()));
   const startedAt = new Date(clock() - 5 * 60_000);
   const pods: PodSeed[] = Object.entries(options.pods ?? {}).flatMap(([namespace, names]) =>
@@ -156,6 +168,16 @@ export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8s
       }
       user = authn.user;
       log.push(`allow ${method} ${path}: user "${user.username}" groups [${user.groups.join(", ")}] via ${user.via}`);
+    }
+    const raw = replies.get(path);
+    if (raw) {
+      res.writeHead(raw.status, { "content-type": "application/json" });
+      if (typeof raw.body === "string") return void res.end(raw.body);
+      const chunk = Buffer.alloc(64 * 1024, "a");
+      res.write('{"kind":"SelfSubjectReview","pad":"');
+      for (let sent = 0; sent < raw.body.bytes && !res.destroyed; sent += chunk.length)
+        if (!res.write(chunk)) await new Promise((r) => res.once("drain", r).once("close", r));
+      return void res.end('"}');
     }
 
     if (method === "GET" && path === "/version") return send(res, 200, versionInfo());
@@ -242,6 +264,10 @@ export async function startK8sEmulator(options: K8sEmulatorOptions): Promise<K8s
     caData,
     log,
     state,
+    setReply: (path, reply) => {
+      if (reply) replies.set(path, reply);
+      else replies.delete(path);
+    },
     get requests() {
       return requests;
     },

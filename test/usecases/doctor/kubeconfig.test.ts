@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { readKubeconfig, type KubeconfigFiles } from "../../src/usecases/doctor-kubeconfig.js";
+import { readKubeconfig, type KubeconfigFiles } from "../../../src/usecases/doctor/kubeconfig.js";
 
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
@@ -27,7 +27,11 @@ function config(cluster: Record<string, unknown>): string {
 }
 
 function files(contents: Record<string, string>): KubeconfigFiles {
-  return { cwd: "/work", readFile: (path) => contents[path], findExecutable: () => true };
+  return {
+    cwd: "/work",
+    readFile: (path) => contents[path],
+    findExecutable: (command) => ({ path: `/usr/bin/${command}`, replaceableByOthers: false }),
+  };
 }
 
 describe("readKubeconfig", () => {
@@ -66,5 +70,34 @@ describe("readKubeconfig", () => {
       expect(reading.check.status).toBe("fail");
       expect(reading.check.detail).toMatch(/nested more than 128 deep|aliases expand beyond 100 nodes/);
     }
+  });
+
+  it("names the file the command resolves to; a relative command is read from the kubeconfig's folder, as kubectl does", () => {
+    const asked: string[] = [];
+    const withCommand = (command: string) =>
+      config({ "certificate-authority-data": "Q0EK" }).replace("command: eks-token", `command: ${command}`);
+    const track = (contents: Record<string, string>): KubeconfigFiles => ({
+      ...files(contents),
+      findExecutable: (command) => {
+        asked.push(command);
+        return { path: command.startsWith("/") ? command : `/usr/bin/${command}`, replaceableByOthers: false };
+      },
+    });
+    const named = readKubeconfig(
+      { kubeconfig: "/home/kube/config" },
+      {},
+      track({ "/home/kube/config": withCommand("eks-token") }),
+    );
+    expect(named.check).toMatchObject({
+      status: "pass",
+      detail: "context prod: user prod runs eks-token, which is /usr/bin/eks-token (v1beta1)",
+    });
+    const relative = readKubeconfig(
+      { kubeconfig: "/home/kube/config" },
+      {},
+      track({ "/home/kube/config": withCommand("./bin/eks-token") }),
+    );
+    expect(asked.at(-1)).toBe("/home/kube/bin/eks-token");
+    expect(relative.check.detail).toBe("context prod: user prod runs /home/kube/bin/eks-token (v1beta1)");
   });
 });

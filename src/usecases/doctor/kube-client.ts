@@ -22,7 +22,7 @@ export interface KubeApi {
 export class KubeApiError extends Error {
   override readonly name = "KubeApiError";
   constructor(
-    readonly kind: "timeout" | "unreachable" | "tls",
+    readonly kind: "timeout" | "unreachable" | "tls" | "too-large",
     message: string,
   ) {
     super(message);
@@ -33,7 +33,10 @@ export interface KubeApiOptions {
   readonly server: string;
   /** base64 PEM, as certificate-authority-data; undefined: the system's roots. */
   readonly caData: string | undefined;
+  /** The bound of each step. */
   readonly timeoutMs: number;
+  /** What is left of the caller's own bound: each step gets at most this. */
+  readonly remainingMs?: (() => number) | undefined;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -45,10 +48,13 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
   const port = Number(url.port || (url.protocol === "http:" ? 80 : 443));
   const ca = options.caData ? Buffer.from(options.caData, "base64").toString("utf8") : undefined;
   const servername = /^[\d.]+$|:/.test(host) ? undefined : host;
-  const { timeoutMs } = options;
+  // Whole milliseconds: AbortSignal.timeout() refuses a fraction.
+  const stepMs = () =>
+    Math.max(1, Math.floor(Math.min(options.timeoutMs, options.remainingMs?.() ?? options.timeoutMs)));
   const where = `${host}:${port}`;
   return {
     async probe() {
+      const timeoutMs = stepMs();
       const net = await import("node:net");
       const tls = await import("node:tls");
       const socket = await new Promise<import("node:net").Socket | ProbeResult>((resolve) => {
@@ -94,8 +100,19 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
       const send =
         url.protocol === "http:" ? (await import("node:http")).request : (await import("node:https")).request;
       const payload = body === undefined ? undefined : JSON.stringify(body);
+      const timeoutMs = stepMs();
       const signal = AbortSignal.timeout(timeoutMs);
-      return new Promise<KubeResponse>((resolve, reject) => {
+      return new Promise<KubeResponse>((resolveOnce, rejectOnce) => {
+        // Settled once: whatever a runtime emits after an answer is cut short cannot turn it into another.
+        let settled = false;
+        const resolve = (r: KubeResponse) => {
+          if (!settled) resolveOnce(r);
+          settled = true;
+        };
+        const reject = (e: Error) => {
+          if (!settled) rejectOnce(e);
+          settled = true;
+        };
         const fail = (e: NodeJS.ErrnoException) => {
           if (signal.aborted)
             reject(new KubeApiError("timeout", `${where} did not answer within ${timeoutMs / 1000} s`));
@@ -121,10 +138,14 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
             let size = 0;
             res.on("data", (c: Buffer) => {
               size += c.length;
-              if (size > MAX_BODY_BYTES) res.destroy();
-              else chunks.push(c);
+              if (size > MAX_BODY_BYTES) {
+                reject(new KubeApiError("too-large", `${where} answered more than ${MAX_BODY_BYTES} bytes`));
+                res.destroy();
+                req.destroy();
+              } else chunks.push(c);
             });
             res.on("end", () => {
+              if (size > MAX_BODY_BYTES) return;
               let json: unknown;
               try {
                 json = JSON.parse(Buffer.concat(chunks).toString("utf8"));

@@ -1,5 +1,6 @@
 /** What `eks-token doctor` reports: the checks in their fixed order, the verdict, text and JSON. */
-import { redact } from "../redact.js";
+import { escapeControls, escapeJsonControls, shellJoin } from "../../quote.js";
+import { redact } from "../../redact.js";
 
 export const CHECK_IDS = [
   "kubeconfig",
@@ -20,8 +21,21 @@ export interface Check {
   readonly id: CheckId;
   readonly status: CheckStatus;
   readonly detail: string;
-  /** A command to paste; set on fail and warn. */
-  readonly fix?: string | undefined;
+  /** A command to paste, every word shell-quoted (made by command()); hints go in the detail. */
+  readonly fix?: Fix | undefined;
+}
+
+/** A command line made of quoted words: what a `fix:` line holds, and nothing else. */
+export type Fix = string & { readonly __fix: true };
+
+/** One command from its words (undefined and false words are left out), each quoted for the shell. */
+export function command(...words: readonly (string | undefined | false)[]): Fix {
+  return shellJoin(words.filter((w): w is string => typeof w === "string")) as Fix;
+}
+
+/** Commands run one after the other, each only when the one before succeeded. */
+export function andThen(...commands: readonly Fix[]): Fix {
+  return commands.join(" && ") as Fix;
 }
 
 export interface DoctorReport {
@@ -41,11 +55,11 @@ export function pass(id: CheckId, detail: string): Check {
 export function skip(id: CheckId, detail: string): Check {
   return { id, status: "skip", detail };
 }
-export function fail(id: CheckId, detail: string, fix: string): Check {
-  return { id, status: "fail", detail, fix };
+export function fail(id: CheckId, detail: string, fix?: Fix): Check {
+  return { id, status: "fail", detail, ...(fix ? { fix } : {}) };
 }
-export function warn(id: CheckId, detail: string, fix: string): Check {
-  return { id, status: "warn", detail, fix };
+export function warn(id: CheckId, detail: string, fix?: Fix): Check {
+  return { id, status: "warn", detail, ...(fix ? { fix } : {}) };
 }
 
 /** Removes every secret: the known values of this run first, then the generic patterns. */
@@ -60,11 +74,12 @@ export function scrubReport(report: DoctorReport, secrets: readonly string[]): D
   return {
     ...report,
     cluster: Object.fromEntries(Object.entries(report.cluster).map(([k, v]) => [k, typeof v === "string" ? s(v) : v])),
-    checks: report.checks.map((c) => ({ ...c, detail: s(c.detail), ...(c.fix ? { fix: s(c.fix) } : {}) })),
+    checks: report.checks.map((c) => ({ ...c, detail: s(c.detail), ...(c.fix ? { fix: s(c.fix) as Fix } : {}) })),
     verdict: s(report.verdict),
   };
 }
 
+/** The text report; every line goes through the escaping helper, so no value can act on the terminal. */
 export function formatText(report: DoctorReport): string {
   const lines: string[] = [];
   const name = report.cluster.name ?? "(unknown cluster)";
@@ -74,7 +89,12 @@ export function formatText(report: DoctorReport): string {
     if (c.fix) lines.push(`${" ".repeat(22)}fix: ${c.fix}`);
   }
   lines.push(report.verdict);
-  return `${lines.join("\n")}\n`;
+  return `${lines.map((l) => escapeControls(String(l))).join("\n")}\n`;
+}
+
+/** The JSON report as text: valid JSON, with bidi, C1 and other invisible characters written as \uXXXX. */
+export function formatJson(report: DoctorReport): string {
+  return `${escapeJsonControls(JSON.stringify(toJson(report), null, 2))}\n`;
 }
 
 export function toJson(report: DoctorReport): object {

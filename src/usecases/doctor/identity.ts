@@ -3,17 +3,18 @@
  * STS gives them with the clock offset read from STS's Date header, and a token made by the one
  * token pipeline, checked by verify's rules.
  */
-import type { ResolvedCredentials } from "../aws/credentials.js";
-import { readSharedConfig } from "../aws/shared-config.js";
-import type { CallStsOptions, StsResponse } from "../aws/sts-client.js";
-import type { TokenTarget } from "../aws/target.js";
-import type { Env } from "../env.js";
-import { isEksTokenError } from "../errors.js";
-import { verifyTokenShape } from "../verify/rules.js";
-import { parseCallerIdentity, secretsOf, stsHttpError, type StsIdentity } from "../verify/sts.js";
-import { fail, pass, warn, type Check } from "./doctor-report.js";
-import { getToken } from "./get-token.js";
-import type { TokenRequest } from "./token-request.js";
+import type { ResolvedCredentials } from "../../aws/credentials.js";
+import { readSharedConfig } from "../../aws/shared-config.js";
+import type { CallStsOptions, StsResponse } from "../../aws/sts-client.js";
+import type { TokenTarget } from "../../aws/target.js";
+import type { Env } from "../../env.js";
+import { isEksTokenError } from "../../errors.js";
+import { verifyTokenShape } from "../../verify/rules.js";
+import { parseCallerIdentity, secretsOf, stsHttpError, type StsIdentity } from "../../verify/sts.js";
+import { command, fail, pass, warn, type Check, type Fix } from "./report.js";
+import { shellJoin } from "../../quote.js";
+import { getToken } from "../get-token.js";
+import type { TokenRequest } from "../token-request.js";
 
 export const CLOCK_WARN_MS = 60_000;
 export const CLOCK_FAIL_MS = 5 * 60_000;
@@ -46,8 +47,12 @@ export function credentialSource(target: TokenTarget, env: Env): string {
   return `instance metadata${role}`;
 }
 
-function profileFlag(target: TokenTarget): string {
-  return target.profileExplicit ? ` --profile ${target.profileName}` : "";
+function profileFlag(target: TokenTarget): string[] {
+  return target.profileExplicit ? ["--profile", target.profileName] : [];
+}
+
+function callerIdentityFix(target: TokenTarget): Fix {
+  return command("aws", "sts", "get-caller-identity", ...profileFlag(target));
 }
 
 export interface CredentialsOutcome {
@@ -70,17 +75,20 @@ export async function checkCredentials(
   } catch (e) {
     if (!isEksTokenError(e)) throw e;
     const p = target.profileName;
-    const fix =
+    const [fix, hint] =
       e.code === "sso-expired"
-        ? `aws sso login --profile ${p}`
+        ? [command("aws", "sso", "login", "--profile", p), ""]
         : e.code === "unknown-profile"
-          ? `aws configure --profile ${p}`
+          ? [command("aws", "configure", "--profile", p), ""]
           : e.code === "no-credentials"
             ? target.profileExplicit
-              ? `aws configure --profile ${p}   # or, for SSO: aws sso login --profile ${p}`
-              : "aws configure   # or export AWS_PROFILE=NAME, or aws sso login --profile NAME"
-            : `aws sts get-caller-identity${profileFlag(target)}`;
-    return { check: fail("credentials", `${e.message} (looked for ${source})`, fix) };
+              ? [
+                  command("aws", "configure", "--profile", p),
+                  `; for SSO: ${shellJoin(["aws", "sso", "login", "--profile", p])}`,
+                ]
+              : [command("aws", "configure"), "; or export AWS_PROFILE=NAME, or aws sso login --profile NAME"]
+            : [callerIdentityFix(target), ""];
+    return { check: fail("credentials", `${e.message} (looked for ${source})${hint}`, fix) };
   }
   // The one token pipeline, given the credentials just resolved (so a role is not assumed twice).
   const minted = await getToken(
@@ -106,7 +114,8 @@ function minutes(ms: number): string {
   return m >= 1 ? `${m.toFixed(1)} min` : `${Math.round(Math.abs(ms) / 1000)} s`;
 }
 
-const CLOCK_FIX = "sudo timedatectl set-ntp true   # macOS: sudo sntp -sS time.apple.com";
+const CLOCK_FIX = command("sudo", "timedatectl", "set-ntp", "true");
+const CLOCK_HINT = "; on macOS: sudo sntp -sS time.apple.com";
 
 /** GetCallerIdentity with the token's own presigned URL (what the server sends), and the clock offset. */
 export async function checkIdentity(
@@ -118,14 +127,20 @@ export async function checkIdentity(
 ): Promise<IdentityOutcome> {
   const { target } = request;
   const shape = verifyTokenShape(token, { now: deps.now() });
-  if (!shape.ok) return { check: fail("identity", `the token cannot be sent to STS: ${shape.message}`, shape.hint) };
+  if (!shape.ok)
+    return {
+      check: fail(
+        "identity",
+        `the token cannot be sent to STS: ${shape.message}${shape.hint ? `; ${shape.hint}` : ""}`,
+      ),
+    };
   const url = shape.facts.url;
   let response: StsResponse;
   try {
     response = await deps.callSts({ url, clusterId: target.clusterId, env: deps.env, timeoutMs });
   } catch (e) {
     if (!isEksTokenError(e)) throw e;
-    return { check: fail("identity", e.message, `aws sts get-caller-identity${profileFlag(target)}`) };
+    return { check: fail("identity", e.message, callerIdentityFix(target)) };
   }
   const stsDate = Date.parse(response.date ?? "");
   const offset = Number.isNaN(stsDate) ? undefined : deps.now() - stsDate;
@@ -139,8 +154,8 @@ export async function checkIdentity(
     return {
       check: fail(
         "identity",
-        `${clockOff ? `${skew}; ` : ""}${err.message}`,
-        clockOff ? CLOCK_FIX : `aws sts get-caller-identity${profileFlag(target)}`,
+        `${clockOff ? `${skew}; ` : ""}${err.message}${clockOff ? CLOCK_HINT : ""}`,
+        clockOff ? CLOCK_FIX : callerIdentityFix(target),
       ),
     };
   }
@@ -149,7 +164,7 @@ export async function checkIdentity(
     identity = parseCallerIdentity(response.body);
   } catch (e) {
     if (!isEksTokenError(e)) throw e;
-    return { check: fail("identity", e.message, `aws sts get-caller-identity${profileFlag(target)}`) };
+    return { check: fail("identity", e.message, callerIdentityFix(target)) };
   }
   const who = `account ${identity.account}, ${identity.arn} (user id ${fullUserId(identity)}); the cluster maps ${identity.canonicalArn}`;
   if (clusterAccount && clusterAccount !== identity.account) {
@@ -157,17 +172,17 @@ export async function checkIdentity(
       identity,
       check: fail(
         "identity",
-        `${who}; but the cluster is in account ${clusterAccount}: these are credentials of another account`,
-        `aws configure list-profiles   # pick one of account ${clusterAccount}, then: export AWS_PROFILE=NAME`,
+        `${who}; but the cluster is in account ${clusterAccount}: these are credentials of another account; pick a profile of account ${clusterAccount}, then export AWS_PROFILE=NAME`,
+        command("aws", "configure", "list-profiles"),
       ),
     };
   }
   if (offset !== undefined && Math.abs(offset) > CLOCK_FAIL_MS)
     return {
       identity,
-      check: fail("identity", `${who}; ${skew}: the server rejects tokens dated that far off`, CLOCK_FIX),
+      check: fail("identity", `${who}; ${skew}: the server rejects tokens dated that far off${CLOCK_HINT}`, CLOCK_FIX),
     };
-  if (skew) return { identity, check: warn("identity", `${who}; ${skew}`, CLOCK_FIX) };
+  if (skew) return { identity, check: warn("identity", `${who}; ${skew}${CLOCK_HINT}`, CLOCK_FIX) };
   const clock =
     offset === undefined
       ? ""
@@ -187,7 +202,7 @@ export function checkToken(token: string, request: TokenRequest, now: number): C
     return fail(
       "token",
       shape.message,
-      `eks-token --cluster-name ${t.clusterId}${t.region ? ` --region ${t.region}` : ""}`,
+      command("eks-token", "--cluster-name", t.clusterId, ...(t.region ? ["--region", t.region] : [])),
     );
   const f = shape.facts;
   return pass(

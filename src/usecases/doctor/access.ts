@@ -9,8 +9,9 @@ import {
   type EksApi,
   type EksAssociatedPolicy,
   type EksCluster,
-} from "../aws/eks-api.js";
-import type { KubeApi, KubeResponse } from "./doctor-kube-client.js";
+  type EksListing,
+} from "../../aws/eks-api.js";
+import type { KubeApi, KubeResponse } from "./kube-client.js";
 import {
   analyseAwsAuth,
   matchAccessEntry,
@@ -20,16 +21,20 @@ import {
   policyRulesAllow,
   scopeCovers,
   type AccessRequest,
-} from "./doctor-principal.js";
-import { fail, pass, skip, warn, type Check } from "./doctor-report.js";
+} from "./principal.js";
+import { andThen, command, fail, pass, skip, warn, type Check, type Fix } from "./report.js";
 
 export interface Where {
   readonly clusterName: string;
   readonly region: string | undefined;
 }
 
-function clusterFlags(w: Where): string {
-  return `--cluster-name ${w.clusterName}${w.region ? ` --region ${w.region}` : ""}`;
+function clusterFlags(w: Where): string[] {
+  return ["--cluster-name", w.clusterName, ...(w.region ? ["--region", w.region] : [])];
+}
+
+function regionFlag(w: Where): string[] {
+  return w.region ? ["--region", w.region] : [];
 }
 
 function deniedDetail(operation: string, message: string): string {
@@ -90,7 +95,7 @@ export async function checkCluster(
           check: fail(
             "cluster",
             `EKS has no cluster ${w.clusterName} in ${w.region} for these credentials: ${e.message}`,
-            `aws eks list-clusters --region ${w.region}`,
+            command("aws", "eks", "list-clusters", ...regionFlag(w)),
           ),
           reachable: false,
           eksDead,
@@ -99,8 +104,8 @@ export async function checkCluster(
         return {
           check: fail(
             "cluster",
-            `DescribeCluster failed: ${e.message}`,
-            `aws eks describe-cluster --name ${w.clusterName} --region ${w.region}   # check the network and AWS_ENDPOINT_URL_EKS`,
+            `DescribeCluster failed: ${e.message}; check the network and AWS_ENDPOINT_URL_EKS`,
+            command("aws", "eks", "describe-cluster", "--name", w.clusterName, ...regionFlag(w)),
           ),
           reachable: false,
           eksDead,
@@ -109,13 +114,14 @@ export async function checkCluster(
   }
   const target = server ?? cluster?.endpoint;
   const ca = caData ?? cluster?.caData;
-  const rewrite = `eks-token kubeconfig ${clusterFlags(w)}`;
-  if (cluster && cluster.status !== "ACTIVE" && cluster.status !== "UPDATING")
+  const rewrite = command("eks-token", "kubeconfig", ...clusterFlags(w));
+  // An answer without a status says nothing either way: the probe below decides.
+  if (cluster?.status !== undefined && cluster.status !== "ACTIVE" && cluster.status !== "UPDATING")
     return {
       check: fail(
         "cluster",
         `cluster ${w.clusterName} is ${cluster.status}`,
-        `aws eks wait cluster-active --name ${w.clusterName} --region ${w.region}`,
+        command("aws", "eks", "wait", "cluster-active", "--name", w.clusterName, ...regionFlag(w)),
       ),
       cluster,
       reachable: false,
@@ -141,17 +147,41 @@ export async function checkCluster(
   const kube = makeKube(target, ca);
   const probe = await kube.probe();
   const facts = cluster
-    ? `${cluster.status}, Kubernetes ${cluster.version}, endpoint ${cluster.endpoint} (${accessKind(cluster)}), authentication mode ${cluster.authenticationMode ?? "CONFIG_MAP"}`
+    ? `${cluster.status ?? "no status given"}, Kubernetes ${cluster.version ?? "(version not given)"}, endpoint ${cluster.endpoint} (${accessKind(cluster)}), authentication mode ${cluster.authenticationMode ?? "CONFIG_MAP"}`
     : note;
   if (!probe.ok) {
-    const fix =
+    const [fix, hint] =
       probe.stage === "tls"
-        ? rewrite
+        ? [rewrite, ""]
         : cluster?.endpointPublicAccess === false
-          ? `aws eks update-cluster-config --name ${w.clusterName} --region ${w.region} --resources-vpc-config endpointPublicAccess=true   # or connect from inside the VPC`
-          : `aws eks describe-cluster --name ${w.clusterName}${w.region ? ` --region ${w.region}` : ""} --query cluster.resourcesVpcConfig   # check the network path to ${target}`;
+          ? [
+              command(
+                "aws",
+                "eks",
+                "update-cluster-config",
+                "--name",
+                w.clusterName,
+                ...regionFlag(w),
+                "--resources-vpc-config",
+                "endpointPublicAccess=true",
+              ),
+              "; open public access, or connect from inside the VPC",
+            ]
+          : [
+              command(
+                "aws",
+                "eks",
+                "describe-cluster",
+                "--name",
+                w.clusterName,
+                ...regionFlag(w),
+                "--query",
+                "cluster.resourcesVpcConfig",
+              ),
+              `; check the network path to ${target}`,
+            ];
     return {
-      check: fail("cluster", `${facts ? `${facts}; ` : ""}${probe.message}`, fix),
+      check: fail("cluster", `${facts ? `${facts}; ` : ""}${probe.message}${hint}`, fix),
       ...(cluster ? { cluster } : {}),
       reachable: false,
       eksDead,
@@ -159,7 +189,11 @@ export async function checkCluster(
   }
   const detail = `${facts ? `${facts}; ` : ""}${target} answers TCP and TLS${ca ? " with the cluster's CA" : ""}`;
   return {
-    check: cluster ? pass("cluster", detail) : skip("cluster", detail),
+    check: !cluster
+      ? skip("cluster", detail)
+      : cluster.status === undefined
+        ? warn("cluster", `${detail}; DescribeCluster gave no status, so whether the cluster is active is not known`)
+        : pass("cluster", detail),
     ...(cluster ? { cluster } : {}),
     reachable: true,
     eksDead,
@@ -177,28 +211,52 @@ function accessKind(c: EksCluster): string {
 // --------------------------------------------------------------------------------------------
 // access-entry
 
+/** What the listing said about the principal: matched, not there, or not known (failed, denied, cut). */
+export type EntryState = "matched" | "absent" | "unknown";
+
 export interface EntryOutcome {
   readonly check: Check;
+  readonly state: EntryState;
   readonly entry?: EksAccessEntry;
   readonly policies?: readonly EksAssociatedPolicy[];
   readonly eksDead: boolean;
 }
 
-export function createEntryFix(w: Where, principal: string, request: AccessRequest | undefined): string {
+function accessScope(request: AccessRequest | undefined, policy: string): string {
+  return request?.namespace && policy !== "AmazonEKSClusterAdminPolicy"
+    ? `type=namespace,namespaces=${request.namespace}`
+    : "type=cluster";
+}
+
+function associate(w: Where, principal: string, policyArn: string, scope: string): Fix {
+  return command(
+    "aws",
+    "eks",
+    "associate-access-policy",
+    ...clusterFlags(w),
+    "--principal-arn",
+    principal,
+    "--policy-arn",
+    policyArn,
+    "--access-scope",
+    scope,
+  );
+}
+
+export function createEntryFix(w: Where, principal: string, request: AccessRequest | undefined): Fix {
   const policy = request ? policyFor(request) : "AmazonEKSViewPolicy";
-  const scope =
-    request?.namespace && policy !== "AmazonEKSClusterAdminPolicy"
-      ? `type=namespace,namespaces=${request.namespace}`
-      : "type=cluster";
-  return (
-    `aws eks create-access-entry ${clusterFlags(w)} --principal-arn ${principal} && ` +
-    `aws eks associate-access-policy ${clusterFlags(w)} --principal-arn ${principal} ` +
-    `--policy-arn ${POLICY_ARN_PREFIX}${policy} --access-scope ${scope}`
+  return andThen(
+    command("aws", "eks", "create-access-entry", ...clusterFlags(w), "--principal-arn", principal),
+    associate(w, principal, `${POLICY_ARN_PREFIX}${policy}`, accessScope(request, policy)),
   );
 }
 
 function describePolicy(p: EksAssociatedPolicy): string {
   return `${policyName(p.policyArn)} (${p.namespaces === undefined ? "cluster" : `namespaces ${p.namespaces.join(", ")}`})`;
+}
+
+function listAccessEntriesFix(w: Where): Fix {
+  return command("aws", "eks", "list-access-entries", ...clusterFlags(w));
 }
 
 export async function checkAccessEntry(
@@ -208,34 +266,43 @@ export async function checkAccessEntry(
   principal: string | undefined,
   request: AccessRequest | undefined,
 ): Promise<EntryOutcome> {
+  const unknown = (check: Check, eksDead = false): EntryOutcome => ({ check, state: "unknown", eksDead });
   if (mode === "CONFIG_MAP")
-    return { check: skip("access-entry", "mode CONFIG_MAP: the cluster uses aws-auth only"), eksDead: false };
-  if (!principal) return { check: skip("access-entry", "no identity to look up"), eksDead: false };
-  if (!eks || !w.region)
-    return { check: skip("access-entry", "EKS cannot be asked (no credentials or region)"), eksDead: false };
-  let entries: string[];
+    return {
+      check: skip("access-entry", "mode CONFIG_MAP: the cluster uses aws-auth only"),
+      state: "absent",
+      eksDead: false,
+    };
+  if (!principal) return unknown(skip("access-entry", "no identity to look up"));
+  if (!eks || !w.region) return unknown(skip("access-entry", "EKS cannot be asked (no credentials or region)"));
+  let listing: EksListing<string>;
   try {
-    entries = await eks.listAccessEntries(w.clusterName);
+    listing = await eks.listAccessEntries(w.clusterName);
   } catch (e) {
     if (!isEksApiError(e)) throw e;
-    if (e.kind === "access-denied")
-      return { check: skip("access-entry", deniedDetail(e.operation, e.message)), eksDead: false };
-    return {
-      check: fail(
-        "access-entry",
-        `ListAccessEntries failed: ${e.message}`,
-        `aws eks list-access-entries ${clusterFlags(w)}`,
-      ),
-      eksDead: eksIsDead(e),
-    };
+    if (e.kind === "access-denied") return unknown(skip("access-entry", deniedDetail(e.operation, e.message)));
+    return unknown(
+      fail("access-entry", `ListAccessEntries failed: ${e.message}`, listAccessEntriesFix(w)),
+      eksIsDead(e),
+    );
   }
+  const entries = listing.items;
   const matched = matchAccessEntry(principal, entries);
   if (!matched) {
+    if (listing.cut !== undefined)
+      return unknown(
+        warn(
+          "access-entry",
+          `no access entry for ${principal} among the first ${entries.length} entries, but the list was cut (${listing.cut}): whether it has one is not known`,
+          listAccessEntriesFix(w),
+        ),
+      );
     const ignored = mode === "API" ? "; mode API ignores aws-auth, so only an access entry lets it in" : "";
     const detail = `no access entry for ${principal} (${entries.length} ${entries.length === 1 ? "entry" : "entries"} on the cluster)${ignored}`;
     const fix = createEntryFix(w, principal, request);
     return {
       check: mode === "API" ? fail("access-entry", detail, fix) : warn("access-entry", detail, fix),
+      state: "absent",
       eksDead: false,
     };
   }
@@ -246,18 +313,27 @@ export async function checkAccessEntry(
   let entry: EksAccessEntry | undefined;
   let policies: EksAssociatedPolicy[] | undefined;
   const notes: string[] = [];
+  let eksDead = false;
+  const unread = (e: unknown, operation: string): string => {
+    if (!isEksApiError(e)) throw e;
+    if (e.kind === "access-denied") return `not allowed to call eks:${operation}`;
+    eksDead ||= eksIsDead(e);
+    return `${operation} failed: ${e.message}`;
+  };
   try {
     entry = await eks.describeAccessEntry(w.clusterName, matched);
   } catch (e) {
-    if (!isEksApiError(e) || e.kind !== "access-denied") throw e;
-    notes.push(`not allowed to call eks:DescribeAccessEntry`);
+    notes.push(unread(e, "DescribeAccessEntry"));
   }
-  try {
-    policies = await eks.listAssociatedAccessPolicies(w.clusterName, matched);
-  } catch (e) {
-    if (!isEksApiError(e) || e.kind !== "access-denied") throw e;
-    notes.push(`not allowed to call eks:ListAssociatedAccessPolicies`);
-  }
+  if (!eksDead) {
+    try {
+      const listed = await eks.listAssociatedAccessPolicies(w.clusterName, matched);
+      policies = listed.items;
+      if (listed.cut !== undefined) notes.push(`the list of access policies was cut (${listed.cut})`);
+    } catch (e) {
+      notes.push(unread(e, "ListAssociatedAccessPolicies"));
+    }
+  } else notes.push("ListAssociatedAccessPolicies not asked: EKS stopped answering");
   const parts = [`entry ${how}`];
   if (entry)
     parts.push(
@@ -267,19 +343,20 @@ export async function checkAccessEntry(
     parts.push(policies.length ? `policies ${policies.map(describePolicy).join(", ")}` : "no access policies");
   parts.push(...notes);
   const detail = parts.join("; ");
-  const out = { ...(entry ? { entry } : {}), ...(policies ? { policies } : {}), eksDead: false };
-  if (policies && policies.length === 0 && entry && entry.kubernetesGroups.length === 0) {
+  const out = { ...(entry ? { entry } : {}), ...(policies ? { policies } : {}), state: "matched" as const, eksDead };
+  if (policies && policies.length === 0 && entry && entry.kubernetesGroups.length === 0 && notes.length === 0) {
     const p = request ? policyFor(request) : "AmazonEKSViewPolicy";
     return {
       ...out,
       check: warn(
         "access-entry",
         `${detail}: it authenticates but grants nothing`,
-        `aws eks associate-access-policy ${clusterFlags(w)} --principal-arn ${matched} --policy-arn ${POLICY_ARN_PREFIX}${p} --access-scope type=cluster`,
+        associate(w, matched, `${POLICY_ARN_PREFIX}${p}`, "type=cluster"),
       ),
     };
   }
-  return { ...out, check: pass("access-entry", detail) };
+  const failed = notes.some((n) => n.includes(" failed: "));
+  return { ...out, check: failed ? warn("access-entry", detail) : pass("access-entry", detail) };
 }
 
 // --------------------------------------------------------------------------------------------
@@ -287,7 +364,8 @@ export async function checkAccessEntry(
 
 const AWS_AUTH_PATH = "/api/v1/namespaces/kube-system/configmaps/aws-auth";
 const ADMIN_READS = "kubectl -n kube-system get configmap aws-auth -o yaml";
-const EDIT = "kubectl -n kube-system edit configmap aws-auth";
+const EDIT = command("kubectl", "-n", "kube-system", "edit", "configmap", "aws-auth");
+const WHOAMI = command("kubectl", "auth", "whoami", "-v", "6");
 
 export async function checkAwsAuth(
   w: Where,
@@ -295,11 +373,22 @@ export async function checkAwsAuth(
   kube: KubeApi | undefined,
   token: string | undefined,
   principal: string | undefined,
-  entryMatched: boolean,
+  entryState: EntryState,
   request: AccessRequest | undefined,
 ): Promise<Check> {
   if (mode === "API") return skip("aws-auth", "mode API ignores aws-auth: a mapping there lets nobody in");
   if (!kube || !token || !principal) return skip("aws-auth", "the API server cannot be asked (see the checks above)");
+  const entryMatched = entryState === "matched";
+  // Without an access entry and without a mapping: what to say depends on whether the entry's absence is known.
+  const neither = (what: string): Check => {
+    if (mode === "CONFIG_MAP") {
+      const key = principal.includes(":role/") ? "mapRoles" : "mapUsers";
+      return fail("aws-auth", `${what}; add ${principal} under ${key}`, EDIT);
+    }
+    if (entryState === "unknown")
+      return warn("aws-auth", `${what}; whether an access entry lets ${principal} in is not known (see access-entry)`);
+    return fail("aws-auth", `${what} and no access entry for ${principal}`, createEntryFix(w, principal, request));
+  };
   let res: KubeResponse;
   try {
     res = await kube.request("GET", AWS_AUTH_PATH, token);
@@ -318,24 +407,19 @@ export async function checkAwsAuth(
     );
   if (res.status === 404) {
     if (entryMatched) return pass("aws-auth", "no aws-auth ConfigMap; the access entry applies");
-    return mode === "CONFIG_MAP"
-      ? fail(
-          "aws-auth",
-          "mode CONFIG_MAP and no kube-system/aws-auth ConfigMap: nobody is mapped",
-          `${EDIT}   # add ${principal} under mapRoles/mapUsers`,
-        )
-      : fail(
-          "aws-auth",
-          `no aws-auth ConfigMap and no access entry for ${principal}`,
-          createEntryFix(w, principal, request),
-        );
+    return neither(
+      mode === "CONFIG_MAP"
+        ? "mode CONFIG_MAP and no kube-system/aws-auth ConfigMap: nobody is mapped"
+        : "no aws-auth ConfigMap",
+    );
   }
   if (res.status !== 200) return skip("aws-auth", `reading kube-system/aws-auth answered HTTP ${res.status}`);
-  const data = ((res.json as { data?: Record<string, unknown> } | undefined)?.data ?? {}) as Record<string, unknown>;
+  const data = (res.json as { data?: unknown } | undefined)?.data;
+  const fields = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
   const finding = analyseAwsAuth(
     {
-      mapRoles: typeof data.mapRoles === "string" ? data.mapRoles : undefined,
-      mapUsers: typeof data.mapUsers === "string" ? data.mapUsers : undefined,
+      mapRoles: typeof fields.mapRoles === "string" ? fields.mapRoles : undefined,
+      mapUsers: typeof fields.mapUsers === "string" ? fields.mapUsers : undefined,
     },
     principal,
   );
@@ -351,8 +435,8 @@ export async function checkAwsAuth(
     case "mistake":
       return fail(
         "aws-auth",
-        finding.why,
-        `${EDIT}   # ${finding.mapping.key === "mapRoles" ? "rolearn" : "userarn"}: ${finding.mapping.arn} -> ${finding.right}`,
+        `${finding.why}; write ${finding.mapping.key === "mapRoles" ? "rolearn" : "userarn"}: ${finding.right} instead of ${finding.mapping.arn}`,
+        EDIT,
       );
     case "invalid":
       return fail(
@@ -362,17 +446,7 @@ export async function checkAwsAuth(
       );
     case "absent":
       if (entryMatched) return pass("aws-auth", `no mapping for ${principal}; the access entry applies`);
-      return mode === "CONFIG_MAP"
-        ? fail(
-            "aws-auth",
-            `no mapRoles/mapUsers entry for ${principal}`,
-            `${EDIT}   # add ${principal} under ${principal.includes(":role/") ? "mapRoles" : "mapUsers"}`,
-          )
-        : fail(
-            "aws-auth",
-            `no mapRoles/mapUsers entry and no access entry for ${principal}`,
-            createEntryFix(w, principal, request),
-          );
+      return neither("no mapRoles/mapUsers entry");
   }
 }
 
@@ -399,12 +473,22 @@ export async function checkAuthenticate(
     });
   } catch (e) {
     return {
-      check: fail("authenticate", `SelfSubjectReview failed: ${(e as Error).message}`, `kubectl auth whoami -v 6`),
+      check: fail("authenticate", `SelfSubjectReview failed: ${(e as Error).message}`, WHOAMI),
     };
   }
   if (res.status === 200 || res.status === 201) {
-    const info = (res.json as { status?: { userInfo?: { username?: string; groups?: string[] } } })?.status?.userInfo;
-    const user = { username: info?.username ?? "", groups: info?.groups ?? [] };
+    const info = (res.json as { status?: { userInfo?: { username?: unknown; groups?: unknown } } } | undefined)?.status
+      ?.userInfo;
+    if (typeof info?.username !== "string" || info.username === "")
+      return {
+        check: warn(
+          "authenticate",
+          `SelfSubjectReview answered HTTP ${res.status} without a user in it (${res.json === undefined ? "the body is not JSON" : "no status.userInfo.username"}): who the token is taken for is not known`,
+          WHOAMI,
+        ),
+      };
+    const groups = Array.isArray(info.groups) ? info.groups.filter((g): g is string => typeof g === "string") : [];
+    const user = { username: info.username, groups };
     return {
       user,
       check: pass(
@@ -414,17 +498,25 @@ export async function checkAuthenticate(
     };
   }
   if (res.status === 401) {
-    const cause = earlier.find(
-      (c) =>
-        (c.status === "fail" || c.status === "warn") &&
-        ["identity", "access-entry", "aws-auth", "cluster"].includes(c.id),
-    );
-    if (cause?.fix) return { check: fail("authenticate", `401 Unauthorized: ${cause.id}: ${cause.detail}`, cause.fix) };
+    // A failed check explains a 401 before a warning does.
+    const related = earlier.filter((c) => ["identity", "access-entry", "aws-auth", "cluster"].includes(c.id));
+    const cause = related.find((c) => c.status === "fail") ?? related.find((c) => c.status === "warn");
+    if (cause) return { check: fail("authenticate", `401 Unauthorized: ${cause.id}: ${cause.detail}`, cause.fix) };
     return {
       check: fail(
         "authenticate",
         `401 Unauthorized although the checks above passed: the server disagrees with what was read; look at the cluster name signed into the token (${w.clusterName}), the region (${w.region ?? "none"}), an IAM role recreated with the same ARN (its access entry must be recreated too), and the authenticator's logs`,
-        `aws logs tail /aws/eks/${w.clusterName}/cluster --log-stream-name-prefix authenticator --since 1h${w.region ? ` --region ${w.region}` : ""}`,
+        command(
+          "aws",
+          "logs",
+          "tail",
+          `/aws/eks/${w.clusterName}/cluster`,
+          "--log-stream-name-prefix",
+          "authenticator",
+          "--since",
+          "1h",
+          ...regionFlag(w),
+        ),
       ),
     };
   }
@@ -435,7 +527,7 @@ export async function checkAuthenticate(
         `SelfSubjectReview answered HTTP ${res.status} (Kubernetes before 1.27 has none): the token was accepted`,
       ),
     };
-  return { check: fail("authenticate", `SelfSubjectReview answered HTTP ${res.status}`, "kubectl auth whoami -v 6") };
+  return { check: fail("authenticate", `SelfSubjectReview answered HTTP ${res.status}`, WHOAMI) };
 }
 
 export interface CanI extends AccessRequest {
@@ -451,6 +543,11 @@ export function canIRequest(verb: string, resource: string, namespace: string | 
     group: dot === -1 ? "" : resource.slice(dot + 1),
     namespace,
   };
+}
+
+function canIFix(canI: CanI): Fix {
+  const resource = `${canI.resource}${canI.group ? `.${canI.group}` : ""}`;
+  return command("kubectl", "auth", "can-i", canI.verb, resource, ...(canI.namespace ? ["-n", canI.namespace] : []));
 }
 
 export async function checkAuthorize(
@@ -482,22 +579,14 @@ export async function checkAuthorize(
       },
     });
   } catch (e) {
-    return fail(
-      "authorize",
-      `SelfSubjectAccessReview failed: ${(e as Error).message}`,
-      `kubectl auth can-i ${canI.verb} ${canI.resource}`,
-    );
+    return fail("authorize", `SelfSubjectAccessReview failed: ${(e as Error).message}`, canIFix(canI));
   }
   const allowed = (res.json as { status?: { allowed?: boolean } })?.status?.allowed;
   if ((res.status === 200 || res.status === 201) && allowed === true) return pass("authorize", `allowed to ${what}`);
   if (res.status !== 200 && res.status !== 201)
-    return fail(
-      "authorize",
-      `SelfSubjectAccessReview answered HTTP ${res.status}`,
-      `kubectl auth can-i ${canI.verb} ${canI.resource}`,
-    );
+    return fail("authorize", `SelfSubjectAccessReview answered HTTP ${res.status}`, canIFix(canI));
   const reasons: string[] = [];
-  let fix: string | undefined;
+  let fix: Fix | undefined;
   for (const p of entry?.policies ?? []) {
     const name = policyName(p.policyArn);
     if (!policyRulesAllow(name, canI)) reasons.push(`${describePolicy(p)} does not allow it`);
@@ -507,7 +596,7 @@ export async function checkAuthorize(
       );
       if (principal && entry?.entry && !fix && canI.namespace) {
         const namespaces = [...(p.namespaces ?? []), canI.namespace].join(",");
-        fix = `aws eks associate-access-policy ${clusterFlags(w)} --principal-arn ${entry.entry.principalArn} --policy-arn ${p.policyArn} --access-scope type=namespace,namespaces=${namespaces}`;
+        fix = associate(w, entry.entry.principalArn, p.policyArn, `type=namespace,namespaces=${namespaces}`);
       }
     }
   }
@@ -515,12 +604,16 @@ export async function checkAuthorize(
   if (groups.length) reasons.push(`no RBAC binding of groups [${groups.join(", ")}] allows it`);
   if (!fix && entry?.entry) {
     const p = policyFor(canI);
-    const scope =
-      canI.namespace && p !== "AmazonEKSClusterAdminPolicy"
-        ? `type=namespace,namespaces=${canI.namespace}`
-        : "type=cluster";
-    fix = `aws eks associate-access-policy ${clusterFlags(w)} --principal-arn ${entry.entry.principalArn} --policy-arn ${POLICY_ARN_PREFIX}${p} --access-scope ${scope}`;
+    fix = associate(w, entry.entry.principalArn, `${POLICY_ARN_PREFIX}${p}`, accessScope(canI, p));
   }
-  fix ??= `kubectl create ${canI.namespace ? `rolebinding -n ${canI.namespace}` : "clusterrolebinding"} eks-token-doctor --clusterrole=${policyFor(canI) === "AmazonEKSViewPolicy" ? "view" : "edit"} --user=${username ?? "USER"}`;
+  if (!fix && username)
+    fix = command(
+      "kubectl",
+      "create",
+      ...(canI.namespace ? ["rolebinding", "-n", canI.namespace] : ["clusterrolebinding"]),
+      "eks-token-doctor",
+      `--clusterrole=${policyFor(canI) === "AmazonEKSViewPolicy" ? "view" : "edit"}`,
+      `--user=${username}`,
+    );
   return fail("authorize", `denied: ${what}${reasons.length ? `; ${reasons.join("; ")}` : ""}`, fix);
 }

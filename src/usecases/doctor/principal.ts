@@ -4,7 +4,7 @@
  * reads it (with its classic mistakes named), and the five EKS access policies. Pure.
  */
 import { parse as parseYaml } from "yaml";
-import { canonicalArn } from "../verify/arn.js";
+import { canonicalArn } from "../../verify/arn.js";
 
 export interface ArnParts {
   readonly partition: string;
