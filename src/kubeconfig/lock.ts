@@ -13,8 +13,7 @@ import { randomBytes } from "node:crypto";
 import { lstat, mkdir, open, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { EksTokenError } from "../errors.js";
-import { escapeControls } from "../quote.js";
-import { shellWord } from "./shell-words.js";
+import { escapeControls, shellWord } from "../quote.js";
 
 /** The path client-go locks for `path`: the path as named, not where a symlink leads. */
 export function lockPathOf(path: string): string {

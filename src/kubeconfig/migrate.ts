@@ -8,8 +8,7 @@ import { detachAliases, resolveNode } from "./aliases.js";
 import { translateExec, type EnvVar } from "./argv-translate.js";
 import { createSafeNode, listAt, scalarString, type KubeconfigDocument } from "./document.js";
 import { EKS_TOKEN_COMMAND, execArgs } from "./exec-user.js";
-import { escapeControls } from "../quote.js";
-import { shellJoin } from "./shell-words.js";
+import { escapeControls, shellJoin } from "../quote.js";
 
 export interface UserChange {
   readonly user: string;
