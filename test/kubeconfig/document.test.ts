@@ -128,6 +128,14 @@ describe("document round trip", () => {
     expect(parse(out).clusters.map((c: { name: string }) => c.name)).toEqual(["prod", "staging", "demo"]);
   });
 
+  test("flow collections written padded stay padded", () => {
+    const padded = "apiVersion: v1\nclusters:\n- { name: a, cluster: { server: https://a.example.com } }\n";
+    const p = parseKubeconfig(padded, "f");
+    expect(p.style.flowPadding).toBe(true);
+    const out = stringifyKubeconfig(mergeEntries(p.doc, entries("b")).doc, p.style);
+    expect(out.startsWith(padded)).toBe(true);
+  });
+
   test("a file indented four spaces stays indented four spaces", () => {
     const four = "apiVersion: v1\nclusters:\n    - name: a\n      cluster:\n          server: https://a.example.com\n";
     const p = parseKubeconfig(four, "f");
