@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import { lstat, mkdir, open, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { EksTokenError } from "../errors.js";
+import { describeFileKind } from "../file-kind.js";
 import { escapeControls, shellWord } from "../quote.js";
 
 /** The path client-go locks for `path`: the path as named, not where a symlink leads. */
@@ -80,6 +81,15 @@ async function acquire(path: string, deadline: number, options: LockOptions): Pr
   for (let attempt = 0; ; attempt++) {
     const taken = await tryCreate(path, lockPath);
     if (taken) return taken;
+    // A lock is always a regular file: anything else there will not go away by waiting.
+    const info = await lstat(lockPath).catch(() => undefined);
+    if (info && !info.isFile()) {
+      throw new EksTokenError(
+        "kubeconfig",
+        `cannot lock ${shown(path)}: ${shown(lockPath)} is ${describeFileKind(info)}, not a lock file`,
+        `kubectl cannot write the file either while it is there; remove it (rm -- ${shellWord(lockPath)}); nothing was written`,
+      );
+    }
     if (now() >= deadline) throw await heldTooLong(path, lockPath, options.waitMs ?? DEFAULT_LOCK_WAIT_MS);
     // Back off to a tenth of a second; the jitter keeps twenty waiters from polling in step.
     await sleep(Math.min(pollMs * 2 ** Math.min(attempt, 4), 100) + (attempt % 7));

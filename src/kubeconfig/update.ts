@@ -4,6 +4,8 @@
  * file the caller may not write, replace each changed file atomically (./write-file.ts), release.
  * A change computed from an earlier read would drop whatever another writer added in between.
  */
+import { EksTokenError } from "../errors.js";
+import { escapeControls } from "../quote.js";
 import { emptyKubeconfig, parseKubeconfig, stringifyKubeconfig, type KubeconfigDocument } from "./document.js";
 import type { ParsedKubeconfig } from "./document.js";
 import { lockKubeconfigs, type Unlock } from "./lock.js";
@@ -65,6 +67,12 @@ export async function editKubeconfigs<T>(
     const files = await Promise.all(paths.map(async (path) => ({ path, text: await ports.readText(path) })));
     const decided = await edit(files);
     if (options.dryRun) return decided;
+    const stray = decided.writes.find((w) => !paths.includes(w.path));
+    if (stray)
+      throw new EksTokenError(
+        "internal",
+        `a kubeconfig edit would write ${escapeControls(stray.path)}, which it had not locked`,
+      );
     for (const w of decided.writes) await ports.checkWritable(w.path);
     for (const w of decided.writes) await ports.writeText(w.path, w.text);
     return decided;

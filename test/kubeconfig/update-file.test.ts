@@ -120,6 +120,18 @@ describe("editKubeconfigs", () => {
     expect(await readFile(a, "utf8")).toBe("A\n");
   });
 
+  test("an edit may write only files it locked", async () => {
+    const other = join(dir, "other");
+    await expect(
+      editKubeconfigs(
+        [join(dir, "config")],
+        () => ({ writes: [{ path: other, text: "x\n" }], result: 0 }),
+        realKubeconfigFiles,
+      ),
+    ).rejects.toThrow(/would write .*other, which it had not locked/);
+    await expect(readFile(other)).rejects.toThrow(/ENOENT/);
+  });
+
   test("an edit that throws writes nothing and still lets go of the lock", async () => {
     const path = join(dir, "config");
     await expect(
