@@ -15,10 +15,13 @@ Options:
   --kubeconfig PATH     file to write (default: first KUBECONFIG file holding the cluster,
                         else the first KUBECONFIG path, else ~/.kube/config)
   --api-version V       v1beta1 (default) or v1
-  --endpoint URL        API server URL; with --ca-data, no DescribeCluster call is made
-  --ca-data BASE64      certificate-authority-data of the cluster
+  --endpoint URL        API server https:// URL (no user or password); with --ca-data, no
+                        DescribeCluster call is made
+  --ca-data BASE64      certificate-authority-data of the cluster (base64 of its PEM certificate)
   --cluster-arn ARN     with --endpoint/--ca-data: name the entries by this ARN
                         (otherwise by --alias, else by the cluster name)
   --dry-run             print the resulting kubeconfig instead of writing it
   -h, --help            show this help
+
+Writes take <file>.lock as kubectl does (waiting up to 10 s) and read the file again under it.
 `;

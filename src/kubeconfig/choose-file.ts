@@ -1,6 +1,7 @@
 /** Which kubeconfig file to update, by the rules of `aws eks update-kubeconfig` (docs/contract.md, "Drop-in command lines"). */
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { EksTokenError } from "../errors.js";
+import { escapeControls } from "../quote.js";
 import { emptyKubeconfig, hasCluster, parseKubeconfig, type ParsedKubeconfig } from "./document.js";
 
 import type { Env } from "../env.js";
@@ -36,7 +37,12 @@ export function kubeconfigPaths(input: PathInput): string[] {
 
 export function expandPath(path: string, home: string | undefined, cwd: string): string {
   if (path === "~" || path.startsWith("~/")) {
-    if (!home) throw new EksTokenError("kubeconfig", `cannot expand ${path}: HOME is not set`, "give an absolute path");
+    if (!home)
+      throw new EksTokenError(
+        "kubeconfig",
+        `cannot expand ${escapeControls(path)}: HOME is not set`,
+        "give an absolute path",
+      );
     return join(home, path.slice(1));
   }
   return isAbsolute(path) ? path : resolve(cwd, path);
@@ -70,7 +76,7 @@ export function chooseFile(files: readonly FileText[], clusterEntryName: string)
       const parsed = parseKubeconfig(file.text, file.path);
       if (hasCluster(parsed.doc, clusterEntryName)) return { path: file.path, parsed, exists: true, warnings };
     } catch (e) {
-      warnings.push(`skipping ${file.path}: ${(e as Error).message}`);
+      warnings.push(`skipping ${escapeControls(file.path)}: ${(e as Error).message}`);
     }
   }
   if (first.text === undefined) return { path: first.path, parsed: emptyKubeconfig(), exists: false, warnings };

@@ -6,6 +6,7 @@ import {
   Composer,
   type CST,
   Document,
+  isAlias,
   isMap,
   isScalar,
   isSeq,
@@ -18,6 +19,7 @@ import {
   type Node,
 } from "yaml";
 import { EksTokenError } from "../errors.js";
+import { escapeControls as shown } from "../quote.js";
 
 export type KubeconfigDocument = Document.Parsed | Document;
 
@@ -30,6 +32,10 @@ export interface ParsedKubeconfig {
 export interface OutputStyle {
   /** kubectl and the AWS CLI write `- item` flush with its key; some editors indent it. */
   readonly indentSeq: boolean;
+  /** Spaces per level of block nesting (kubectl writes 2). */
+  readonly indent?: number;
+  /** `[ a, b ]` rather than `[a, b]`: flow lists and maps written by hand are kept as written. */
+  readonly flowPadding?: boolean;
   readonly crlf: boolean;
   /** A UTF-8 byte-order mark opened the file. */
   readonly bom: boolean;
@@ -52,7 +58,7 @@ export function parseKubeconfig(text: string, path: string): ParsedKubeconfig {
   const source = bom ? text.slice(BOM.length) : text;
   // Characters count at most as many as bytes: the reader's byte bound is the stricter one.
   if (source.length > MAX_KUBECONFIG_BYTES) {
-    refuse(`${path} is larger than ${MAX_KUBECONFIG_BYTES / 1024 / 1024} MiB, more than a kubeconfig holds`);
+    refuse(`${shown(path)} is larger than ${MAX_KUBECONFIG_BYTES / 1024 / 1024} MiB, more than a kubeconfig holds`);
   }
   const doc = parseBounded(source, path);
   checkShape(doc, path);
@@ -72,18 +78,18 @@ function parseBounded(source: string, path: string): Document.Parsed {
   const tokens = Array.from(new Parser(lines.addNewLine).parse(source));
   const deep = tooDeep(tokens);
   if (deep !== undefined) {
-    refuse(`${path}:${lines.linePos(deep).line}: collections nested more than ${MAX_NESTING} deep`);
+    refuse(`${shown(path)}:${lines.linePos(deep).line}: collections nested more than ${MAX_NESTING} deep`);
   }
   const docs = Array.from(new Composer({ prettyErrors: false }).compose(tokens, true, source.length));
   // With forceDoc the composer yields a document even for an empty stream.
   const doc = docs[0]!;
   const err = docs.length > 1 ? { pos: docs[1]!.range, message: "more than one YAML document" } : doc.errors[0];
-  if (err) refuse(`${path}:${lines.linePos(err.pos[0]).line}: not valid YAML: ${err.message.split("\n")[0]}`);
+  if (err) refuse(`${shown(path)}:${lines.linePos(err.pos[0]).line}: not valid YAML: ${err.message.split("\n")[0]}`);
   try {
     doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     if (!(e instanceof ReferenceError)) throw e;
-    refuse(`${path}: aliases expand beyond ${MAX_ALIAS_COUNT} nodes, as in a "billion laughs" file`);
+    refuse(`${shown(path)}: aliases expand beyond ${MAX_ALIAS_COUNT} nodes, as in a "billion laughs" file`);
   }
   return doc;
 }
@@ -111,30 +117,32 @@ function refuse(message: string): never {
   throw new EksTokenError("kubeconfig", message, HINT);
 }
 
+// client-go reads through aliases, so the shape is checked on what they show.
 function checkShape(doc: Document, path: string): void {
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return;
   if (!isMap(root)) shapeError(path, "the top level is not a mapping");
+  const at = (node: unknown) => (isAlias(node) ? node.resolve(doc) : node);
   for (const key of LIST_KEYS) {
-    const node = root.get(key, true);
+    const node = at(root.get(key, true));
     if (isNullish(node)) continue;
     if (!isSeq(node)) shapeError(path, `${key} is not a list`);
     node.items.forEach((item, i) => {
-      if (!isMap(item)) shapeError(path, `${key}[${i}] is not a mapping`);
+      if (!isMap(at(item))) shapeError(path, `${key}[${i}] is not a mapping`);
     });
   }
   for (const key of MAP_KEYS) {
-    const node = root.get(key, true);
+    const node = at(root.get(key, true));
     if (!isNullish(node) && !isMap(node)) shapeError(path, `${key} is not a mapping`);
   }
   for (const key of SCALAR_KEYS) {
-    const node = root.get(key, true);
+    const node = at(root.get(key, true));
     if (!isNullish(node) && !isScalar(node)) shapeError(path, `${key} is not a plain value`);
   }
 }
 
 function shapeError(path: string, what: string): never {
-  throw new EksTokenError("kubeconfig", `${path} is not a kubeconfig: ${what}`, HINT);
+  throw new EksTokenError("kubeconfig", `${shown(path)} is not a kubeconfig: ${what}`, HINT);
 }
 
 export function isNullish(node: unknown): boolean {
@@ -142,7 +150,46 @@ export function isNullish(node: unknown): boolean {
 }
 
 function detectStyle(doc: Document, text: string): Omit<OutputStyle, "bom"> {
-  return { indentSeq: detectIndentSeq(doc, text), crlf: text.includes("\r\n") };
+  return {
+    indentSeq: detectIndentSeq(doc, text),
+    indent: detectIndent(doc, text),
+    flowPadding: detectFlowPadding(doc, text),
+    crlf: text.includes("\r\n"),
+  };
+}
+
+const columnOf = (text: string, offset: number) => offset - (text.lastIndexOf("\n", offset - 1) + 1);
+
+// The first block mapping under a key tells how far the file indents a level.
+function detectIndent(doc: Document, text: string): number | undefined {
+  let indent: number | undefined;
+  visit(doc, {
+    Pair(_key, pair) {
+      const { key, value } = pair;
+      if (!isScalar(key) || !isMap(value) || value.flow || value.items.length === 0) return undefined;
+      const first = value.items[0]?.key;
+      if (!isScalar(first) || !key.range || !first.range) return undefined;
+      const step = columnOf(text, first.range[0]) - columnOf(text, key.range[0]);
+      if (step >= 1 && step <= 8) {
+        indent = step;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return indent;
+}
+
+// The first non-empty flow collection: a space after its opening bracket means padded.
+function detectFlowPadding(doc: Document, text: string): boolean | undefined {
+  let padded: boolean | undefined;
+  const check = (node: YAMLMap | YAMLSeq) => {
+    if (!node.flow || node.items.length === 0 || !node.range) return undefined;
+    padded = text[node.range[0] + 1] === " ";
+    return visit.BREAK;
+  };
+  visit(doc, { Map: (_k, node) => check(node), Seq: (_k, node) => check(node) });
+  return padded;
 }
 
 // The column of a top-level list's first dash tells which of the two common styles the file uses.
@@ -170,8 +217,10 @@ export function newKubeconfigContents(doc: Document): YAMLMap {
     preferences: {},
     users: [],
   }) as YAMLMap;
+  // Empty lists stay `[]` (a block list with no items would print as an invalid `key:\n[]`);
+  // listAt turns one into a block list when something goes in.
   for (const pair of map.items) {
-    if (isSeq(pair.value)) pair.value.flow = false;
+    if (isSeq(pair.value)) pair.value.flow = true;
   }
   return map;
 }
@@ -186,10 +235,20 @@ export function rootMap(doc: KubeconfigDocument): YAMLMap {
   return map;
 }
 
-/** The list under `key`, created as an empty block list when missing or null. */
+/**
+ * The list under `key`, created as an empty block list when missing or null. A list written as an
+ * alias (`users: *shared`) becomes a copy of what it showed, so adding to it changes nothing else.
+ */
 export function listAt(doc: KubeconfigDocument, key: (typeof LIST_KEYS)[number]): YAMLSeq {
   const root = rootMap(doc);
-  const node = root.get(key, true);
+  let node: unknown = root.get(key, true);
+  if (isAlias(node)) {
+    const source = node.resolve(doc);
+    if (isSeq(source)) {
+      node = createSafeNode(doc, source.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT }));
+      root.set(key, node);
+    }
+  }
   if (isSeq(node)) {
     // An empty flow list (`users: []`) would otherwise grow into one long flow line.
     if (node.items.length === 0) node.flow = false;
@@ -200,16 +259,20 @@ export function listAt(doc: KubeconfigDocument, key: (typeof LIST_KEYS)[number])
   return seq;
 }
 
-/** Index of the entry whose `name` equals `name`, or -1. */
-export function indexByName(seq: YAMLSeq, name: string): number {
-  return seq.items.findIndex((item) => isMap(item) && scalarString(item.get("name", true)) === name);
+/** Index of the entry whose `name` equals `name`, or -1; an entry written as an alias is seen through. */
+export function indexByName(seq: YAMLSeq, name: string, doc?: KubeconfigDocument): number {
+  return seq.items.findIndex((item) => {
+    const entry = doc && isAlias(item) ? item.resolve(doc) : item;
+    return isMap(entry) && scalarString(entry.get("name", true)) === name;
+  });
 }
 
 export function hasCluster(doc: KubeconfigDocument, name: string): boolean {
   const root = doc.contents;
   if (!isMap(root)) return false;
-  const clusters = root.get("clusters", true);
-  return isSeq(clusters) && indexByName(clusters, name) !== -1;
+  let clusters: unknown = root.get("clusters", true);
+  if (isAlias(clusters)) clusters = clusters.resolve(doc);
+  return isSeq(clusters) && indexByName(clusters, name, doc) !== -1;
 }
 
 export function scalarString(node: unknown): string | undefined {
@@ -256,7 +319,12 @@ export function setRootString(doc: KubeconfigDocument, key: string, value: strin
 }
 
 export function stringifyKubeconfig(doc: KubeconfigDocument, style: OutputStyle): string {
-  const text = doc.toString({ indentSeq: style.indentSeq, lineWidth: 0 });
+  const text = doc.toString({
+    indentSeq: style.indentSeq,
+    indent: style.indent ?? 2,
+    flowCollectionPadding: style.flowPadding ?? false,
+    lineWidth: 0,
+  });
   return (style.bom ? BOM : "") + (style.crlf ? text.replace(/\r?\n/g, "\r\n") : text);
 }
 

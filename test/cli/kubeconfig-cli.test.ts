@@ -12,14 +12,21 @@ import {
   readlinkSync,
   statSync,
   symlinkSync,
+  chmodSync,
+  chownSync,
+  mkdtempSync,
+  rmSync,
   truncateSync,
   writeFileSync,
 } from "node:fs";
-import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import { type AddressInfo, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ensureBuilt, hermeticEnv, makeTempHome, runCli, type TempHome } from "../support/cli.js";
+import { runChild } from "../support/child.js";
+import { CLI_COMMAND, ensureBuilt, hermeticEnv, makeTempHome, runCli, type TempHome } from "../support/cli.js";
 import { expectFailure } from "../support/expect.js";
 
 const CA = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64");
@@ -381,4 +388,344 @@ describe.concurrent("a write that fails leaves only the error line", () => {
     expect(readFileSync(path, "utf8")).toBe(SAMPLE);
     expect(existsSync(path)).toBe(true);
   });
+});
+
+describe("concurrent writers of one kubeconfig lose nothing", () => {
+  it("waits while kubectl's lock is held, then reads the file kubectl wrote under it and keeps its change", async () => {
+    const path = join(scratch(), "config");
+    writeFileSync(path, SAMPLE);
+    // As client-go takes it: an empty <file>.lock created exclusively.
+    writeFileSync(`${path}.lock`, "", { flag: "wx" });
+    const writing = run([...UPDATE, "--kubeconfig", path]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // What kubectl writes while it holds the lock, then its unlock.
+    writeFileSync(
+      path,
+      SAMPLE.replace("contexts:\n", "contexts:\n- context:\n    cluster: other\n  name: made-by-kubectl\n"),
+    );
+    rmSync(`${path}.lock`);
+    const result = await writing;
+    expect(result.code, result.stderr).toBe(0);
+    const doc = parse(readFileSync(path, "utf8")) as { contexts: { name: string }[] };
+    expect(doc.contexts.map((c) => c.name).sort()).toEqual(["demo", "made-by-kubectl", "other"]);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it("twenty `eks-token kubeconfig` at once, each for another cluster: twenty entries, and each says Added", async () => {
+    const path = join(scratch(), "config");
+    writeFileSync(path, SAMPLE);
+    const names = Array.from({ length: 20 }, (_, i) => `team-${i}`);
+    const results = await Promise.all(
+      names.map((name) =>
+        runCli(
+          [
+            "kubeconfig",
+            "--cluster-name",
+            name,
+            "--endpoint",
+            `https://${name}.example.com`,
+            "--ca-data",
+            CA,
+            "--kubeconfig",
+            path,
+          ],
+          { env: hermeticEnv(home.home, { AWS_REGION: "us-west-2" }), timeoutMs: 60_000 },
+        ),
+      ),
+    );
+    results.forEach((r, i) => {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe(`Added new context ${names[i]} to ${path}\n`);
+    });
+    const doc = parse(readFileSync(path, "utf8")) as Record<"clusters" | "users" | "contexts", { name: string }[]>;
+    for (const list of ["clusters", "users", "contexts"] as const) {
+      expect(doc[list].map((e) => e.name).sort(), list).toEqual(
+        [...names, "other", ...(list === "users" ? ["old"] : [])].sort(),
+      );
+    }
+    // The hand-written parts are still there, and no lock or temporary file is left.
+    expect(readFileSync(path, "utf8")).toContain("# team kubeconfig: keep this line");
+    expect(readdirSync(join(path, ".."))).toEqual(["config"]);
+  }, 120_000);
+});
+
+/** The unprivileged user the tests run the CLI and kubectl as, to see what a user (not root) may write. */
+const NOBODY = 65534;
+const AS_ROOT = process.getuid?.() === 0;
+const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
+const KUBECTL = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].find((p) => existsSync(p));
+const CANNOT_SWITCH_USER = !AS_ROOT || !SETPRIV;
+
+/** Runs `command ...args` as uid/gid 65534 with no supplementary groups. */
+function runAsNobody(command: readonly string[], env: Record<string, string>) {
+  return runChild(SETPRIV!, [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", ...command], {
+    env,
+    cwd: "/",
+    timeoutMs: 20_000,
+  });
+}
+
+describe.skipIf(CANNOT_SWITCH_USER)("who may write the kubeconfig: the caller's own rights, as kubectl decides", () => {
+  // A folder the other user can reach: the temporary HOME is root's alone.
+  let shared: string;
+  beforeAll(() => {
+    shared = mkdtempSync(join(tmpdir(), "eks-token-kubeconfig-owner-"));
+    chmodSync(shared, 0o755);
+  });
+  afterAll(() => rmSync(shared, { recursive: true, force: true }));
+  let m = 0;
+  /** A folder owned by nobody, holding `config` with this text, owner and mode. */
+  function fileOf(text: string, owner: number, mode: number): string {
+    const dir = join(shared, `case-${++m}`);
+    mkdirSync(dir);
+    chownSync(dir, NOBODY, NOBODY);
+    const path = join(dir, "config");
+    writeFileSync(path, text);
+    chownSync(path, owner, owner);
+    chmodSync(path, mode);
+    return path;
+  }
+  const envFor = (home: string) => hermeticEnv(home, { AWS_REGION: "us-west-2" });
+
+  for (const command of ["update", "migrate"] as const) {
+    const base = command === "update" ? UPDATE : MIGRATE;
+
+    it(`${command}: as a user, a read-only kubeconfig is refused with one line, as kubectl refuses it; nothing changes`, async () => {
+      const path = fileOf(SAMPLE, NOBODY, 0o400);
+      const result = await runAsNobody([...CLI_COMMAND, ...base, "--kubeconfig", path], envFor(join(path, "..")));
+      expectFailure(
+        result,
+        /^eks-token: .*\/config is read-only for this user \(EACCES\): kubectl refuses to write it too; make it writable/,
+      );
+      expect(readFileSync(path, "utf8")).toBe(SAMPLE);
+      expect(readdirSync(join(path, ".."))).toEqual(["config"]);
+      if (KUBECTL) {
+        const kubectl = await runAsNobody(
+          [KUBECTL, "config", "set-context", "x", "--cluster=other", `--kubeconfig=${path}`],
+          envFor(join(path, "..")),
+        );
+        expect(kubectl.code).not.toBe(0);
+        expect(kubectl.stderr).toMatch(/permission denied/);
+        expect(readFileSync(path, "utf8")).toBe(SAMPLE);
+      }
+    });
+
+    it(`${command}: root rewriting another user's kubeconfig keeps its owner, group and mode`, async () => {
+      const path = fileOf(SAMPLE, NOBODY, 0o600);
+      const result = await run([...base, "--kubeconfig", path]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(readFileSync(path, "utf8")).not.toBe(SAMPLE);
+      const after = statSync(path);
+      expect([after.uid, after.gid, after.mode & 0o7777]).toEqual([NOBODY, NOBODY, 0o600]);
+    });
+
+    it(`${command}: as a user, a file of another owner that it may write is refused rather than made its own`, async () => {
+      const path = fileOf(SAMPLE, 0, 0o666);
+      const result = await runAsNobody([...CLI_COMMAND, ...base, "--kubeconfig", path], envFor(join(path, "..")));
+      expectFailure(
+        result,
+        /^eks-token: cannot write .*\/config keeping its owner \(user 0\): EPERM: eks-token replaces the file whole/,
+      );
+      expect(readFileSync(path, "utf8")).toBe(SAMPLE);
+      expect(statSync(path).uid).toBe(0);
+      expect(readdirSync(join(path, ".."))).toEqual(["config"]);
+    });
+  }
+
+  it("root writes a read-only kubeconfig, as kubectl run by root does (mode bits do not bind root); the mode stays", async () => {
+    const path = fileOf(SAMPLE, 0, 0o400);
+    const result = await run([...UPDATE, "--kubeconfig", path]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe(`Added new context demo to ${path}\n`);
+    expect(statSync(path).mode & 0o7777).toBe(0o400);
+    if (KUBECTL) {
+      const kubectl = await runChild(
+        KUBECTL,
+        ["config", "set-context", "x", "--cluster=demo", `--kubeconfig=${path}`],
+        {
+          env: envFor(join(path, "..")),
+        },
+      );
+      expect(kubectl.code, kubectl.stderr).toBe(0);
+    }
+  });
+});
+
+describe.concurrent("YAML anchors shared with what changes", () => {
+  const SHARED = `apiVersion: v1
+kind: Config
+clusters:
+- name: demo
+  cluster: &c
+    server: https://old.example.com
+- name: other
+  cluster: *c
+users:
+- name: demo
+  user:
+    exec: &e
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: aws
+      args: &a [--region, us-west-2, eks, get-token, --cluster-name, demo]
+- name: second
+  user:
+    exec: *e
+- name: third
+  user:
+    exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: aws, args: *a}
+`;
+  type Users = { users: { name: string; user: { exec: { command: string } } }[] };
+  const commands = (path: string) =>
+    Object.fromEntries((parse(readFileSync(path, "utf8")) as Users).users.map((u) => [u.name, u.user.exec.command]));
+
+  it("update: replaces the demo entries, the aliases to them keep their content; exit 0", async () => {
+    const path = join(scratch(), "config");
+    writeFileSync(path, SHARED);
+    const result = await run([...UPDATE, "--kubeconfig", path]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe(`Updated context demo in ${path}\n`);
+    expect(commands(path)).toEqual({ demo: "eks-token", second: "aws", third: "aws" });
+    const clusters = (parse(readFileSync(path, "utf8")) as { clusters: { name: string; cluster: unknown }[] }).clusters;
+    expect(clusters.find((c) => c.name === "other")!.cluster).toEqual({ server: "https://old.example.com" });
+  });
+
+  it("migrate: each user of the shared block is migrated and reported; exit 0", async () => {
+    const path = join(scratch(), "config");
+    writeFileSync(path, SHARED);
+    const result = await run([...MIGRATE, "--kubeconfig", path]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(commands(path)).toEqual({ demo: "eks-token", second: "eks-token", third: "eks-token" });
+    expect(result.stderr.match(/^user \w+$/gm)).toEqual(["user demo", "user second", "user third"]);
+    expect(result.stderr).toContain(`Changed 3 users in ${path}\n`);
+  });
+});
+
+describe("what reaches the file is checked, from the flags and from DescribeCluster alike", () => {
+  let eks: HttpServer;
+  let eksUrl: string;
+  const CLUSTERS: Record<string, Record<string, unknown>> = {
+    good: {},
+    "plain-http": { endpoint: "http://plain-http.example.com" },
+    userinfo: { endpoint: "https://admin:hunter2@userinfo.example.com" },
+    "ca-not-pem": { certificateAuthority: { data: Buffer.from("just some bytes").toString("base64") } },
+    "other-name": { arn: "arn:aws:eks:us-west-2:123456789012:cluster/someone-else" },
+  };
+  beforeAll(async () => {
+    eks = createHttpServer((req, res) => {
+      const name = decodeURIComponent(/^\/clusters\/([^/?]+)$/.exec(req.url ?? "")?.[1] ?? "");
+      const cluster = {
+        name,
+        arn: `arn:aws:eks:us-west-2:123456789012:cluster/${name}`,
+        endpoint: `https://${name}.example.com`,
+        certificateAuthority: { data: CA },
+        status: "ACTIVE",
+        ...CLUSTERS[name],
+      };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ cluster }));
+    });
+    await new Promise<void>((resolve) => eks.listen(0, "127.0.0.1", resolve));
+    eksUrl = `http://127.0.0.1:${(eks.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => eks?.close(resolve)));
+  const describeRun = (name: string, path: string) =>
+    run(["kubeconfig", "--cluster-name", name, "--kubeconfig", path], {
+      AWS_ENDPOINT_URL_EKS: eksUrl,
+      AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+      AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    });
+
+  it("--endpoint with a user name and password is refused without showing the password", async () => {
+    const path = join(scratch(), "config");
+    const result = await run([
+      "kubeconfig",
+      "--cluster-name",
+      "demo",
+      "--endpoint",
+      "https://admin:hunter2@demo.example.com",
+      "--ca-data",
+      CA,
+      "--kubeconfig",
+      path,
+    ]);
+    expectFailure(
+      result,
+      /^eks-token: invalid --endpoint https:\/\/demo\.example\.com: expected an https:\/\/ URL without a user name or password$/,
+    );
+    expect(result.stderr).not.toContain("hunter2");
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it("a good answer is written", async () => {
+    const path = join(scratch(), "config");
+    const result = await describeRun("good", path);
+    expect(result.code, result.stderr).toBe(0);
+    expect(readFileSync(path, "utf8")).toContain("server: https://good.example.com");
+  });
+
+  for (const [name, says] of [
+    [
+      "plain-http",
+      /returned an endpoint that is not usable: http:\/\/plain-http\.example\.com \(expected an https:\/\/ URL\)/,
+    ],
+    [
+      "userinfo",
+      /returned an endpoint that is not usable: https:\/\/userinfo\.example\.com \(expected an https:\/\/ URL without/,
+    ],
+    ["ca-not-pem", /returned a certificate authority that is not the base64 of a PEM certificate/],
+    ["other-name", /returned the ARN of another cluster/],
+  ] as const) {
+    it(`a DescribeCluster answer with a bad field (${name}): one line, exit 1, nothing written`, async () => {
+      const path = join(scratch(), "config");
+      writeFileSync(path, SAMPLE);
+      const result = await describeRun(name, path);
+      expectFailure(result, says);
+      expect(result.stderr).toMatch(new RegExp(`^eks-token: DescribeCluster for ${name} in us-west-2 returned`));
+      expect(result.stderr).not.toContain("hunter2");
+      expect(readFileSync(path, "utf8")).toBe(SAMPLE);
+    });
+  }
+});
+
+describe.concurrent("kubeconfig paths in messages are escaped", () => {
+  // A folder name that would turn the terminal red and then move the cursor, were it printed raw.
+  const HOSTILE_DIR = "team\u001b[31m\u202e\u009bdir";
+  const SHOWN_DIR = "team\\u001b[31m\\u202e\\u009bdir";
+  const hostilePath = () => {
+    const dir = join(scratch(), HOSTILE_DIR);
+    mkdirSync(dir);
+    return join(dir, "config");
+  };
+  const raw = /[\u001b\u009b\u202e]/;
+
+  it("update: the Added line shows the path with its escapes written out", async () => {
+    const path = hostilePath();
+    const result = await run([...UPDATE, "--kubeconfig", path]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe(`Added new context demo to ${path.replace(HOSTILE_DIR, SHOWN_DIR)}\n`);
+    expect(result.stderr).not.toMatch(raw);
+  });
+
+  it("migrate: the summary and a refusal show the path escaped", async () => {
+    const path = hostilePath();
+    writeFileSync(path, SAMPLE);
+    const changed = await run([...MIGRATE, "--kubeconfig", path]);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.stderr).toContain(`Changed 1 user in ${path.replace(HOSTILE_DIR, SHOWN_DIR)}\n`);
+    expect(changed.stderr).not.toMatch(raw);
+    writeFileSync(path, "users: [\n");
+    const refused = await run([...MIGRATE, "--kubeconfig", path]);
+    expectFailure(refused, /not valid YAML/);
+    expect(refused.stderr).toContain(SHOWN_DIR);
+    expect(refused.stderr).not.toMatch(raw);
+  });
+
+  it("update: a held lock is named with the path escaped", async () => {
+    const path = hostilePath();
+    writeFileSync(`${path}.lock`, "");
+    const result = await run([...UPDATE, "--kubeconfig", path], {});
+    expectFailure(result, /is locked: .*config\.lock has existed for more than 10 s/);
+    expect(result.stderr).toContain(SHOWN_DIR);
+    expect(result.stderr).not.toMatch(raw);
+    expect(existsSync(path)).toBe(false);
+  }, 30_000);
 });

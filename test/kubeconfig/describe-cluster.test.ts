@@ -22,9 +22,32 @@ let port: number;
 const seen: Seen[] = [];
 const statusOf: Record<string, string> = { demo: "ACTIVE", busy: "UPDATING", young: "CREATING" };
 
+/** Answers no one should write into a kubeconfig: the field each one spoils. */
+const HOSTILE: Record<string, Record<string, unknown>> = {
+  "plain-http": { endpoint: "http://plain-http.example.com" },
+  "file-url": { endpoint: "file:///etc/passwd" },
+  userinfo: { endpoint: "https://admin:hunter2@userinfo.example.com" },
+  "ca-not-base64": { certificateAuthority: { data: "not base64 at all!" } },
+  "ca-not-pem": { certificateAuthority: { data: Buffer.from("just some bytes").toString("base64") } },
+  "other-name": { arn: arnOf("someone-else") },
+  "other-region": { arn: arnOf("other-region", "eu-west-1") },
+  "not-an-arn": { arn: "arn:aws:iam::123456789012:role/x" },
+  "outpost-id": { id: "id with spaces", outpostConfig: {} },
+};
+
 function answer(req: IncomingMessage): { status: number; body: unknown } {
   const name = decodeURIComponent(/^\/clusters\/([^/?]+)$/.exec(req.url ?? "")?.[1] ?? "");
   if (name === "slow") return { status: -1, body: undefined };
+  if (HOSTILE[name]) {
+    const cluster = {
+      name,
+      arn: arnOf(name),
+      endpoint: `https://${name}.example.com`,
+      certificateAuthority: { data: CA },
+      status: "ACTIVE",
+    };
+    return { status: 200, body: { cluster: { ...cluster, ...HOSTILE[name] } } };
+  }
   const status = statusOf[name];
   if (req.method !== "GET" || !status) {
     return { status: 404, body: { message: `No cluster found for name: ${name}.` } };
@@ -106,6 +129,36 @@ describe("kubeconfig with DescribeCluster", () => {
     expect(config.users[0].user.exec.args).toEqual(["token", "--cluster-name", "demo", "--region", "us-west-2"]);
     expect(config["current-context"]).toBe(arnOf("demo"));
     expect(io.stderrText()).toBe(`Added new context ${arnOf("demo")} to ${join(home, ".kube", "config")}\n`);
+  });
+
+  test.each([
+    [
+      "plain-http",
+      /returned an endpoint that is not usable: http:\/\/plain-http\.example\.com \(expected an https:\/\/ URL\)$/,
+    ],
+    ["file-url", /returned an endpoint that is not usable: file:\/\/\/etc\/passwd \(expected an https:\/\/ URL\)$/],
+    [
+      "userinfo",
+      /returned an endpoint that is not usable: https:\/\/userinfo\.example\.com \(expected an https:\/\/ URL without a user name or password\)$/,
+    ],
+    [
+      "ca-not-base64",
+      /returned a certificate authority that is not the base64 of a PEM certificate: "not base64 at all!"$/,
+    ],
+    ["ca-not-pem", /returned a certificate authority that is not the base64 of a PEM certificate/],
+    ["other-name", /returned the ARN of another cluster: "arn:aws:eks:us-west-2:123456789012:cluster\/someone-else"$/],
+    ["other-region", /returned the ARN of a cluster in another region: "arn:aws:eks:eu-west-1:/],
+    ["not-an-arn", /returned an ARN that is not a cluster's: "arn:aws:iam::123456789012:role\/x"$/],
+    ["outpost-id", /returned an Outposts cluster id that cannot be passed on: "id with spaces"$/],
+  ])("a DescribeCluster answer with a bad field (%s) is refused and nothing is written", async (name, says) => {
+    const io = fakeIo({ env: ioEnv() });
+    const e = await runKubeconfig(["--cluster-name", name], io).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(EksTokenError);
+    expect((e as EksTokenError).code).toBe("kubeconfig");
+    expect((e as EksTokenError).message).toMatch(new RegExp(`^DescribeCluster for ${name} in us-west-2 `));
+    expect((e as EksTokenError).message).toMatch(says);
+    expect((e as EksTokenError).message).not.toContain("hunter2");
+    await expect(readFile(join(home, ".kube", "config"))).rejects.toThrow(/ENOENT/);
   });
 
   test("UPDATING is accepted", async () => {

@@ -65,7 +65,86 @@ const entries = (name: string, extra: Partial<Parameters<typeof buildEntries>[0]
     ...extra,
   });
 
+/** Written by hand: comments, blank lines, flow lists and maps, all three quotings, a literal block. */
+const HAND_WRITTEN = `# Team kubeconfig, edited by hand
+apiVersion: v1
+kind: Config
+preferences: {}
+
+clusters:
+  # production first
+  - name: prod # the big one
+    cluster:
+      server: 'https://prod.example.com'
+      certificate-authority-data: "QUJD"
+      extensions: [{name: a, extension: {k: v}}]
+
+  - {name: staging, cluster: {server: https://staging.example.com, insecure-skip-tls-verify: true}}
+
+contexts:
+  - name: prod
+    context: {cluster: prod, user: prod, namespace: "default"}
+
+users:
+  - name: prod
+    user:
+      token: "abc" # not real
+      username: 'o''neil'
+  - name: staging
+    user:
+      exec:
+        apiVersion: client.authentication.k8s.io/v1beta1
+        command: aws
+        args: ["--region", "us-west-2", eks, get-token, --cluster-name, staging]
+        env:
+          - {name: AWS_PROFILE, value: "dev"}
+      password: |
+        multi
+        line
+current-context: prod # keep me
+`;
+
+/** The lines of `before` all appear in `after`, in the same order. */
+function keptInOrder(before: string, after: string): string[] {
+  const lines = after.split("\n");
+  let at = 0;
+  const lost: string[] = [];
+  for (const line of before.split("\n")) {
+    const found = lines.indexOf(line, at);
+    if (found === -1) lost.push(line);
+    else at = found + 1;
+  }
+  return lost;
+}
+
 describe("document round trip", () => {
+  test("a hand-written file keeps every line of the entries not touched: comments, flow style, quoting, blank lines", () => {
+    const p = parseKubeconfig(HAND_WRITTEN, "f");
+    expect(stringifyKubeconfig(p.doc, p.style)).toBe(HAND_WRITTEN);
+    const out = stringifyKubeconfig(mergeEntries(p.doc, entries("demo")).doc, p.style);
+    // Only the current-context line changes (to the new context, keeping its comment).
+    expect(keptInOrder(HAND_WRITTEN, out)).toEqual(["current-context: prod # keep me"]);
+    expect(out).toContain("current-context: demo # keep me\n");
+    expect(parse(out).clusters.map((c: { name: string }) => c.name)).toEqual(["prod", "staging", "demo"]);
+  });
+
+  test("flow collections written padded stay padded", () => {
+    const padded = "apiVersion: v1\nclusters:\n- { name: a, cluster: { server: https://a.example.com } }\n";
+    const p = parseKubeconfig(padded, "f");
+    expect(p.style.flowPadding).toBe(true);
+    const out = stringifyKubeconfig(mergeEntries(p.doc, entries("b")).doc, p.style);
+    expect(out.startsWith(padded)).toBe(true);
+  });
+
+  test("a file indented four spaces stays indented four spaces", () => {
+    const four = "apiVersion: v1\nclusters:\n    - name: a\n      cluster:\n          server: https://a.example.com\n";
+    const p = parseKubeconfig(four, "f");
+    expect(stringifyKubeconfig(p.doc, p.style)).toBe(four);
+    const out = stringifyKubeconfig(mergeEntries(p.doc, entries("b")).doc, p.style);
+    expect(out.startsWith(four)).toBe(true);
+    expect(out).toContain("    - cluster:\n          certificate-authority-data: QUJD\n");
+  });
+
   test("a kubectl-written file is reproduced byte-for-byte", () => {
     const p = parseKubeconfig(KUBECTL_STYLE, "f");
     expect(stringifyKubeconfig(p.doc, p.style)).toBe(KUBECTL_STYLE);

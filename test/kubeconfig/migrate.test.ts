@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { parse } from "yaml";
@@ -269,7 +269,7 @@ describe("eks-token kubeconfig migrate", () => {
     expect(text).toContain("# written by eksctl\n");
     expect(text).toContain("command: eks-token # pinned path\n");
     // The flow list stays a flow list.
-    expect(text).toMatch(/args: \[ token, --cluster-name, c1,/);
+    expect(text).toMatch(/args: \[token, --cluster-name, c1,/);
     expect((await stat(configPath())).mode & 0o777).toBe(0o600);
 
     const err = io.stderrText();
@@ -345,5 +345,7 @@ describe("eks-token kubeconfig migrate", () => {
     const io = fakeIo({ env: { HOME: home } });
     expect(await runKubeconfig(["migrate"], io)).toBe(0);
     expect(io.stderrText()).toContain("nothing to migrate");
+    // Not even the folder a lock would have needed.
+    expect(await readdir(home)).toEqual([]);
   });
 });

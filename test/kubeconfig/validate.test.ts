@@ -48,9 +48,47 @@ describe("validate", () => {
   });
   test("endpoints and CA data", () => {
     expect(v.checkEndpoint("https://ABC.gr7.us-west-2.eks.amazonaws.com")).toContain("https://");
-    for (const bad of ["http://x", "x", "https://", "ftp://x"]) rejects(() => v.checkEndpoint(bad));
-    expect(v.checkCaData("QUJD")).toBe("QUJD");
-    expect(v.checkCaData("QUI=")).toBe("QUI=");
-    for (const bad of ["", "QUJ", "QU JD", "-----BEGIN", "QUJD===="]) rejects(() => v.checkCaData(bad));
+    for (const bad of ["http://x", "x", "https://", "ftp://x", "file:///etc/passwd", "https://u:p@x", "https://u@x"])
+      rejects(() => v.checkEndpoint(bad));
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const b64 = (text: string) => Buffer.from(text).toString("base64");
+    expect(v.checkCaData(b64(pem))).toBe(b64(pem));
+    expect(v.checkCaData(b64(`${pem}${pem}`))).toBe(b64(`${pem}${pem}`));
+    for (const bad of [
+      "",
+      "QUJ",
+      "QU JD",
+      "-----BEGIN",
+      "QUJD====",
+      "QUJD",
+      b64("-----BEGIN CERTIFICATE-----\nMIIB\n"),
+    ])
+      rejects(() => v.checkCaData(bad));
+  });
+  test("a DescribeCluster answer is held to the flags' rules and to what was asked", () => {
+    const ca = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64");
+    const arn = "arn:aws:eks:us-west-2:123456789012:cluster/demo";
+    const good = { arn, endpoint: "https://x.example.com", caData: ca };
+    const asked = { name: "demo", region: "us-west-2" };
+    expect(v.checkDescribedCluster(good, asked).arn).toEqual({
+      arn,
+      region: "us-west-2",
+      account: "123456789012",
+      name: "demo",
+    });
+    expect(v.checkDescribedCluster(good, { ...asked, account: "123456789012" }).endpoint).toBe("https://x.example.com");
+    const refused = (answer: object, a: v.AskedCluster = asked) => {
+      try {
+        v.checkDescribedCluster({ ...good, ...answer }, a);
+      } catch (e) {
+        expect((e as EksTokenError).code).toBe("kubeconfig");
+        return (e as Error).message;
+      }
+      throw new Error("expected a refusal");
+    };
+    expect(refused({}, { ...asked, account: "210987654321" })).toMatch(/the ARN of a cluster in another account/);
+    expect(refused({ arn: arn.replace("demo", "demo2") })).toMatch(/the ARN of another cluster/);
+    expect(refused({ endpoint: "https://u:secret@x.example.com" })).not.toContain("secret");
+    expect(refused({ caData: "QUJD" })).toMatch(/not the base64 of a PEM certificate/);
   });
 });
