@@ -1,7 +1,7 @@
 // `eks-token login` end to end: the CLI (Node or native) against the SSO-OIDC and portal
 // emulators, with the test browser as BROWSER; then the AWS CLI (botocore) and the JS SDK read the
 // token file it wrote and get credentials with no further sign-in.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -363,6 +363,35 @@ describe("eks-token login, one at a time (the emulator's scripted user is shared
       expect(browserRuns(h)).toEqual([]);
     } finally {
       delete oidc.faults.device_authorization;
+    }
+  });
+
+  it("stops at SIGTERM (kubectl killing it, Ctrl-C) and closes its listener", async () => {
+    const h = newHome();
+    oidc.user = "never";
+    try {
+      const child = spawn(CLI_COMMAND[0], [...CLI_COMMAND.slice(1), "login", "--profile", "dev"], {
+        env: env(h),
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+      for (let i = 0; i < 800 && browserRuns(h).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      const redirect = new URL(String(browserRuns(h)[0]?.["url"])).searchParams.get("redirect_uri") ?? "";
+      expect((await fetch(`${redirect}?state=nope`)).status).toBe(400);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(130);
+      expect(stdout).toBe("");
+      expect(stderr.trim().split("\n").at(-1)).toBe(
+        "eks-token: the sign-in was stopped: run `eks-token login --profile dev` to sign in",
+      );
+      await expect(fetch(`${redirect}?state=nope`)).rejects.toThrow();
+    } finally {
+      oidc.user = "approve";
     }
   });
 });
