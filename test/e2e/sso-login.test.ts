@@ -266,11 +266,15 @@ describe.concurrent("eks-token login", () => {
     const pending = login(h, ["--sso-session", "corp", "--use-device-code", "--no-browser"]);
     // The person confirms the code on another device.
     const seen = oidc.deviceAuthorizations.length;
-    let mine: { userCode: string } | undefined;
+    let mine: { userCode: string; clientId: string } | undefined;
     for (let i = 0; i < 800 && !mine; i++) {
       await new Promise((r) => setTimeout(r, 25));
       mine = oidc.deviceAuthorizations.slice(seen).find((d) => d.startUrl === START_URL);
     }
+    // Confirmed after the first poll (a code confirmed before it is used without a word shown).
+    const polled = () =>
+      oidc.requests.some((r) => r.grantType?.endsWith("device_code") && r.body?.["clientId"] === mine?.clientId);
+    for (let i = 0; i < 800 && !polled(); i++) await new Promise((r) => setTimeout(r, 25));
     oidc.approveDevice(mine?.userCode ?? "");
     const result = await pending;
     expect(result.code, result.stderr).toBe(0);
