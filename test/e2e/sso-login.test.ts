@@ -398,4 +398,31 @@ describe("eks-token login, one at a time (the emulator's scripted user is shared
       oidc.user = "approve";
     }
   });
+
+  it("without BROWSER uses the system's opener and, where it has none, the printed address still signs in", async () => {
+    const h = newHome();
+    // A display, so the browser flow is chosen; this machine has no xdg-open, so nothing opens.
+    const child = spawn(CLI_COMMAND[0], [...CLI_COMMAND.slice(1), "login", "--profile", "dev"], {
+      env: env(h, { BROWSER: undefined, DISPLAY: ":0" }),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let followed = false;
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+      const url = /open this address in a browser on this machine: (\S+)/.exec(stderr)?.[1];
+      if (url && !followed) {
+        followed = true;
+        // The person copies the address into a browser.
+        void fetch(url, { redirect: "manual" }).then((r) => fetch(r.headers.get("location") ?? ""));
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^signed in to AWS IAM Identity Center: session "corp" valid until/);
+    expect(browserRuns(h)).toEqual([]);
+  });
 });
