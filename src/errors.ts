@@ -7,6 +7,7 @@ export type ErrorCode =
   | "invalid-input"
   | "no-credentials"
   | "sso-expired"
+  | "sign-in"
   | "unknown-profile"
   | "mfa"
   | "assume-role"
@@ -21,6 +22,7 @@ export type ErrorCode =
   | "kubeconfig"
   | "output"
   | "interrupted"
+  | "too-large"
   | "internal";
 
 /** Exit codes: 1 for everything a user or the environment got wrong, 2 for usage, more for verify. */
@@ -29,6 +31,8 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   "invalid-input": 2,
   "no-credentials": 1,
   "sso-expired": 1,
+  /** An SSO sign-in that was not completed: declined, abandoned, timed out. */
+  "sign-in": 1,
   "unknown-profile": 1,
   mfa: 1,
   "assume-role": 1,
@@ -44,6 +48,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   output: 1,
   /** Ctrl-C at a prompt: the shells' 128 + SIGINT. */
   interrupted: 130,
+  "too-large": 1,
   internal: 70,
 };
 

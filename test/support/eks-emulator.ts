@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { ACCESS_POLICY_ARN_PREFIX, ACCESS_POLICIES } from "./access-policies.js";
 import type { AccessEntryRecord, AccessEntryType, AssociatedPolicy, ClusterState } from "./cluster-state.js";
+import { sendEndlessBody } from "./endless-body.js";
 import { listenOnLoopback } from "./loopback-server.js";
 import { verifyAuthorizationHeader, type VerifyErrorCode } from "./sigv4.js";
 import type { KnownAccessKey } from "./sts-emulator.js";
@@ -52,12 +53,13 @@ export interface DenyOptions {
 /**
  * What a broken or hostile endpoint does, applied on arrival to matching requests (every operation
  * when absent): never answer; answer a raw status and body (a throttle, a 5xx, a 404 that is not
- * JSON); drop the connection; answer late; or (for the listings) page forever.
+ * JSON); drop the connection; answer 200 with a body that never ends; answer late; or (for the listings) page forever.
  */
 export type EksFault = { readonly operation?: EksOperation } & (
   | { readonly kind: "hang" }
   | { readonly kind: "reply"; readonly status: number; readonly errorType?: string; readonly body: string }
   | { readonly kind: "reset" }
+  | { readonly kind: "endless" }
   | { readonly kind: "delay"; readonly ms: number }
   | { readonly kind: "endless-pages"; readonly delayMs?: number }
 );
@@ -487,6 +489,7 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
     requests.push(record);
     const fault = takeFault(matched?.operation);
     if (fault?.kind === "hang") return;
+    if (fault?.kind === "endless") return sendEndlessBody(res);
     if (fault?.kind === "reset") return void req.socket.destroy();
     if (fault?.kind === "delay" || (fault?.kind === "endless-pages" && fault.delayMs))
       await new Promise((r) => setTimeout(r, fault.kind === "delay" ? fault.ms : (fault.delayMs ?? 0)));
