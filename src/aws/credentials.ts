@@ -12,6 +12,7 @@ import { runCredentialProcess } from "./credential-process.js";
 import { envCredentials } from "./env-credentials.js";
 import { profileStaticKeys } from "./profile-credentials.js";
 import { readSharedConfig } from "./shared-config.js";
+import { stsEndpointOverride } from "./sts-client.js";
 import type { MfaCodeProvider } from "./mfa-prompt.js";
 import type { Env } from "../env.js";
 import { startDeadline } from "../deadline.js";
@@ -125,7 +126,8 @@ async function resolve(target: TokenTarget, deps: CredentialDeps, bounded: Bound
       ...(target.region ? { region: target.region } : {}),
       requestHandler: boundedRequestHandler({
         maxBodyBytes: CREDENTIALS_MAX_BODY_BYTES,
-        requestTimeoutMs: remainingMs,
+        // A little past the overall bound, which reports first; this one ends the request.
+        requestTimeoutMs: () => remainingMs() + 250,
         connectionTimeoutMs: CONNECTION_TIMEOUT_MS,
       }),
       maxAttempts: 2,
@@ -170,7 +172,12 @@ async function assumeRole(
         RoleSessionName: sessionName,
         ...(target.externalId ? { ExternalId: target.externalId } : {}),
       },
-      clientConfig: { region: target.region ?? "us-east-1", ...(await clientConfig()) },
+      clientConfig: {
+        region: target.region ?? "us-east-1",
+        ...(await clientConfig()),
+        // The caller's AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL), not the process's.
+        ...(stsEndpointOverride(deps.env) ? { endpoint: stsEndpointOverride(deps.env)?.href } : {}),
+      },
       logger: deps.logger,
     })(),
   );
@@ -187,9 +194,8 @@ async function baseProvider(
   const fromEnvironment = target.profileExplicit ? undefined : envCredentials(deps.env);
   if (fromEnvironment) return async () => fromEnvironment;
   // Next the chain would read the profile; static keys there need none of it.
-  const fromProfile = profileStaticKeys(
-    readSharedConfig(deps.env, target.profileExplicit ? target.profileName : undefined).profile,
-  );
+  const shared = readSharedConfig(deps.env, target.profileExplicit ? target.profileName : undefined);
+  const fromProfile = profileStaticKeys(shared.profile);
   if (fromProfile) return async () => fromProfile;
   // The profile's own credential_process: run here, once and bounded, rather than by the SDK's chain
   // (which has no time limit, runs it again from its next link after a failure, and reports only
@@ -204,20 +210,23 @@ async function baseProvider(
         ...(deps.credentialProcessTimeoutMs !== undefined ? { timeoutMs: deps.credentialProcessTimeoutMs } : {}),
       });
   }
-  const { fromNodeProviderChain } = await import("./sdk-providers.js");
+  const { defaultCredentialChain } = await import("./sdk-providers.js");
   // The token's region goes in as the parent's region, a fallback: in clientConfig it would
   // override every nested client's own choice, and the SSO client would then ask the portal in
   // the cluster's region instead of the sso-session's sso_region (where the access token lives).
   const { region, ...chainClientConfig } = await clientConfig();
-  return fromNodeProviderChain({
-    ...(target.profileExplicit ? { profile: target.profileName } : {}),
-    mfaCodeProvider: deps.mfaCodeProvider,
+  const stsEndpoint = stsEndpointOverride(deps.env);
+  return defaultCredentialChain({
+    env: deps.env,
+    profileName: target.profileName,
+    profile: shared.profile,
+    configPath: target.configPath,
+    credentialsPath: target.credentialsPath,
     clientConfig: chainClientConfig,
-    ...(typeof region === "string" ? { parentClientConfig: { region } } : {}),
+    parentRegion: typeof region === "string" ? region : undefined,
+    stsEndpoint: stsEndpoint?.href,
+    mfaCodeProvider: deps.mfaCodeProvider,
     logger: deps.logger,
-    // Instance metadata and container endpoints: one try each, one second to answer.
-    timeout: 1_000,
-    maxRetries: 0,
   });
 }
 
