@@ -12,7 +12,7 @@ import { fromIni, fromProcess, fromTemporaryCredentials, fromWebToken } from "@a
 import { readFile } from "node:fs/promises";
 import type { Env } from "../env.js";
 import type { Logger } from "../logger.js";
-import type { AwsCredentials, CredentialsProvider } from "./credentials.js";
+import type { AwsCredentials, CredentialsProvider } from "./credential-types.js";
 import type { MfaCodeProvider } from "./mfa-prompt.js";
 import { fromRemoteEndpoints } from "./remote-credentials.js";
 import type { ProfileSettings } from "./shared-config.js";

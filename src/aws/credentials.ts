@@ -3,6 +3,7 @@
  * all bounded in time. Loaded only on a cache miss; the SDK's providers are loaded only when used.
  */
 import type { Logger } from "../logger.js";
+import type { AwsCredentials, CredentialsInput, CredentialsProvider } from "./credential-types.js";
 import { EksTokenError, isEksTokenError } from "../errors.js";
 import type { SigningCredentials } from "../token/presign.js";
 import type { TokenTarget } from "./target.js";
@@ -22,15 +23,7 @@ export interface ResolvedCredentials extends SigningCredentials {
   readonly expiration?: Date | undefined;
 }
 
-/** Static credentials, or a provider such as the SDK's (structurally the SDK's own types). */
-export interface AwsCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string | undefined;
-  readonly expiration?: Date | undefined;
-}
-export type CredentialsProvider = () => Promise<AwsCredentials>;
-export type CredentialsInput = AwsCredentials | CredentialsProvider;
+export type { AwsCredentials, CredentialsInput, CredentialsProvider } from "./credential-types.js";
 
 /**
  * Wraps the making of role credentials (--role-arn or a role profile) in a cache, the way

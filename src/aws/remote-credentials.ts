@@ -11,7 +11,7 @@ import { readFile } from "node:fs/promises";
 import type { Env } from "../env.js";
 import { isEksTokenError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { AwsCredentials, CredentialsProvider } from "./credentials.js";
+import type { AwsCredentials, CredentialsProvider } from "./credential-types.js";
 import { boundedRequestHandler, CREDENTIALS_MAX_BODY_BYTES } from "./http-handler.js";
 import type { ProfileSettings } from "./shared-config.js";
 
