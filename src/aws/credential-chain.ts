@@ -9,12 +9,11 @@
  */
 import { CredentialsProviderError } from "@smithy/core/config";
 import { fromIni, fromProcess, fromTemporaryCredentials, fromWebToken } from "@aws-sdk/credential-providers";
-import { readFile } from "node:fs/promises";
 import type { Env } from "../env.js";
 import type { Logger } from "../logger.js";
 import type { AwsCredentials, CredentialsProvider } from "./credential-types.js";
 import type { MfaCodeProvider } from "./mfa-prompt.js";
-import { fromRemoteEndpoints } from "./remote-credentials.js";
+import { fromRemoteEndpoints, readTokenFile } from "./remote-credentials.js";
 import type { ProfileSettings } from "./shared-config.js";
 
 export interface ChainInit {
@@ -87,7 +86,7 @@ export function defaultCredentialChain(init: ChainInit): CredentialsProvider {
         throw new CredentialsProviderError("web identity not configured (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)", {
           logger,
         });
-      const webIdentityToken = (await readFile(tokenFile, "ascii")).trim();
+      const webIdentityToken = readTokenFile(tokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE", logger).trim();
       const credentials = await roleAssumerWithWebIdentity({
         RoleArn: roleArn,
         RoleSessionName: env["AWS_ROLE_SESSION_NAME"] || `aws-sdk-js-session-${Date.now()}`,

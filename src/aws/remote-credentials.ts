@@ -7,9 +7,11 @@
  */
 import { CredentialsProviderError } from "@smithy/core/config";
 import { HttpRequest } from "@smithy/protocol-http";
-import { readFile } from "node:fs/promises";
 import type { Env } from "../env.js";
 import { isEksTokenError } from "../errors.js";
+import { isOverCap, readFileCapped, tooLargeError } from "../byte-cap.js";
+import { describeFileKind } from "../file-kind.js";
+import { quote } from "../quote.js";
 import type { Logger } from "../logger.js";
 import type { AwsCredentials, CredentialsProvider } from "./credential-types.js";
 import { boundedRequestHandler, CREDENTIALS_MAX_BODY_BYTES } from "./http-handler.js";
@@ -131,7 +133,9 @@ export function fromContainerEndpoint(init: RemoteInit): CredentialsProvider {
   return async () => {
     const url = containerUrl(env, logger);
     const tokenFile = env["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"];
-    const token = tokenFile ? (await readFile(tokenFile)).toString() : env["AWS_CONTAINER_AUTHORIZATION_TOKEN"];
+    const token = tokenFile
+      ? readTokenFile(tokenFile, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", logger)
+      : env["AWS_CONTAINER_AUTHORIZATION_TOKEN"];
     if (token?.includes("\r\n"))
       throw new CredentialsProviderError("Authorization token contains invalid \\r\\n sequence.", { logger });
     const { send, destroy } = client(init);
@@ -229,4 +233,36 @@ export function fromInstanceMetadataEndpoint(init: RemoteInit): CredentialsProvi
       destroy();
     }
   };
+}
+
+/** Tokens are a few kB; a token file is read under this cap. */
+export const TOKEN_FILE_MAX_BYTES = 64 * 1024;
+
+/** A token file's text (a container authorization token, a web identity token), read under the cap. */
+export function readTokenFile(path: string, variable: string, logger: Logger): string {
+  let file: ReturnType<typeof readFileCapped>;
+  try {
+    file = readFileCapped(path, TOKEN_FILE_MAX_BYTES);
+  } catch (e) {
+    if (isOverCap(e))
+      throw tooLargeError(
+        `the file ${quote(path)} (${variable})`,
+        TOKEN_FILE_MAX_BYTES,
+        `point ${variable} at the token file`,
+      );
+    throw e;
+  }
+  if (file.kind === "missing")
+    throw new CredentialsProviderError(`cannot read ${variable} ${quote(path)}: ${file.code}`, {
+      logger,
+      tryNextLink: false,
+    });
+  if (file.kind === "not-regular")
+    throw new CredentialsProviderError(
+      `${variable} ${quote(path)} is ${describeFileKind(file.stat)}, not a regular file`,
+      {
+        logger,
+      },
+    );
+  return file.bytes.toString("utf8");
 }

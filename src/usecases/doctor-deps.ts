@@ -1,5 +1,5 @@
 /** The real side effects of `eks-token doctor`: files, the credential chain, STS, EKS and the API server. */
-import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { resolveCredentials } from "../aws/credentials.js";
 import { createEksApi } from "../aws/eks-api.js";
@@ -7,7 +7,13 @@ import { terminalMfaCodeProvider } from "../aws/mfa-prompt.js";
 import { fetchCallerIdentity } from "../aws/sts-client.js";
 import type { DoctorDeps } from "./doctor.js";
 import { createKubeApi } from "./doctor-kube-client.js";
+import { isOverCap, readFileCapped, tooLargeError } from "../byte-cap.js";
+import { MAX_KUBECONFIG_BYTES } from "../kubeconfig/document.js";
+import { quote } from "../quote.js";
 import type { Ports } from "./ports.js";
+
+/** A kubeconfig's cap, and so the cap of what doctor reads (kubeconfigs and the CA files they name). */
+const DOCTOR_FILE_MAX_BYTES = MAX_KUBECONFIG_BYTES;
 
 const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -27,13 +33,20 @@ export function realDoctorDeps(ports: Pick<Ports, "env" | "now" | "stderr">, cwd
     files: {
       cwd,
       readFile(path) {
+        // Only regular files (a FIFO or a device would block or never end), under a byte cap.
+        let file: ReturnType<typeof readFileCapped>;
         try {
-          // Only regular files: a FIFO or a device would block or never end.
-          if (!statSync(path).isFile()) return undefined;
-          return readFileSync(path, "utf8");
-        } catch {
+          file = readFileCapped(path, DOCTOR_FILE_MAX_BYTES);
+        } catch (e) {
+          if (isOverCap(e))
+            throw tooLargeError(
+              `the file ${quote(path)}`,
+              DOCTOR_FILE_MAX_BYTES,
+              "no kubeconfig or CA file is that large",
+            );
           return undefined;
         }
+        return file.kind === "file" ? file.bytes.toString("utf8") : undefined;
       },
       findExecutable(command, path) {
         if (command.includes("/") || command.includes("\\")) return isExecutableFile(command);

@@ -88,7 +88,15 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
   // 1. kubeconfig
   let target: DoctorTarget | undefined;
   if (input.source.kind === "kubeconfig") {
-    const reading = readKubeconfig(input.source, deps.env, deps.files);
+    let reading: ReturnType<typeof readKubeconfig>;
+    try {
+      reading = readKubeconfig(input.source, deps.env, deps.files);
+    } catch (e) {
+      // A file over the read cap (a kubeconfig, or the CA file it names).
+      if (!isEksTokenError(e)) throw e;
+      checks.set("kubeconfig", fail("kubeconfig", e.reportLine, "eks-token doctor --help"));
+      return finish();
+    }
     checks.set("kubeconfig", reading.check);
     target = reading.target;
   } else {

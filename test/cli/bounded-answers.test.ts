@@ -113,3 +113,17 @@ describe(`endless answers (${RUNTIME_LABEL})`, () => {
     }
   });
 });
+
+describe(`files that never end (${RUNTIME_LABEL})`, () => {
+  it.skipIf(process.platform !== "linux")("AWS_CONFIG_FILE=/proc/self/pagemap: one clear line, at once", async () => {
+    const s = sandbox();
+    const result = await s.run(["token", "--cluster-id", "alpha", "--region", REGION], {
+      env: s.env({ ...keyEnv(ALICE), AWS_CONFIG_FILE: "/proc/self/pagemap" }),
+    });
+    expect(result.stdout).toBe("");
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toBe(
+      'eks-token: the AWS config file "/proc/self/pagemap" (from AWS_CONFIG_FILE) was larger than 8 MB: point AWS_CONFIG_FILE at the AWS config file\n',
+    );
+  });
+});

@@ -1,0 +1,46 @@
+// The EKS client doctor uses gets the bounded handler: an endless DescribeCluster answer ends at
+// the 4 MB cap as one EKS failure naming the cap, and a hung one at the call's bound.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createEksApi, isEksApiError } from "../../src/aws/eks-api.js";
+import { ACCOUNT, ALICE, REGION } from "../support/cache-fixture.js";
+import { ClusterState } from "../support/cluster-state.js";
+import { endlessStats } from "../support/endless-body.js";
+import { startEksEmulator, type EksEmulator } from "../support/eks-emulator.js";
+import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
+
+let sts: StsEmulator;
+let eks: EksEmulator;
+const saved = process.env.AWS_ENDPOINT_URL_EKS;
+
+beforeAll(async () => {
+  sts = await startStsEmulator();
+  sts.addUser({ name: "alice", accountId: ACCOUNT, ...ALICE });
+  eks = await startEksEmulator({
+    sts,
+    clusters: new ClusterState({ name: "alpha", accountId: ACCOUNT, region: REGION }),
+  });
+  // The SDK's EKS client reads its endpoint from the process (each test file runs in its own).
+  process.env.AWS_ENDPOINT_URL_EKS = eks.url;
+});
+afterAll(async () => {
+  if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_EKS;
+  else process.env.AWS_ENDPOINT_URL_EKS = saved;
+  await eks?.close();
+  await sts?.close();
+});
+
+it("an endless DescribeCluster answer ends at the cap, asked once", async () => {
+  eks.setFault({ operation: "DescribeCluster", kind: "endless" });
+  const api = await createEksApi({ region: REGION, credentials: ALICE, timeoutMs: 10_000 });
+  const error = await api.describeCluster("alpha").catch((e: unknown) => e);
+  eks.clearFaults();
+  expect(isEksApiError(error)).toBe(true);
+  expect((error as Error).message).toBe("the answer from 127.0.0.1 was larger than 4 MB");
+  expect(eks.requests.filter((r) => r.operation === "DescribeCluster")).toHaveLength(1);
+  expect(endlessStats.bytesSent).toBeLessThan(32 * 1024 * 1024);
+});
+
+it("the cluster is described once the endpoint answers as EKS does", async () => {
+  const api = await createEksApi({ region: REGION, credentials: ALICE, timeoutMs: 10_000 });
+  expect((await api.describeCluster("alpha")).name).toBe("alpha");
+});
