@@ -26,6 +26,9 @@ const MAX_LOCK_BYTES = 256;
  */
 const EMPTY_LOCK_GRACE_MS = 250;
 
+/** Waiters poll at least this often, however long they wait. */
+const MAX_POLL_MS = 100;
+
 export interface LockOptions {
   /** How long to wait for another holder before giving up. */
   readonly waitMs?: number;
@@ -74,8 +77,8 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
       continue;
     }
     if (now() >= deadline) return { ok: false, reason: "timeout", detail: `waited ${waitMs} ms` };
-    // A little jitter keeps thirty-odd waiters from polling in step.
-    await sleep(pollMs + (attempt % 7));
+    // A little jitter keeps thirty-odd waiters from polling in step; a long wait polls less often.
+    await sleep(Math.min(pollMs + Math.floor(attempt / 10) * 5, MAX_POLL_MS) + (attempt % 7));
   }
 }
 
