@@ -114,7 +114,11 @@ async function resolve(target: TokenTarget, deps: CredentialDeps, bounded: Bound
   }
   // The SDK's clients (and the handler that bounds them) are loaded only when a provider needs them.
   const sdkClientConfig = async (remainingMs: () => number): Promise<Record<string, unknown>> => {
-    const { boundedRequestHandler, CREDENTIALS_MAX_BODY_BYTES } = await import("./sdk-providers.js");
+    const { boundedRequestHandler, CREDENTIALS_MAX_BODY_BYTES, silenceSdkVersionWarning } = await import(
+      "./sdk-providers.js"
+    );
+    // Before any SDK client is made: its Node-version warning is not the caller's to read.
+    silenceSdkVersionWarning();
     return {
       ...(target.region ? { region: target.region } : {}),
       requestHandler: boundedRequestHandler({
@@ -135,6 +139,7 @@ async function resolve(target: TokenTarget, deps: CredentialDeps, bounded: Bound
         return config;
       };
       const raw = await (await baseProvider(target, { ...deps, mfaCodeProvider }, clientConfig))();
+      if (deps.credentials) checkGivenCredentials(raw);
       const base = usable(normalize(raw), sourceOf(raw, target, deps), deps.now());
       if (!target.roleArn) return base;
       const assumed = await assumeRole(target, target.roleArn, base, deps, clientConfig);
@@ -290,4 +295,31 @@ function normalize(c: AwsCredentials): ResolvedCredentials {
     ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
     ...(c.expiration ? { expiration: c.expiration } : {}),
   };
+}
+
+/**
+ * Credentials a library caller gave (or its provider returned) are checked before they are used:
+ * a malformed value is the caller's mistake, said as such, never a TypeError from the signer.
+ * Only field names and types are named, never values.
+ */
+function checkGivenCredentials(raw: unknown): asserts raw is AwsCredentials {
+  const bad = (what: string) =>
+    new EksTokenError(
+      "no-credentials",
+      `the credentials the caller gave are malformed: ${what}`,
+      "return { accessKeyId, secretAccessKey, sessionToken?, expiration? } with strings and a Date",
+    );
+  if (typeof raw !== "object" || raw === null) throw bad(`not an object but ${raw === null ? "null" : typeof raw}`);
+  const c = raw as Record<string, unknown>;
+  for (const field of ["accessKeyId", "secretAccessKey"]) {
+    if (typeof c[field] !== "string" || c[field] === "") throw bad(`${field} must be a non-empty string`);
+  }
+  if (c.sessionToken !== undefined && c.sessionToken !== null && typeof c.sessionToken !== "string")
+    throw bad("sessionToken must be a string");
+  if (
+    c.expiration !== undefined &&
+    c.expiration !== null &&
+    !(c.expiration instanceof Date && !Number.isNaN(c.expiration.getTime()))
+  )
+    throw bad("expiration must be a valid Date");
 }

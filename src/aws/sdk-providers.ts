@@ -6,3 +6,4 @@
 export { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 export { defaultCredentialChain } from "./credential-chain.js";
 export { boundedRequestHandler, CREDENTIALS_MAX_BODY_BYTES } from "./http-handler.js";
+export { silenceSdkVersionWarning } from "./sdk-warning.js";
