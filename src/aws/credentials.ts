@@ -67,14 +67,18 @@ export async function resolveCredentials(target: TokenTarget, given: CredentialD
   // The deadline starts when the network does (after any wait for the role's cache lock), and
   // stops while a person is asked for an MFA code: the prompt has its own bound.
   const bounded = (
-    make: (mfaCodeProvider: MfaCodeProvider, remainingMs: () => number) => Promise<ResolvedCredentials>,
+    make: (mfaCodeProvider: MfaCodeProvider, remainingMs: () => number, paused: Paused) => Promise<ResolvedCredentials>,
   ) => {
     // Read now, not before: a wait for the role's lock has shrunk what the caller has left.
     const timeoutMs = Math.min(given.timeoutMs ?? CREDENTIALS_TIMEOUT_MS, CREDENTIALS_TIMEOUT_MS);
     const deadline = startDeadline(timeoutMs);
     const mfaCodeProvider: MfaCodeProvider = (serial) => deadline.paused(() => given.mfaCodeProvider(serial));
     return deadline.race(
-      make(mfaCodeProvider, () => deadline.remainingMs()),
+      make(
+        mfaCodeProvider,
+        () => deadline.remainingMs(),
+        (fn) => deadline.paused(fn),
+      ),
       () =>
         new EksTokenError(
           "timeout",
@@ -100,8 +104,11 @@ export async function resolveCredentials(target: TokenTarget, given: CredentialD
   }
 }
 
+/** Runs fn with the network's clock stopped (loading the SDK is not the network's time). */
+type Paused = <T>(fn: () => Promise<T>) => Promise<T>;
+
 type Bounded = (
-  make: (mfaCodeProvider: MfaCodeProvider, remainingMs: () => number) => Promise<ResolvedCredentials>,
+  make: (mfaCodeProvider: MfaCodeProvider, remainingMs: () => number, paused: Paused) => Promise<ResolvedCredentials>,
 ) => Promise<ResolvedCredentials>;
 
 async function resolve(target: TokenTarget, deps: CredentialDeps, bounded: Bounded): Promise<ResolvedCredentials> {
@@ -113,9 +120,9 @@ async function resolve(target: TokenTarget, deps: CredentialDeps, bounded: Bound
     );
   }
   // The SDK's clients (and the handler that bounds them) are loaded only when a provider needs them.
-  const sdkClientConfig = async (remainingMs: () => number): Promise<Record<string, unknown>> => {
-    const { boundedRequestHandler, CREDENTIALS_MAX_BODY_BYTES, silenceSdkVersionWarning } = await import(
-      "./sdk-providers.js"
+  const sdkClientConfig = async (remainingMs: () => number, paused: Paused): Promise<Record<string, unknown>> => {
+    const { boundedRequestHandler, CREDENTIALS_MAX_BODY_BYTES, silenceSdkVersionWarning } = await paused(
+      () => import("./sdk-providers.js"),
     );
     // Before any SDK client is made: its Node-version warning is not the caller's to read.
     silenceSdkVersionWarning();
@@ -132,10 +139,10 @@ async function resolve(target: TokenTarget, deps: CredentialDeps, bounded: Bound
     };
   };
   const make = () =>
-    bounded(async (mfaCodeProvider, remainingMs) => {
+    bounded(async (mfaCodeProvider, remainingMs, paused) => {
       let config: Promise<Record<string, unknown>> | undefined;
       const clientConfig = () => {
-        config ??= sdkClientConfig(remainingMs);
+        config ??= sdkClientConfig(remainingMs, paused);
         return config;
       };
       const raw = await (await baseProvider(target, { ...deps, mfaCodeProvider }, clientConfig))();
@@ -161,6 +168,7 @@ async function assumeRole(
   if (target.forwardSessionName) {
     sessionName = sessionNameOf(await getCallerIdentity(target, source, deps.env)) ?? sessionName;
   }
+  const config = await clientConfig(); // loads the SDK, off the network's clock
   const { fromTemporaryCredentials } = await import("./sdk-providers.js");
   return normalize(
     await fromTemporaryCredentials({
@@ -172,7 +180,7 @@ async function assumeRole(
       },
       clientConfig: {
         region: target.region ?? "us-east-1",
-        ...(await clientConfig()),
+        ...config,
         // The caller's AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL), not the process's.
         ...(stsEndpointOverride(deps.env) ? { endpoint: stsEndpointOverride(deps.env)?.href } : {}),
       },
