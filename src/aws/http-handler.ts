@@ -73,7 +73,8 @@ export class BoundedRequestHandler extends NodeHttpHandler {
   }
 
   override async handle(request: HttpRequest, options: HttpHandlerOptions = {}): Promise<{ response: HttpResponse }> {
-    const host = request.hostname ?? "";
+    // As a person would write it: the port too when there is one.
+    const host = `${request.hostname ?? ""}${request.port ? `:${request.port}` : ""}`;
     const timeoutMs = Math.max(1, this.#timeoutMs());
     const controller = new AbortController();
     const outer = options.abortSignal as AbortSignal | undefined;
