@@ -1,9 +1,13 @@
 // The EKS client doctor uses gets the bounded handler: an endless DescribeCluster answer ends at
 // the 4 MB cap as one EKS failure naming the cap, and a hung one at the call's bound.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createEksApi, isEksApiError } from "../../src/aws/eks-api.js";
 import { ACCOUNT, ALICE, REGION } from "../support/cache-fixture.js";
 import { ClusterState } from "../support/cluster-state.js";
+import { runChild } from "../support/child.js";
+import { ROOT } from "../support/cli.js";
 import { endlessStats } from "../support/endless-body.js";
 import { startEksEmulator, type EksEmulator } from "../support/eks-emulator.js";
 import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
@@ -44,3 +48,33 @@ it("the cluster is described once the endpoint answers as EKS does", async () =>
   const api = await createEksApi({ region: REGION, credentials: ALICE, timeoutMs: 10_000 });
   expect((await api.describeCluster("alpha")).name).toBe("alpha");
 });
+
+const BUN = join(ROOT, "node_modules", ".bin", "bun");
+
+// The native executable is Bun: its node:http differs from Node's, so the cap is checked there too.
+it.skipIf(!existsSync(BUN))(
+  "under Bun too: an endless DescribeCluster answer ends at the cap (needs the bun package)",
+  async () => {
+    eks.setFault({ operation: "DescribeCluster", kind: "endless" });
+    endlessStats.bytesSent = 0;
+    try {
+      const result = await runChild(
+        BUN,
+        [join(ROOT, "test", "support", "eks-describe-once.ts"), REGION, ALICE.accessKeyId, ALICE.secretAccessKey],
+        {
+          env: { PATH: process.env.PATH, HOME: "/nonexistent", AWS_ENDPOINT_URL_EKS: eks.url },
+          cwd: ROOT,
+          timeoutMs: 30_000,
+        },
+      );
+      expect(JSON.parse(result.stdout || "{}"), result.stderr).toEqual({
+        ok: false,
+        name: "EksApiError",
+        message: `the answer from 127.0.0.1:${eks.port} was larger than 4 MB`,
+      });
+      expect(endlessStats.bytesSent).toBeLessThan(32 * 1024 * 1024);
+    } finally {
+      eks.clearFaults();
+    }
+  },
+);
