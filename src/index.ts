@@ -6,7 +6,9 @@
 import type { CredentialsInput } from "./aws/credentials.js";
 import type { MfaCodeProvider } from "./aws/mfa-prompt.js";
 import type { Env } from "./env.js";
-import { EksTokenError } from "./errors.js";
+import { EksTokenError, isEksTokenError } from "./errors.js";
+import { checkLibraryOptions } from "./library-options.js";
+import { redact } from "./redact.js";
 import type { Logger } from "./logger.js";
 import {
   DEFAULT_API_VERSION,
@@ -52,9 +54,27 @@ export type { AwsCredentials, CredentialsInput } from "./aws/credentials.js";
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export async function createToken(options: CreateTokenOptions): Promise<TokenResult> {
-  if (!options || typeof options.clusterId !== "string") {
-    throw new EksTokenError("usage", "createToken needs options.clusterId", "pass the cluster's name");
+  try {
+    return await createTokenChecked(options);
+  } catch (e) {
+    throw asLibraryError(e);
   }
+}
+
+/**
+ * Every error a caller sees is an EksTokenError with a code. Anything else escaping the pipeline
+ * (a bug, or something thrown by the caller's own provider) is wrapped, its message redacted.
+ */
+function asLibraryError(e: unknown): EksTokenError {
+  if (isEksTokenError(e)) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new EksTokenError("internal", `unexpected error: ${redact(message.split("\n")[0] ?? "")}`, undefined, {
+    cause: e,
+  });
+}
+
+async function createTokenChecked(options: CreateTokenOptions): Promise<TokenResult> {
+  checkLibraryOptions(options);
   const env = options.env ?? process.env;
   // The same pipeline as the CLI's, without its disk cache: a program keeps what it wants.
   const request = await resolveTokenRequest(
@@ -77,6 +97,7 @@ export async function createToken(options: CreateTokenOptions): Promise<TokenRes
 export async function getExecCredential(
   options: CreateTokenOptions & { readonly apiVersion?: string },
 ): Promise<ExecCredential> {
+  checkLibraryOptions(options);
   const apiVersion = options.apiVersion === undefined ? DEFAULT_API_VERSION : normalizeApiVersion(options.apiVersion);
   if (!apiVersion)
     throw new EksTokenError("usage", `unknown apiVersion ${quote(String(options.apiVersion))}`, "use v1 or v1beta1");

@@ -3,6 +3,7 @@
  * all bounded in time. Loaded only on a cache miss; the SDK's providers are loaded only when used.
  */
 import type { Logger } from "../logger.js";
+import type { AwsCredentials, CredentialsInput, CredentialsProvider } from "./credential-types.js";
 import { EksTokenError, isEksTokenError } from "../errors.js";
 import type { SigningCredentials } from "../token/presign.js";
 import type { TokenTarget } from "./target.js";
@@ -12,6 +13,7 @@ import { runCredentialProcess } from "./credential-process.js";
 import { envCredentials } from "./env-credentials.js";
 import { profileStaticKeys } from "./profile-credentials.js";
 import { readSharedConfig } from "./shared-config.js";
+import { stsEndpointOverride } from "./sts-client.js";
 import type { MfaCodeProvider } from "./mfa-prompt.js";
 import type { Env } from "../env.js";
 import { startDeadline } from "../deadline.js";
@@ -21,15 +23,7 @@ export interface ResolvedCredentials extends SigningCredentials {
   readonly expiration?: Date | undefined;
 }
 
-/** Static credentials, or a provider such as the SDK's (structurally the SDK's own types). */
-export interface AwsCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string | undefined;
-  readonly expiration?: Date | undefined;
-}
-export type CredentialsProvider = () => Promise<AwsCredentials>;
-export type CredentialsInput = AwsCredentials | CredentialsProvider;
+export type { AwsCredentials, CredentialsInput, CredentialsProvider } from "./credential-types.js";
 
 /**
  * Wraps the making of role credentials (--role-arn or a role profile) in a cache, the way
@@ -73,14 +67,18 @@ export async function resolveCredentials(target: TokenTarget, given: CredentialD
   // The deadline starts when the network does (after any wait for the role's cache lock), and
   // stops while a person is asked for an MFA code: the prompt has its own bound.
   const bounded = (
-    make: (mfaCodeProvider: MfaCodeProvider, remainingMs: () => number) => Promise<ResolvedCredentials>,
+    make: (mfaCodeProvider: MfaCodeProvider, remainingMs: () => number, paused: Paused) => Promise<ResolvedCredentials>,
   ) => {
     // Read now, not before: a wait for the role's lock has shrunk what the caller has left.
     const timeoutMs = Math.min(given.timeoutMs ?? CREDENTIALS_TIMEOUT_MS, CREDENTIALS_TIMEOUT_MS);
     const deadline = startDeadline(timeoutMs);
     const mfaCodeProvider: MfaCodeProvider = (serial) => deadline.paused(() => given.mfaCodeProvider(serial));
     return deadline.race(
-      make(mfaCodeProvider, () => deadline.remainingMs()),
+      make(
+        mfaCodeProvider,
+        () => deadline.remainingMs(),
+        (fn) => deadline.paused(fn),
+      ),
       () =>
         new EksTokenError(
           "timeout",
@@ -106,8 +104,11 @@ export async function resolveCredentials(target: TokenTarget, given: CredentialD
   }
 }
 
+/** Runs fn with the network's clock stopped (loading the SDK is not the network's time). */
+type Paused = <T>(fn: () => Promise<T>) => Promise<T>;
+
 type Bounded = (
-  make: (mfaCodeProvider: MfaCodeProvider, remainingMs: () => number) => Promise<ResolvedCredentials>,
+  make: (mfaCodeProvider: MfaCodeProvider, remainingMs: () => number, paused: Paused) => Promise<ResolvedCredentials>,
 ) => Promise<ResolvedCredentials>;
 
 async function resolve(target: TokenTarget, deps: CredentialDeps, bounded: Bounded): Promise<ResolvedCredentials> {
@@ -119,13 +120,18 @@ async function resolve(target: TokenTarget, deps: CredentialDeps, bounded: Bound
     );
   }
   // The SDK's clients (and the handler that bounds them) are loaded only when a provider needs them.
-  const sdkClientConfig = async (remainingMs: () => number): Promise<Record<string, unknown>> => {
-    const { boundedRequestHandler, CREDENTIALS_MAX_BODY_BYTES } = await import("./sdk-providers.js");
+  const sdkClientConfig = async (remainingMs: () => number, paused: Paused): Promise<Record<string, unknown>> => {
+    const { boundedRequestHandler, CREDENTIALS_MAX_BODY_BYTES, silenceSdkVersionWarning } = await paused(
+      () => import("./sdk-providers.js"),
+    );
+    // Before any SDK client is made: its Node-version warning is not the caller's to read.
+    silenceSdkVersionWarning();
     return {
       ...(target.region ? { region: target.region } : {}),
       requestHandler: boundedRequestHandler({
         maxBodyBytes: CREDENTIALS_MAX_BODY_BYTES,
-        requestTimeoutMs: remainingMs,
+        // A little past the overall bound, which reports first; this one ends the request.
+        requestTimeoutMs: () => remainingMs() + 250,
         connectionTimeoutMs: CONNECTION_TIMEOUT_MS,
       }),
       maxAttempts: 2,
@@ -133,13 +139,14 @@ async function resolve(target: TokenTarget, deps: CredentialDeps, bounded: Bound
     };
   };
   const make = () =>
-    bounded(async (mfaCodeProvider, remainingMs) => {
+    bounded(async (mfaCodeProvider, remainingMs, paused) => {
       let config: Promise<Record<string, unknown>> | undefined;
       const clientConfig = () => {
-        config ??= sdkClientConfig(remainingMs);
+        config ??= sdkClientConfig(remainingMs, paused);
         return config;
       };
       const raw = await (await baseProvider(target, { ...deps, mfaCodeProvider }, clientConfig))();
+      if (deps.credentials) checkGivenCredentials(raw);
       const base = usable(normalize(raw), sourceOf(raw, target, deps), deps.now());
       if (!target.roleArn) return base;
       const assumed = await assumeRole(target, target.roleArn, base, deps, clientConfig);
@@ -161,6 +168,7 @@ async function assumeRole(
   if (target.forwardSessionName) {
     sessionName = sessionNameOf(await getCallerIdentity(target, source, deps.env)) ?? sessionName;
   }
+  const config = await clientConfig(); // loads the SDK, off the network's clock
   const { fromTemporaryCredentials } = await import("./sdk-providers.js");
   return normalize(
     await fromTemporaryCredentials({
@@ -170,7 +178,12 @@ async function assumeRole(
         RoleSessionName: sessionName,
         ...(target.externalId ? { ExternalId: target.externalId } : {}),
       },
-      clientConfig: { region: target.region ?? "us-east-1", ...(await clientConfig()) },
+      clientConfig: {
+        region: target.region ?? "us-east-1",
+        ...config,
+        // The caller's AWS_ENDPOINT_URL_STS (or AWS_ENDPOINT_URL), not the process's.
+        ...(stsEndpointOverride(deps.env) ? { endpoint: stsEndpointOverride(deps.env)?.href } : {}),
+      },
       logger: deps.logger,
     })(),
   );
@@ -187,9 +200,8 @@ async function baseProvider(
   const fromEnvironment = target.profileExplicit ? undefined : envCredentials(deps.env);
   if (fromEnvironment) return async () => fromEnvironment;
   // Next the chain would read the profile; static keys there need none of it.
-  const fromProfile = profileStaticKeys(
-    readSharedConfig(deps.env, target.profileExplicit ? target.profileName : undefined).profile,
-  );
+  const shared = readSharedConfig(deps.env, target.profileExplicit ? target.profileName : undefined);
+  const fromProfile = profileStaticKeys(shared.profile);
   if (fromProfile) return async () => fromProfile;
   // The profile's own credential_process: run here, once and bounded, rather than by the SDK's chain
   // (which has no time limit, runs it again from its next link after a failure, and reports only
@@ -204,20 +216,23 @@ async function baseProvider(
         ...(deps.credentialProcessTimeoutMs !== undefined ? { timeoutMs: deps.credentialProcessTimeoutMs } : {}),
       });
   }
-  const { fromNodeProviderChain } = await import("./sdk-providers.js");
+  const { defaultCredentialChain } = await import("./sdk-providers.js");
   // The token's region goes in as the parent's region, a fallback: in clientConfig it would
   // override every nested client's own choice, and the SSO client would then ask the portal in
   // the cluster's region instead of the sso-session's sso_region (where the access token lives).
   const { region, ...chainClientConfig } = await clientConfig();
-  return fromNodeProviderChain({
-    ...(target.profileExplicit ? { profile: target.profileName } : {}),
-    mfaCodeProvider: deps.mfaCodeProvider,
+  const stsEndpoint = stsEndpointOverride(deps.env);
+  return defaultCredentialChain({
+    env: deps.env,
+    profileName: target.profileName,
+    profile: shared.profile,
+    configPath: target.configPath,
+    credentialsPath: target.credentialsPath,
     clientConfig: chainClientConfig,
-    ...(typeof region === "string" ? { parentClientConfig: { region } } : {}),
+    parentRegion: typeof region === "string" ? region : undefined,
+    stsEndpoint: stsEndpoint?.href,
+    mfaCodeProvider: deps.mfaCodeProvider,
     logger: deps.logger,
-    // Instance metadata and container endpoints: one try each, one second to answer.
-    timeout: 1_000,
-    maxRetries: 0,
   });
 }
 
@@ -288,4 +303,31 @@ function normalize(c: AwsCredentials): ResolvedCredentials {
     ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
     ...(c.expiration ? { expiration: c.expiration } : {}),
   };
+}
+
+/**
+ * Credentials a library caller gave (or its provider returned) are checked before they are used:
+ * a malformed value is the caller's mistake, said as such, never a TypeError from the signer.
+ * Only field names and types are named, never values.
+ */
+function checkGivenCredentials(raw: unknown): asserts raw is AwsCredentials {
+  const bad = (what: string) =>
+    new EksTokenError(
+      "no-credentials",
+      `the credentials the caller gave are malformed: ${what}`,
+      "return { accessKeyId, secretAccessKey, sessionToken?, expiration? } with strings and a Date",
+    );
+  if (typeof raw !== "object" || raw === null) throw bad(`not an object but ${raw === null ? "null" : typeof raw}`);
+  const c = raw as Record<string, unknown>;
+  for (const field of ["accessKeyId", "secretAccessKey"]) {
+    if (typeof c[field] !== "string" || c[field] === "") throw bad(`${field} must be a non-empty string`);
+  }
+  if (c.sessionToken !== undefined && c.sessionToken !== null && typeof c.sessionToken !== "string")
+    throw bad("sessionToken must be a string");
+  if (
+    c.expiration !== undefined &&
+    c.expiration !== null &&
+    !(c.expiration instanceof Date && !Number.isNaN(c.expiration.getTime()))
+  )
+    throw bad("expiration must be a valid Date");
 }

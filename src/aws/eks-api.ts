@@ -6,6 +6,7 @@
 import type { AwsCredentials } from "./credentials.js";
 import { isEksTokenError } from "../errors.js";
 import { boundedRequestHandler, EKS_MAX_BODY_BYTES } from "./http-handler.js";
+import { silenceSdkVersionWarning } from "./sdk-warning.js";
 
 export type AuthenticationMode = "API" | "API_AND_CONFIG_MAP" | "CONFIG_MAP";
 
@@ -117,7 +118,7 @@ async function readPages<T>(
 }
 
 export async function createEksApi(options: EksApiOptions): Promise<EksApi> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  silenceSdkVersionWarning();
   const sdk = await import("@aws-sdk/client-eks");
   const remainingMs = options.remainingMs ?? (() => options.timeoutMs);
   const client = new sdk.EKSClient({

@@ -19,7 +19,7 @@ import { shorten } from "../quote.js";
 
 /** What to check when an endpoint answers with more than any AWS answer holds. */
 export const TOO_LARGE_HINT =
-  "that endpoint is not answering as AWS does; check AWS_ENDPOINT_URL and the like, proxies and the profile's endpoint_url";
+  "that endpoint is not answering as AWS does; check where AWS_ENDPOINT_URL*, AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_CONTAINER_CREDENTIALS_* or the profile point, and any proxy";
 
 export interface BoundedHandlerOptions {
   /** The largest body accepted, in bytes. */
@@ -73,7 +73,8 @@ export class BoundedRequestHandler extends NodeHttpHandler {
   }
 
   override async handle(request: HttpRequest, options: HttpHandlerOptions = {}): Promise<{ response: HttpResponse }> {
-    const host = request.hostname ?? "";
+    // As a person would write it: the port too when there is one.
+    const host = `${request.hostname ?? ""}${request.port ? `:${request.port}` : ""}`;
     const timeoutMs = Math.max(1, this.#timeoutMs());
     const controller = new AbortController();
     const outer = options.abortSignal as AbortSignal | undefined;

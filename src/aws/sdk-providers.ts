@@ -3,5 +3,7 @@
  * when a miss needs more than environment keys (a separate module of the build, see build.mjs).
  * Every SDK client they make gets the bounded handler (./http-handler.ts).
  */
-export { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+export { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+export { defaultCredentialChain } from "./credential-chain.js";
 export { boundedRequestHandler, CREDENTIALS_MAX_BODY_BYTES } from "./http-handler.js";
+export { silenceSdkVersionWarning } from "./sdk-warning.js";

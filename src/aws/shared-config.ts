@@ -3,9 +3,10 @@
  * endpoint options. Credentials are left to the SDK's providers, which read the same files; the
  * files are read as those providers read them (see ./ini.ts).
  */
-import { closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, statSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { EksTokenError } from "../errors.js";
+import { isOverCap, readFdCapped, tooLargeError } from "../byte-cap.js";
 import { quote } from "../quote.js";
 import { configFileProfiles, parseAwsIni, type IniSections } from "./ini.js";
 
@@ -99,6 +100,9 @@ export function readSharedConfig(env: Env, profileFlag: string | undefined): Sha
   };
 }
 
+/** Far more than any AWS config or credentials file holds (thousands of profiles). */
+export const MAX_SHARED_FILE_BYTES = 8 * 1024 * 1024;
+
 // Opening a FIFO without O_NONBLOCK waits for a writer; with it, opening returns at once.
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
@@ -123,8 +127,16 @@ function readIfPresent(
     let text: string;
     try {
       stat = fstatSync(fd);
-      text = stat.isFile() ? readFileSync(fd, "utf8") : "";
-    } catch {
+      // Read to the end under a cap, whatever the size says: /proc/self/pagemap says 0 and goes on for ever.
+      text = stat.isFile() ? readFdCapped(fd, MAX_SHARED_FILE_BYTES).toString("utf8") : "";
+    } catch (e) {
+      if (isOverCap(e)) {
+        throw tooLargeError(
+          `the AWS ${kind} file ${quote(path)}${envName ? ` (from ${envName})` : ""}`,
+          MAX_SHARED_FILE_BYTES,
+          envName ? `point ${envName} at the AWS ${kind} file` : `check ${quote(path)}`,
+        );
+      }
       return { text: "", stamp: "unreadable" };
     }
     if (stat.isFile()) return { text, stamp: `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}` };

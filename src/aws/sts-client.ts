@@ -7,6 +7,8 @@ import type { IncomingMessage } from "node:http";
 import type { Env } from "../env.js";
 import { EksTokenError, isEksTokenError } from "../errors.js";
 import { displayUrl } from "../redact.js";
+import { tooLargeError } from "../byte-cap.js";
+import { shorten } from "../quote.js";
 import { CLUSTER_ID_HEADER } from "../token/encode.js";
 
 /** The server gives STS 10 seconds. */
@@ -104,7 +106,7 @@ export async function fetchCallerIdentity(options: CallStsOptions): Promise<StsR
           : {}),
       },
       (res) =>
-        readBody(res).then(resolve, (err: Error) =>
+        readBody(res, target.host).then(resolve, (err: Error) =>
           reject(isEksTokenError(err) ? err : transportError(err, target, signal.aborted, timeoutMs)),
         ),
     );
@@ -113,7 +115,7 @@ export async function fetchCallerIdentity(options: CallStsOptions): Promise<StsR
   });
 }
 
-function readBody(res: IncomingMessage): Promise<StsResponse> {
+function readBody(res: IncomingMessage, host: string): Promise<StsResponse> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -122,10 +124,10 @@ function readBody(res: IncomingMessage): Promise<StsResponse> {
       if (size > MAX_BODY_BYTES) {
         res.destroy();
         reject(
-          new EksTokenError(
-            "sts",
-            `STS answered HTTP ${res.statusCode} with a body over ${MAX_BODY_BYTES} bytes`,
-            "this is not an STS endpoint",
+          tooLargeError(
+            `the answer from ${shorten(host)}`,
+            MAX_BODY_BYTES,
+            "this is not an STS endpoint; check AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL",
           ),
         );
         return;

@@ -26,6 +26,12 @@ const MAX_LOCK_BYTES = 256;
  */
 const EMPTY_LOCK_GRACE_MS = 250;
 
+/** A lock older than this is stale whoever holds it: longer than any miss, an MFA prompt included, takes. */
+const STALE_MS = 150_000;
+
+/** Waiters poll at least this often, however long they wait. */
+const MAX_POLL_MS = 100;
+
 export interface LockOptions {
   /** How long to wait for another holder before giving up. */
   readonly waitMs?: number;
@@ -42,7 +48,7 @@ export interface Lock {
 export type LockResult = { ok: true; lock: Lock } | { ok: false; reason: "timeout" | "error"; detail: string };
 
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<LockResult> {
-  const { waitMs = 3_000, staleMs = 150_000, now = Date.now, pollMs = 15 } = options;
+  const { waitMs = 3_000, staleMs = STALE_MS, now = Date.now, pollMs = 15 } = options;
   const token = `${process.pid} ${uniqueSuffix()}`;
   const deadline = now() + waitMs;
   for (let attempt = 0; ; attempt++) {
@@ -74,9 +80,18 @@ export async function acquireLock(path: string, options: LockOptions = {}): Prom
       continue;
     }
     if (now() >= deadline) return { ok: false, reason: "timeout", detail: `waited ${waitMs} ms` };
-    // A little jitter keeps thirty-odd waiters from polling in step.
-    await sleep(pollMs + (attempt % 7));
+    // A little jitter keeps thirty-odd waiters from polling in step; a long wait polls less often.
+    await sleep(Math.min(pollMs + Math.floor(attempt / 10) * 5, MAX_POLL_MS) + (attempt % 7));
   }
+}
+
+/**
+ * Whether a live process holds the lock at `path` (its pid is alive and the lock is not stale):
+ * such a lock is never removed by anyone but its holder.
+ */
+export function isLockHeld(path: string, now: number = Date.now(), staleMs: number = STALE_MS): boolean {
+  if ("error" in readLockFile(path)) return false;
+  return staleContent(path, staleMs, now) === undefined;
 }
 
 /**

@@ -65,8 +65,13 @@ export interface TokenCacheOptions {
   readonly lockWaitMs?: () => number;
 }
 
+/** Errors that say the cache cannot be written at all (not a race, not an odd file in one place). */
+const CANNOT_WRITE = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EIO"]);
+
 export class TokenCache {
   private readonly keys = new WeakMap<TokenTarget, string>();
+  /** A cache that cannot be written says so once per call, not once per lock and entry. */
+  private saidCannotWrite = false;
 
   private constructor(
     private readonly options: TokenCacheOptions,
@@ -196,6 +201,7 @@ export class TokenCache {
       ...(this.options.lockWaitMs !== undefined ? { waitMs: this.options.lockWaitMs() } : {}),
     });
     if (result.ok) return result.lock;
+    if (result.reason === "error" && CANNOT_WRITE.has(result.detail)) this.cannotWrite(result.detail);
     this.options.debug(`could not lock the cache (${result.reason}: ${result.detail}); going on without it`);
     return undefined;
   }
@@ -215,10 +221,16 @@ export class TokenCache {
       removeOrphanTemps(this.dir, this.options.now());
       writeEntry(this.dir, entryPath(this.dir, key), entry);
     } catch (e) {
-      this.options.warn(
-        `could not write the token cache in ${quote(this.dir)} (${(e as NodeJS.ErrnoException).code ?? String(e)}); the next call will make a new token`,
-      );
+      this.cannotWrite((e as NodeJS.ErrnoException).code ?? String(e));
     }
+  }
+
+  private cannotWrite(why: string): void {
+    if (this.saidCannotWrite) return;
+    this.saidCannotWrite = true;
+    this.options.warn(
+      `could not write the token cache in ${quote(this.dir)} (${why}); the next call will make a new token`,
+    );
   }
 }
 

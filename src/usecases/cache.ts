@@ -6,6 +6,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { checkCacheDir, resolveCacheDir } from "../cache/cache-dir.js";
 import { isOwnName, OWN_NAMES, readEntry, removeOwnFile } from "../cache/entry-file.js";
+import { isLockHeld } from "../cache/lock.js";
 import { EksTokenError } from "../errors.js";
 import type { EntrySummary } from "../cache/token-cache.js";
 import { formatTimestamp } from "../token/expiration.js";
@@ -51,11 +52,21 @@ export async function runCacheCommand(input: CacheInput, ports: Ports): Promise<
   const doomed =
     cluster === undefined ? ownNames(dir) : entries.filter((e) => e.summary.clusterId === cluster).map((e) => e.name);
   let removed = 0;
+  let held = 0;
   for (const name of doomed) {
+    // A lock a running eks-token holds stays: removing it would let a second process make the
+    // same token (and AssumeRole) at once. Its holder removes it when done.
+    if (OWN_NAMES.lock.test(name) && isLockHeld(join(dir, name), ports.now())) {
+      held += 1;
+      continue;
+    }
     // Locks, temporary and stale files go too, but only entries are counted.
     if (removeOwnFile(dir, name) && OWN_NAMES.entry.test(name)) removed += 1;
   }
-  ports.stderr(`eks-token: removed ${removed} cache ${removed === 1 ? "entry" : "entries"} from ${quote(dir)}\n`);
+  const kept = held === 0 ? "" : `; left ${held} ${held === 1 ? "lock" : "locks"} that a running eks-token holds`;
+  ports.stderr(
+    `eks-token: removed ${removed} cache ${removed === 1 ? "entry" : "entries"} from ${quote(dir)}${kept}\n`,
+  );
 }
 
 /**

@@ -18,11 +18,13 @@ import type { TokenRequest } from "./token-request.js";
 /** One call ends within this, end to end: waits for other processes' locks, then the network. */
 export const TOKEN_BOUND_MS = 15_000;
 /**
- * Waiting for other processes (the token's lock, then the role's) takes at most this much of the
- * bound, so that what is left is the network's 12 s: a holder that hangs or fails costs the
- * others this, then they go on without the cache.
+ * Waiting for another process that holds the lock (the token's, then the role's) takes at most
+ * this much of the bound: that process is making the token (and the AssumeRole) the waiters would
+ * make, so they follow it rather than send their own, and a slow STS is asked once. What is left
+ * (5 s at least, 12 s at most) is the network's, should the holder fail or hang; a dead holder's
+ * lock is taken over at once.
  */
-export const LOCK_WAIT_MS = 3_000;
+export const LOCK_WAIT_MS = 10_000;
 
 export async function getToken(request: TokenRequest, deps: TokenDeps): Promise<MintedToken> {
   const { target } = request;

@@ -61,7 +61,7 @@ describe("boundedRequestHandler", () => {
       (e: unknown) => e,
     );
     expect(isEksTokenError(error)).toBe(true);
-    expect((error as Error).message).toBe("the answer from 127.0.0.1 was larger than 256 kB");
+    expect((error as Error).message).toBe(`the answer from 127.0.0.1:${port} was larger than 256 kB`);
     expect((error as { code: string }).code).toBe("too-large");
     await ended;
     // The server stopped being read soon after the cap: socket buffers, not the whole stream.
@@ -73,7 +73,7 @@ describe("boundedRequestHandler", () => {
     const handler = boundedRequestHandler({ maxBodyBytes: CAP, requestTimeoutMs: 10_000 });
     await expect(handler.handle(get(port))).rejects.toMatchObject({
       code: "too-large",
-      message: "the answer from 127.0.0.1 was larger than 256 kB",
+      message: `the answer from 127.0.0.1:${port} was larger than 256 kB`,
     });
   });
 
@@ -95,7 +95,7 @@ describe("boundedRequestHandler", () => {
     const { response } = await handler.handle(get(port));
     await expect(readAll(response.body)).rejects.toMatchObject({
       code: "timeout",
-      message: "127.0.0.1 did not answer within 0.4 s",
+      message: `127.0.0.1:${port} did not answer within 0.4 s`,
     });
   });
 
@@ -107,7 +107,7 @@ describe("boundedRequestHandler", () => {
       sts.setFault({ action: "AssumeRole", kind: "endless" });
       const error = await assumeRole(sts.url, boundedRequestHandler({ maxBodyBytes: CAP, requestTimeoutMs: 10_000 }));
       expect(isEksTokenError(error)).toBe(true);
-      expect((error as Error).message).toBe("the answer from 127.0.0.1 was larger than 256 kB");
+      expect((error as Error).message).toBe(`the answer from 127.0.0.1:${sts.port} was larger than 256 kB`);
       expect(sts.calls.AssumeRole).toBe(1);
     } finally {
       await sts.close();
@@ -124,7 +124,7 @@ describe("boundedRequestHandler", () => {
         sts.url,
         boundedRequestHandler({ maxBodyBytes: CAP, requestTimeoutMs: () => 300 }),
       );
-      expect((error as Error).message).toBe("127.0.0.1 did not answer within 0.3 s");
+      expect((error as Error).message).toBe(`127.0.0.1:${sts.port} did not answer within 0.3 s`);
       expect(sts.calls.AssumeRole).toBe(1);
     } finally {
       await sts.close();

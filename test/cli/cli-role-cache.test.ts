@@ -1,7 +1,7 @@
 // Assumed-role credentials in the cache, through the built CLI against the local STS emulator
 // (AWS_ENDPOINT_URL_STS): --role-arn, role profiles with and without MFA, the 32-process cold
 // start, and `eks-token cache list / clear`.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -473,7 +473,8 @@ describe("eks-token cache list / clear", () => {
     const s = sandbox();
     const env = await populate(s);
     writeFileSync(join(s.cacheDir, ".4242-m0a1b2c3-7-abcdef12.tmp"), "x", { mode: 0o600 });
-    writeFileSync(join(s.cacheDir, `${"b".repeat(64)}.lock`), "1 x", { mode: 0o600 });
+    // a lock left by a process that has ended (a live holder's lock stays: see test/usecases/cache.test.ts)
+    writeFileSync(join(s.cacheDir, `${"b".repeat(64)}.lock`), `${spawnSync("true").pid} x`, { mode: 0o600 });
     const result = await s.run(["cache", "clear"], { env });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/removed 6 cache entries/);

@@ -14,7 +14,11 @@ export interface EndlessBodyOptions {
   readonly onEnd?: (bytesSent: number) => void;
 }
 
+/** Every endless answer this process sent: how many, and their bytes (written to the socket). */
+export const endlessStats = { answers: 0, bytesSent: 0 };
+
 export function sendEndlessBody(res: ServerResponse, options: EndlessBodyOptions = {}): void {
+  endlessStats.answers++;
   res.writeHead(options.status ?? 200, {
     "content-type": options.contentType ?? "application/json",
     ...(options.contentLength !== undefined ? { "content-length": options.contentLength } : {}),
@@ -31,6 +35,7 @@ export function sendEndlessBody(res: ServerResponse, options: EndlessBodyOptions
   const pump = (): void => {
     while (!ended && !res.destroyed) {
       sent += CHUNK.length;
+      endlessStats.bytesSent += CHUNK.length;
       if (!res.write(CHUNK)) {
         res.once("drain", pump);
         return;

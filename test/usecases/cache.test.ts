@@ -1,7 +1,7 @@
 // `cache list` and `cache clear` over fake ports, on a temp folder that is also someone's project
 // (lock files of other tools, notes, hidden files): only eks-token's own names are listed, removed
 // and counted, and a folder the token path would refuse is refused here too.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,8 @@ const KEY_A = "a".repeat(64);
 const KEY_B = "b".repeat(64);
 const KEY_R = "c".repeat(64);
 const UNIQUE = "4242-m0a1b2c3-1-k3j4h5g6";
+/** A process that has ended. */
+const DEAD_PID = spawnSync("true").pid;
 
 /** Other people's files, the kind a project folder holds; all must survive. */
 const FOREIGN = [
@@ -65,7 +67,8 @@ function populate(): void {
   });
   // ours too: a damaged entry, a lock, a temporary file, a lock moved aside
   writeFileSync(join(dir, `${"d".repeat(64)}.json`), "{", { mode: 0o600 });
-  writeFileSync(join(dir, `${KEY_A}.lock`), "1 x", { mode: 0o600 });
+  // left by a process that has ended: its lock goes (a live holder's stays, below)
+  writeFileSync(join(dir, `${KEY_A}.lock`), `${DEAD_PID} x`, { mode: 0o600 });
   writeFileSync(join(dir, `.${UNIQUE}.tmp`), "{", { mode: 0o600 });
   writeFileSync(join(dir, `${KEY_A}.lock.${UNIQUE}.stale`), "1 x", { mode: 0o600 });
   for (const name of FOREIGN) writeFileSync(join(dir, name), "someone else's", { mode: 0o600 });
@@ -114,6 +117,17 @@ describe("cache clear in a folder that holds other files", () => {
     expect(readdirSync(dir).sort()).toEqual(
       [`.${UNIQUE}.tmp`, `${KEY_A}.json`, `${KEY_B}.json`, `${KEY_R}.lock`].sort(),
     );
+  });
+
+  it("never removes a lock a live process holds, and says it left it", async () => {
+    populate();
+    // This test's own process stands for an eks-token in the middle of a miss.
+    writeFileSync(join(dir, `${KEY_B}.lock`), `${process.pid} 9-held`, { mode: 0o600 });
+    const result = await run({ action: "clear" });
+    expect(result.stderr).toBe(
+      `eks-token: removed 4 cache entries from ${dir}; left 1 lock that a running eks-token holds\n`,
+    );
+    expect(readdirSync(dir).sort()).toEqual([...FOREIGN, `${KEY_B}.lock`].sort());
   });
 
   it("on a folder that does not exist says 0 and creates nothing", async () => {

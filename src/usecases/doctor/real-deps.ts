@@ -1,5 +1,5 @@
 /** The real side effects of `eks-token doctor`: files, the credential chain, STS, EKS and the API server. */
-import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { resolveCredentials } from "../../aws/credentials.js";
 import { createEksApi } from "../../aws/eks-api.js";
@@ -9,7 +9,13 @@ import type { DoctorDeps } from "./doctor.js";
 import type { ExecutableFile } from "./kubeconfig.js";
 import { createKubeApi } from "./kube-client.js";
 import type { Ports } from "../ports.js";
+import { isOverCap, readFileCapped, tooLargeError } from "../../byte-cap.js";
+import { MAX_KUBECONFIG_BYTES } from "../../kubeconfig/document.js";
+import { quote } from "../../quote.js";
 import { NO_TERMINAL } from "../../terminal.js";
+
+/** A kubeconfig's cap, and so the cap of what doctor reads (kubeconfigs and the CA files they name). */
+const DOCTOR_FILE_MAX_BYTES = MAX_KUBECONFIG_BYTES;
 
 const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -52,13 +58,20 @@ export function realDoctorDeps(ports: Pick<Ports, "env" | "now" | "stderr" | "te
     files: {
       cwd,
       readFile(path) {
+        // Only regular files (a FIFO or a device would block or never end), under a byte cap.
+        let file: ReturnType<typeof readFileCapped>;
         try {
-          // Only regular files: a FIFO or a device would block or never end.
-          if (!statSync(path).isFile()) return undefined;
-          return readFileSync(path, "utf8");
-        } catch {
+          file = readFileCapped(path, DOCTOR_FILE_MAX_BYTES);
+        } catch (e) {
+          if (isOverCap(e))
+            throw tooLargeError(
+              `the file ${quote(path)}`,
+              DOCTOR_FILE_MAX_BYTES,
+              "no kubeconfig or CA file is that large",
+            );
           return undefined;
         }
+        return file.kind === "file" ? file.bytes.toString("utf8") : undefined;
       },
       findExecutable(command, path) {
         if (command.includes("/") || command.includes("\\")) return executable(resolve(cwd, command));
