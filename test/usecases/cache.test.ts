@@ -125,7 +125,7 @@ describe("cache clear in a folder that holds other files", () => {
     writeFileSync(join(dir, `${KEY_B}.lock`), `${process.pid} 9-held`, { mode: 0o600 });
     const result = await run({ action: "clear" });
     expect(result.stderr).toBe(
-      `eks-token: removed 4 cache entries from ${dir}; left 1 lock that a running eks-token holds\n`,
+      `eks-token: removed 4 cache entries from "${dir}"; left 1 lock that a running eks-token holds\n`,
     );
     expect(readdirSync(dir).sort()).toEqual([...FOREIGN, `${KEY_B}.lock`].sort());
   });

@@ -106,7 +106,15 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
     // 1. kubeconfig
     let target: DoctorTarget | undefined;
     if (input.source.kind === "kubeconfig") {
-      const reading = readKubeconfig(input.source, deps.env, deps.files);
+      let reading: ReturnType<typeof readKubeconfig>;
+      try {
+        reading = readKubeconfig(input.source, deps.env, deps.files);
+      } catch (e) {
+        // A file over the read cap (a kubeconfig, or the CA file it names).
+        if (!isEksTokenError(e)) throw e;
+        checks.set("kubeconfig", fail("kubeconfig", e.reportLine));
+        return;
+      }
       checks.set("kubeconfig", reading.check);
       target = reading.target;
     } else {
