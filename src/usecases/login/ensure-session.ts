@@ -33,7 +33,9 @@ export interface SessionIdentity {
 }
 
 /** A read of the token file; `accessToken` is compared, never shown. */
-export type TokenRead = Exclude<TokenFileView, { kind: "token" }> | (TokenFileView & { readonly accessToken: string });
+export type TokenRead =
+  | Exclude<TokenFileView, { kind: "token" }>
+  | (Extract<TokenFileView, { kind: "token" }> & { readonly accessToken: string });
 
 export type SignInResult =
   | { readonly kind: "signed-in" }

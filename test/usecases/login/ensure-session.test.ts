@@ -143,7 +143,7 @@ describe("refresh once", () => {
 
   it("a refresh the network did not carry starts no sign-in: the SDK gives today's message", async () => {
     const s = fakeSession(expired());
-    s.file = { ...expired(), refreshable: true };
+    s.file = { kind: "token", expiresAt: Date.now() - MIN, refreshable: true, accessToken: "old" };
     s.onRefresh(async () => ({ kind: "unavailable" }));
     expect(await ensureSession(SESSION, s.ports, deps())).toBe("as-is");
     expect(s.calls.signIn).toBe(0);
