@@ -20,6 +20,7 @@ export type ErrorCode =
   | "token-rejected"
   | "kubeconfig"
   | "output"
+  | "interrupted"
   | "internal";
 
 /** Exit codes: 1 for everything a user or the environment got wrong, 2 for usage, more for verify. */
@@ -41,6 +42,8 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   "token-rejected": 5,
   kubeconfig: 1,
   output: 1,
+  /** Ctrl-C at a prompt: the shells' 128 + SIGINT. */
+  interrupted: 130,
   internal: 70,
 };
 
