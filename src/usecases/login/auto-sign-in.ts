@@ -71,26 +71,6 @@ export function stepAfterRefresh(outcome: RefreshOutcome, expiresAt: number, now
     : { step: "sign-in", why: "its refresh was refused" };
 }
 
-/** The service errors of CreateToken (refresh_token grant) that say the refresh token is no good. */
-const REFUSALS = new Set([
-  "InvalidGrantException",
-  "InvalidClientException",
-  "ExpiredTokenException",
-  "AccessDeniedException",
-  "UnauthorizedClientException",
-  "InvalidRequestException",
-  "UnsupportedGrantTypeException",
-  "InvalidScopeException",
-]);
-
-/** Sorts a refresh failure: a 4xx from the service naming a refusal, or anything else. */
-export function refreshFailure(error: { name?: string; status?: number | undefined }): RefreshOutcome {
-  const status = error.status;
-  if (error.name !== undefined && REFUSALS.has(error.name) && (status === undefined || (status >= 400 && status < 500)))
-    return { kind: "refused" };
-  return { kind: "unavailable" };
-}
-
 export type SignInMode = "auto" | "never";
 
 /** --sso-login wins over EKS_TOKEN_SSO_LOGIN; anything but `never` there is `auto`. */

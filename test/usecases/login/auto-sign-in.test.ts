@@ -6,7 +6,6 @@ import {
   execInfoInteractive,
   keptAttempts,
   personIsThere,
-  refreshFailure,
   sessionStep,
   signInMode,
   stepAfterRefresh,
@@ -61,22 +60,6 @@ describe("after a refresh", () => {
     ["network or 5xx, token expired: the SDK says what it always said", { kind: "unavailable" }, -MIN, "valid"],
   ])("%s -> %s", (_name, outcome, left, expected) => {
     expect(stepAfterRefresh(outcome, NOW + left, NOW).step).toBe(expected);
-  });
-
-  it.each<[string, { name?: string; status?: number }, string]>([
-    ["InvalidGrantException 400", { name: "InvalidGrantException", status: 400 }, "refused"],
-    ["InvalidClientException 401", { name: "InvalidClientException", status: 401 }, "refused"],
-    ["ExpiredTokenException 400", { name: "ExpiredTokenException", status: 400 }, "refused"],
-    ["AccessDeniedException 400", { name: "AccessDeniedException", status: 400 }, "refused"],
-    ["UnauthorizedClientException", { name: "UnauthorizedClientException" }, "refused"],
-    ["InternalServerException 500", { name: "InternalServerException", status: 500 }, "unavailable"],
-    ["a refusal name with a 5xx (a proxy's page)", { name: "InvalidGrantException", status: 502 }, "unavailable"],
-    ["SlowDownException 400 (throttling)", { name: "SlowDownException", status: 400 }, "unavailable"],
-    ["ThrottlingException 429", { name: "ThrottlingException", status: 429 }, "unavailable"],
-    ["TimeoutError", { name: "TimeoutError" }, "unavailable"],
-    ["ECONNREFUSED", { name: "Error" }, "unavailable"],
-  ])("%s -> %s", (_name, error, expected) => {
-    expect(refreshFailure(error).kind).toBe(expected);
   });
 });
 
