@@ -21,6 +21,7 @@ export type ErrorCode =
   | "kubeconfig"
   | "output"
   | "interrupted"
+  | "too-large"
   | "internal";
 
 /** Exit codes: 1 for everything a user or the environment got wrong, 2 for usage, more for verify. */
@@ -44,6 +45,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   output: 1,
   /** Ctrl-C at a prompt: the shells' 128 + SIGINT. */
   interrupted: 130,
+  "too-large": 1,
   internal: 70,
 };
 

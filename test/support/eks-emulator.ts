@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { ACCESS_POLICY_ARN_PREFIX, ACCESS_POLICIES } from "./access-policies.js";
 import type { AccessEntryRecord, AccessEntryType, AssociatedPolicy, ClusterState } from "./cluster-state.js";
+import { sendEndlessBody } from "./endless-body.js";
 import { listenOnLoopback } from "./loopback-server.js";
 import { verifyAuthorizationHeader, type VerifyErrorCode } from "./sigv4.js";
 import type { KnownAccessKey } from "./sts-emulator.js";
@@ -49,10 +50,13 @@ export interface DenyOptions {
   readonly times?: number;
 }
 
-/** A request that is never answered, applied on arrival to matching requests (every operation when absent). */
+/**
+ * Applied on arrival to matching requests (every operation when absent): `hang`, never answered;
+ * `endless`, a 200 whose body never ends.
+ */
 export interface EksFault {
   readonly operation?: EksOperation;
-  readonly kind: "hang";
+  readonly kind: "hang" | "endless";
 }
 
 export interface EksEmulator {
@@ -403,14 +407,15 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
   const denials: Array<{ operation: EksOperation; callerArn?: string; remaining: number }> = [];
   const faults: Array<{ fault: EksFault; remaining: number }> = [];
 
-  /** False when the request is to hang: never answered; close() drops the connection. */
-  function proceed(operation: EksOperation | undefined): boolean {
+  /** The fault to apply to this request, if any (a hung one is closed by close()). */
+  function faultFor(operation: EksOperation | undefined): EksFault["kind"] | undefined {
     const index = faults.findIndex(
       (f) => f.remaining > 0 && (f.fault.operation === undefined || f.fault.operation === operation),
     );
-    if (index < 0) return true;
+    if (index < 0) return undefined;
+    const kind = faults[index]!.fault.kind;
     if (--faults[index]!.remaining <= 0) faults.splice(index, 1);
-    return false;
+    return kind;
   }
 
   function authenticate(
@@ -476,7 +481,9 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
     const matched = route(method, rawPath);
     const record: EksRequestRecord = { method, path: rawPath, operation: matched?.operation };
     requests.push(record);
-    if (!proceed(matched?.operation)) return;
+    const fault = faultFor(matched?.operation);
+    if (fault === "hang") return;
+    if (fault === "endless") return sendEndlessBody(res);
     try {
       const { caller, region } = authenticate(req, body, record);
       if (!matched) throw new EksError(404, "UnknownOperationException", "");

@@ -4,7 +4,8 @@
 //   GET /federation/credentials?role_name=R&account_id=A   header x-amz-sso_bearer_token: <access token>
 //   -> {"roleCredentials":{"accessKeyId","secretAccessKey","sessionToken","expiration":<epoch ms>}}
 //
-// An unknown bearer token gets 401 UnauthorizedException, an unknown account/role 403
+// An unknown, revoked or expired bearer token gets 401 UnauthorizedException (acceptToken, given
+// the OIDC emulator's acceptsAccessToken, decides for tokens it issued), an unknown account/role 403
 // ForbiddenException. writeSsoTokenCache() writes the file `aws sso login` leaves in
 // ~/.aws/sso/cache, named by the SHA-1 of the sso-session name (or of the start URL for
 // legacy profiles).
@@ -31,7 +32,9 @@ export interface SsoRequestRecord {
 
 export interface SsoEmulatorOptions {
   /** The access tokens the portal accepts. */
-  readonly accessTokens: readonly string[];
+  readonly accessTokens?: readonly string[];
+  /** Also accepted when this says so (e.g. the OIDC emulator's acceptsAccessToken). */
+  readonly acceptToken?: (token: string) => boolean;
   readonly assignments: readonly SsoAssignment[];
 }
 
@@ -69,7 +72,10 @@ export async function startSsoEmulator(options: SsoEmulatorOptions): Promise<Sso
     if (req.method !== "GET" || url.pathname !== "/federation/credentials") {
       return send(404, { message: "Not Found" }, "ResourceNotFoundException");
     }
-    if (record.bearer === undefined || !options.accessTokens.includes(record.bearer)) {
+    const accepted =
+      record.bearer !== undefined &&
+      ((options.accessTokens ?? []).includes(record.bearer) || options.acceptToken?.(record.bearer) === true);
+    if (!accepted) {
       return send(401, { message: "Session token not found or invalid" }, "UnauthorizedException");
     }
     const assignment = options.assignments.find(
