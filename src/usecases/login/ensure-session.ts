@@ -9,6 +9,7 @@ import { acquireLock, lockHolderPid, type Lock } from "../../cache/lock.js";
 import { readUnfinishedSignIns, signInLockPath, writeUnfinishedSignIns } from "../../cache/sign-in-state.js";
 import { EksTokenError, isEksTokenError } from "../../errors.js";
 import { quote } from "../../quote.js";
+import { shellCommand } from "../../shell-quote.js";
 import {
   budgetAllows,
   keptAttempts,
@@ -266,7 +267,7 @@ export function sessionLabel(session: SessionIdentity): string {
 
 /** `eks-token login --profile P`, shell-quoted, in backticks. */
 export function loginCommand(session: Pick<SessionIdentity, "profile">): string {
-  return `\`${shellJoin(["eks-token", "login", "--profile", session.profile])}\``;
+  return `\`${shellCommand(["eks-token", "login", "--profile", session.profile])}\``;
 }
 
 function loginHint(session: SessionIdentity): string {
@@ -281,11 +282,7 @@ function refusal(session: SessionIdentity, needed: string, why: string): EksToke
   return new EksTokenError(
     "sso-expired",
     `the SSO session for profile ${quote(session.profile)} has expired or is invalid (${needed}); no browser was opened: ${why}`,
-    `run ${loginCommand(session)} (or \`${shellJoin(["aws", "sso", "login", "--profile", session.profile])}\`)`,
+    `run ${loginCommand(session)} (or \`${shellCommand(["aws", "sso", "login", "--profile", session.profile])}\`)`,
   );
 }
 
-// TODO-MERGE: the project's shell quoter (shellJoin in src/quote.ts) replaces this.
-function shellJoin(words: readonly string[]): string {
-  return words.map((w) => (w !== "" && /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(" ");
-}
