@@ -10,16 +10,18 @@
  * ignore_configured_endpoint_urls is true), else the SDK's own rules for sso_region with the
  * FIPS and dual-stack settings (`oidc.REGION.amazonaws.com`, `.amazonaws.com.cn` in China, ...).
  *
- * Every call is bounded in time and its answer in size; each failure is one SsoOidcError whose
+ * Every call is bounded in time and its answer in size (the project's bounded handler,
+ * ./http-handler.ts); each failure is one SsoOidcError whose
  * kind says what happened, and whose message never carries a token, secret, code or verifier.
  */
 import type { Env } from "../env.js";
 import { isTrue } from "../env.js";
-import { EksTokenError } from "../errors.js";
+import { EksTokenError, isEksTokenError } from "../errors.js";
 import { shorten } from "../quote.js";
 import { displayUrl, redact } from "../redact.js";
 import { isRegionName } from "../validate.js";
 import { resolveFipsDualStack } from "./endpoint-settings.js";
+import { boundedRequestHandler, CREDENTIALS_MAX_BODY_BYTES } from "./http-handler.js";
 import type { IniSections } from "./ini.js";
 import type { ProfileSettings } from "./shared-config.js";
 
@@ -180,11 +182,11 @@ export interface SsoOidcOptions {
  * of the sign-in gets its handler from here, so a change of handler is made in one place.
  */
 export function ssoOidcRequestHandler(timeoutMs: number): unknown {
-  return {
-    connectionTimeout: Math.min(3_000, timeoutMs),
-    requestTimeout: timeoutMs,
-    throwOnRequestTimeout: true,
-  };
+  return boundedRequestHandler({
+    maxBodyBytes: CREDENTIALS_MAX_BODY_BYTES,
+    requestTimeoutMs: timeoutMs,
+    connectionTimeoutMs: Math.min(3_000, timeoutMs),
+  });
 }
 
 /** The endpoint configured by variable or file (the SDK's order), or undefined for the SDK's own rules. */
@@ -393,6 +395,10 @@ const KINDS: Readonly<Record<string, SsoOidcErrorKind>> = {
 /** One line for any failure of a call, redacted; the kind says what it means. */
 export function oidcError(e: unknown, operation: string, timeoutMs: number): SsoOidcError {
   if (isSsoOidcError(e)) return e;
+  // The bounded handler's own errors: an answer over the cap, or one that did not end in time.
+  if (isEksTokenError(e) && e.code === "too-large")
+    return new SsoOidcError("too-large", operation, `SSO OIDC ${operation}: ${e.message}`);
+  if (isEksTokenError(e) && e.code === "timeout") return timeoutError(operation, timeoutMs);
   const err = (e ?? {}) as {
     name?: string;
     message?: string;
@@ -411,8 +417,6 @@ export function oidcError(e: unknown, operation: string, timeoutMs: number): Sso
     return timeoutError(operation, timeoutMs);
   if (err.code && /^(ECONN|ENOTFOUND|EAI_|EHOSTUNREACH|ENETUNREACH|EPIPE)/.test(err.code))
     return new SsoOidcError("unreachable", operation, `cannot reach SSO OIDC (${operation}): ${err.code}`);
-  if (/too large|exceed/i.test(firstLine) && /byte|size|body/i.test(firstLine))
-    return new SsoOidcError("too-large", operation, `SSO OIDC ${operation} answered more than eks-token reads`, status);
   if (status !== undefined && status >= 500)
     return new SsoOidcError("server", operation, `SSO OIDC ${operation} failed with HTTP ${status}`, status);
   if (status === 429) return new SsoOidcError("throttled", operation, `SSO OIDC ${operation} was throttled`, status);

@@ -167,3 +167,13 @@ describe("calls", () => {
     expect(String((e as Error).message)).not.toMatch(/SHOULD-NOT-APPEAR/);
   });
 });
+
+describe("a huge answer", () => {
+  it("is cut at the cap instead of being read into memory", async () => {
+    emulator.faults.register = "huge";
+    emulator.hugeBytes = 64 * 1024 * 1024;
+    const e = await oidc.registerClient({ clientName: "x" }).catch((err: unknown) => err);
+    expect(e).toMatchObject({ kind: "too-large" });
+    expect(String((e as Error).message)).toMatch(/larger than 256 kB/);
+  });
+});
