@@ -29,9 +29,10 @@ export function ssoSessionReport(target: TokenTarget, env: Env, now: number): Ss
   }
   if (config.kind !== "sso-session" && config.kind !== "legacy") return undefined;
   const legacy = config.kind === "legacy";
-  const name = legacy
-    ? `legacy SSO profile ${quote(config.chain.at(-1) ?? target.profileName)} (sso_start_url, no sso-session; never refreshed)`
-    : `SSO session ${quote(config.sessionName)}`;
+  const name =
+    config.kind === "legacy"
+      ? `legacy SSO profile ${quote(config.chain.at(-1) ?? target.profileName)} (sso_start_url, no sso-session; never refreshed)`
+      : `SSO session ${quote(config.sessionName)}`;
   const status = readSsoTokenFile(ssoTokenFilePath(env, config.cacheKey), now);
   if (status.state === "missing") return { text: `${name}: not signed in (no cached token)`, signInNeeded: true };
   if (status.state === "unusable" || status.state === "unparseable")
@@ -41,7 +42,6 @@ export function ssoSessionReport(target: TokenTarget, env: Env, now: number): Ss
   const step = sessionStep({ kind: "token", expiresAt, refreshable }, legacy, now);
   const when = formatTimestamp(status.expiresAt);
   const can = legacy ? "" : refreshable ? ", refreshable" : ", not refreshable";
-  const text =
-    expiresAt > now ? `${name} valid until ${when}${can}` : `${name} expired at ${when}${can}`;
+  const text = expiresAt > now ? `${name} valid until ${when}${can}` : `${name} expired at ${when}${can}`;
   return { text, signInNeeded: step.step === "sign-in" };
 }
