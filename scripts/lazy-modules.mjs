@@ -12,6 +12,7 @@ export const ESM_LAZY = {
   kubeconfig: "src/cli/kubeconfig-command.ts",
   "cache-command": "src/cli/cache-command.ts",
   doctor: "src/cli/doctor-command.ts",
+  login: "src/cli/login-command.ts",
 };
 
 /** Every lazy module's source file. */

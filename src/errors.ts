@@ -7,6 +7,7 @@ export type ErrorCode =
   | "invalid-input"
   | "no-credentials"
   | "sso-expired"
+  | "sign-in"
   | "unknown-profile"
   | "mfa"
   | "assume-role"
@@ -30,6 +31,8 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   "invalid-input": 2,
   "no-credentials": 1,
   "sso-expired": 1,
+  /** An SSO sign-in that was not completed: declined, abandoned, timed out. */
+  "sign-in": 1,
   "unknown-profile": 1,
   mfa: 1,
   "assume-role": 1,

@@ -7,6 +7,7 @@ Usage:
   eks-token kubeconfig migrate [--kubeconfig PATH] [--dry-run]    switch existing entries to eks-token
   eks-token cache list | cache clear [--cluster-name N]
   eks-token doctor [--context NAME] [--can-i VERB RESOURCE]   why kubectl is Unauthorized
+  eks-token login [--profile P | --sso-session S] [--use-device-code]   sign in to IAM Identity Center
 
 Token options:
   --cluster-name NAME      the EKS cluster the token is for (signed as x-k8s-aws-id)

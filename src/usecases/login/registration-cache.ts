@@ -33,7 +33,14 @@ export interface RegistrationKeyParts {
 
 export function registrationKey(parts: RegistrationKeyParts): string {
   return sha256Hex(
-    JSON.stringify([parts.startUrl, parts.region, parts.scopes ?? null, parts.sessionName ?? null, parts.flow, parts.endpoint]),
+    JSON.stringify([
+      parts.startUrl,
+      parts.region,
+      parts.scopes ?? null,
+      parts.sessionName ?? null,
+      parts.flow,
+      parts.endpoint,
+    ]),
   );
 }
 
