@@ -14,6 +14,7 @@ const EXIT_CODES: Record<(typeof SIGNALS)[number], number> = { SIGINT: 130, SIGT
 const GRACE_MS = 2_000;
 
 export const callerProcess: CallerProcess = {
+  platform: process.platform,
   async stdinIsTerminal() {
     const { isatty } = await import("node:tty");
     return isatty(0);

@@ -22,6 +22,7 @@ export interface Ports {
 
 /** The process eks-token runs in, as an automatic sign-in needs to know it. */
 export interface CallerProcess {
+  readonly platform: NodeJS.Platform;
   /** Whether stdin is a terminal (a person ran eks-token, or a client passed its terminal on). */
   stdinIsTerminal(): Promise<boolean>;
   /**

@@ -38,7 +38,7 @@ export type TokenRead =
   | Exclude<TokenFileView, { kind: "token" }>
   | (Extract<TokenFileView, { kind: "token" }> & { readonly accessToken: string });
 
-export type SignInResult =
+export type SignInOutcome =
   | { readonly kind: "signed-in" }
   /** The sign-in service could not be reached (network, timeout, 5xx): not counted against the budget. */
   | { readonly kind: "unavailable"; readonly error: unknown }
@@ -51,7 +51,7 @@ export interface SessionPorts {
   /** CreateToken with the refresh_token grant, the result written atomically. */
   refresh(): Promise<RefreshOutcome>;
   /** The interactive sign-in; it writes the token file and tells the person what to do. */
-  signIn(options: { readonly signal: AbortSignal }): Promise<SignInResult>;
+  signIn(options: { readonly signal: AbortSignal }): Promise<SignInOutcome>;
 }
 
 export interface EnsureSessionDeps {
@@ -171,7 +171,7 @@ async function signInOnce(
     controller.abort();
     held.release();
   });
-  let result: SignInResult;
+  let result: SignInOutcome;
   try {
     result = await ports.signIn({ signal: controller.signal });
   } catch (e) {
@@ -285,4 +285,3 @@ function refusal(session: SessionIdentity, needed: string, why: string): EksToke
     `run ${loginCommand(session)} (or \`${shellCommand(["aws", "sso", "login", "--profile", session.profile])}\`)`,
   );
 }
-

@@ -12,7 +12,7 @@ import {
   type EnsureSessionDeps,
   type SessionIdentity,
   type SessionPorts,
-  type SignInResult,
+  type SignInOutcome,
   type TokenRead,
 } from "../../../src/usecases/login/ensure-session.js";
 
@@ -45,7 +45,7 @@ function fakeSession(initial: TokenRead) {
     file = { kind: "token", expiresAt: Date.now() + 60 * MIN, refreshable: true, accessToken: "refreshed" };
     return { kind: "refreshed" };
   };
-  let signInWith: (signal: AbortSignal) => Promise<SignInResult> = async () => {
+  let signInWith: (signal: AbortSignal) => Promise<SignInOutcome> = async () => {
     await new Promise((r) => setTimeout(r, 50));
     file = { kind: "token", expiresAt: Date.now() + 60 * MIN, refreshable: true, accessToken: "new" };
     return { kind: "signed-in" };

@@ -65,7 +65,10 @@ describe("ssoSessionReport", () => {
     expect(await report("dev")).toMatchObject({ text: /expired at .*, not refreshable$/, signInNeeded: true });
   });
   it("not signed in", async () => {
-    expect(await report("dev")).toEqual({ text: 'SSO session "corp": not signed in (no cached token)', signInNeeded: true });
+    expect(await report("dev")).toEqual({
+      text: 'SSO session "corp": not signed in (no cached token)',
+      signInNeeded: true,
+    });
   });
   it("a torn file", async () => {
     writeFileSync(join(home, ".aws", "sso", "cache", ssoCacheFileName("corp")), '{"accessToken":');
