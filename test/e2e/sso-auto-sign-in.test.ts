@@ -389,7 +389,14 @@ describe("sign-in on the token path", () => {
       );
       expect(browserLines(h)).toHaveLength(1);
 
-      // A valid token from elsewhere (`aws sso login`) clears the record.
+      // `eks-token login` signs in (the budget is not its business) and clears the record.
+      const login = await spawnInPty([...CLI_COMMAND, "login", "--profile", "dev"], { env, timeoutMs: 30_000 }).done;
+      expect(login.code, login.terminal).toBe(0);
+      expect(browserLines(h)).toHaveLength(2);
+      expect(existsSync(attemptsFile(h))).toBe(false);
+
+      // So does a valid token from elsewhere (`aws sso login`).
+      writeFileSync(attemptsFile(h), JSON.stringify({ unfinished: [Date.now() - MIN] }), { mode: 0o600 });
       writeToken(h, 60 * MIN, true);
       expectCredential(await runCli([...TOKEN_ARGS, "--no-cache"], { env }));
       expect(existsSync(attemptsFile(h))).toBe(false);
