@@ -2,7 +2,16 @@
 // its own) run eks-token for a profile whose SSO session has expired or is about to. The SSO
 // portal and SSO-OIDC emulators stand in for IAM Identity Center, the test browser for a person
 // who approves; every endpoint is on 127.0.0.1.
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync, existsSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ROOT, makeTempHome, runCli, type TempHome } from "../support/cli.js";
@@ -250,6 +259,40 @@ describe("no person there: no browser, the line with the fix, at once", () => {
     });
     expect(env.stderr).toContain(`no browser was opened: automatic sign-in is off (EKS_TOKEN_SSO_LOGIN=never): ${FIX}`);
     expect(h.browsers()).toBe(0);
+  });
+});
+
+describe("hostile files", () => {
+  it.skipIf(PTY)(
+    "a symlink planted at the token file: a clear error, no browser, nothing written through it",
+    async () => {
+      const h = newHome();
+      mkdirSync(join(h.home.home, ".aws", "sso", "cache"), { recursive: true, mode: 0o700 });
+      const target = join(h.home.home, "elsewhere.json");
+      writeFileSync(target, "keep", { mode: 0o600 });
+      symlinkSync(target, h.tokenPath);
+      const r = await spawnInPty([...CLI_COMMAND, ...TOKEN_ARGS], { env: h.env(), timeoutMs: 30_000 }).done;
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.terminal).toContain(
+        "is a symlink, not a regular file: remove it, then run the command again to sign in",
+      );
+      expect(h.browsers()).toBe(0);
+      expect(readFileSync(target, "utf8")).toBe("keep");
+      expect(lstatSync(h.tokenPath).isSymbolicLink()).toBe(true);
+    },
+  );
+
+  it("a torn token file (half written by another tool) that stays torn: a sign-in is needed, said at once", async () => {
+    const h = newHome();
+    mkdirSync(join(h.home.home, ".aws", "sso", "cache"), { recursive: true, mode: 0o700 });
+    writeFileSync(h.tokenPath, '{"startUrl":"https://e2e-corp.awsapps.com/start","accessTok', { mode: 0o600 });
+    const r = await runWithoutTerminal([...CLI_COMMAND, ...TOKEN_ARGS], { env: h.env() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'eks-token: the SSO session for profile "dev" has expired or is invalid (its cached token file cannot be read); no browser was opened: the client sent no exec info and stdin is not a terminal: ' +
+        `${FIX}\n`,
+    );
   });
 });
 

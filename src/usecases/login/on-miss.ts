@@ -11,7 +11,10 @@ import { readSsoTokenFile, ssoCacheKey, ssoTokenFilePath } from "../../aws/sso-t
 import type { TokenTarget } from "../../aws/target.js";
 import { openCacheDir } from "../../cache/cache-dir.js";
 import { envCredentials } from "../../aws/env-credentials.js";
-import { isEksTokenError } from "../../errors.js";
+import { EksTokenError, isEksTokenError } from "../../errors.js";
+import { describeFileKind } from "../../file-kind.js";
+import { quote } from "../../quote.js";
+import { lstatSync } from "node:fs";
 import type { Logger } from "../../logger.js";
 import type { TokenDeps } from "../token-deps.js";
 import { signInMode, type CallerFacts } from "./auto-sign-in.js";
@@ -63,6 +66,7 @@ export function ssoOnMiss(target: TokenTarget, deps: OnMissDeps): SsoOnMiss | un
   const readToken = (): TokenRead => {
     const status = readSsoTokenFile(path, deps.now());
     if (status.state === "missing") return { kind: "missing" };
+    if (status.state === "unusable") refuseUnreplaceable(path);
     if (status.state === "unusable" || status.state === "unparseable") {
       deps.log.debug(`SSO token file ${path}: ${status.reason}`);
       return { kind: "unreadable" };
@@ -127,6 +131,25 @@ export function ssoOnMiss(target: TokenTarget, deps: OnMissDeps): SsoOnMiss | un
       return true;
     },
   };
+}
+
+/**
+ * A token file path that holds a link, a folder or a FIFO: a sign-in could not write its token
+ * there (nothing is written over what is not a regular file), so none is started.
+ */
+function refuseUnreplaceable(path: string): void {
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (stat.isFile()) return;
+  throw new EksTokenError(
+    "config",
+    `the SSO token file ${quote(path, 400)} is ${describeFileKind(stat)}, not a regular file`,
+    "remove it, then run the command again to sign in",
+  );
 }
 
 function ssoConfigOf(target: TokenTarget, deps: OnMissDeps): SsoConfig | undefined {
