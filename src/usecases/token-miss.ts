@@ -36,8 +36,9 @@ export async function mintForTarget(
       networkMs = () => fresh.remainingMs();
     }
   };
+  // Only the command line (a caller port) looks after an SSO session; the library leaves it to the SDK.
   const sso =
-    deps.credentials || deps.stateDir === undefined
+    deps.credentials || deps.stateDir === undefined || !deps.caller
       ? undefined
       : ssoOnMiss(target, {
           env: deps.env,
