@@ -171,10 +171,14 @@ function usableDir(dir: string, log: Logger): string | undefined {
   return undefined;
 }
 
-/** EKS_TOKEN_SSO_LOGIN_TIMEOUT in seconds (1 to 3600), else 300 s. */
+/**
+ * EKS_TOKEN_SSO_LOGIN_TIMEOUT in seconds (1 to 86400, as `eks-token login` reads it), else 300 s.
+ * A value that is not one is not worth failing a token for: the default applies.
+ */
 export function signInBoundMs(env: OnMissDeps["env"]): number {
-  const seconds = Number(env["EKS_TOKEN_SSO_LOGIN_TIMEOUT"]);
-  return Number.isInteger(seconds) && seconds >= 1 && seconds <= 3600 ? seconds * 1000 : SIGN_IN_BOUND_MS;
+  const value = env["EKS_TOKEN_SSO_LOGIN_TIMEOUT"]?.trim() ?? "";
+  const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  return seconds >= 1 && seconds <= 86_400 ? Math.round(seconds * 1000) : SIGN_IN_BOUND_MS;
 }
 
 async function callerFacts(deps: OnMissDeps): Promise<CallerFacts | undefined> {

@@ -296,6 +296,19 @@ describe("sign-in", () => {
   });
 });
 
+describe("no usable cache directory", () => {
+  it("still refreshes (without the lock), but never signs in", async () => {
+    const s = fakeSession(nearExpiry());
+    expect(await ensureSession(SESSION, s.ports, deps(PERSON, { dir: undefined }))).toBe("renewed");
+    expect(s.calls.refresh).toBe(1);
+    s.file = expired();
+    await expect(ensureSession(SESSION, s.ports, deps(PERSON, { dir: undefined }))).rejects.toThrow(
+      /no browser was opened: the cache directory cannot hold the sign-in's lock/,
+    );
+    expect(s.calls.signIn).toBe(0);
+  });
+});
+
 describe("the portal refused the token (401)", () => {
   it("signs in when the file still holds the refused token", async () => {
     const s = fakeSession(valid());
