@@ -448,12 +448,22 @@ describe("sign-in on the token path", () => {
   );
 
   it.skipIf(PTY)(
-    "the portal refuses a token that looks valid (401): one sign-in, then a credential",
+    "the portal refuses a token that looks valid (401): a refresh when it can, else one sign-in, then a credential",
     async () => {
       const h = newHome();
       writeToken(h, 60 * MIN, true, false);
-      const p = spawnInPty([...CLI_COMMAND, ...TOKEN_ARGS], { env: h.env(), timeoutMs: 60_000 });
-      const r = await p.done;
+      const refreshes = oidc.calls("token:refresh_token");
+      const refreshed = await spawnInPty([...CLI_COMMAND, ...TOKEN_ARGS, "--no-cache"], {
+        env: h.env(),
+        timeoutMs: 60_000,
+      }).done;
+      expectCredential({ code: refreshed.code, signal: refreshed.signal, stdout: refreshed.stdout, stderr: "" });
+      expect(oidc.calls("token:refresh_token") - refreshes).toBe(1);
+      expect(browserLines(h)).toHaveLength(0);
+
+      writeToken(h, 60 * MIN, false, false);
+      const r = await spawnInPty([...CLI_COMMAND, ...TOKEN_ARGS, "--no-cache"], { env: h.env(), timeoutMs: 60_000 })
+        .done;
       expect(r.code, r.terminal).toBe(0);
       expectCredential({ code: r.code, signal: r.signal, stdout: r.stdout, stderr: "" });
       expect(browserLines(h)).toHaveLength(1);

@@ -113,16 +113,15 @@ export async function ensureSession(
   try {
     // Read again under the lock: another process may have refreshed or signed in meanwhile.
     const current = await readTwice(ports, deps);
+    const legacy = session.sessionName === undefined;
     let step: SessionStep;
-    if (rejected && current.kind === "token" && current.accessToken !== rejected.accessToken) {
-      return "renewed";
-    } else if (rejected && (current.kind !== "token" || current.accessToken === rejected.accessToken)) {
+    if (rejected && current.kind === "token") {
+      // Replaced meanwhile by another process: that one is tried.
+      if (current.accessToken !== rejected.accessToken) return "renewed";
       step =
-        current.kind === "token"
-          ? { step: "sign-in", why: "the portal refused its token" }
-          : sessionStep(current, session.sessionName === undefined, deps.now());
+        current.refreshable && !legacy ? { step: "refresh" } : { step: "sign-in", why: "the portal refused its token" };
     } else {
-      step = sessionStep(current, session.sessionName === undefined, deps.now());
+      step = sessionStep(current, legacy, deps.now());
     }
     if (step.step === "valid") {
       forgetAttempts(session, deps);
@@ -135,7 +134,10 @@ export async function ensureSession(
         forgetAttempts(session, deps);
         return "renewed";
       }
-      step = stepAfterRefresh(outcome, current.expiresAt, deps.now());
+      step =
+        rejected && outcome.kind === "refused"
+          ? { step: "sign-in", why: "the portal refused its token and its refresh" }
+          : stepAfterRefresh(outcome, current.expiresAt, deps.now());
       if (step.step !== "sign-in") return "as-is";
     }
     if (step.step !== "sign-in") return "as-is";

@@ -310,8 +310,17 @@ describe("no usable cache directory", () => {
 });
 
 describe("the portal refused the token (401)", () => {
-  it("signs in when the file still holds the refused token", async () => {
+  it("refreshes a refreshable token the portal refused, and signs in when the refresh is refused too", async () => {
     const s = fakeSession(valid());
+    expect(await ensureSession(SESSION, s.ports, deps(), { accessToken: "ok" })).toBe("renewed");
+    expect(s.calls).toMatchObject({ refresh: 1, signIn: 0 });
+    s.file = valid();
+    s.onRefresh(async () => ({ kind: "refused" }));
+    expect(await ensureSession(SESSION, s.ports, deps(), { accessToken: "ok" })).toBe("signed-in");
+    expect(s.calls).toMatchObject({ refresh: 2, signIn: 1 });
+  });
+  it("signs in when the file still holds the refused token and cannot refresh it", async () => {
+    const s = fakeSession({ ...valid(), refreshable: false } as TokenRead);
     expect(await ensureSession(SESSION, s.ports, deps(), { accessToken: "ok" })).toBe("signed-in");
     expect(s.calls.signIn).toBe(1);
   });
