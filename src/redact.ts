@@ -11,7 +11,7 @@ const R = "<redacted>";
 // Names whose value is a secret whatever it looks like (ini keys, variables, JSON fields of the
 // SDK, STS, SSO and credential_process), matched without regard to case or separators.
 const SECRET_NAME =
-  "(?:aws_)?(?:secret_?access_?key|session_?token|access_?token|refresh_?token|client_?secret|container_?authorization_?token)|password";
+  "(?:aws_)?(?:secret_?access_?key|session_?token|access_?token|refresh_?token|client_?secret|container_?authorization_?token)|code_?verifier|device_?code|password";
 // A value: a JSON string, or a run up to a space or delimiter (a colon or full stop ending it is the sentence's).
 const VALUE = `"(?:[^"\\\\]|\\\\.)*"|'[^']*'|[^\\s"',;}&]*[^\\s"',;}&:.]`;
 

@@ -404,10 +404,13 @@ export function oidcError(e: unknown, operation: string, timeoutMs: number): Sso
     message?: string;
     code?: string;
     error?: string;
+    error_description?: string;
     $metadata?: { httpStatusCode?: number };
   };
   const status = err.$metadata?.httpStatusCode;
-  const firstLine = redact((err.message ?? String(e)).split("\n")[0] ?? "");
+  // The service's own words are in error_description; the SDK's message is then "UnknownError".
+  const said = err.message && err.message !== "UnknownError" ? err.message : (err.error_description ?? err.message);
+  const firstLine = redact((said ?? String(e)).split("\n")[0] ?? "");
   const detail = shorten(firstLine, 160);
   const name = err.name ?? "Error";
   const kind = KINDS[name];

@@ -80,6 +80,12 @@ export interface SsoOidcEmulator {
   readonly requests: OidcRequestRecord[];
   readonly registrations: Map<string, Registration>;
   readonly issued: IssuedToken[];
+  /** Every device authorization started, oldest first. */
+  readonly deviceAuthorizations: ReadonlyArray<{
+    readonly userCode: string;
+    readonly startUrl: string;
+    readonly clientId: string;
+  }>;
   /** What the scripted user does next on /authorize and /device (default approve). */
   user: ScriptedUser;
   /** Faults per route, applied to every request of the route until removed. */
@@ -142,6 +148,7 @@ export async function startSsoOidcEmulator(options: SsoOidcEmulatorOptions = {})
   const registrations = new Map<string, Registration>();
   const issued: IssuedToken[] = [];
   const revoked = new Set<string>();
+  const deviceAuthorizations: Array<{ userCode: string; startUrl: string; clientId: string }> = [];
   const refreshTokens = new Map<string, string>(); // refresh token -> clientId
   const codes = new Map<string, PendingCode>();
   const devices = new Map<string, PendingDevice>(); // by device code
@@ -286,6 +293,7 @@ export async function startSsoOidcEmulator(options: SsoOidcEmulatorOptions = {})
           return fail("InvalidRequestException", "invalid_request", "startUrl is required");
         const deviceCode = `device-${randomBytes(24).toString("base64url")}`;
         const userCode = options.userCode ?? `${randomLetters(4)}-${randomLetters(4)}`;
+        deviceAuthorizations.push({ userCode, startUrl: body["startUrl"] as string, clientId: client.clientId });
         devices.set(deviceCode, {
           clientId: client.clientId,
           deviceCode,
@@ -436,6 +444,7 @@ export async function startSsoOidcEmulator(options: SsoOidcEmulatorOptions = {})
     requests,
     registrations,
     issued,
+    deviceAuthorizations,
     faults,
     get user() {
       return state.user;

@@ -335,34 +335,31 @@ async function deviceCode(
   const codeDeadline = startDeadline(Math.min(ctx.deadline.remainingMs(), auth.expiresInSeconds * 1000), () =>
     deps.monotonic(),
   );
-  // Asked once before anything is shown: the client may be authorized already (as the AWS CLI does).
-  const first = await tryToken(ctx, poll);
-  if (first) return first;
-  const wait = minutes(codeDeadline.remainingMs());
   const page = auth.verificationUriComplete ?? auth.verificationUri;
-  await deps.say(
-    `eks-token: to sign in to ${sessionLabel(input.sso)}, open ${escapeControls(auth.verificationUri)} and confirm the code ${escapeControls(auth.userCode)} (waiting up to ${wait}; Ctrl-C to stop).`,
-  );
-  const opened = ctx.open ? await deps.openBrowser(page) : false;
-  if (!opened && auth.verificationUriComplete)
-    await deps.say(`eks-token: or open this address, which has the code in it: ${escapeControls(page)}`);
   let intervalMs = auth.intervalSeconds * 1000;
-  for (;;) {
-    const left = Math.min(ctx.deadline.remainingMs(), codeDeadline.remainingMs());
-    if (left <= 0) throw notInTime(ctx);
-    await waitFor(ctx, deps.sleep(Math.min(intervalMs, left)));
-    if (Math.min(ctx.deadline.remainingMs(), codeDeadline.remainingMs()) <= 0) throw notInTime(ctx);
+  // The first poll comes before anything is shown: the client may be authorized already (as the AWS CLI does).
+  for (let shown = false; ; shown = true) {
     try {
       const token = await tryToken(ctx, poll);
       if (token) return token;
     } catch (e) {
-      if (isSsoOidcError(e) && e.kind === "slow-down") {
-        intervalMs += SLOW_DOWN_STEP_MS;
-        deps.debug(`sign-in: asked to slow down; polling every ${intervalMs / 1000} s`);
-        continue;
-      }
-      throw e;
+      if (!(isSsoOidcError(e) && e.kind === "slow-down")) throw e;
+      intervalMs += SLOW_DOWN_STEP_MS;
+      deps.debug(`sign-in: asked to slow down; polling every ${intervalMs / 1000} s`);
     }
+    if (!shown) {
+      const wait = minutes(codeDeadline.remainingMs());
+      await deps.say(
+        `eks-token: to sign in to ${sessionLabel(input.sso)}, open ${escapeControls(auth.verificationUri)} and confirm the code ${escapeControls(auth.userCode)} (waiting up to ${wait}; Ctrl-C to stop).`,
+      );
+      const opened = ctx.open ? await deps.openBrowser(page) : false;
+      if (!opened && auth.verificationUriComplete)
+        await deps.say(`eks-token: or open this address, which has the code in it: ${escapeControls(page)}`);
+    }
+    const left = Math.min(ctx.deadline.remainingMs(), codeDeadline.remainingMs());
+    if (left <= 0) throw notInTime(ctx);
+    await waitFor(ctx, deps.sleep(Math.min(intervalMs, left)));
+    if (Math.min(ctx.deadline.remainingMs(), codeDeadline.remainingMs()) <= 0) throw notInTime(ctx);
   }
 }
 
