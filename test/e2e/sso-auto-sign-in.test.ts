@@ -348,6 +348,9 @@ describe("sign-in on the token path", () => {
       expect(r.terminal).toMatch(
         /eks-token: signing in to .*corp.* in your browser; waiting up to 5 min \(Ctrl-C to stop\)\./,
       );
+      expect(r.terminal).toMatch(
+        /eks-token: signed in; valid until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, then refreshed while the session lasts\r?\n/,
+      );
       expect(browserLines(h)).toHaveLength(1);
       expect(browserLines(h)[0]?.callbackStatus).toBe(200);
       expect(oidc.calls("token:authorization_code") - codes).toBe(1);

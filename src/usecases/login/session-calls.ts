@@ -7,7 +7,7 @@
 import { isClientRefusal, createSsoOidc } from "../../aws/sso-oidc.js";
 import type { SsoConfig } from "../../aws/sso-config.js";
 import { readSharedConfig } from "../../aws/shared-config.js";
-import { writeSsoTokenFile, type SsoTokenFile } from "../../aws/sso-token-file.js";
+import { formatSsoTime, writeSsoTokenFile, type SsoTokenFile } from "../../aws/sso-token-file.js";
 import type { Env } from "../../env.js";
 import type { Logger } from "../../logger.js";
 import { shellCommand } from "../../shell-quote.js";
@@ -85,7 +85,7 @@ export interface SignInCallDeps {
 export async function signInForToken(config: SsoConfig, deps: SignInCallDeps): Promise<SignInOutcome> {
   try {
     const shared = readSharedConfig(deps.env, config.chain.at(-1));
-    await signIn(
+    const result = await signIn(
       {
         sso: config,
         timeoutMs: deps.timeoutMs,
@@ -104,6 +104,8 @@ export async function signInForToken(config: SsoConfig, deps: SignInCallDeps): P
         debug: (line) => deps.log.debug(line),
       }),
     );
+    const text = `eks-token: signed in; valid until ${formatSsoTime(result.expiresAt)}${result.refreshable ? ", then refreshed while the session lasts" : ""}\n`;
+    if (!(deps.terminal && (await deps.terminal.say(text)))) deps.fallback(text);
     return { kind: "signed-in" };
   } catch (e) {
     return isSignInUnavailable(e) ? { kind: "unavailable", error: e } : { kind: "failed", error: e };
