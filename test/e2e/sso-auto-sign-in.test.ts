@@ -475,6 +475,26 @@ describe("sign-in on the token path", () => {
   );
 
   it.skipIf(PTY)(
+    "a sign-in the service cannot answer (500 on RegisterClient): no browser, not counted",
+    async () => {
+      const h = newHome();
+      writeToken(h, -MIN, false);
+      oidc.faults.register = "500";
+      try {
+        const r = await spawnInPty([...CLI_COMMAND, ...TOKEN_ARGS], { env: h.env(), timeoutMs: 60_000 }).done;
+        expect(r.code).toBe(1);
+        expect(r.stdout).toBe("");
+        expect(r.terminal, r.terminal).toMatch(/^eks-token: .*(RegisterClient|OIDC|Identity Center).*$/m);
+        expect(h.browsers()).toBe(0);
+        expect(existsSync(attemptsFile(h))).toBe(false);
+      } finally {
+        delete oidc.faults.register;
+      }
+    },
+    60_000,
+  );
+
+  it.skipIf(PTY)(
     "Ctrl-C during a sign-in frees the lock and counts the attempt",
     async () => {
       const h = newHome();
