@@ -475,6 +475,42 @@ describe("sign-in on the token path", () => {
   );
 
   it.skipIf(PTY)(
+    "callers that may not sign in wait for the one that does, and get the token it made",
+    async () => {
+      const h = newHome();
+      writeToken(h, -MIN, false);
+      const slowBrowser = join(h.home.home, "slow-browser.sh");
+      writeFileSync(slowBrowser, `#!/bin/sh\nsleep 3\nexec ${process.execPath} ${BROWSER} "$@"\n`, { mode: 0o700 });
+      const leader = spawnInPty([...CLI_COMMAND, ...TOKEN_ARGS, "--no-cache"], {
+        env: h.env({ BROWSER: slowBrowser }),
+        timeoutMs: 60_000,
+      });
+      await leader.waitForTerminal(/waiting up to/, 30_000);
+      const execInfo = JSON.stringify({
+        kind: "ExecCredential",
+        apiVersion: "client.authentication.k8s.io/v1",
+        spec: { interactive: false },
+      });
+      const others = await Promise.all(
+        Array.from({ length: 3 }, () =>
+          runWithoutTerminal([...CLI_COMMAND, ...TOKEN_ARGS, "--no-cache"], {
+            env: h.env({ KUBERNETES_EXEC_INFO: execInfo }),
+          }),
+        ),
+      );
+      expect((await leader.done).code).toBe(0);
+      for (const r of others) {
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr).toMatch(
+          /^eks-token: waiting for the sign-in to the SSO session "corp" \(profile "dev"\) started by another eks-token \(pid \d+\)\n$/,
+        );
+      }
+      expect(browserLines(h)).toHaveLength(1);
+    },
+    90_000,
+  );
+
+  it.skipIf(PTY)(
     "a sign-in the service cannot answer (500 on RegisterClient): no browser, not counted",
     async () => {
       const h = newHome();
