@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ssoCacheKey } from "../../src/aws/sso-token-file.js";
 import { runChild } from "../support/child.js";
 import { CLI_COMMAND, ensureBuilt, makeTempHome, ROOT, type TempHome } from "../support/cli.js";
+import { findPython, spawnInPty } from "../support/pty.js";
 import { startSsoEmulator, type SsoEmulator } from "../support/sso-emulator.js";
 import { startSsoOidcEmulator, type SsoOidcEmulator } from "../support/sso-oidc-emulator.js";
 import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
@@ -397,5 +398,53 @@ describe("eks-token login, one at a time (the emulator's scripted user is shared
     } finally {
       oidc.user = "approve";
     }
+  });
+
+  it("without BROWSER uses the system's opener and, where it has none, the printed address still signs in", async () => {
+    const h = newHome();
+    // A display, so the browser flow is chosen; this machine has no xdg-open, so nothing opens.
+    const child = spawn(CLI_COMMAND[0], [...CLI_COMMAND.slice(1), "login", "--profile", "dev"], {
+      env: env(h, { BROWSER: undefined, DISPLAY: ":0" }),
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let followed = false;
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+      const url = /open this address in a browser on this machine: (\S+)/.exec(stderr)?.[1];
+      if (url && !followed) {
+        followed = true;
+        // The person copies the address into a browser.
+        void fetch(url, { redirect: "manual" }).then((r) => fetch(r.headers.get("location") ?? ""));
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/^signed in to AWS IAM Identity Center: session "corp" valid until/);
+    expect(browserRuns(h)).toEqual([]);
+  });
+
+  it("shows its steps on the terminal when stderr is captured (as the Python client does), not in stderr", async (ctx) => {
+    if (!findPython()) return ctx.skip("python3 with the pty module is not available to make a pseudo-terminal");
+    const h = newHome();
+    const captured = join(h.home, "stderr.txt");
+    // On a terminal, with stderr sent to a file: the person sees /dev/tty only.
+    const run = spawnInPty(["sh", "-c", 'exec "$@" 2>"$0"', captured, ...CLI_COMMAND, "login", "--profile", "dev"], {
+      env: env(h),
+      timeoutMs: 60_000,
+    });
+    const result = await run.done;
+    expect(result.code, result.terminal).toBe(0);
+    expect(result.terminal).toContain(
+      'eks-token: signing in to the AWS IAM Identity Center session "corp" in your browser',
+    );
+    expect(result.terminal).toMatch(
+      /if no browser opened, open this address in a browser on this machine: http:\/\/127\.0\.0\.1/,
+    );
+    expect(readFileSync(captured, "utf8")).toBe("");
+    expect(result.stdout).toMatch(/^signed in to AWS IAM Identity Center: session "corp" valid until/);
   });
 });

@@ -32,7 +32,19 @@ export function realSignInDeps(options: RealSignInOptions): SignInDeps {
     platform: options.platform,
     now: options.now,
     monotonic: () => performance.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    // Cut short when the sign-in is stopped, so no timer outlives it.
+    sleep: (ms) =>
+      new Promise((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        options.signal?.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      }),
     async say(line) {
       const text = `${line}\n`;
       if (!(await options.terminal.say(text))) options.fallback(text);

@@ -261,9 +261,15 @@ async function authorizationCode(
   const { deps, oidc, input } = ctx;
   const pkce = newPkce();
   const state = newState();
+  // Each kind of stray request is told once: a page could send many.
+  const told = new Set<string>();
   const listener = await deps.listen({
     state,
-    onIgnored: (why) => void deps.say(`eks-token: ignored ${why} on the sign-in's local address`),
+    onIgnored: (why) => {
+      if (told.has(why)) return;
+      told.add(why);
+      void deps.say(`eks-token: ignored ${why} on the sign-in's local address`);
+    },
   });
   try {
     const url = oidc.authorizeUrl({
