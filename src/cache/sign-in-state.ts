@@ -22,17 +22,35 @@ function attemptsPath(dir: string, key: string): string {
   return join(dir, `sso-${checkedKey(key)}.attempts`); // OWN_NAMES.signIn
 }
 
-/** The recorded start times (epoch ms) of unfinished sign-ins; none when there is no usable record. */
-export function readUnfinishedSignIns(dir: string, key: string): number[] {
-  const record = readEntry(attemptsPath(dir, key)) as { unfinished?: unknown } | undefined;
-  const list = record?.unfinished;
-  return Array.isArray(list) ? list.filter((t): t is number => typeof t === "number" && Number.isFinite(t)) : [];
+/** What is kept: start times (epoch ms) of unfinished sign-ins, and when one last found the service unreachable. */
+export interface SignInRecord {
+  readonly unfinished: readonly number[];
+  readonly unavailableAt?: number | undefined;
 }
 
-/** Replaces the record (atomically); an empty list removes it. */
-export function writeUnfinishedSignIns(dir: string, key: string, unfinished: readonly number[]): void {
-  const path = attemptsPath(dir, key);
+export function readSignInRecord(dir: string, key: string): SignInRecord {
+  const record = readEntry(attemptsPath(dir, key)) as { unfinished?: unknown; unavailableAt?: unknown } | undefined;
+  const list = record?.unfinished;
+  const at = record?.unavailableAt;
+  return {
+    unfinished: Array.isArray(list) ? list.filter((t): t is number => typeof t === "number" && Number.isFinite(t)) : [],
+    ...(typeof at === "number" && Number.isFinite(at) ? { unavailableAt: at } : {}),
+  };
+}
+
+/** Replaces the record (atomically); an empty one removes the file. */
+export function writeSignInRecord(dir: string, key: string, record: SignInRecord): void {
   // Only a regular file of ours goes; anything planted there stays (and is never read).
-  if (unfinished.length === 0) removeOwnFile(dir, `sso-${key}.attempts`);
-  else writeEntry(dir, path, { unfinished });
+  if (record.unfinished.length === 0 && record.unavailableAt === undefined) removeOwnFile(dir, `sso-${key}.attempts`);
+  else writeEntry(dir, attemptsPath(dir, key), record);
+}
+
+/** The recorded start times (epoch ms) of unfinished sign-ins; none when there is no usable record. */
+export function readUnfinishedSignIns(dir: string, key: string): number[] {
+  return [...readSignInRecord(dir, key).unfinished];
+}
+
+/** Replaces the whole record with these start times; an empty list removes it. */
+export function writeUnfinishedSignIns(dir: string, key: string, unfinished: readonly number[]): void {
+  writeSignInRecord(dir, key, { unfinished });
 }

@@ -6,7 +6,13 @@
  * the network did not carry) is left to the SDK, which then says what it always said.
  */
 import { acquireLock, lockHolderPid, type Lock } from "../../cache/lock.js";
-import { readUnfinishedSignIns, signInLockPath, writeUnfinishedSignIns } from "../../cache/sign-in-state.js";
+import {
+  readSignInRecord,
+  readUnfinishedSignIns,
+  signInLockPath,
+  writeSignInRecord,
+  writeUnfinishedSignIns,
+} from "../../cache/sign-in-state.js";
 import { EksTokenError, isEksTokenError } from "../../errors.js";
 import { quote } from "../../quote.js";
 import { shellCommand } from "../../shell-quote.js";
@@ -74,6 +80,11 @@ export interface EnsureSessionDeps {
 
 /** A torn read (the AWS CLI and the SDK rewrite the file in place) is read again after this. */
 export const REREAD_AFTER_MS = 200;
+/**
+ * A process that waited for a sign-in which could not reach the service this recently does not
+ * try again itself (the next call, later, does).
+ */
+const UNAVAILABLE_GRACE_MS = 60_000;
 /** A lock held this long is quiet; after it the waiter says whom it waits for. */
 const QUIET_WAIT_MS = 1_000;
 
@@ -160,7 +171,16 @@ async function signInOnce(
     throw refusal(session, why, `the cache directory cannot hold the sign-in's lock (${lock.problem ?? "none"})`);
   }
   const dir = deps.dir;
-  const unfinished = readUnfinishedSignIns(dir, session.key);
+  const record = readSignInRecord(dir, session.key);
+  const unfinished = [...record.unfinished];
+  const lastUnavailable = record.unavailableAt;
+  if (lock.waited && lastUnavailable !== undefined && Math.abs(deps.now() - lastUnavailable) < UNAVAILABLE_GRACE_MS) {
+    throw new EksTokenError(
+      "network",
+      `the sign-in to ${sessionLabel(session)} that another eks-token started could not reach IAM Identity Center`,
+      `check the network (and AWS_ENDPOINT_URL_SSO_OIDC), then run ${loginCommand(session)}`,
+    );
+  }
   const budget = budgetAllows(unfinished, deps.now());
   if (!budget.ok) throw refusal(session, why, budget.why);
   // Counted before it starts: a process killed mid-way (kubectl gone, the terminal closed) has
@@ -186,9 +206,10 @@ async function signInOnce(
     return "signed-in";
   }
   if (result.kind === "unavailable") {
-    // The network's fault, not the person's: the attempt does not count.
+    // The network's fault, not the person's: the attempt does not count, but the processes that
+    // waited for it are told so rather than each trying again in turn.
     const kept = readUnfinishedSignIns(dir, session.key).filter((t) => t !== started);
-    writeUnfinishedSignIns(dir, session.key, kept);
+    writeSignInRecord(dir, session.key, { unfinished: kept, unavailableAt: deps.now() });
   }
   if (controller.signal.aborted) {
     throw new EksTokenError(
@@ -226,9 +247,12 @@ async function takeSessionLock(session: SessionIdentity, deps: EnsureSessionDeps
   const path = signInLockPath(deps.dir, session.key);
   const staleMs = deps.signInBoundMs + 60_000;
   const now = deps.now;
+  const free = await acquireLock(path, { waitMs: 0, staleMs, now });
+  if (free.ok) return { lock: free.lock, waited: false };
+  if (free.reason === "error") return { lock: undefined, waited: false, problem: free.detail };
   const quiet = await acquireLock(path, { waitMs: QUIET_WAIT_MS, staleMs, now, pollMs: 50 });
-  if (quiet.ok) return { lock: quiet.lock, waited: false };
-  if (quiet.reason === "error") return { lock: undefined, waited: false, problem: quiet.detail };
+  if (quiet.ok) return { lock: quiet.lock, waited: true };
+  if (quiet.reason === "error") return { lock: undefined, waited: true, problem: quiet.detail };
   const pid = lockHolderPid(path);
   const waitMs = person.ok ? deps.signInBoundMs + 30_000 : deps.followerWaitMs;
   deps.say(

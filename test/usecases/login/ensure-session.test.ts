@@ -129,7 +129,7 @@ describe("refresh once", () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => ensureSession(SESSION, s.ports, deps(NO_ONE))));
     expect(s.calls.refresh).toBe(1);
     expect(s.calls.signIn).toBe(0);
-    expect(results.filter((r) => r === "renewed").length).toBe(1);
+    expect(results).toEqual(Array(10).fill("renewed"));
     expect(lines).toEqual([]);
     expect(readdirSync(dir)).toEqual([]); // the lock is gone
   });
@@ -248,6 +248,24 @@ describe("sign-in", () => {
     s.onSignIn(async () => ({ kind: "unavailable", error: new Error("connect ECONNREFUSED") }));
     await expect(ensureSession(SESSION, s.ports, deps())).rejects.toThrow();
     expect(readUnfinishedSignIns(dir, SESSION.key)).toEqual([]);
+  });
+
+  it("callers that waited for a sign-in the network did not carry fail at once instead of each trying in turn", async () => {
+    const s = fakeSession(expired());
+    s.onSignIn(async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      return { kind: "unavailable", error: new Error("connect ECONNREFUSED") };
+    });
+    const results = await Promise.allSettled(Array.from({ length: 4 }, () => ensureSession(SESSION, s.ports, deps())));
+    expect(s.calls.signIn).toBe(1);
+    const reasons = results.map((r) => (r.status === "rejected" ? String((r.reason as Error).message) : "ok"));
+    expect(
+      reasons.filter((m) => /that another eks-token started could not reach IAM Identity Center/.test(m)),
+    ).toHaveLength(3);
+    expect(readUnfinishedSignIns(dir, SESSION.key)).toEqual([]);
+    // A later call (that waited for no one) tries again.
+    s.onSignIn(async () => ({ kind: "signed-in" }));
+    expect(await ensureSession(SESSION, s.ports, deps())).toBe("signed-in");
   });
 
   it("an interrupt aborts the sign-in, frees the lock at once and counts the attempt", async () => {
