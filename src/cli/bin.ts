@@ -3,6 +3,7 @@ import { writeSync } from "node:fs";
 import { format } from "node:util";
 import { EksTokenError } from "../errors.js";
 import { bunVariablesRefusal } from "./bun-variables.js";
+import { callerProcess } from "./caller-process.js";
 import { main } from "./main.js";
 import { processTerminal } from "./terminal.js";
 import { debugRequested } from "./debug.js";
@@ -85,6 +86,7 @@ const io: CliIo = {
   },
   now: () => Date.now(),
   terminal: processTerminal,
+  caller: callerProcess,
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -15,6 +15,7 @@ import { command, fail, pass, warn, type Check, type Fix } from "./report.js";
 import { shellJoin } from "../../quote.js";
 import { getToken } from "../get-token.js";
 import type { TokenRequest } from "../token-request.js";
+import { ssoSessionReport } from "../login/session-report.js";
 
 export const CLOCK_WARN_MS = 60_000;
 export const CLOCK_FAIL_MS = 5 * 60_000;
@@ -69,6 +70,9 @@ export async function checkCredentials(
 ): Promise<CredentialsOutcome> {
   const { target } = request;
   const source = credentialSource(target, deps.env);
+  // The IAM Identity Center session behind the profile, when there is one: its state, and the sign-in as the fix.
+  const sso = ssoSessionReport(target, deps.env, deps.now());
+  const signIn = command("eks-token", "login", "--profile", target.profileName);
   let credentials: ResolvedCredentials;
   try {
     credentials = await deps.resolveCredentials(target, deps.env, timeoutMs);
@@ -88,6 +92,7 @@ export async function checkCredentials(
                 ]
               : [command("aws", "configure"), "; or export AWS_PROFILE=NAME, or aws sso login --profile NAME"]
             : [callerIdentityFix(target), ""];
+    if (sso) return { check: fail("credentials", `${e.message} (looked for ${source}); ${sso.text}`, signIn) };
     return { check: fail("credentials", `${e.message} (looked for ${source})${hint}`, fix) };
   }
   // The one token pipeline, given the credentials just resolved (so a role is not assumed twice).
@@ -96,8 +101,9 @@ export async function checkCredentials(
     { env: deps.env, now: deps.now, stderr: () => {}, log: SILENT, credentials },
   );
   const expiry = credentials.expiration ? `; they expire ${credentials.expiration.toISOString()}` : "";
+  const detail = `from ${source}: access key ${credentials.accessKeyId}${expiry}${sso ? `; ${sso.text}` : ""}`;
   return {
-    check: pass("credentials", `from ${source}: access key ${credentials.accessKeyId}${expiry}`),
+    check: sso?.signInNeeded ? warn("credentials", detail, signIn) : pass("credentials", detail),
     credentials,
     token: minted.token,
   };
