@@ -9,9 +9,8 @@ import { formatSsoTime, ssoCacheKey } from "../aws/sso-token-file.js";
 import { checkCacheDir, resolveCacheDir } from "../cache/cache-dir.js";
 import { writeUnfinishedSignIns } from "../cache/sign-in-state.js";
 import { EksTokenError } from "../errors.js";
-import { quote } from "../quote.js";
+import { quote, shellJoin } from "../quote.js";
 import { displayUrl } from "../redact.js";
-import { shellCommand } from "../shell-quote.js";
 import { NO_TERMINAL } from "../terminal.js";
 import { createDebugLog } from "../usecases/debug-log.js";
 import { realSignInDeps } from "../usecases/login/real-deps.js";
@@ -104,13 +103,13 @@ export function notSsoError(resolution: Exclude<SsoResolution, { kind: "sso-sess
     return new EksTokenError(
       "config",
       `profile ${quote(profile)} signs in with the AWS console credentials of \`aws login\` (login_session), not with IAM Identity Center`,
-      `run \`${shellCommand(["aws", "login", "--profile", profile])}\``,
+      `run \`${shellJoin(["aws", "login", "--profile", profile])}\``,
     );
   }
   return new EksTokenError(
     "config",
     `profile ${quote(profile)} does not use AWS IAM Identity Center (${resolution.reason})`,
-    `set it up with \`${shellCommand(["aws", "configure", "sso", "--profile", profile])}\`, or name a session with --sso-session`,
+    `set it up with \`${shellJoin(["aws", "configure", "sso", "--profile", profile])}\`, or name a session with --sso-session`,
   );
 }
 
@@ -127,7 +126,7 @@ export const runLogin: Command = async (args, io) => {
     parsed.ssoSession !== undefined ? { ssoSession: parsed.ssoSession } : { profile: shared.profileName },
   );
   if (resolution.kind !== "sso-session" && resolution.kind !== "legacy") throw notSsoError(resolution);
-  const command = shellCommand([
+  const command = shellJoin([
     "eks-token",
     "login",
     ...(parsed.ssoSession !== undefined ? ["--sso-session", parsed.ssoSession] : ["--profile", shared.profileName]),

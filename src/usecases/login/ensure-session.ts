@@ -14,8 +14,7 @@ import {
   writeUnfinishedSignIns,
 } from "../../cache/sign-in-state.js";
 import { EksTokenError, isEksTokenError } from "../../errors.js";
-import { quote } from "../../quote.js";
-import { shellCommand } from "../../shell-quote.js";
+import { quote, shellJoin } from "../../quote.js";
 import {
   budgetAllows,
   keptAttempts,
@@ -293,7 +292,7 @@ export function sessionLabel(session: SessionIdentity): string {
 
 /** `eks-token login --profile P`, shell-quoted, in backticks. */
 export function loginCommand(session: Pick<SessionIdentity, "profile">): string {
-  return `\`${shellCommand(["eks-token", "login", "--profile", session.profile])}\``;
+  return `\`${shellJoin(["eks-token", "login", "--profile", session.profile])}\``;
 }
 
 function loginHint(session: SessionIdentity): string {
@@ -308,6 +307,6 @@ function refusal(session: SessionIdentity, needed: string, why: string): EksToke
   return new EksTokenError(
     "sso-expired",
     `the SSO session for profile ${quote(session.profile)} has expired or is invalid (${needed}); no browser was opened: ${why}`,
-    `run ${loginCommand(session)} (or \`${shellCommand(["aws", "sso", "login", "--profile", session.profile])}\`)`,
+    `run ${loginCommand(session)} (or \`${shellJoin(["aws", "sso", "login", "--profile", session.profile])}\`)`,
   );
 }

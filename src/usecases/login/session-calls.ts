@@ -10,7 +10,7 @@ import { readSharedConfig } from "../../aws/shared-config.js";
 import { formatSsoTime, writeSsoTokenFile, type SsoTokenFile } from "../../aws/sso-token-file.js";
 import type { Env } from "../../env.js";
 import type { Logger } from "../../logger.js";
-import { shellCommand } from "../../shell-quote.js";
+import { shellJoin } from "../../quote.js";
 import { NO_TERMINAL, type Terminal } from "../../terminal.js";
 import type { RefreshOutcome } from "./auto-sign-in.js";
 import type { SignInOutcome } from "./ensure-session.js";
@@ -91,7 +91,7 @@ export async function signInForToken(config: SsoConfig, deps: SignInCallDeps): P
         timeoutMs: deps.timeoutMs,
         profile: shared.profile,
         configFile: shared.configFile,
-        command: shellCommand(["eks-token", "login", "--profile", deps.profile]),
+        command: shellJoin(["eks-token", "login", "--profile", deps.profile]),
       },
       realSignInDeps({
         env: deps.env,
