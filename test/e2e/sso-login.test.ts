@@ -395,6 +395,13 @@ describe("eks-token login, one at a time (the emulator's scripted user is shared
         "eks-token: the sign-in was stopped: run `eks-token login --profile dev` to sign in",
       );
       await expect(fetch(`${redirect}?state=nope`)).rejects.toThrow();
+      // Counted as a sign-in left unfinished: the token path opens no browser by itself for a while.
+      const record = JSON.parse(readFileSync(join(h.home, "cache", `sso-${ssoCacheKey("corp")}.attempts`), "utf8"));
+      expect(record.unfinished).toHaveLength(1);
+      // A sign-in that completes clears it.
+      oidc.user = "approve";
+      expect((await login(h, ["--profile", "dev"])).code).toBe(0);
+      expect(existsSync(join(h.home, "cache", `sso-${ssoCacheKey("corp")}.attempts`))).toBe(false);
     } finally {
       oidc.user = "approve";
     }
