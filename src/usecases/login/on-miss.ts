@@ -5,8 +5,7 @@
  * to one sign-in and one more try. The OIDC calls and the sign-in itself are loaded only when
  * used (./session-calls.ts).
  */
-import { resolveSsoConfig, type SsoConfig } from "../../aws/sso-config.js";
-import { readSharedConfig } from "../../aws/shared-config.js";
+import { targetSsoConfig, type SsoConfig } from "../../aws/sso-config.js";
 import { readSsoTokenFile, ssoCacheKey, ssoTokenFilePath } from "../../aws/sso-token-file.js";
 import type { TokenTarget } from "../../aws/target.js";
 import { openCacheDir } from "../../cache/cache-dir.js";
@@ -20,6 +19,7 @@ import type { TokenDeps } from "../token-deps.js";
 import { signInMode, type CallerFacts } from "./auto-sign-in.js";
 import {
   ensureSession,
+  loginCommand,
   type EnsureResult,
   type SessionIdentity,
   type SessionPorts,
@@ -69,7 +69,8 @@ export function ssoOnMiss(target: TokenTarget, deps: OnMissDeps): SsoOnMiss | un
     if (status.state === "unusable") refuseUnreplaceable(path);
     if (status.state === "unusable" || status.state === "unparseable") {
       deps.log.debug(`SSO token file ${path}: ${status.reason}`);
-      return { kind: "unreadable" };
+      // Torn (unparseable) is what another tool's write in progress looks like: said plainly.
+      return status.state === "unusable" ? { kind: "unreadable", reason: status.reason } : { kind: "unreadable" };
     }
     return {
       kind: "token",
@@ -134,6 +135,26 @@ export function ssoOnMiss(target: TokenTarget, deps: OnMissDeps): SsoOnMiss | un
 }
 
 /**
+ * Where nothing here looks after the session (the library) and the SDK alone reads its token
+ * file: the file is read first, capped, and one that cannot be a token file (larger than the
+ * cap, a FIFO, a link, unreadable) is refused with one line, so the SDK never reads a huge one
+ * whole or waits on a FIFO. A missing, expired or torn one is left to the SDK's own message.
+ */
+export function checkSsoTokenFile(target: TokenTarget, deps: Pick<OnMissDeps, "env" | "now" | "log">): void {
+  if (!target.profileExplicit && envCredentials(deps.env)) return;
+  const config = ssoConfigOf(target, deps);
+  if (!config) return;
+  const path = ssoTokenFilePath(deps.env, config.cacheKey);
+  const status = readSsoTokenFile(path, deps.now());
+  if (status.state !== "unusable") return;
+  throw new EksTokenError(
+    "config",
+    `the SSO token file ${quote(path, 400)} cannot be used: ${status.reason}`,
+    `remove it, then run ${loginCommand({ profile: target.profileName })}`,
+  );
+}
+
+/**
  * A token file path that holds a link, a folder or a FIFO: a sign-in could not write its token
  * there (nothing is written over what is not a regular file), so none is started.
  */
@@ -152,11 +173,9 @@ function refuseUnreplaceable(path: string): void {
   );
 }
 
-function ssoConfigOf(target: TokenTarget, deps: OnMissDeps): SsoConfig | undefined {
+function ssoConfigOf(target: TokenTarget, deps: Pick<OnMissDeps, "env" | "log">): SsoConfig | undefined {
   try {
-    const shared = readSharedConfig(deps.env, target.profileExplicit ? target.profileName : undefined);
-    const resolved = resolveSsoConfig(shared, { profile: target.profileName });
-    return resolved.kind === "sso-session" || resolved.kind === "legacy" ? resolved : undefined;
+    return targetSsoConfig(target, deps.env);
   } catch (e) {
     // Settings that cannot work: the SDK reports them as it always has.
     deps.log.debug(`SSO settings not used for sign-in: ${e instanceof Error ? e.message : String(e)}`);
