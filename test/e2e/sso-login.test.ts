@@ -196,6 +196,13 @@ describe.concurrent("eks-token login", () => {
     expect(readdirSync(join(h.home, ".aws", "sso", "cache"))).toEqual([`${ssoCacheKey("corp")}.json`]);
     // --debug shows the steps and no secret.
     expect(result.stderr).toMatch(/eks-token: debug: sign-in: registered a client/);
+    // ... and each call to SSO OIDC, by name and grant, never with what was sent or received.
+    expect(result.stderr).toMatch(
+      /eks-token: debug: SSO OIDC RegisterClient at http:\/\/127\.0\.0\.1:\d+: answered in \d+ ms\n/,
+    );
+    expect(result.stderr).toMatch(
+      /eks-token: debug: SSO OIDC CreateToken \(authorization_code\) at http:\/\/127\.0\.0\.1:\d+: answered in \d+ ms\n/,
+    );
     for (const s of secrets()) {
       expect(result.stderr).not.toContain(s);
       expect(result.stdout).not.toContain(s);
