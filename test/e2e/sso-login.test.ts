@@ -113,6 +113,15 @@ function browserRuns(h: { log: string }): Array<Record<string, unknown>> {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/**
+ * The test browser's records once `count` are there: it appends its record after the callback's
+ * answer, so it may still be writing when eks-token has exited. Waits at most 5 s.
+ */
+async function browserRunsOnceWritten(h: { log: string }, count: number): Promise<Array<Record<string, unknown>>> {
+  for (let i = 0; i < 200 && browserRuns(h).length < count; i++) await new Promise((r) => setTimeout(r, 25));
+  return browserRuns(h);
+}
+
 function tokenFile(h: TempHome, key: string): string {
   return join(h.home, ".aws", "sso", "cache", `${ssoCacheKey(key)}.json`);
 }
@@ -172,7 +181,7 @@ describe.concurrent("eks-token login", () => {
     expect(result.stderr).toContain(
       'eks-token: signing in to the AWS IAM Identity Center session "corp" in your browser',
     );
-    const runs = browserRuns(h);
+    const runs = await browserRunsOnceWritten(h, 1);
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ status: 302, callbackStatus: 200 });
     expect(String(runs[0]?.["callbackBody"])).toContain("You can close this tab.");
@@ -255,7 +264,7 @@ describe.concurrent("eks-token login", () => {
     const code = /open http:\/\/127\.0\.0\.1:\d+\/device and confirm the code ([A-Z]{4}-[A-Z]{4}) /.exec(
       result.stderr,
     )?.[1];
-    expect(browserRuns(h)[0]?.["url"]).toBe(`${oidc.url}/device?user_code=${code}`);
+    expect((await browserRunsOnceWritten(h, 1))[0]?.["url"]).toBe(`${oidc.url}/device?user_code=${code}`);
     const sdk = await sdkAccessKey(h, "old");
     expect(JSON.parse(sdk.stdout)).toEqual([sessionKeyId, sessionKeyId]);
     if (hasAwsCli) expect((await awsCallerIdentity(h, "old")).code).toBe(0);
