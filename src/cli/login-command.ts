@@ -7,7 +7,8 @@ import { readSharedConfig } from "../aws/shared-config.js";
 import { resolveSsoConfig, type SsoResolution } from "../aws/sso-config.js";
 import { formatSsoTime, ssoCacheKey } from "../aws/sso-token-file.js";
 import { openCacheDir, resolveCacheDir } from "../cache/cache-dir.js";
-import { readUnfinishedSignIns, writeUnfinishedSignIns } from "../cache/sign-in-state.js";
+import { acquireLock, type LockResult } from "../cache/lock.js";
+import { readUnfinishedSignIns, signInLockPath, writeUnfinishedSignIns } from "../cache/sign-in-state.js";
 import { EksTokenError } from "../errors.js";
 import { quote, shellJoin } from "../quote.js";
 import { displayUrl } from "../redact.js";
@@ -142,7 +143,12 @@ export const runLogin: Command = async (args, io) => {
   const cacheDir = resolveCacheDir(parsed.cacheDir, io.env);
   // Counted from the start, as the token path counts its own: one stopped (Ctrl-C, killed) or
   // left in the browser keeps the token path from opening a browser by itself for a while.
-  const attempt = startedSignIn(cacheDir, ssoCacheKey(resolution.cacheKey), io.now());
+  const key = ssoCacheKey(resolution.cacheKey);
+  const attempt = startedSignIn(cacheDir, key, io.now());
+  // The session's sign-in lock, as the token path takes it: a kubectl run meanwhile waits for
+  // this sign-in instead of opening a second one. Held by another process: signed in anyway.
+  const lock = await sessionLock(cacheDir, key, parsed.timeoutMs, io.now);
+  if (!lock.ok) debug.debug(`login: the session's sign-in lock was not taken (${lock.detail})`);
   try {
     const result = await signIn(
       {
@@ -181,10 +187,17 @@ export const runLogin: Command = async (args, io) => {
     );
     return 0;
   } finally {
+    if (lock.ok) lock.lock.release();
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
 };
+
+async function sessionLock(cacheDir: string, key: string, timeoutMs: number, now: () => number): Promise<LockResult> {
+  if (!openCacheDir(cacheDir).ok) return { ok: false, reason: "error", detail: "no usable cache directory" };
+  // Stale for others once the sign-in's bound has passed, as the token path's own lock is.
+  return acquireLock(signInLockPath(cacheDir, key), { waitMs: 0, staleMs: timeoutMs + 60_000, now });
+}
 
 /**
  * The session's record of unfinished sign-ins, with this one added. A cache directory that cannot

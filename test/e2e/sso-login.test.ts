@@ -404,6 +404,9 @@ describe("eks-token login, one at a time (the emulator's scripted user is shared
       for (let i = 0; i < 800 && browserRuns(h).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
       const redirect = new URL(String(browserRuns(h)[0]?.["url"])).searchParams.get("redirect_uri") ?? "";
       expect((await fetch(`${redirect}?state=nope`)).status).toBe(400);
+      // It holds the session's sign-in lock, as the token path does: a kubectl run meanwhile waits for it.
+      const lockFile = join(h.home, "cache", `sso-${ssoCacheKey("corp")}.lock`);
+      expect(readFileSync(lockFile, "utf8").split(" ")[0]).toBe(String(child.pid));
       child.kill("SIGTERM");
       expect(await exited).toBe(130);
       expect(stdout).toBe("");
@@ -411,6 +414,7 @@ describe("eks-token login, one at a time (the emulator's scripted user is shared
         "eks-token: the sign-in was stopped: run `eks-token login --profile dev` to sign in",
       );
       await expect(fetch(`${redirect}?state=nope`)).rejects.toThrow();
+      expect(existsSync(lockFile)).toBe(false);
       // Counted as a sign-in left unfinished: the token path opens no browser by itself for a while.
       const record = JSON.parse(readFileSync(join(h.home, "cache", `sso-${ssoCacheKey("corp")}.attempts`), "utf8"));
       expect(record.unfinished).toHaveLength(1);
