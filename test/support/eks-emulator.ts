@@ -1,5 +1,5 @@
 // A local Amazon EKS control-plane API for tests, speaking REST JSON as @aws-sdk/client-eks does:
-// DescribeCluster, the access-entry reads (with nextToken/maxResults paging) and the writes that
+// ListClusters (paged, scoped like the rest), DescribeCluster, the access-entry reads (with nextToken/maxResults paging) and the writes that
 // fix access (CreateAccessEntry, AssociateAccessPolicy, DeleteAccessEntry). Requests are
 // SigV4-verified by the independent test signer against the STS emulator's keys; the caller's
 // account and the credential scope's region select the cluster, as in AWS. The clusters are
@@ -13,6 +13,7 @@ import { verifyAuthorizationHeader, type VerifyErrorCode } from "./sigv4.js";
 import type { KnownAccessKey } from "./sts-emulator.js";
 
 export const EKS_OPERATIONS = [
+  "ListClusters",
   "DescribeCluster",
   "ListAccessEntries",
   "DescribeAccessEntry",
@@ -49,10 +50,15 @@ export interface DenyOptions {
   readonly times?: number;
 }
 
-/** A request that is never answered, applied on arrival to matching requests (every operation when absent). */
+/**
+ * Applied on arrival to matching requests (every operation, account and region when absent):
+ * "hang" never answers; "throttle" answers 429 TooManyRequestsException, as EKS does under load.
+ */
 export interface EksFault {
   readonly operation?: EksOperation;
-  readonly kind: "hang";
+  readonly kind: "hang" | "throttle";
+  readonly region?: string;
+  readonly accountId?: string;
 }
 
 export interface EksEmulator {
@@ -67,6 +73,15 @@ export interface EksEmulator {
   /** Applies to matching requests until used `times` times (default: until cleared). */
   setFault(fault: EksFault, times?: number): void;
   clearFaults(): void;
+  /**
+   * The region is not enabled for the account (an opt-in region): every request signed for it
+   * gets 403 UnrecognizedClientException, as AWS answers there.
+   */
+  disableRegion(accountId: string, region: string): void;
+  /** Most requests in flight at once, overall and for any one account and region. */
+  readonly inFlight: { readonly max: number; readonly maxPerAccountRegion: number };
+  /** Each answer waits this long (ms) first, like a far region; 0 by default. */
+  setLatency(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -106,6 +121,8 @@ interface Route {
 /** Matches the SDK's URI templates; labels arrive percent-encoded ('/' in an ARN as %2F). */
 function route(method: string, path: string): Route | undefined {
   const raw = path.split("/").slice(1);
+  if (raw[0] === "clusters" && raw.length === 1 && method === "GET")
+    return { operation: "ListClusters", clusterName: "" };
   if (raw[0] !== "clusters" || raw.length < 2) return undefined;
   let segments: string[];
   try {
@@ -144,7 +161,7 @@ function clusterDocument(state: ClusterState): object {
     arn: state.arn,
     createdAt: epochSeconds(state.createdAt),
     version: state.version,
-    ...(state.endpoint ? { endpoint: state.endpoint } : {}),
+    ...(state.endpoint && state.status !== "CREATING" ? { endpoint: state.endpoint } : {}),
     roleArn: `arn:aws:iam::${state.accountId}:role/eks-cluster-role`,
     resourcesVpcConfig: {
       subnetIds: ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
@@ -163,7 +180,8 @@ function clusterDocument(state: ClusterState): object {
       oidc: { issuer: `https://oidc.eks.${state.region}.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF` },
     },
     status: state.status,
-    certificateAuthority: { data: state.certificateAuthorityData },
+    // Neither the endpoint nor the CA exist before the cluster is ACTIVE.
+    ...(state.status === "CREATING" ? {} : { certificateAuthority: { data: state.certificateAuthorityData } }),
     platformVersion: state.platformVersion,
     tags: {},
     health: { issues: [] },
@@ -281,7 +299,7 @@ function requireEntry(ctx: Context): AccessEntryRecord {
   return entry;
 }
 
-const OPERATIONS: Record<EksOperation, (ctx: Context) => { status: number; body: object }> = {
+const OPERATIONS: Record<Exclude<EksOperation, "ListClusters">, (ctx: Context) => { status: number; body: object }> = {
   DescribeCluster: ({ state }) => ({ status: 200, body: { cluster: clusterDocument(state) } }),
 
   ListAccessEntries: ({ state, query }) => {
@@ -402,15 +420,38 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
   const calls = Object.fromEntries(EKS_OPERATIONS.map((op) => [op, 0])) as Record<EksOperation, number>;
   const denials: Array<{ operation: EksOperation; callerArn?: string; remaining: number }> = [];
   const faults: Array<{ fault: EksFault; remaining: number }> = [];
+  const disabled = new Set<string>();
+  const inFlight = { now: 0, max: 0, per: new Map<string, number>(), maxPerAccountRegion: 0 };
+  let latencyMs = 0;
 
-  /** False when the request is to hang: never answered; close() drops the connection. */
-  function proceed(operation: EksOperation | undefined): boolean {
+  /** The first fault that matches the request (and uses it up), else undefined. */
+  function faultFor(
+    operation: EksOperation | undefined,
+    accountId?: string,
+    region?: string,
+  ): EksFault["kind"] | undefined {
     const index = faults.findIndex(
-      (f) => f.remaining > 0 && (f.fault.operation === undefined || f.fault.operation === operation),
+      (f) =>
+        f.remaining > 0 &&
+        (f.fault.operation === undefined || f.fault.operation === operation) &&
+        (f.fault.region === undefined || f.fault.region === region) &&
+        (f.fault.accountId === undefined || f.fault.accountId === accountId),
     );
-    if (index < 0) return true;
+    if (index < 0) return undefined;
+    const kind = faults[index]!.fault.kind;
     if (--faults[index]!.remaining <= 0) faults.splice(index, 1);
-    return false;
+    return kind;
+  }
+
+  /** Clusters of the caller's account in the signed region, in creation order. */
+  function listClusters(caller: KnownAccessKey, region: string, query: URLSearchParams): object {
+    const include = query.get("include");
+    const names = clusters
+      .filter((c) => c.accountId === caller.accountId && c.region === region)
+      .filter((c) => include === "all" || c.status !== "PENDING")
+      .map((c) => c.name);
+    const { items, nextToken } = page(names, query, `clusters:${caller.accountId}:${region}:${include ?? ""}`);
+    return { clusters: items, ...(nextToken ? { nextToken } : {}) };
   }
 
   function authenticate(
@@ -476,11 +517,37 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
     const matched = route(method, rawPath);
     const record: EksRequestRecord = { method, path: rawPath, operation: matched?.operation };
     requests.push(record);
-    if (!proceed(matched?.operation)) return;
+    // Faults without a scope apply before the signature is read (a hang holds the request whole).
+    const early = faults.some((f) => f.fault.region === undefined && f.fault.accountId === undefined);
+    const earlyFault = early ? faultFor(matched?.operation) : undefined;
+    if (earlyFault === "hang") return;
+    let key: string | undefined;
     try {
       const { caller, region } = authenticate(req, body, record);
       if (!matched) throw new EksError(404, "UnknownOperationException", "");
       calls[matched.operation]++;
+      key = `${caller.accountId}/${region}`;
+      inFlight.now++;
+      inFlight.max = Math.max(inFlight.max, inFlight.now);
+      const per = (inFlight.per.get(key) ?? 0) + 1;
+      inFlight.per.set(key, per);
+      inFlight.maxPerAccountRegion = Math.max(inFlight.maxPerAccountRegion, per);
+      if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+      const fault = earlyFault ?? faultFor(matched.operation, caller.accountId, region);
+      if (fault === "hang") return;
+      if (fault === "throttle") throw new EksError(429, "TooManyRequestsException", "Rate exceeded");
+      if (disabled.has(`${caller.accountId}/${region}`)) {
+        throw new EksError(
+          403,
+          "UnrecognizedClientException",
+          "The security token included in the request is invalid.",
+        );
+      }
+      if (matched.operation === "ListClusters") {
+        checkDenied(matched.operation, caller, `arn:aws:eks:${region}:${caller.accountId}:cluster/*`);
+        send(res, record, 200, listClusters(caller, region, new URLSearchParams(rawQuery)));
+        return;
+      }
       const arnInScope = `arn:aws:eks:${region}:${caller.accountId}:cluster/${matched.clusterName}`;
       checkDenied(matched.operation, caller, arnInScope);
       // A cluster is found only in the caller's own account and the region signed for.
@@ -502,6 +569,11 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
     } catch (error) {
       if (!(error instanceof EksError)) throw error;
       send(res, record, error.status, { ...error.fields, message: error.message }, error.type);
+    } finally {
+      if (key !== undefined) {
+        inFlight.now--;
+        inFlight.per.set(key, (inFlight.per.get(key) ?? 1) - 1);
+      }
     }
   }
 
@@ -536,6 +608,15 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
     },
     clearFaults: () => {
       faults.length = 0;
+    },
+    disableRegion: (accountId, region) => {
+      disabled.add(`${accountId}/${region}`);
+    },
+    get inFlight() {
+      return { max: inFlight.max, maxPerAccountRegion: inFlight.maxPerAccountRegion };
+    },
+    setLatency: (ms) => {
+      latencyMs = ms;
     },
     close,
   };
