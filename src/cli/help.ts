@@ -18,6 +18,9 @@ Token options:
   -s, --session-name NAME  session name for the role (default EKSGetTokenAuth)
   -e, --external-id ID     external id for the role
   --forward-session-name   use the caller's own session name for the role
+  --sso-session S --sso-account-id A --sso-role-name R
+                           an IAM Identity Center account and role, signed in through sso-session S
+                           (or --sso-start-url U --sso-region R instead of --sso-session); no profile
   --output json|token      an ExecCredential (default) or the bare token; --token-only = --output token
   --api-version V          v1 or v1beta1 (default: what kubectl asks for in KUBERNETES_EXEC_INFO)
   --no-cache               neither read nor write the token cache for this call
