@@ -11,6 +11,8 @@ export const ESM_LAZY = {
   "sso-role-credentials": "src/aws/sso-role-credentials.ts",
   verify: "src/cli/verify-command.ts",
   kubeconfig: "src/cli/kubeconfig-command.ts",
+  "kubeconfig-sync": "src/cli/kubeconfig-sync-command.ts",
+  "fleet-clients": "src/aws/fleet-clients.ts",
   "cache-command": "src/cli/cache-command.ts",
   doctor: "src/cli/doctor-command.ts",
 };

@@ -5,6 +5,7 @@ Usage:
   eks-token verify [TOKEN|-] [--cluster-name N] [--sts] [--output text|json]
   eks-token kubeconfig --cluster-name N [--region R] [options]   write a kubeconfig entry
   eks-token kubeconfig migrate [--kubeconfig PATH] [--dry-run]    switch existing entries to eks-token
+  eks-token kubeconfig sync [--sso-session S | --profile P ...] [--dry-run]   every cluster you can reach
   eks-token cache list | cache clear [--cluster-name N]
   eks-token doctor [--context NAME] [--can-i VERB RESOURCE]   why kubectl is Unauthorized
 
