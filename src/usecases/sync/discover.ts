@@ -4,6 +4,7 @@
  * was seen completely (every page, no error) is recorded as evidence, because only complete
  * evidence may remove an entry later.
  */
+import { setMaxListeners } from "node:events";
 import { EksTokenError } from "../../errors.js";
 import {
   boundedSignal,
@@ -49,6 +50,7 @@ export type SkipReason =
   | "region-unavailable"
   | "sso-expired"
   | "no-credentials"
+  | "duplicate-identity"
   | "error";
 
 /** Transient reasons leave a run partial (exit 3); the others are how the account is set up. */
@@ -227,6 +229,8 @@ export async function discover(options: DiscoverOptions, deps: DiscoverDeps): Pr
   const skipped: Skip[] = [];
   const failedSources: Discovery["failedSources"] = [];
   const run = new AbortController();
+  // Every call in flight listens to the run's signal.
+  setMaxListeners(0, run.signal);
   const deadline = setTimeout(() => run.abort(new RunDeadline(options.timeoutMs)), options.timeoutMs);
   (deadline as { unref?: () => void }).unref?.();
   const progress = () => deps.onProgress?.(counters);
@@ -283,7 +287,8 @@ export async function discover(options: DiscoverOptions, deps: DiscoverDeps): Pr
   }
 
   function eksClient(principal: Principal, roleKey: string, credentials: AwsCredentials, region: string): EksPort {
-    const key = `${principal.accountId}|${roleKey}|${region}`;
+    // One client per account, role and region: another role's credentials get a client of their own.
+    const key = `${principal.accountId}|${principal.role ?? principal.profile ?? roleKey}|${region}`;
     let client = clients.get(key);
     if (!client) {
       client = deps.aws.eks(credentials, region);
@@ -340,7 +345,7 @@ export async function discover(options: DiscoverOptions, deps: DiscoverDeps): Pr
   }
 
   /** The account's regions: --region, else ListRegions, else the default-enabled set. */
-  async function regionsOf(principal: Principal, credentials: AwsCredentials): Promise<string[]> {
+  async function regionsOf(credentials: AwsCredentials): Promise<string[]> {
     if (options.regions.length > 0) return [...options.regions];
     try {
       counters.regions++;
@@ -386,7 +391,7 @@ export async function discover(options: DiscoverOptions, deps: DiscoverDeps): Pr
     if (usable.length === 0) return;
     let regions: string[];
     try {
-      regions = await regionsOf(usable[0]!.principal, usable[0]!.credentials);
+      regions = await regionsOf(usable[0]!.credentials);
     } catch {
       return;
     }
@@ -521,7 +526,7 @@ export async function discover(options: DiscoverOptions, deps: DiscoverDeps): Pr
         source: source.id,
         profile: source.profile,
         accountId: identity.account,
-        reason: "error",
+        reason: "duplicate-identity",
         error: `same identity as profile ${same} (${identity.arn})`,
       });
       return;

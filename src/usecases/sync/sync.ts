@@ -267,7 +267,8 @@ function inKubeconfig(path: string, deps: SyncDeps): boolean {
 
 /** `export KUBECONFIG=...` with the file last, so the person's own file keeps current-context. */
 function exportLine(path: string, home: string | undefined): string {
-  const current = "${KUBECONFIG:-$HOME/.kube/config}";
+  // Shell syntax, not a template: the shell expands it when the line is pasted.
+  const current = ["$", "{KUBECONFIG:-$HOME/.kube/config}"].join("");
   const shown = home && path.startsWith(`${home}/`) ? `$HOME/${path.slice(home.length + 1)}` : path;
   // The variable parts stay expandable; the path itself is quoted when it needs to be.
   const rest = shown.slice("$HOME/".length);
