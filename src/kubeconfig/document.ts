@@ -6,6 +6,7 @@ import {
   Composer,
   type CST,
   Document,
+  isAlias,
   isMap,
   isScalar,
   isSeq,
@@ -111,24 +112,26 @@ function refuse(message: string): never {
   throw new EksTokenError("kubeconfig", message, HINT);
 }
 
+// client-go reads through aliases, so the shape is checked on what they show.
 function checkShape(doc: Document, path: string): void {
   const root = doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return;
   if (!isMap(root)) shapeError(path, "the top level is not a mapping");
+  const at = (node: unknown) => (isAlias(node) ? node.resolve(doc) : node);
   for (const key of LIST_KEYS) {
-    const node = root.get(key, true);
+    const node = at(root.get(key, true));
     if (isNullish(node)) continue;
     if (!isSeq(node)) shapeError(path, `${key} is not a list`);
     node.items.forEach((item, i) => {
-      if (!isMap(item)) shapeError(path, `${key}[${i}] is not a mapping`);
+      if (!isMap(at(item))) shapeError(path, `${key}[${i}] is not a mapping`);
     });
   }
   for (const key of MAP_KEYS) {
-    const node = root.get(key, true);
+    const node = at(root.get(key, true));
     if (!isNullish(node) && !isMap(node)) shapeError(path, `${key} is not a mapping`);
   }
   for (const key of SCALAR_KEYS) {
-    const node = root.get(key, true);
+    const node = at(root.get(key, true));
     if (!isNullish(node) && !isScalar(node)) shapeError(path, `${key} is not a plain value`);
   }
 }
@@ -170,8 +173,10 @@ export function newKubeconfigContents(doc: Document): YAMLMap {
     preferences: {},
     users: [],
   }) as YAMLMap;
+  // Empty lists stay `[]` (a block list with no items would print as an invalid `key:\n[]`);
+  // listAt turns one into a block list when something goes in.
   for (const pair of map.items) {
-    if (isSeq(pair.value)) pair.value.flow = false;
+    if (isSeq(pair.value)) pair.value.flow = true;
   }
   return map;
 }
@@ -186,10 +191,20 @@ export function rootMap(doc: KubeconfigDocument): YAMLMap {
   return map;
 }
 
-/** The list under `key`, created as an empty block list when missing or null. */
+/**
+ * The list under `key`, created as an empty block list when missing or null. A list written as an
+ * alias (`users: *shared`) becomes a copy of what it showed, so adding to it changes nothing else.
+ */
 export function listAt(doc: KubeconfigDocument, key: (typeof LIST_KEYS)[number]): YAMLSeq {
   const root = rootMap(doc);
-  const node = root.get(key, true);
+  let node: unknown = root.get(key, true);
+  if (isAlias(node)) {
+    const source = node.resolve(doc);
+    if (isSeq(source)) {
+      node = createSafeNode(doc, source.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT }));
+      root.set(key, node);
+    }
+  }
   if (isSeq(node)) {
     // An empty flow list (`users: []`) would otherwise grow into one long flow line.
     if (node.items.length === 0) node.flow = false;
@@ -200,16 +215,20 @@ export function listAt(doc: KubeconfigDocument, key: (typeof LIST_KEYS)[number])
   return seq;
 }
 
-/** Index of the entry whose `name` equals `name`, or -1. */
-export function indexByName(seq: YAMLSeq, name: string): number {
-  return seq.items.findIndex((item) => isMap(item) && scalarString(item.get("name", true)) === name);
+/** Index of the entry whose `name` equals `name`, or -1; an entry written as an alias is seen through. */
+export function indexByName(seq: YAMLSeq, name: string, doc?: KubeconfigDocument): number {
+  return seq.items.findIndex((item) => {
+    const entry = doc && isAlias(item) ? item.resolve(doc) : item;
+    return isMap(entry) && scalarString(entry.get("name", true)) === name;
+  });
 }
 
 export function hasCluster(doc: KubeconfigDocument, name: string): boolean {
   const root = doc.contents;
   if (!isMap(root)) return false;
-  const clusters = root.get("clusters", true);
-  return isSeq(clusters) && indexByName(clusters, name) !== -1;
+  let clusters: unknown = root.get("clusters", true);
+  if (isAlias(clusters)) clusters = clusters.resolve(doc);
+  return isSeq(clusters) && indexByName(clusters, name, doc) !== -1;
 }
 
 export function scalarString(node: unknown): string | undefined {

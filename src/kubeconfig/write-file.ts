@@ -4,11 +4,14 @@
  */
 import { constants, type Stats } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { chmod, lstat, mkdir, open, realpath, rename, stat, unlink } from "node:fs/promises";
+import { access, type FileHandle, lstat, mkdir, open, realpath, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { EksTokenError } from "../errors.js";
 import { MAX_KUBECONFIG_BYTES } from "./document.js";
 import { describeFileKind, type FileKind } from "../file-kind.js";
+import { escapeControls } from "../quote.js";
+
+const shown = escapeControls;
 
 const NEW_FILE_MODE = 0o600;
 const NEW_DIR_MODE = 0o700;
@@ -29,7 +32,7 @@ export async function readKubeconfigText(path: string): Promise<string | undefin
     // A socket cannot be opened at all (ENXIO): say what it is.
     const info = await stat(path).catch(() => undefined);
     if (info && !info.isFile()) throw notRegular(path, info);
-    throw new EksTokenError("kubeconfig", `cannot read ${path}: ${errMessage(e)}`, undefined, { cause: e });
+    throw new EksTokenError("kubeconfig", `cannot read ${shown(path)}: ${errMessage(e)}`, undefined, { cause: e });
   }
   try {
     const info = await handle.stat();
@@ -48,7 +51,7 @@ export async function readKubeconfigText(path: string): Promise<string | undefin
     return decodeUtf8(buffer.subarray(0, length), path);
   } catch (e) {
     if (e instanceof EksTokenError) throw e;
-    throw new EksTokenError("kubeconfig", `cannot read ${path}: ${errMessage(e)}`, undefined, { cause: e });
+    throw new EksTokenError("kubeconfig", `cannot read ${shown(path)}: ${errMessage(e)}`, undefined, { cause: e });
   } finally {
     await handle.close();
   }
@@ -65,7 +68,7 @@ function decodeUtf8(bytes: Buffer, path: string): string {
     const line = bytes.subarray(0, at).filter((b) => b === 0x0a).length + 1;
     throw new EksTokenError(
       "kubeconfig",
-      `${path}:${line} is not UTF-8 text (byte 0x${(bytes[at] ?? 0).toString(16).padStart(2, "0")} at offset ${at})`,
+      `${shown(path)}:${line} is not UTF-8 text (byte 0x${(bytes[at] ?? 0).toString(16).padStart(2, "0")} at offset ${at})`,
       "eks-token edits only UTF-8 kubeconfigs; convert the file to UTF-8 or pass another one with --kubeconfig; it was left as it is",
     );
   }
@@ -88,22 +91,63 @@ function firstInvalidUtf8(bytes: Buffer): number {
 /**
  * Replaces `path` with `text` through a temporary file in the same directory and a rename,
  * so a reader never sees half a file. A symlinked kubeconfig is written through to its target
- * (as kubectl does), keeping the link. Only a regular file is replaced, or a new one created.
+ * (as kubectl does), keeping the link. Only a regular file is replaced, or a new one created;
+ * the replacement keeps the file's mode, owner and group, and a file the caller may not write
+ * is refused (./update.ts calls checkWritable first for every file it is about to write).
  */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
   const target = await resolveTarget(path);
   const dir = dirname(target);
   await mkdir(dir, { recursive: true, mode: NEW_DIR_MODE }).catch((e: unknown) => {
-    throw new EksTokenError("kubeconfig", `cannot create ${dir}: ${errMessage(e)}`, undefined, { cause: e });
+    throw new EksTokenError("kubeconfig", `cannot create ${shown(dir)}: ${errMessage(e)}`, undefined, { cause: e });
   });
-  const mode = await existingMode(path, target);
+  const existing = await existingFile(path, target);
+  if (existing) await checkWritableTarget(path, target);
   const temp = join(dir, `.${basename(target)}.eks-token-${process.pid}-${randomBytes(4).toString("hex")}.tmp`);
   try {
-    await writeSynced(temp, text, mode);
+    await writeSynced(temp, text, existing, path);
     await rename(temp, target);
   } catch (e) {
     await unlink(temp).catch(() => undefined);
-    throw new EksTokenError("kubeconfig", `cannot write ${path}: ${errMessage(e)}`, undefined, { cause: e });
+    if (e instanceof EksTokenError) throw e;
+    throw new EksTokenError("kubeconfig", `cannot write ${shown(path)}: ${errMessage(e)}`, undefined, { cause: e });
+  }
+}
+
+/**
+ * Refuses a kubeconfig the caller may not write, as kubectl does: the kernel's own answer for this
+ * caller (access(2) with W_OK), so a read-only file stops a user but not root, exactly as kubectl's
+ * write would. A file that does not exist yet passes; its folder is checked when it is created.
+ */
+export async function checkWritable(path: string): Promise<void> {
+  const target = await resolveTarget(path);
+  if (await existingFile(path, target)) await checkWritableTarget(path, target);
+}
+
+async function checkWritableTarget(path: string, target: string): Promise<void> {
+  try {
+    await access(target, constants.W_OK);
+  } catch (e) {
+    const code = errnoCode(e);
+    const why = code === "EROFS" ? "on a read-only file system" : "read-only for this user";
+    throw new EksTokenError(
+      "kubeconfig",
+      `${shown(path)} is ${why} (${code ?? errMessage(e)})`,
+      "kubectl refuses to write it too; make it writable (chmod u+w) or pass another file with --kubeconfig; nothing was written",
+      { cause: e },
+    );
+  }
+  // The new file is made next to the old one and renamed over it: the folder must take both.
+  const dir = dirname(target);
+  try {
+    await access(dir, constants.W_OK | constants.X_OK);
+  } catch (e) {
+    throw new EksTokenError(
+      "kubeconfig",
+      `cannot write ${shown(path)}: its folder ${shown(dir)} is not writable (${errnoCode(e) ?? errMessage(e)})`,
+      "eks-token replaces the file through a new file in that folder; pass another file with --kubeconfig; nothing was written",
+      { cause: e },
+    );
   }
 }
 
@@ -113,50 +157,82 @@ async function resolveTarget(path: string): Promise<string> {
     return await realpath(path);
   } catch (e) {
     if (errnoCode(e) !== "ENOENT") {
-      throw new EksTokenError("kubeconfig", `cannot resolve ${path}: ${errMessage(e)}`, undefined, { cause: e });
+      throw new EksTokenError("kubeconfig", `cannot resolve ${shown(path)}: ${errMessage(e)}`, undefined, {
+        cause: e,
+      });
     }
   }
   const link = await lstat(path).catch(() => undefined);
   if (link?.isSymbolicLink()) {
     throw new EksTokenError(
       "kubeconfig",
-      `${path} is a symlink to a file that does not exist`,
+      `${shown(path)} is a symlink to a file that does not exist`,
       "create the file it points to, or pass another path with --kubeconfig; nothing was written",
     );
   }
   return path;
 }
 
+interface ExistingFile {
+  readonly mode: number;
+  readonly uid: number;
+  readonly gid: number;
+}
+
 // Stat before writing: the rename would replace a device node, a FIFO or a socket with a file.
-async function existingMode(path: string, target: string): Promise<number> {
+async function existingFile(path: string, target: string): Promise<ExistingFile | undefined> {
   let info: Stats;
   try {
     info = await lstat(target);
   } catch (e) {
-    if (errnoCode(e) === "ENOENT") return NEW_FILE_MODE;
-    throw new EksTokenError("kubeconfig", `cannot stat ${path}: ${errMessage(e)}`, undefined, { cause: e });
+    if (errnoCode(e) === "ENOENT") return undefined;
+    throw new EksTokenError("kubeconfig", `cannot stat ${shown(path)}: ${errMessage(e)}`, undefined, { cause: e });
   }
   if (!info.isFile()) throw notRegular(path, info, target);
-  return info.mode & 0o7777;
+  return { mode: info.mode & 0o7777, uid: info.uid, gid: info.gid };
 }
 
-async function writeSynced(path: string, text: string, mode: number): Promise<void> {
-  const handle = await open(path, "wx", mode);
+async function writeSynced(
+  temp: string,
+  text: string,
+  existing: ExistingFile | undefined,
+  path: string,
+): Promise<void> {
+  const mode = existing?.mode ?? NEW_FILE_MODE;
+  const handle = await open(temp, "wx", mode);
   try {
     await handle.writeFile(text, "utf8");
+    if (existing) await keepOwner(handle, existing, path);
+    // open() applies the umask, and chown() may clear set-id bits: the intended mode must survive both.
+    await handle.chmod(mode);
     await handle.sync();
   } finally {
     await handle.close();
   }
-  // open() applies the umask; the intended mode must survive it.
-  await chmod(path, mode);
+}
+
+// The new file is the caller's; the old one may be another user's (root editing it, a shared group).
+async function keepOwner(handle: FileHandle, existing: ExistingFile, path: string): Promise<void> {
+  const made = await handle.stat();
+  if (made.uid === existing.uid && made.gid === existing.gid) return;
+  try {
+    await handle.chown(existing.uid, existing.gid);
+  } catch (e) {
+    const what = made.uid === existing.uid ? `group ${existing.gid}` : `owner (user ${existing.uid})`;
+    throw new EksTokenError(
+      "kubeconfig",
+      `cannot write ${shown(path)} keeping its ${what}: ${errnoCode(e) ?? errMessage(e)}`,
+      "eks-token replaces the file whole and would make it yours; run it as the file's owner, or pass another file with --kubeconfig; nothing was written",
+      { cause: e },
+    );
+  }
 }
 
 function notRegular(path: string, info: FileKind, target = path): EksTokenError {
-  const via = target === path ? "" : ` (through the link to ${target})`;
+  const via = target === path ? "" : ` (through the link to ${shown(target)})`;
   return new EksTokenError(
     "kubeconfig",
-    `${path}${via} is ${describeFileKind(info)}, not a regular file`,
+    `${shown(path)}${via} is ${describeFileKind(info)}, not a regular file`,
     LEFT_AS_IT_IS,
   );
 }
@@ -164,7 +240,7 @@ function notRegular(path: string, info: FileKind, target = path): EksTokenError 
 function tooLarge(path: string): EksTokenError {
   return new EksTokenError(
     "kubeconfig",
-    `${path} is larger than ${MAX_KUBECONFIG_BYTES / 1024 / 1024} MiB, more than a kubeconfig holds`,
+    `${shown(path)} is larger than ${MAX_KUBECONFIG_BYTES / 1024 / 1024} MiB, more than a kubeconfig holds`,
     "pass another file with --kubeconfig; it was left as it is",
   );
 }

@@ -4,7 +4,7 @@
  * over injected files, AWS and working directory.
  */
 import { EksTokenError } from "../errors.js";
-import { chooseFile, kubeconfigPaths, type FileText } from "../kubeconfig/choose-file.js";
+import { chooseFile, kubeconfigPaths } from "../kubeconfig/choose-file.js";
 import type { DescribeInput, DescribedCluster } from "../kubeconfig/describe-cluster.js";
 import { parseKubeconfig, stringifyKubeconfig } from "../kubeconfig/document.js";
 import { buildEntries, type KubeconfigEntries } from "../kubeconfig/entries.js";
@@ -12,8 +12,9 @@ import { parseExecApiVersion } from "../kubeconfig/exec-user.js";
 import { mergeEntries } from "../kubeconfig/merge.js";
 import { formatChanges, migrateDocument } from "../kubeconfig/migrate.js";
 import { readProfileRegion, resolveRegion, type RegionSources } from "../kubeconfig/region.js";
+import { editKubeconfigs, realKubeconfigFiles, type KubeconfigFilePorts } from "../kubeconfig/update.js";
 import * as check from "../kubeconfig/validate.js";
-import { readKubeconfigText, writeFileAtomic } from "../kubeconfig/write-file.js";
+import { escapeControls } from "../quote.js";
 import { isRegionName } from "../validate.js";
 import type { Ports } from "./ports.js";
 
@@ -38,11 +39,9 @@ export interface MigrateInput {
 }
 
 /** Everything with a side effect, replaceable in tests. */
-export interface KubeconfigDeps {
+export interface KubeconfigDeps extends KubeconfigFilePorts {
   readonly describeCluster: (input: DescribeInput) => Promise<DescribedCluster>;
   readonly profileRegion: RegionSources["profileRegion"];
-  readonly readText: (path: string) => Promise<string | undefined>;
-  readonly writeText: (path: string, text: string) => Promise<void>;
   readonly cwd: () => string;
 }
 
@@ -52,8 +51,7 @@ export function realKubeconfigDeps(cwd: () => string): KubeconfigDeps {
     // The SDK is loaded only when a cluster has to be described.
     describeCluster: async (input) => (await import("../kubeconfig/describe-cluster.js")).describeCluster(input),
     profileRegion: readProfileRegion,
-    readText: readKubeconfigText,
-    writeText: writeFileAtomic,
+    ...realKubeconfigFiles,
     cwd,
   };
 }
@@ -62,20 +60,29 @@ export async function updateKubeconfig(flags: UpdateInput, io: Ports, deps: Kube
   // Paths first: a missing HOME should fail before any call to AWS.
   const paths = kubeconfigPaths({ flag: flags.kubeconfig, env: io.env, cwd: deps.cwd() });
   const entries = await planEntries(flags, io, deps);
-  const chosen = chooseFile(await readAll(paths, deps), entries.cluster.name);
-  for (const w of chosen.warnings) io.stderr(`eks-token: warning: ${w}\n`);
-  const merged = mergeEntries(chosen.parsed.doc, entries);
-  const text = stringifyKubeconfig(merged.doc, chosen.parsed.style);
+  // The file is chosen and merged under the lock, from what is on disk then.
+  const { result } = await editKubeconfigs(
+    paths,
+    (files) => {
+      const chosen = chooseFile(files, entries.cluster.name);
+      const merged = mergeEntries(chosen.parsed.doc, entries);
+      const text = stringifyKubeconfig(merged.doc, chosen.parsed.style);
+      return { writes: [{ path: chosen.path, text }], result: { chosen, merged, text } };
+    },
+    deps,
+    { dryRun: flags.dryRun },
+  );
+  for (const w of result.chosen.warnings) io.stderr(`eks-token: warning: ${w}\n`);
   if (flags.dryRun) {
-    io.stdout(text);
+    io.stdout(result.text);
     return;
   }
-  await deps.writeText(chosen.path, text);
-  const name = entries.context.name;
-  io.stderr(
-    merged.updated ? `Updated context ${name} in ${chosen.path}\n` : `Added new context ${name} to ${chosen.path}\n`,
-  );
+  const name = shown(entries.context.name);
+  const path = shown(result.chosen.path);
+  io.stderr(result.merged.updated ? `Updated context ${name} in ${path}\n` : `Added new context ${name} to ${path}\n`);
 }
+
+const shown = escapeControls;
 
 async function planEntries(flags: UpdateInput, io: Ports, deps: KubeconfigDeps): Promise<KubeconfigEntries> {
   if (flags.clusterName === undefined) {
@@ -184,38 +191,46 @@ function regionOfArn(arn: string): string | undefined {
   return region && isRegionName(region) ? region : undefined;
 }
 
-async function readAll(paths: readonly string[], deps: KubeconfigDeps): Promise<FileText[]> {
-  return Promise.all(paths.map(async (path) => ({ path, text: await deps.readText(path) })));
-}
-
 export async function migrateKubeconfig(flags: MigrateInput, io: Ports, deps: KubeconfigDeps): Promise<void> {
   const paths = kubeconfigPaths({ flag: flags.kubeconfig, env: io.env, cwd: deps.cwd() });
-  const files = (await readAll(paths, deps)).filter((f): f is { path: string; text: string } => f.text !== undefined);
-  if (files.length === 0) {
-    io.stderr(`No kubeconfig found at ${paths.join(", ")}; nothing to migrate\n`);
+  const { result } = await editKubeconfigs(
+    paths,
+    (read) => {
+      const files = read.filter((f): f is { path: string; text: string } => f.text !== undefined);
+      // Every file must parse before any is written, so a failure leaves all of them as they were.
+      const results = files.map((f) => {
+        const parsed = parseKubeconfig(f.text, f.path);
+        const migrated = migrateDocument(parsed.doc);
+        const text = migrated.changes.length === 0 ? undefined : stringifyKubeconfig(migrated.doc, parsed.style);
+        return { path: f.path, text, ...migrated };
+      });
+      const writes = results.flatMap((r) => (r.text === undefined ? [] : [{ path: r.path, text: r.text }]));
+      return { writes, result: { found: files.length, results } };
+    },
+    deps,
+    { dryRun: flags.dryRun },
+  );
+  if (result.found === 0) {
+    io.stderr(`No kubeconfig found at ${paths.map(shown).join(", ")}; nothing to migrate\n`);
     return;
   }
-  // Every file must parse before any is written, so a failure leaves all of them as they were.
-  const results = files.map((f) => {
-    const parsed = parseKubeconfig(f.text, f.path);
-    return { path: f.path, style: parsed.style, ...migrateDocument(parsed.doc) };
-  });
+  // The summary only after the writes: a failed write leaves nothing but the error line.
   let total = 0;
-  for (const r of results) {
-    for (const s of r.skipped) io.stderr(`eks-token: warning: ${r.path}: user ${s.user} left as it is: ${s.reason}\n`);
-    if (r.changes.length === 0) continue;
+  for (const r of result.results) {
+    const path = shown(r.path);
+    for (const s of r.skipped) {
+      io.stderr(`eks-token: warning: ${path}: user ${shown(s.user)} left as it is: ${s.reason}\n`);
+    }
+    if (r.text === undefined) continue;
     total += r.changes.length;
-    const text = stringifyKubeconfig(r.doc, r.style);
-    // The summary only after the write: a failed write leaves nothing but the error line.
-    if (!flags.dryRun) await deps.writeText(r.path, text);
-    io.stderr(`--- ${r.path}\n${formatChanges(r.changes)}`);
-    if (flags.dryRun) io.stdout(files.length > 1 ? `---\n# ${r.path}\n${text}` : text);
-    io.stderr(`${flags.dryRun ? "Would change" : "Changed"} ${plural(r.changes.length, "user")} in ${r.path}\n`);
+    io.stderr(`--- ${path}\n${formatChanges(r.changes)}`);
+    if (flags.dryRun) io.stdout(result.found > 1 ? `---\n# ${path}\n${r.text}` : r.text);
+    io.stderr(`${flags.dryRun ? "Would change" : "Changed"} ${plural(r.changes.length, "user")} in ${path}\n`);
   }
-  if (total === 0)
-    io.stderr(
-      `No users running aws eks get-token or aws-iam-authenticator in ${files.map((f) => f.path).join(", ")}; nothing changed\n`,
-    );
+  if (total === 0) {
+    const where = result.results.map((r) => shown(r.path)).join(", ");
+    io.stderr(`No users running aws eks get-token or aws-iam-authenticator in ${where}; nothing changed\n`);
+  }
 }
 
 function plural(n: number, word: string): string {

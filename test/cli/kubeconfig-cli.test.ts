@@ -12,14 +12,20 @@ import {
   readlinkSync,
   statSync,
   symlinkSync,
+  chmodSync,
+  chownSync,
+  mkdtempSync,
+  rmSync,
   truncateSync,
   writeFileSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ensureBuilt, hermeticEnv, makeTempHome, runCli, type TempHome } from "../support/cli.js";
+import { runChild } from "../support/child.js";
+import { CLI_COMMAND, ensureBuilt, hermeticEnv, makeTempHome, runCli, type TempHome } from "../support/cli.js";
 import { expectFailure } from "../support/expect.js";
 
 const CA = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64");
@@ -380,5 +386,195 @@ describe.concurrent("a write that fails leaves only the error line", () => {
     expect(result.stderr).toContain(`Would change 1 user in ${path}`);
     expect(readFileSync(path, "utf8")).toBe(SAMPLE);
     expect(existsSync(path)).toBe(true);
+  });
+});
+
+describe("concurrent writers of one kubeconfig lose nothing", () => {
+  it("twenty `eks-token kubeconfig` at once, each for another cluster: twenty entries, and each says Added", async () => {
+    const path = join(scratch(), "config");
+    writeFileSync(path, SAMPLE);
+    const names = Array.from({ length: 20 }, (_, i) => `team-${i}`);
+    const results = await Promise.all(
+      names.map((name) =>
+        runCli(
+          [
+            "kubeconfig",
+            "--cluster-name",
+            name,
+            "--endpoint",
+            `https://${name}.example.com`,
+            "--ca-data",
+            CA,
+            "--kubeconfig",
+            path,
+          ],
+          { env: hermeticEnv(home.home, { AWS_REGION: "us-west-2" }), timeoutMs: 60_000 },
+        ),
+      ),
+    );
+    results.forEach((r, i) => {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe(`Added new context ${names[i]} to ${path}\n`);
+    });
+    const doc = parse(readFileSync(path, "utf8")) as Record<"clusters" | "users" | "contexts", { name: string }[]>;
+    for (const list of ["clusters", "users", "contexts"] as const) {
+      expect(doc[list].map((e) => e.name).sort(), list).toEqual(
+        [...names, "other", ...(list === "users" ? ["old"] : [])].sort(),
+      );
+    }
+    // The hand-written parts are still there, and no lock or temporary file is left.
+    expect(readFileSync(path, "utf8")).toContain("# team kubeconfig: keep this line");
+    expect(readdirSync(join(path, ".."))).toEqual(["config"]);
+  }, 120_000);
+});
+
+/** The unprivileged user the tests run the CLI and kubectl as, to see what a user (not root) may write. */
+const NOBODY = 65534;
+const AS_ROOT = process.getuid?.() === 0;
+const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
+const KUBECTL = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].find((p) => existsSync(p));
+const CANNOT_SWITCH_USER = !AS_ROOT || !SETPRIV;
+
+/** Runs `command ...args` as uid/gid 65534 with no supplementary groups. */
+function runAsNobody(command: readonly string[], env: Record<string, string>) {
+  return runChild(SETPRIV!, [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, "--clear-groups", ...command], {
+    env,
+    cwd: "/",
+    timeoutMs: 20_000,
+  });
+}
+
+describe.skipIf(CANNOT_SWITCH_USER)("who may write the kubeconfig: the caller's own rights, as kubectl decides", () => {
+  // A folder the other user can reach: the temporary HOME is root's alone.
+  let shared: string;
+  beforeAll(() => {
+    shared = mkdtempSync(join(tmpdir(), "eks-token-kubeconfig-owner-"));
+    chmodSync(shared, 0o755);
+  });
+  afterAll(() => rmSync(shared, { recursive: true, force: true }));
+  let m = 0;
+  /** A folder owned by nobody, holding `config` with this text, owner and mode. */
+  function fileOf(text: string, owner: number, mode: number): string {
+    const dir = join(shared, `case-${++m}`);
+    mkdirSync(dir);
+    chownSync(dir, NOBODY, NOBODY);
+    const path = join(dir, "config");
+    writeFileSync(path, text);
+    chownSync(path, owner, owner);
+    chmodSync(path, mode);
+    return path;
+  }
+  const envFor = (home: string) => hermeticEnv(home, { AWS_REGION: "us-west-2" });
+
+  for (const command of ["update", "migrate"] as const) {
+    const base = command === "update" ? UPDATE : MIGRATE;
+
+    it(`${command}: as a user, a read-only kubeconfig is refused with one line, as kubectl refuses it; nothing changes`, async () => {
+      const path = fileOf(SAMPLE, NOBODY, 0o400);
+      const result = await runAsNobody([...CLI_COMMAND, ...base, "--kubeconfig", path], envFor(join(path, "..")));
+      expectFailure(
+        result,
+        /^eks-token: .*\/config is read-only for this user \(EACCES\): kubectl refuses to write it too; make it writable/,
+      );
+      expect(readFileSync(path, "utf8")).toBe(SAMPLE);
+      expect(readdirSync(join(path, ".."))).toEqual(["config"]);
+      if (KUBECTL) {
+        const kubectl = await runAsNobody(
+          [KUBECTL, "config", "set-context", "x", "--cluster=other", `--kubeconfig=${path}`],
+          envFor(join(path, "..")),
+        );
+        expect(kubectl.code).not.toBe(0);
+        expect(kubectl.stderr).toMatch(/permission denied/);
+        expect(readFileSync(path, "utf8")).toBe(SAMPLE);
+      }
+    });
+
+    it(`${command}: root rewriting another user's kubeconfig keeps its owner, group and mode`, async () => {
+      const path = fileOf(SAMPLE, NOBODY, 0o600);
+      const result = await run([...base, "--kubeconfig", path]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(readFileSync(path, "utf8")).not.toBe(SAMPLE);
+      const after = statSync(path);
+      expect([after.uid, after.gid, after.mode & 0o7777]).toEqual([NOBODY, NOBODY, 0o600]);
+    });
+
+    it(`${command}: as a user, a file of another owner that it may write is refused rather than made its own`, async () => {
+      const path = fileOf(SAMPLE, 0, 0o666);
+      const result = await runAsNobody([...CLI_COMMAND, ...base, "--kubeconfig", path], envFor(join(path, "..")));
+      expectFailure(
+        result,
+        /^eks-token: cannot write .*\/config keeping its owner \(user 0\): EPERM: eks-token replaces the file whole/,
+      );
+      expect(readFileSync(path, "utf8")).toBe(SAMPLE);
+      expect(statSync(path).uid).toBe(0);
+      expect(readdirSync(join(path, ".."))).toEqual(["config"]);
+    });
+  }
+
+  it("root writes a read-only kubeconfig, as kubectl run by root does (mode bits do not bind root); the mode stays", async () => {
+    const path = fileOf(SAMPLE, 0, 0o400);
+    const result = await run([...UPDATE, "--kubeconfig", path]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe(`Added new context demo to ${path}\n`);
+    expect(statSync(path).mode & 0o7777).toBe(0o400);
+    if (KUBECTL) {
+      const kubectl = await runChild(
+        KUBECTL,
+        ["config", "set-context", "x", "--cluster=demo", `--kubeconfig=${path}`],
+        {
+          env: envFor(join(path, "..")),
+        },
+      );
+      expect(kubectl.code, kubectl.stderr).toBe(0);
+    }
+  });
+});
+
+describe.concurrent("YAML anchors shared with what changes", () => {
+  const SHARED = `apiVersion: v1
+kind: Config
+clusters:
+- name: demo
+  cluster: &c
+    server: https://old.example.com
+- name: other
+  cluster: *c
+users:
+- name: demo
+  user:
+    exec: &e
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: aws
+      args: &a [--region, us-west-2, eks, get-token, --cluster-name, demo]
+- name: second
+  user:
+    exec: *e
+- name: third
+  user:
+    exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: aws, args: *a}
+`;
+  type Users = { users: { name: string; user: { exec: { command: string } } }[] };
+  const commands = (path: string) =>
+    Object.fromEntries((parse(readFileSync(path, "utf8")) as Users).users.map((u) => [u.name, u.user.exec.command]));
+
+  it("update: replaces the demo entries, the aliases to them keep their content; exit 0", async () => {
+    const path = join(scratch(), "config");
+    writeFileSync(path, SHARED);
+    const result = await run([...UPDATE, "--kubeconfig", path]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe(`Updated context demo in ${path}\n`);
+    expect(commands(path)).toEqual({ demo: "eks-token", second: "aws", third: "aws" });
+    const clusters = (parse(readFileSync(path, "utf8")) as { clusters: { name: string; cluster: unknown }[] }).clusters;
+    expect(clusters.find((c) => c.name === "other")!.cluster).toEqual({ server: "https://old.example.com" });
+  });
+
+  it("migrate: each user of the shared block is migrated and reported; exit 0", async () => {
+    const path = join(scratch(), "config");
+    writeFileSync(path, SHARED);
+    const result = await run([...MIGRATE, "--kubeconfig", path]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(commands(path)).toEqual({ demo: "eks-token", second: "eks-token", third: "eks-token" });
+    expect(result.stderr.match(/^user \w+$/gm)).toEqual(["user demo", "user second", "user third"]);
+    expect(result.stderr).toContain(`Changed 3 users in ${path}\n`);
   });
 });

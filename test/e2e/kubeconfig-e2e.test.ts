@@ -273,3 +273,54 @@ describe.concurrent("eks-token kubeconfig migrate, then kubectl through the migr
     await expectKubectlWorks(env, "dave");
   });
 });
+
+describe("eks-token kubeconfig and kubectl writing one file at the same time", () => {
+  it("eight eks-token writers and eight `kubectl config set-context` lose nothing, and kubectl uses the result", async (ctx) => {
+    const cannot = kubectlCannot("any");
+    if (cannot) return ctx.skip(cannot);
+    const path = newPath("shared");
+    const first = await runCli(kubeconfigArgs(k8s, CLUSTER, path), { env: e2eEnv(home.home) });
+    expect(first.code, first.stderr).toBe(0);
+    const clusters = Array.from({ length: 8 }, (_, i) => `eks-${i}`);
+    const contexts = Array.from({ length: 8 }, (_, i) => `kubectl-${i}`);
+    const writers = clusters.map((name) =>
+      runCli(kubeconfigArgs(k8s, name, path), { env: e2eEnv(home.home), timeoutMs: 60_000 }),
+    );
+    // kubectl gives up at once when the lock is taken ("<file>.lock: file exists"), so it is run
+    // again, as a user or script would. One at a time: kubectl builds its change from a read made
+    // before it locks, so two kubectl processes at once can drop each other's contexts.
+    const kubectlRuns: string[] = [];
+    const setContexts = (async () => {
+      for (const name of contexts) {
+        for (let attempt = 0; ; attempt++) {
+          const r = await runKubectl(["config", "set-context", name, `--cluster=${CLUSTER}`, `--user=${CLUSTER}`], {
+            env: kubectlEnv(path),
+          });
+          if (r.code === 0) break;
+          expect(r.stderr).toMatch(/\.lock: file exists/);
+          expect(attempt, "kubectl kept finding the lock taken").toBeLessThan(200);
+          kubectlRuns.push("retried");
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+    })();
+    const results = await Promise.all(writers);
+    await setContexts;
+    results.forEach((r, i) => {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe(`Added new context ${clusters[i]} to ${path}\n`);
+    });
+    const doc = parse(readFileSync(path, "utf8")) as Record<"clusters" | "users" | "contexts", { name: string }[]>;
+    expect(doc.clusters.map((c) => c.name).sort()).toEqual([CLUSTER, ...clusters].sort());
+    expect(doc.users.map((c) => c.name).sort()).toEqual([CLUSTER, ...clusters].sort());
+    expect(doc.contexts.map((c) => c.name).sort()).toEqual([CLUSTER, ...clusters, ...contexts].sort());
+    expect(statSync(`${path}`).isFile()).toBe(true);
+    ctx.annotate(`kubectl found the lock taken ${kubectlRuns.length} times`);
+    // A context kubectl wrote, over the cluster and user eks-token wrote, works end to end.
+    const pods = await kubectl(["--context", "kubectl-3", "get", "pods", "-n", "default", "-o", "name"], {
+      ...kubectlEnv(path, envCreds(ALICE)),
+    });
+    expect(pods.code, pods.stderr).toBe(0);
+    expect(pods.stdout.trim().split("\n").sort()).toEqual(POD_NAMES.map((p) => `pod/${p}`).sort());
+  }, 180_000);
+});

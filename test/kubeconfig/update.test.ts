@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { parse } from "yaml";
 import { createKubeconfigCommand, runKubeconfig } from "../../src/cli/kubeconfig-command.js";
-import { readKubeconfigText, writeFileAtomic } from "../../src/kubeconfig/write-file.js";
+import { realKubeconfigFiles } from "../../src/kubeconfig/update.js";
 import { EksTokenError } from "../../src/errors.js";
 import { fakeIo } from "../support/fake-io.js";
 import { arnOf, baseEnv, CA, offlineArgs, tempHome } from "./helpers.js";
@@ -315,8 +315,7 @@ describe("eks-token kubeconfig (injected DescribeCluster)", () => {
         return { ...described, outpostClusterId };
       },
       profileRegion: async (profile) => (profile === "dev" ? "ca-central-1" : undefined),
-      readText: readKubeconfigText,
-      writeText: writeFileAtomic,
+      ...realKubeconfigFiles,
       cwd: () => home,
     });
 

@@ -1,11 +1,23 @@
 // The kubeconfig file layer on its own: what it reads (regular UTF-8 files within the bound, opened
 // without blocking) and what it writes over (regular files, or a new file), in process.
 import { spawnSync } from "node:child_process";
-import { lstat, readFile, readdir, rm, stat, symlink, truncate, unlink, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  chown,
+  lstat,
+  readFile,
+  readdir,
+  rm,
+  stat,
+  symlink,
+  truncate,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { MAX_KUBECONFIG_BYTES } from "../../src/kubeconfig/document.js";
-import { readKubeconfigText, writeFileAtomic } from "../../src/kubeconfig/write-file.js";
+import { checkWritable, readKubeconfigText, writeFileAtomic } from "../../src/kubeconfig/write-file.js";
 import { tempHome } from "./helpers.js";
 
 let dir: string;
@@ -83,5 +95,22 @@ describe("writeFileAtomic", () => {
     await rm(join(dir, "fifo"));
     await expect(writeFileAtomic(join(dir, "link"), "new\n")).rejects.toThrow(/symlink to a file that does not exist/);
     expect(await readdir(dir)).toEqual(["link"]);
+  });
+});
+
+describe.skipIf(process.getuid?.() !== 0)("writeFileAtomic as root", () => {
+  test("another user's file keeps its owner, group and mode; a read-only one is written, as kubectl as root writes it", async () => {
+    const path = join(dir, "config");
+    await writeFile(path, "old\n", { mode: 0o640 });
+    await chown(path, 65534, 65534);
+    await writeFileAtomic(path, "new\n");
+    const after = await stat(path);
+    expect([after.uid, after.gid, after.mode & 0o7777]).toEqual([65534, 65534, 0o640]);
+    await chmod(path, 0o400);
+    await checkWritable(path);
+    await writeFileAtomic(path, "newer\n");
+    expect(await readFile(path, "utf8")).toBe("newer\n");
+    expect((await stat(path)).mode & 0o7777).toBe(0o400);
+    expect(await readdir(dir)).toEqual(["config"]);
   });
 });
