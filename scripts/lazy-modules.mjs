@@ -15,6 +15,7 @@ export const ESM_LAZY = {
   "fleet-clients": "src/aws/fleet-clients.ts",
   "cache-command": "src/cli/cache-command.ts",
   doctor: "src/cli/doctor-command.ts",
+  login: "src/cli/login-command.ts",
 };
 
 /** Every lazy module's source file. */

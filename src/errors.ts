@@ -7,6 +7,7 @@ export type ErrorCode =
   | "invalid-input"
   | "no-credentials"
   | "sso-expired"
+  | "sign-in"
   | "unknown-profile"
   | "mfa"
   | "assume-role"
@@ -20,6 +21,8 @@ export type ErrorCode =
   | "token-rejected"
   | "kubeconfig"
   | "output"
+  | "interrupted"
+  | "too-large"
   | "internal";
 
 /** Exit codes: 1 for everything a user or the environment got wrong, 2 for usage, more for verify. */
@@ -28,6 +31,8 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   "invalid-input": 2,
   "no-credentials": 1,
   "sso-expired": 1,
+  /** An SSO sign-in that was not completed: declined, abandoned, timed out. */
+  "sign-in": 1,
   "unknown-profile": 1,
   mfa: 1,
   "assume-role": 1,
@@ -41,6 +46,9 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   "token-rejected": 5,
   kubeconfig: 1,
   output: 1,
+  /** Ctrl-C at a prompt: the shells' 128 + SIGINT. */
+  interrupted: 130,
+  "too-large": 1,
   internal: 70,
 };
 

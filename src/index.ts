@@ -18,6 +18,7 @@ import type { MintedToken } from "./token/mint.js";
 import { getToken } from "./usecases/get-token.js";
 import { resolveTokenRequest } from "./usecases/token-request.js";
 import { quote } from "./quote.js";
+import { ttyTerminal } from "./tty-terminal.js";
 
 export { EksTokenError, type ErrorCode } from "./errors.js";
 export { type ExecCredential, apiVersionFromExecInfo } from "./token/exec-credential.js";
@@ -65,6 +66,7 @@ export async function createToken(options: CreateTokenOptions): Promise<TokenRes
     env,
     now: () => (signingDate ? signingDate.getTime() : Date.now()),
     stderr: (t) => void process.stderr.write(t),
+    terminal: ttyTerminal(),
     log: options.logger ?? SILENT,
     credentials: options.credentials,
     mfaCodeProvider: options.mfaCodeProvider,

@@ -61,10 +61,10 @@ export const CREDENTIALS_TIMEOUT_MS = 12_000;
 /** Credentials must outlive a token's use by this much; the token's expiry is a minute before theirs. */
 export const MIN_CREDENTIALS_LEFT_MS = 60_000;
 
-// Each STS, SSO or HTTP endpoint gets a short leash; the overall bound above catches the rest.
-// Without throwOnRequestTimeout the SDK's handler only logs a warning when requestTimeout passes
-// and keeps waiting, so a hung STS would hold every attempt until the overall bound.
-const HTTP_OPTIONS = { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true };
+// Each STS or SSO client connects within 3 s (a connection that fails is tried once more); an
+// answer, body included, has what is left of the overall bound (./http-handler.ts), and a request
+// that was sent is not sent again: an AssumeRole answered late would otherwise be made twice.
+const CONNECTION_TIMEOUT_MS = 3_000;
 
 export async function resolveCredentials(target: TokenTarget, given: CredentialDeps): Promise<ResolvedCredentials> {
   // The chain's last link drops why the links before it failed; its debug lines still say.
@@ -72,13 +72,15 @@ export async function resolveCredentials(target: TokenTarget, given: CredentialD
   const deps = { ...given, logger: recordingFailures(given.logger, failures) };
   // The deadline starts when the network does (after any wait for the role's cache lock), and
   // stops while a person is asked for an MFA code: the prompt has its own bound.
-  const bounded = (make: (mfaCodeProvider: MfaCodeProvider) => Promise<ResolvedCredentials>) => {
+  const bounded = (
+    make: (mfaCodeProvider: MfaCodeProvider, remainingMs: () => number) => Promise<ResolvedCredentials>,
+  ) => {
     // Read now, not before: a wait for the role's lock has shrunk what the caller has left.
     const timeoutMs = Math.min(given.timeoutMs ?? CREDENTIALS_TIMEOUT_MS, CREDENTIALS_TIMEOUT_MS);
     const deadline = startDeadline(timeoutMs);
     const mfaCodeProvider: MfaCodeProvider = (serial) => deadline.paused(() => given.mfaCodeProvider(serial));
     return deadline.race(
-      make(mfaCodeProvider),
+      make(mfaCodeProvider, () => deadline.remainingMs()),
       () =>
         new EksTokenError(
           "timeout",
@@ -105,7 +107,7 @@ export async function resolveCredentials(target: TokenTarget, given: CredentialD
 }
 
 type Bounded = (
-  make: (mfaCodeProvider: MfaCodeProvider) => Promise<ResolvedCredentials>,
+  make: (mfaCodeProvider: MfaCodeProvider, remainingMs: () => number) => Promise<ResolvedCredentials>,
 ) => Promise<ResolvedCredentials>;
 
 async function resolve(target: TokenTarget, deps: CredentialDeps, bounded: Bounded): Promise<ResolvedCredentials> {
@@ -116,14 +118,27 @@ async function resolve(target: TokenTarget, deps: CredentialDeps, bounded: Bound
       `check the name with \`aws configure list-profiles\`, or create it with \`aws configure --profile ${target.profileName}\``,
     );
   }
-  const clientConfig = {
-    ...(target.region ? { region: target.region } : {}),
-    requestHandler: HTTP_OPTIONS,
-    maxAttempts: 2,
-    logger: deps.logger,
+  // The SDK's clients (and the handler that bounds them) are loaded only when a provider needs them.
+  const sdkClientConfig = async (remainingMs: () => number): Promise<Record<string, unknown>> => {
+    const { boundedRequestHandler, CREDENTIALS_MAX_BODY_BYTES } = await import("./sdk-providers.js");
+    return {
+      ...(target.region ? { region: target.region } : {}),
+      requestHandler: boundedRequestHandler({
+        maxBodyBytes: CREDENTIALS_MAX_BODY_BYTES,
+        requestTimeoutMs: remainingMs,
+        connectionTimeoutMs: CONNECTION_TIMEOUT_MS,
+      }),
+      maxAttempts: 2,
+      logger: deps.logger,
+    };
   };
   const make = () =>
-    bounded(async (mfaCodeProvider) => {
+    bounded(async (mfaCodeProvider, remainingMs) => {
+      let config: Promise<Record<string, unknown>> | undefined;
+      const clientConfig = () => {
+        config ??= sdkClientConfig(remainingMs);
+        return config;
+      };
       const raw = await (await baseProvider(target, { ...deps, mfaCodeProvider }, clientConfig))();
       const base = usable(normalize(raw), sourceOf(raw, target, deps), deps.now());
       if (!target.roleArn) return base;
@@ -140,7 +155,7 @@ async function assumeRole(
   roleArn: string,
   source: ResolvedCredentials,
   deps: CredentialDeps,
-  clientConfig: Record<string, unknown>,
+  clientConfig: () => Promise<Record<string, unknown>>,
 ): Promise<ResolvedCredentials> {
   let sessionName = target.sessionName;
   if (target.forwardSessionName) {
@@ -155,7 +170,7 @@ async function assumeRole(
         RoleSessionName: sessionName,
         ...(target.externalId ? { ExternalId: target.externalId } : {}),
       },
-      clientConfig: { region: target.region ?? "us-east-1", ...clientConfig },
+      clientConfig: { region: target.region ?? "us-east-1", ...(await clientConfig()) },
       logger: deps.logger,
     })(),
   );
@@ -164,7 +179,7 @@ async function assumeRole(
 async function baseProvider(
   target: TokenTarget,
   deps: CredentialDeps,
-  clientConfig: Record<string, unknown>,
+  clientConfig: () => Promise<Record<string, unknown>>,
 ): Promise<CredentialsProvider> {
   const given = deps.credentials;
   if (given) return typeof given === "function" ? given : async () => given;
@@ -172,8 +187,11 @@ async function baseProvider(
   const sso = target.sso;
   if (sso) {
     const { ssoRoleCredentials } = await import("./sso-role-credentials.js");
-    return () =>
-      ssoRoleCredentials(sso, { env: deps.env, now: deps.now, logger: deps.logger, requestHandler: HTTP_OPTIONS });
+    return async () => {
+      // The portal is asked in the session's region, whatever the token's region.
+      const { region: _region, ...config } = await clientConfig();
+      return ssoRoleCredentials(sso, { env: deps.env, now: deps.now, clientConfig: config });
+    };
   }
   // With no profile named, environment keys are what the chain returns first.
   const fromEnvironment = target.profileExplicit ? undefined : envCredentials(deps.env);
@@ -200,7 +218,7 @@ async function baseProvider(
   // The token's region goes in as the parent's region, a fallback: in clientConfig it would
   // override every nested client's own choice, and the SSO client would then ask the portal in
   // the cluster's region instead of the sso-session's sso_region (where the access token lives).
-  const { region, ...chainClientConfig } = clientConfig;
+  const { region, ...chainClientConfig } = await clientConfig();
   return fromNodeProviderChain({
     ...(target.profileExplicit ? { profile: target.profileName } : {}),
     mfaCodeProvider: deps.mfaCodeProvider,

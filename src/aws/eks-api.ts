@@ -4,6 +4,8 @@
  * profile's endpoint_url itself. Every call is bounded; each failure is one EksApiError.
  */
 import type { AwsCredentials } from "./credentials.js";
+import { isEksTokenError } from "../errors.js";
+import { boundedRequestHandler, EKS_MAX_BODY_BYTES } from "./http-handler.js";
 
 export type AuthenticationMode = "API" | "API_AND_CONFIG_MAP" | "CONFIG_MAP";
 
@@ -80,11 +82,12 @@ export async function createEksApi(options: EksApiOptions): Promise<EksApi> {
       ...(options.credentials.sessionToken ? { sessionToken: options.credentials.sessionToken } : {}),
     },
     maxAttempts: 1,
-    requestHandler: {
-      connectionTimeout: Math.min(3_000, timeoutMs),
-      requestTimeout: timeoutMs,
-      throwOnRequestTimeout: true,
-    },
+    // Answers are capped (a few MB) and bounded in time, body included.
+    requestHandler: boundedRequestHandler({
+      maxBodyBytes: EKS_MAX_BODY_BYTES,
+      requestTimeoutMs: timeoutMs,
+      connectionTimeoutMs: Math.min(3_000, timeoutMs),
+    }),
   });
   // biome-ignore lint/suspicious/noExplicitAny: each command's output type is checked where it is read
   const send = async (operation: string, command: any): Promise<any> => {
@@ -176,6 +179,7 @@ export async function createEksApi(options: EksApiOptions): Promise<EksApi> {
 
 function eksError(e: unknown, operation: string, timeoutMs: number): EksApiError {
   if (isEksApiError(e)) return e;
+  if (isEksTokenError(e)) return new EksApiError(e.code === "timeout" ? "timeout" : "error", operation, e.message);
   const err = (e ?? {}) as { name?: string; message?: string; code?: string };
   const message = (err.message ?? String(e)).split("\n")[0] ?? "";
   switch (err.name) {

@@ -13,8 +13,12 @@ export interface EndpointSettings {
 
 export function resolveEndpointSettings(env: Env, profile: ProfileSettings): EndpointSettings {
   const mode = pick(env["AWS_STS_REGIONAL_ENDPOINTS"], profile.sts_regional_endpoints);
+  return { mode: mode === undefined ? "regional" : parseMode(mode), ...resolveFipsDualStack(env, profile) };
+}
+
+/** The FIPS and dual-stack settings alone (every service's endpoint takes them). */
+export function resolveFipsDualStack(env: Env, profile: ProfileSettings): Omit<EndpointSettings, "mode"> {
   return {
-    mode: mode === undefined ? "regional" : parseMode(mode),
     fips: parseBool(
       pick(env["AWS_USE_FIPS_ENDPOINT"], profile.use_fips_endpoint),
       "AWS_USE_FIPS_ENDPOINT / use_fips_endpoint",

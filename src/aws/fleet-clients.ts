@@ -19,6 +19,7 @@ import { getCallerIdentity } from "./caller-identity.js";
 import { resolveCredentials } from "./credentials.js";
 import { noTerminalMfaCodeProvider } from "./mfa-prompt.js";
 import { resolveTarget } from "./target.js";
+import { boundedRequestHandler, CREDENTIALS_MAX_BODY_BYTES, EKS_MAX_BODY_BYTES } from "./http-handler.js";
 
 interface Credentials {
   readonly accessKeyId: string;
@@ -33,8 +34,8 @@ export interface FleetClientDeps {
   readonly now: () => number;
 }
 
-// Each attempt is bounded; the caller's signal (10 s per call, the run's deadline) ends the rest.
-const HTTP = { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true };
+// Each attempt is bounded in time and size; the caller's signal (10 s per call, the run's deadline) ends the rest.
+const handler = (maxBodyBytes: number) => boundedRequestHandler({ maxBodyBytes, requestTimeoutMs: 10_000 });
 
 const present = <T>(v: T | undefined): v is T => v !== undefined;
 
@@ -44,7 +45,12 @@ export function fleetClients(deps: FleetClientDeps) {
     let c = portals.get(region);
     if (!c) {
       // One attempt: the caller paces the portal and retries throttles itself.
-      c = new SSOClient({ region, maxAttempts: 1, requestHandler: HTTP, logger: deps.logger });
+      c = new SSOClient({
+        region,
+        maxAttempts: 1,
+        requestHandler: handler(CREDENTIALS_MAX_BODY_BYTES),
+        logger: deps.logger,
+      });
       portals.set(region, c);
     }
     return c;
@@ -100,7 +106,13 @@ export function fleetClients(deps: FleetClientDeps) {
     },
 
     eks(credentials: Credentials, region: string) {
-      const client = new EKSClient({ region, credentials, maxAttempts: 3, requestHandler: HTTP, logger: deps.logger });
+      const client = new EKSClient({
+        region,
+        credentials,
+        maxAttempts: 3,
+        requestHandler: handler(EKS_MAX_BODY_BYTES),
+        logger: deps.logger,
+      });
       return {
         async listClusters(nextToken: string | undefined, signal: AbortSignal) {
           const out = await client.send(new ListClustersCommand({ nextToken, maxResults: 100 }), {
@@ -133,7 +145,7 @@ export function fleetClients(deps: FleetClientDeps) {
         region: "us-east-1",
         credentials,
         maxAttempts: 2,
-        requestHandler: HTTP,
+        requestHandler: handler(CREDENTIALS_MAX_BODY_BYTES),
         logger: deps.logger,
       });
       const regions: string[] = [];

@@ -6,7 +6,6 @@
 import { GetRoleCredentialsCommand, SSOClient } from "@aws-sdk/client-sso";
 import type { Env } from "../env.js";
 import { EksTokenError } from "../errors.js";
-import type { Logger } from "../logger.js";
 import { quote } from "../quote.js";
 import type { SsoTarget } from "./sso-target.js";
 import { readSsoAccessToken, ssoExpiredError } from "./sso-token-cache.js";
@@ -14,8 +13,8 @@ import { readSsoAccessToken, ssoExpiredError } from "./sso-token-cache.js";
 export interface SsoRoleDeps {
   readonly env: Env;
   readonly now: () => number;
-  readonly logger: Logger;
-  readonly requestHandler: object;
+  /** The bounded handler, attempts and logger every credential client gets. */
+  readonly clientConfig: Record<string, unknown>;
 }
 
 export interface RoleCredentials {
@@ -27,12 +26,7 @@ export interface RoleCredentials {
 
 export async function ssoRoleCredentials(target: SsoTarget, deps: SsoRoleDeps): Promise<RoleCredentials> {
   const { accessToken } = readSsoAccessToken(target, deps.env, deps.now());
-  const client = new SSOClient({
-    region: target.region,
-    requestHandler: deps.requestHandler,
-    maxAttempts: 2,
-    logger: deps.logger,
-  });
+  const client = new SSOClient({ ...deps.clientConfig, region: target.region });
   try {
     const out = await client.send(
       new GetRoleCredentialsCommand({ accessToken, accountId: target.accountId, roleName: target.roleName }),

@@ -8,6 +8,7 @@ Usage:
   eks-token kubeconfig sync [--sso-session S | --profile P ...] [--dry-run]   every cluster you can reach
   eks-token cache list | cache clear [--cluster-name N]
   eks-token doctor [--context NAME] [--can-i VERB RESOURCE]   why kubectl is Unauthorized
+  eks-token login [--profile P | --sso-session S] [--use-device-code]   sign in to IAM Identity Center
 
 Token options:
   --cluster-name NAME      the EKS cluster the token is for (signed as x-k8s-aws-id)

@@ -2,7 +2,8 @@
 import { readSharedConfig } from "../aws/shared-config.js";
 import { readSsoAccessToken } from "../aws/sso-token-cache.js";
 import { EksTokenError } from "../errors.js";
-import { readKubeconfigText, writeFileAtomic } from "../kubeconfig/write-file.js";
+import { editKubeconfigs, realKubeconfigFiles } from "../kubeconfig/update.js";
+import { readKubeconfigText } from "../kubeconfig/write-file.js";
 import { quote } from "../quote.js";
 import { realClock } from "../usecases/sync/pacing.js";
 import type { AwsConfigView, ProgressPort, SyncAwsPorts, SyncDeps } from "../usecases/sync/ports.js";
@@ -183,9 +184,16 @@ export const runKubeconfigSync: Command = async (args, io) => {
     ssoAccessToken: (ref) => readSsoAccessToken(ref, io.env, io.now()).accessToken,
     files: {
       read: readKubeconfigText,
+      // Under kubectl's lock, from the file as it is then: the one read-modify-write of kubeconfigs.
       async update(path, change) {
-        const next = change(await readKubeconfigText(path));
-        if (next !== undefined) await writeFileAtomic(path, next);
+        await editKubeconfigs(
+          [path],
+          ([file]) => {
+            const next = change(file?.text);
+            return { writes: next === undefined ? [] : [{ path, text: next }], result: undefined };
+          },
+          realKubeconfigFiles,
+        );
       },
     },
     clock: realClock,

@@ -16,6 +16,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Command>> = {
   cache: async () => (await import("./cache-command.js")).runCache,
   kubeconfig: async () => (await import("./kubeconfig-command.js")).runKubeconfig,
   doctor: async () => (await import("./doctor-command.js")).runDoctorCommand,
+  login: async () => (await import("./login-command.js")).runLogin,
 };
 
 export async function main(io: CliIo): Promise<number> {

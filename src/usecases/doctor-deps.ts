@@ -8,6 +8,7 @@ import { fetchCallerIdentity } from "../aws/sts-client.js";
 import type { DoctorDeps } from "./doctor.js";
 import { createKubeApi } from "./doctor-kube-client.js";
 import type { Ports } from "./ports.js";
+import { NO_TERMINAL } from "../terminal.js";
 
 const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -20,7 +21,7 @@ function isExecutableFile(path: string): boolean {
   }
 }
 
-export function realDoctorDeps(ports: Pick<Ports, "env" | "now" | "stderr">, cwd: string): DoctorDeps {
+export function realDoctorDeps(ports: Pick<Ports, "env" | "now" | "stderr" | "terminal">, cwd: string): DoctorDeps {
   return {
     env: ports.env,
     now: ports.now,
@@ -44,7 +45,7 @@ export function realDoctorDeps(ports: Pick<Ports, "env" | "now" | "stderr">, cwd
       resolveCredentials(target, {
         env,
         logger: SILENT,
-        mfaCodeProvider: terminalMfaCodeProvider({ writePrompt: ports.stderr }),
+        mfaCodeProvider: terminalMfaCodeProvider({ terminal: ports.terminal ?? NO_TERMINAL }),
         timeoutMs,
         now: ports.now,
       }),

@@ -4,6 +4,7 @@
  * those in their own deps. src/cli builds the real ones from the process; the library from options.
  */
 import type { Env } from "../env.js";
+import type { Terminal } from "../terminal.js";
 
 export interface Ports {
   readonly env: Env;
@@ -11,8 +12,10 @@ export interface Ports {
   now(): number;
   /** The only way to write to stdout: the ExecCredential, a token, or a subcommand's report. */
   stdout(text: string): void;
-  /** Messages, warnings, prompts. */
+  /** Messages and warnings. */
   stderr(text: string): void;
+  /** The person at the terminal: prompts and sign-in steps. None: no one can be asked. */
+  readonly terminal?: Terminal | undefined;
 }
 
 /** One `eks-token: warning: ...` line on stderr. */

@@ -2,6 +2,7 @@
 import { resolveCredentials, type RoleCredentialsCache } from "../aws/credentials.js";
 import { noTerminalMfaCodeProvider, terminalMfaCodeProvider } from "../aws/mfa-prompt.js";
 import type { TokenTarget } from "../aws/target.js";
+import { NO_TERMINAL } from "../terminal.js";
 import { mintToken, type MintedToken } from "../token/mint.js";
 import type { TokenDeps } from "./token-deps.js";
 
@@ -22,7 +23,9 @@ export async function mintForTarget(
     logger: log,
     mfaCodeProvider:
       deps.mfaCodeProvider ??
-      (deps.interactive ? terminalMfaCodeProvider({ writePrompt: deps.stderr }) : noTerminalMfaCodeProvider()),
+      (deps.interactive
+        ? terminalMfaCodeProvider({ terminal: deps.terminal ?? NO_TERMINAL })
+        : noTerminalMfaCodeProvider()),
     credentials: deps.credentials,
     roleCache: deps.roleCache,
     get timeoutMs() {

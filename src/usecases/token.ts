@@ -15,7 +15,13 @@ export async function printToken(input: TokenInput, ports: Ports): Promise<void>
       (target.roleArn ? `; role ${target.roleArn}` : ""),
   );
   if (request.apiWarning) warn(ports, request.apiWarning);
-  const minted = await getToken(request, { env: ports.env, now: ports.now, stderr: ports.stderr, log });
+  const minted = await getToken(request, {
+    env: ports.env,
+    now: ports.now,
+    stderr: ports.stderr,
+    terminal: ports.terminal,
+    log,
+  });
   if (request.output === "token") ports.stdout(`${minted.token}\n`);
   else ports.stdout(`${JSON.stringify(execCredential(request.apiVersion, minted.token, minted.expiration))}\n`);
 }

@@ -1,44 +1,79 @@
-// The terminal MFA prompt on a real pseudo-terminal: its own time bound, a message that says no
-// code was entered (not that an endpoint failed), on a line of its own after the prompt.
-import { spawn, type ChildProcess } from "node:child_process";
-import { afterEach, describe, expect, it } from "vitest";
+// The MFA prompt over the terminal port: what it asks, where (only through the port: never
+// stderr, never stdin), and the line each way of not getting a code becomes.
+import { describe, expect, it } from "vitest";
 import { noTerminalMfaCodeProvider, terminalMfaCodeProvider } from "../../src/aws/mfa-prompt.js";
 import { isEksTokenError } from "../../src/errors.js";
-import { findPython } from "../support/pty.js";
+import { NO_TERMINAL, type Terminal, TerminalReadError, type TerminalReadFailure } from "../../src/terminal.js";
 
 const SERIAL = "arn:aws:iam::111122223333:mfa/alice";
-let holder: ChildProcess | undefined;
-afterEach(() => {
-  holder?.kill("SIGKILL");
-  holder = undefined;
-});
 
-/** A pseudo-terminal kept open by a python process; resolves with the path of its terminal side. */
-function openPty(python: string): Promise<string> {
-  holder = spawn(
-    python,
-    ["-c", "import os,pty,time; m,s=pty.openpty(); print(os.ttyname(s), flush=True); time.sleep(60)"],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
+/** A terminal where the person types `answer` (or the read fails for `reason`); records the prompts. */
+function fakeTerminal(answer: string | TerminalReadFailure): Terminal & { prompts: string[]; timeouts: number[] } {
+  const prompts: string[] = [];
+  const timeouts: number[] = [];
+  return {
+    prompts,
+    timeouts,
+    say: async () => true,
+    readHidden: async (prompt, options) => {
+      prompts.push(prompt);
+      timeouts.push(options.timeoutMs);
+      if (["no-terminal", "timeout", "closed", "interrupted"].includes(answer)) {
+        throw new TerminalReadError(answer as TerminalReadFailure);
+      }
+      return answer;
     },
-  );
-  return new Promise((resolve, reject) => {
-    holder!.stdout!.setEncoding("utf8").once("data", (d: string) => resolve(d.trim()));
-    holder!.once("exit", () => reject(new Error("the pty holder exited")));
-  });
+  };
 }
 
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (e: unknown) => {
+      if (!isEksTokenError(e)) throw e;
+      return e;
+    },
+  );
+
 describe("terminalMfaCodeProvider", () => {
-  it("gives up after its own bound, saying no MFA code was entered, on a new line", async (ctx) => {
-    const python = findPython();
-    if (!python) return ctx.skip("python3 with the pty module is not available to make a pseudo-terminal");
-    const ttyPath = await openPty(python);
-    const written: string[] = [];
-    const ask = terminalMfaCodeProvider({ writePrompt: (t) => written.push(t), ttyPath, timeoutMs: 300 });
-    const error = await ask(SERIAL).catch((e: unknown) => e);
-    expect(isEksTokenError(error) && error.code).toBe("mfa");
-    expect(isEksTokenError(error) && error.message).toBe("no MFA code entered within 0.3 s");
-    expect(written).toEqual([`Enter MFA code for ${SERIAL}: `, "\n"]);
+  it("asks on the terminal, hidden, with the serial, and returns the typed code without spaces", async () => {
+    const terminal = fakeTerminal(" 123456 ");
+    await expect(terminalMfaCodeProvider({ terminal })(SERIAL)).resolves.toBe("123456");
+    expect(terminal.prompts).toEqual([`Enter MFA code for ${SERIAL}: `]);
+    expect(terminal.timeouts).toEqual([120_000]);
+  });
+
+  it("shows a serial with control characters escaped in the prompt", async () => {
+    const terminal = fakeTerminal("123456");
+    await terminalMfaCodeProvider({ terminal })("arn:aws:iam::111122223333:mfa/\u001b[2Jx\u202e");
+    expect(terminal.prompts).toEqual(["Enter MFA code for arn:aws:iam::111122223333:mfa/\\u001b[2Jx\\u202e: "]);
+  });
+
+  it("refuses a code that is not 6 digits", async () => {
+    const e = await failure(terminalMfaCodeProvider({ terminal: fakeTerminal("12345a") })(SERIAL));
+    expect([e.code, e.message]).toEqual(["mfa", "an MFA code is 6 digits"]);
+  });
+
+  it.each([
+    ["timeout", "mfa", "no MFA code entered within 0.3 s"],
+    ["closed", "mfa", "the terminal closed before an MFA code was entered"],
+    ["interrupted", "interrupted", "the MFA prompt was interrupted"],
+    ["no-terminal", "mfa", `an MFA code is needed for "${SERIAL}", but there is no terminal to ask on`],
+  ] as const)("a read that fails with %s says so", async (reason, code, message) => {
+    const e = await failure(terminalMfaCodeProvider({ terminal: fakeTerminal(reason), timeoutMs: 300 })(SERIAL));
+    expect([e.code, e.message]).toEqual([code, message]);
+  });
+
+  it("with no terminal port at all, says there is no terminal and how to get past it", async () => {
+    const e = await failure(terminalMfaCodeProvider({ terminal: NO_TERMINAL })(SERIAL));
+    expect(e.reportLine).toMatch(/no terminal to ask on: run the same command once in a terminal/);
+  });
+
+  it("an interrupted prompt exits as Ctrl-C does (130)", async () => {
+    const e = await failure(terminalMfaCodeProvider({ terminal: fakeTerminal("interrupted") })(SERIAL));
+    expect(e.exitCode).toBe(130);
   });
 });
 
@@ -47,7 +82,7 @@ describe("noTerminalMfaCodeProvider", () => {
     const error = await noTerminalMfaCodeProvider()(SERIAL).catch((e: unknown) => e);
     expect(isEksTokenError(error) && error.reportLine).toMatch(
       new RegExp(
-        `^an MFA code is needed for ${SERIAL.replace(/[/]/g, "\\/")}, .*interactive is false.*: run the same command once in a terminal`,
+        `^an MFA code is needed for "${SERIAL.replace(/[/]/g, "\\/")}", .*interactive is false.*: run the same command once in a terminal`,
       ),
     );
   });

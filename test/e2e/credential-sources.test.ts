@@ -416,8 +416,9 @@ describe.concurrent("a role profile with mfa_serial", () => {
       pty.write(`${MFA_CODE}\n`);
       const result = await pty.done;
       expect(result.code, result.terminal).toBe(0);
-      // The terminal showed the prompt and the echo of the code, and no complaint.
+      // The terminal showed the prompt, not the code, and no complaint.
       expect(result.terminal).not.toMatch(/eks-token:/);
+      expect(result.terminal).not.toContain(MFA_CODE);
       expectCredential({ code: result.code, stdout: result.stdout, stderr: "" });
       expect(await acceptedAs(result.stdout)).toBe("mfa-role:e2e-mfa");
     } finally {

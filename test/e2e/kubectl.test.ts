@@ -198,6 +198,7 @@ describe("kubectl at a terminal (exec v1, interactiveMode IfAvailable)", () => {
       expect(result.code, result.terminal).toBe(0);
       expect(result.stdout.trim().split(/\r?\n/).sort()).toEqual(POD_NAMES.map((n) => `pod/${n}`).sort());
       expect(pluginLines(result.terminal), result.terminal).toEqual([]);
+      expect(result.terminal, "the typed code was echoed").not.toContain("135790");
     } finally {
       pty.kill();
     }

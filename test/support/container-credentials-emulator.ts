@@ -4,6 +4,7 @@
 // {AccessKeyId, SecretAccessKey, Token, Expiration, AccountId}; a missing or wrong token gets 401.
 import { createServer } from "node:http";
 import type { EmulatedCredentials } from "./imds-emulator.js";
+import { sendEndlessBody } from "./endless-body.js";
 import { listenOnLoopback } from "./loopback-server.js";
 
 export type { EmulatedCredentials } from "./imds-emulator.js";
@@ -28,6 +29,8 @@ export interface ContainerCredentialsEmulator {
   readonly url: string;
   readonly requests: ContainerCredentialsRequest[];
   hang(): void;
+  /** From now on, answer every request with a body that never ends. */
+  endless(): void;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,7 @@ export async function startContainerCredentialsEmulator(
   const path = options.path ?? "/v1/credentials";
   const requests: ContainerCredentialsRequest[] = [];
   let hanging = false;
+  let endless = false;
   const server = createServer((req, res) => {
     const record = {
       method: req.method ?? "GET",
@@ -47,6 +51,7 @@ export async function startContainerCredentialsEmulator(
     requests.push(record);
     req.resume();
     if (hanging) return;
+    if (endless) return sendEndlessBody(res);
     const send = (status: number, body: object): void => {
       record.status = status;
       const text = JSON.stringify(body);
@@ -73,6 +78,9 @@ export async function startContainerCredentialsEmulator(
     requests,
     hang: () => {
       hanging = true;
+    },
+    endless: () => {
+      endless = true;
     },
     close,
   };

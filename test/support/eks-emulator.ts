@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { ACCESS_POLICY_ARN_PREFIX, ACCESS_POLICIES } from "./access-policies.js";
 import type { AccessEntryRecord, AccessEntryType, AssociatedPolicy, ClusterState } from "./cluster-state.js";
+import { sendEndlessBody } from "./endless-body.js";
 import { listenOnLoopback } from "./loopback-server.js";
 import { verifyAuthorizationHeader, type VerifyErrorCode } from "./sigv4.js";
 import type { KnownAccessKey } from "./sts-emulator.js";
@@ -52,11 +53,12 @@ export interface DenyOptions {
 
 /**
  * Applied on arrival to matching requests (every operation, account and region when absent):
- * "hang" never answers; "throttle" answers 429 TooManyRequestsException, as EKS does under load.
+ * `hang`, never answered; `endless`, a 200 whose body never ends; `throttle`, 429
+ * TooManyRequestsException, as EKS answers under load.
  */
 export interface EksFault {
   readonly operation?: EksOperation;
-  readonly kind: "hang" | "throttle";
+  readonly kind: "hang" | "endless" | "throttle";
   readonly region?: string;
   readonly accountId?: string;
 }
@@ -521,6 +523,7 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
     const early = faults.some((f) => f.fault.region === undefined && f.fault.accountId === undefined);
     const earlyFault = early ? faultFor(matched?.operation) : undefined;
     if (earlyFault === "hang") return;
+    if (earlyFault === "endless") return sendEndlessBody(res);
     let key: string | undefined;
     try {
       const { caller, region } = authenticate(req, body, record);
@@ -535,6 +538,7 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
       if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
       const fault = earlyFault ?? faultFor(matched.operation, caller.accountId, region);
       if (fault === "hang") return;
+      if (fault === "endless") return sendEndlessBody(res);
       if (fault === "throttle") throw new EksError(429, "TooManyRequestsException", "Rate exceeded");
       if (disabled.has(`${caller.accountId}/${region}`)) {
         throw new EksError(

@@ -10,6 +10,7 @@
 // go unanswered, to test that the client gives up.
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { sendEndlessBody } from "./endless-body.js";
 import { listenOnLoopback } from "./loopback-server.js";
 
 export interface EmulatedCredentials {
@@ -42,6 +43,8 @@ export interface ImdsEmulator {
   readonly issuedTokens: string[];
   /** From now on, accept connections and never answer. */
   hang(): void;
+  /** From now on, answer every request with a body that never ends. */
+  endless(): void;
   close(): Promise<void>;
 }
 
@@ -52,6 +55,7 @@ export async function startImdsEmulator(options: ImdsEmulatorOptions): Promise<I
   const requests: ImdsRequestRecord[] = [];
   const tokens = new Map<string, number>();
   let hanging = false;
+  let endless = false;
 
   function answer(req: IncomingMessage, res: ServerResponse, record: { status: number | undefined }): void {
     const send = (status: number, body: string, type = "text/plain"): void => {
@@ -103,6 +107,7 @@ export async function startImdsEmulator(options: ImdsEmulatorOptions): Promise<I
     requests.push(record);
     req.resume();
     if (hanging) return;
+    if (endless) return sendEndlessBody(res, { contentType: "text/plain" });
     req.on("end", () => answer(req, res, record));
   });
   const { port, close } = await listenOnLoopback(server);
@@ -114,6 +119,9 @@ export async function startImdsEmulator(options: ImdsEmulatorOptions): Promise<I
     },
     hang: () => {
       hanging = true;
+    },
+    endless: () => {
+      endless = true;
     },
     close,
   };

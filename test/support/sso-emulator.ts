@@ -8,10 +8,11 @@
 //   GET /assignment/roles?account_id=A&max_result=N&next_token=T
 //   -> {"roleList":[{"roleName","accountId"}],"nextToken"}
 //
-// An unknown (or expired, see expireToken) bearer token gets 401 UnauthorizedException, an
+// An unknown, revoked or expired (see expireToken) bearer token gets 401 UnauthorizedException
+// (acceptToken, given the OIDC emulator's acceptsAccessToken, decides for tokens it issued), an
 // unknown account/role 403 ForbiddenException, a route told to throttle 429
-// TooManyRequestsException. Every request is recorded with its arrival time, so a test can
-// check the rate a client kept. writeSsoTokenCache() writes the file `aws sso login` leaves in
+// TooManyRequestsException. Every request is recorded with its arrival time, so a test can check
+// the rate a client kept. writeSsoTokenCache() writes the file `aws sso login` leaves in
 // ~/.aws/sso/cache, named by the SHA-1 of the sso-session name (or of the start URL for
 // legacy profiles).
 import { createHash } from "node:crypto";
@@ -50,7 +51,9 @@ export interface SsoRequestRecord {
 
 export interface SsoEmulatorOptions {
   /** The access tokens the portal accepts. */
-  readonly accessTokens: readonly string[];
+  readonly accessTokens?: readonly string[];
+  /** Also accepted when this says so (e.g. the OIDC emulator's acceptsAccessToken). */
+  readonly acceptToken?: (token: string) => boolean;
   readonly assignments: readonly SsoAssignment[];
   /** Names for ListAccounts; order kept. Accounts with assignments are listed either way. */
   readonly accounts?: readonly SsoAccount[];
@@ -150,7 +153,10 @@ export async function startSsoEmulator(options: SsoEmulatorOptions): Promise<Sso
       if (--throttles[throttle]!.remaining <= 0) throttles.splice(throttle, 1);
       return send(429, { message: "Rate exceeded" }, "TooManyRequestsException");
     }
-    if (record.bearer === undefined || !options.accessTokens.includes(record.bearer) || expired.has(record.bearer)) {
+    const accepted =
+      record.bearer !== undefined &&
+      ((options.accessTokens ?? []).includes(record.bearer) || options.acceptToken?.(record.bearer) === true);
+    if (!accepted || expired.has(record.bearer ?? "")) {
       return send(401, { message: "Session token not found or invalid" }, "UnauthorizedException");
     }
     const visible = options.assignments.filter((a) => !hidden.has(a.accountId));

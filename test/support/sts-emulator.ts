@@ -2,6 +2,7 @@
 // issues working session credentials and injects faults. Listens on 127.0.0.1 only.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { sendEndlessBody } from "./endless-body.js";
 import { listenOnLoopback } from "./loopback-server.js";
 import {
   parseQuery,
@@ -84,7 +85,9 @@ export type StsFault =
   | { action?: string; kind: "status"; status: 500 | 503 }
   | { action?: string; kind: "throttle" }
   | { action?: string; kind: "reset" }
-  | { action?: string; kind: "hang" };
+  | { action?: string; kind: "hang" }
+  /** A 200 whose body never ends. */
+  | { action?: string; kind: "endless" };
 
 export interface StsRequestRecord {
   time: number;
@@ -767,6 +770,9 @@ async function applyFault(state: State, ctx: RequestContext, fault: StsFault): P
       return true;
     case "hang":
       // Never answered; close() destroys the connection.
+      return true;
+    case "endless":
+      sendEndlessBody(ctx.res, { contentType: "text/xml" });
       return true;
   }
 }

@@ -1,0 +1,176 @@
+/**
+ * `eks-token login`: signs in to IAM Identity Center for a profile (or an sso-session) and writes
+ * the token file every AWS tool reads; one line on stdout naming the session and until when it is
+ * valid. The sign-in's steps go to the person's terminal.
+ */
+import { readSharedConfig } from "../aws/shared-config.js";
+import { resolveSsoConfig, type SsoResolution } from "../aws/sso-config.js";
+import { formatSsoTime } from "../aws/sso-token-file.js";
+import { resolveCacheDir } from "../cache/cache-dir.js";
+import { EksTokenError } from "../errors.js";
+import { quote } from "../quote.js";
+import { displayUrl } from "../redact.js";
+import { shellCommand } from "../shell-quote.js";
+import { NO_TERMINAL } from "../terminal.js";
+import { createDebugLog } from "../usecases/debug-log.js";
+import { realSignInDeps } from "../usecases/login/real-deps.js";
+import { signIn, SIGN_IN_TIMEOUT_MS } from "../usecases/login/sign-in.js";
+import { validateProfileName } from "../validate.js";
+import { debugRequested } from "./debug.js";
+import { parseFlags } from "./flags.js";
+import type { Command } from "./io.js";
+
+export const LOGIN_USAGE = `usage: eks-token login [--profile P | --sso-session S] [--use-device-code] [--no-browser]
+                       [--timeout SECONDS] [--cache-dir DIR] [--debug]
+
+Signs in to AWS IAM Identity Center (SSO) and writes ~/.aws/sso/cache, which eks-token, the AWS CLI
+and the AWS SDKs read. sso-session profiles sign in in the browser (authorization code with PKCE);
+legacy profiles (sso_start_url in the profile), --use-device-code, and machines without a local
+browser (SSH, no display) confirm a code on any device instead.
+  --profile P            the profile (else AWS_PROFILE, else default); a role profile whose
+                         source_profile chain ends at an SSO profile signs in to that one
+  --sso-session S        the [sso-session S] of ~/.aws/config, without a profile
+  --use-device-code      confirm a code on any device instead of the local browser
+  --no-browser           print the address, open nothing
+  --timeout SECONDS      how long to wait for the sign-in (default 300; EKS_TOKEN_SSO_LOGIN_TIMEOUT)
+  --cache-dir DIR        where client registrations are kept (default ~/.kube/cache/eks-token)
+Exit status: 0 signed in, 1 not signed in, 2 usage, 130 stopped with Ctrl-C.
+`;
+
+const OPTIONS = {
+  profile: { type: "string" },
+  "sso-session": { type: "string" },
+  "use-device-code": { type: "boolean" },
+  "no-browser": { type: "boolean" },
+  timeout: { type: "string" },
+  "cache-dir": { type: "string" },
+  debug: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const HINT = "run `eks-token login --help`";
+/** The longest wait accepted: a day. */
+const MAX_TIMEOUT_S = 86_400;
+
+export function parseTimeout(value: string | undefined, from: string): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!(n >= 1 && n <= MAX_TIMEOUT_S)) {
+    throw new EksTokenError(
+      "usage",
+      `${from} ${quote(value)} is not a number of seconds from 1 to ${MAX_TIMEOUT_S}`,
+      "e.g. --timeout 600",
+    );
+  }
+  return Math.round(n * 1000);
+}
+
+export interface LoginArgs {
+  readonly help: boolean;
+  readonly profile: string | undefined;
+  readonly ssoSession: string | undefined;
+  readonly useDeviceCode: boolean;
+  readonly noBrowser: boolean;
+  readonly timeoutMs: number;
+  readonly cacheDir: string | undefined;
+}
+
+export function parseLoginArgs(args: readonly string[], env: Readonly<Record<string, string | undefined>>): LoginArgs {
+  const { values } = parseFlags(args, OPTIONS, { positionals: false, hint: HINT });
+  const profile = values.profile === undefined ? undefined : validateProfileName(values.profile);
+  const ssoSession = values["sso-session"] === undefined ? undefined : validateProfileName(values["sso-session"]);
+  if (profile !== undefined && ssoSession !== undefined)
+    throw new EksTokenError("usage", "--profile and --sso-session name two different things", "give one of them");
+  const timeoutMs =
+    parseTimeout(values.timeout, "--timeout") ??
+    parseTimeout(env["EKS_TOKEN_SSO_LOGIN_TIMEOUT"], "EKS_TOKEN_SSO_LOGIN_TIMEOUT") ??
+    SIGN_IN_TIMEOUT_MS;
+  return {
+    help: values.help === true,
+    profile,
+    ssoSession,
+    useDeviceCode: values["use-device-code"] === true,
+    noBrowser: values["no-browser"] === true,
+    timeoutMs,
+    cacheDir: values["cache-dir"] || undefined,
+  };
+}
+
+/** The refusal for a profile that does not sign in to IAM Identity Center. */
+export function notSsoError(resolution: Exclude<SsoResolution, { kind: "sso-session" | "legacy" }>): EksTokenError {
+  const profile = resolution.profileName;
+  if (resolution.kind === "login-session") {
+    return new EksTokenError(
+      "config",
+      `profile ${quote(profile)} signs in with the AWS console credentials of \`aws login\` (login_session), not with IAM Identity Center`,
+      `run \`${shellCommand(["aws", "login", "--profile", profile])}\``,
+    );
+  }
+  return new EksTokenError(
+    "config",
+    `profile ${quote(profile)} does not use AWS IAM Identity Center (${resolution.reason})`,
+    `set it up with \`${shellCommand(["aws", "configure", "sso", "--profile", profile])}\`, or name a session with --sso-session`,
+  );
+}
+
+export const runLogin: Command = async (args, io) => {
+  const parsed = parseLoginArgs(args, io.env);
+  if (parsed.help) {
+    io.stdout(LOGIN_USAGE);
+    return 0;
+  }
+  const debug = createDebugLog(debugRequested(args, io.env), io.stderr);
+  const shared = readSharedConfig(io.env, parsed.profile);
+  const resolution = resolveSsoConfig(
+    shared,
+    parsed.ssoSession !== undefined ? { ssoSession: parsed.ssoSession } : { profile: shared.profileName },
+  );
+  if (resolution.kind !== "sso-session" && resolution.kind !== "legacy") throw notSsoError(resolution);
+  const command = shellCommand([
+    "eks-token",
+    "login",
+    ...(parsed.ssoSession !== undefined ? ["--sso-session", parsed.ssoSession] : ["--profile", shared.profileName]),
+  ]);
+  if (resolution.chain.length > 1)
+    debug.debug(`login: profile chain ${resolution.chain.join(" -> ")} ends at an SSO profile`);
+
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    const result = await signIn(
+      {
+        sso: resolution,
+        useDeviceCode: parsed.useDeviceCode,
+        noBrowser: parsed.noBrowser,
+        timeoutMs: parsed.timeoutMs,
+        profile: shared.profile,
+        configFile: shared.configFile,
+        command,
+      },
+      realSignInDeps({
+        env: io.env,
+        platform: process.platform,
+        now: io.now,
+        terminal: io.terminal ?? NO_TERMINAL,
+        fallback: io.stderr,
+        cacheDir: resolveCacheDir(parsed.cacheDir, io.env),
+        signal: controller.signal,
+        debug: (line) => debug.debug(line),
+      }),
+    );
+    const what =
+      result.sessionName !== undefined
+        ? `session ${quote(result.sessionName)}`
+        : `${displayUrl(result.startUrl)} (legacy profile ${quote(shared.profileName)})`;
+    const renewal = result.refreshable ? ", then refreshed while the session lasts" : "";
+    io.stdout(
+      `signed in to AWS IAM Identity Center: ${what} valid until ${formatSsoTime(result.expiresAt)}${renewal}\n`,
+    );
+    return 0;
+  } finally {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  }
+};
