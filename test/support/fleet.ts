@@ -51,7 +51,7 @@ export interface Fleet {
 
 /** The IAM role behind an SSO permission set, as Identity Center names it. */
 export function ssoRoleArn(accountId: string, roleName: string): string {
-  return `arn:aws:iam::${accountId}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_${roleName}_0123456789abcdef`;
+  return `arn:aws:iam::${accountId}:role/AWSReservedSSO_${roleName}_0123456789abcdef`;
 }
 
 const ISSUER = {
