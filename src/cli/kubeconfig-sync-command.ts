@@ -38,6 +38,7 @@ Options:
   --output text|json       a summary (default) or one JSON document on stdout
   --timeout SECONDS        bound of the whole run (default 120); what is unfinished then is kept as stale
   --concurrency N          EKS calls in flight (default 16)
+  --sso-rate N             SSO portal calls per second (default 10)
   -h, --help               show this help
 
 Only entries this command wrote (marked in their extensions) are ever changed or removed, and

@@ -54,7 +54,10 @@ describe("kubeconfig sync arguments", () => {
     const empty = makeTempHome("eks-token-sync-nosource-");
     try {
       const result = await runCli(["kubeconfig", "sync"], { env: hermeticEnv(empty.home) });
-      expectFailure(result, /no source to sync from: .* has no sso-session .*pass --sso-session S, --profile P or --all-profiles/);
+      expectFailure(
+        result,
+        /no source to sync from: .* has no sso-session .*pass --sso-session S, --profile P or --all-profiles/,
+      );
       expect(result.code).toBe(2);
     } finally {
       empty.cleanup();
