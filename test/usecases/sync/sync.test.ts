@@ -286,6 +286,40 @@ describe("kubeconfig sync", () => {
     expect(w.out.stdout).toMatch(/dry run: nothing was written/);
   });
 
+  it("a DELETING or FAILED cluster is removed; a CREATING one is not written yet and its entry stays", async () => {
+    await sync({ accounts: [A], regions: ["eu-west-1"] });
+    expect(contexts()).not.toContain("Payments-Prod/eu-west-1/new");
+    w.accounts[0]!.clusters["eu-west-1"] = [
+      { name: "api", status: "DELETING" },
+      { name: "batch", status: "FAILED" },
+    ];
+    await sync({ accounts: [A], regions: ["eu-west-1"] });
+    expect(contexts()).toEqual([]);
+  });
+
+  it("a marked context renamed by hand, or with a marker edited to nonsense, is never removed", async () => {
+    await sync({ accounts: [A], regions: ["eu-west-1"] });
+    let text = w.files.get(FILE)!;
+    text = text.replace("  name: Payments-Prod/eu-west-1/api\n", "  name: my-api\n");
+    text = text.replace("managedName: Payments-Prod/eu-west-1/batch", "managedName: [not, a, string]");
+    w.files.set(FILE, text);
+    w.accounts[0]!.clusters["eu-west-1"] = [];
+    await sync({ accounts: [A], regions: ["eu-west-1"] });
+    expect(contexts()).toEqual(["Payments-Prod/eu-west-1/batch", "my-api"]);
+  });
+
+  it("the progress line goes to the progress port in text mode only, and is cleared", async () => {
+    const lines: string[] = [];
+    let cleared = 0;
+    const progress = { show: (l: string) => lines.push(l), clear: () => cleared++ };
+    await runSync(input(), { ...w.deps(), progress });
+    expect(lines.at(-1)).toMatch(/^3\/3 accounts · \d+\/\d+ account-regions · \d+ clusters · 0 throttled$/);
+    expect(cleared).toBe(1);
+    lines.length = 0;
+    await runSync(input({ output: "json" }), { ...w.deps(), progress });
+    expect(lines).toEqual([]);
+  });
+
   it("entries of another source or scope are left alone", async () => {
     await sync({ accounts: [A] });
     w.config = {
