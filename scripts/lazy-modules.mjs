@@ -16,6 +16,8 @@ export const ESM_LAZY = {
   "cache-command": "src/cli/cache-command.ts",
   doctor: "src/cli/doctor-command.ts",
   login: "src/cli/login-command.ts",
+  /** An SSO session's refresh and sign-in on the token path (the SSO-OIDC client, the flows). */
+  "sso-session": "src/usecases/login/session-calls.ts",
 };
 
 /** Every lazy module's source file. */

@@ -32,6 +32,9 @@ export const OWN_NAMES = {
   lock: /^[0-9a-f]{64}\.lock$/,
   temp: new RegExp(`^\\.${UNIQUE}\\.tmp$`),
   stale: new RegExp(`^[0-9a-f]{64}\\.lock\\.${UNIQUE}\\.stale$`),
+  /** An SSO session's sign-in lock and attempt record, named by the session's token file (SHA-1). */
+  signIn: /^sso-[0-9a-f]{40}\.(lock|attempts)$/,
+  signInStale: new RegExp(`^sso-[0-9a-f]{40}\\.lock\\.${UNIQUE}\\.stale$`),
 } as const;
 
 export function isOwnName(name: string): boolean {

@@ -163,3 +163,11 @@ function releaseIfOurs(path: string, token: string): void {
   const file = readLockFile(path);
   if ("content" in file && file.content === token) unlinkQuietly(path);
 }
+
+/** The pid written in a lock file, when one is there and readable: who holds it, for messages. */
+export function lockHolderPid(path: string): number | undefined {
+  const file = readLockFile(path);
+  if (!("content" in file)) return undefined;
+  const pid = Number.parseInt(file.content.split(" ")[0] ?? "", 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}

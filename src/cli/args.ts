@@ -39,6 +39,7 @@ const OPTIONS = {
   "no-cache": { type: "boolean" },
   "cache-dir": { type: "string" },
   debug: { type: "boolean" },
+  "sso-login": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -88,6 +89,7 @@ export function parseTokenArgs(argv: readonly string[], env: Env): ParsedCommand
       cache: !(v["no-cache"] ?? false) && !isTrue(env["EKS_TOKEN_NO_CACHE"]),
       cacheDir: emptyToUndefined(v["cache-dir"], "--cache-dir"),
       debug: debugRequested(argv, env),
+      ssoLogin: parseSsoLogin(v["sso-login"]),
     },
   };
 }
@@ -100,6 +102,15 @@ function parseOutput(output: string | undefined, tokenOnly: boolean): "json" | "
     "usage",
     `--output ${quote(output)} is not supported`,
     "use --output json (an ExecCredential) or --output token (the bare token)",
+  );
+}
+
+function parseSsoLogin(value: string | undefined): "auto" | "never" | undefined {
+  if (value === undefined || value === "auto" || value === "never") return value;
+  throw new EksTokenError(
+    "usage",
+    `--sso-login ${quote(value)} is not supported`,
+    "use --sso-login never (no automatic sign-in) or auto",
   );
 }
 

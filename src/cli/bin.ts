@@ -3,6 +3,7 @@ import { writeSync } from "node:fs";
 import { format } from "node:util";
 import { EksTokenError } from "../errors.js";
 import { ttyTerminal } from "../tty-terminal.js";
+import { callerProcess } from "./caller-process.js";
 import { main } from "./main.js";
 import { debugRequested } from "./debug.js";
 import type { CliIo } from "./io.js";
@@ -78,6 +79,7 @@ const io: CliIo = {
   },
   now: () => Date.now(),
   terminal: ttyTerminal(),
+  caller: callerProcess,
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -28,6 +28,8 @@ Token options:
   --no-cache               neither read nor write the token cache for this call
   --cache-dir DIR          cache directory (default ~/.kube/cache/eks-token)
   --debug                  details on stderr, secrets redacted
+  --sso-login auto|never   sign in to an expired SSO session in the browser when a person is there
+                           (auto, the default), or never (EKS_TOKEN_SSO_LOGIN=never)
   -h, --help, --version
 
 Accepted for drop-in use: \`--region R eks get-token --cluster-name N --output json\` (aws eks get-token)
@@ -36,5 +38,5 @@ and \`token -i N [-r ARN] [--cache]\` (aws-iam-authenticator).
 Environment: AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION, AWS_STS_REGIONAL_ENDPOINTS,
 AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT, AWS_ENDPOINT_URL_STS, the AWS SDK's credential
 variables, KUBERNETES_EXEC_INFO, KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID, EKS_TOKEN_CACHE_DIR,
-EKS_TOKEN_NO_CACHE=1, EKS_TOKEN_DEBUG=1.
+EKS_TOKEN_NO_CACHE=1, EKS_TOKEN_DEBUG=1, EKS_TOKEN_SSO_LOGIN=never.
 `;

@@ -5,8 +5,9 @@
  */
 import { readSharedConfig } from "../aws/shared-config.js";
 import { resolveSsoConfig, type SsoResolution } from "../aws/sso-config.js";
-import { formatSsoTime } from "../aws/sso-token-file.js";
-import { resolveCacheDir } from "../cache/cache-dir.js";
+import { formatSsoTime, ssoCacheKey } from "../aws/sso-token-file.js";
+import { checkCacheDir, resolveCacheDir } from "../cache/cache-dir.js";
+import { writeUnfinishedSignIns } from "../cache/sign-in-state.js";
 import { EksTokenError } from "../errors.js";
 import { quote } from "../quote.js";
 import { displayUrl } from "../redact.js";
@@ -160,6 +161,9 @@ export const runLogin: Command = async (args, io) => {
         debug: (line) => debug.debug(line),
       }),
     );
+    // Signed in: the token path may sign in by itself again (its record of unfinished ones goes).
+    const cacheDir = resolveCacheDir(parsed.cacheDir, io.env);
+    if (checkCacheDir(cacheDir).ok) writeUnfinishedSignIns(cacheDir, ssoCacheKey(resolution.cacheKey), []);
     const what =
       result.sessionName !== undefined
         ? `session ${quote(result.sessionName)}`

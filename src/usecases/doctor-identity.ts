@@ -12,7 +12,9 @@ import { isEksTokenError } from "../errors.js";
 import { verifyTokenShape } from "../verify/rules.js";
 import { parseCallerIdentity, secretsOf, stsHttpError, type StsIdentity } from "../verify/sts.js";
 import { fail, pass, warn, type Check } from "./doctor-report.js";
+import { shellCommand } from "../shell-quote.js";
 import { getToken } from "./get-token.js";
+import { ssoSessionReport } from "./login/session-report.js";
 import type { TokenRequest } from "./token-request.js";
 
 export const CLOCK_WARN_MS = 60_000;
@@ -64,6 +66,9 @@ export async function checkCredentials(
 ): Promise<CredentialsOutcome> {
   const { target } = request;
   const source = credentialSource(target, deps.env);
+  // The IAM Identity Center session behind the profile, when there is one: its state, and the sign-in as the fix.
+  const sso = ssoSessionReport(target, deps.env, deps.now());
+  const signIn = shellCommand(["eks-token", "login", "--profile", target.profileName]);
   let credentials: ResolvedCredentials;
   try {
     credentials = await deps.resolveCredentials(target, deps.env, timeoutMs);
@@ -80,6 +85,7 @@ export async function checkCredentials(
               ? `aws configure --profile ${p}   # or, for SSO: aws sso login --profile ${p}`
               : "aws configure   # or export AWS_PROFILE=NAME, or aws sso login --profile NAME"
             : `aws sts get-caller-identity${profileFlag(target)}`;
+    if (sso) return { check: fail("credentials", `${e.message} (looked for ${source}); ${sso.text}`, signIn) };
     return { check: fail("credentials", `${e.message} (looked for ${source})`, fix) };
   }
   // The one token pipeline, given the credentials just resolved (so a role is not assumed twice).
@@ -88,8 +94,9 @@ export async function checkCredentials(
     { env: deps.env, now: deps.now, stderr: () => {}, log: SILENT, credentials },
   );
   const expiry = credentials.expiration ? `; they expire ${credentials.expiration.toISOString()}` : "";
+  const detail = `from ${source}: access key ${credentials.accessKeyId}${expiry}${sso ? `; ${sso.text}` : ""}`;
   return {
-    check: pass("credentials", `from ${source}: access key ${credentials.accessKeyId}${expiry}`),
+    check: sso?.signInNeeded ? warn("credentials", detail, signIn) : pass("credentials", detail),
     credentials,
     token: minted.token,
   };

@@ -45,6 +45,8 @@ export async function getToken(request: TokenRequest, deps: TokenDeps): Promise<
     return mintForTarget(target, {
       ...deps,
       interactive: request.interactive,
+      ssoLogin: request.ssoLogin,
+      stateDir: request.stateDir,
       roleCache: roleSlot && roleCredentialsCache(roleSlot, target, log),
       // The network gets what the lock waits left of the bound (12 s at most).
       networkMs: () => bound.remainingMs(),

@@ -16,6 +16,20 @@ export interface Ports {
   stderr(text: string): void;
   /** The person at the terminal: prompts and sign-in steps. None: no one can be asked. */
   readonly terminal?: Terminal | undefined;
+  /** What only a command line has (stdin, signals). None (the library): no automatic SSO sign-in. */
+  readonly caller?: CallerProcess | undefined;
+}
+
+/** The process eks-token runs in, as an automatic sign-in needs to know it. */
+export interface CallerProcess {
+  readonly platform: NodeJS.Platform;
+  /** Whether stdin is a terminal (a person ran eks-token, or a client passed its terminal on). */
+  stdinIsTerminal(): Promise<boolean>;
+  /**
+   * Calls handler on Ctrl-C, SIGTERM or SIGHUP instead of dying at once (so a listener is closed
+   * and a lock freed); the process then ends soon after. Returns what removes the handler.
+   */
+  onInterrupt(handler: () => void): () => void;
 }
 
 /** One `eks-token: warning: ...` line on stderr. */

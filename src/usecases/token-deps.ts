@@ -4,7 +4,7 @@ import type { MfaCodeProvider } from "../aws/mfa-prompt.js";
 import type { Logger } from "../logger.js";
 import type { Ports } from "./ports.js";
 
-export interface TokenDeps extends Pick<Ports, "env" | "now" | "stderr" | "terminal"> {
+export interface TokenDeps extends Pick<Ports, "env" | "now" | "stderr" | "terminal" | "caller"> {
   readonly log: Logger;
   /** Credentials given by a library caller instead of the default chain. */
   readonly credentials?: CredentialsInput | undefined;

@@ -16,6 +16,8 @@ export interface TokenInput extends TargetOptions {
   /** --cache-dir (EKS_TOKEN_CACHE_DIR and the default are resolved here). */
   readonly cacheDir: string | undefined;
   readonly debug: boolean;
+  /** --sso-login: `never` turns automatic SSO sign-in off (as EKS_TOKEN_SSO_LOGIN=never does). */
+  readonly ssoLogin?: "auto" | "never" | undefined;
 }
 
 export interface TokenRequest {
@@ -28,6 +30,10 @@ export interface TokenRequest {
   readonly cacheDir: string | undefined;
   /** false when the client said no one can answer a prompt (KUBERNETES_EXEC_INFO spec.interactive). */
   readonly interactive: boolean;
+  /** --sso-login as given; EKS_TOKEN_SSO_LOGIN is read on the miss path. */
+  readonly ssoLogin: "auto" | "never" | undefined;
+  /** Where a miss keeps SSO sign-in locks and records: the cache directory even with the cache off. */
+  readonly stateDir: string;
 }
 
 export async function resolveTokenRequest(input: TokenInput, env: Env): Promise<TokenRequest> {
@@ -40,5 +46,7 @@ export async function resolveTokenRequest(input: TokenInput, env: Env): Promise<
     apiWarning: api.warning,
     cacheDir: input.cache ? resolveCacheDir(input.cacheDir, env) : undefined,
     interactive: interactiveFromExecInfo(env["KUBERNETES_EXEC_INFO"]),
+    ssoLogin: input.ssoLogin,
+    stateDir: resolveCacheDir(input.cacheDir, env),
   };
 }

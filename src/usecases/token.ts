@@ -20,6 +20,7 @@ export async function printToken(input: TokenInput, ports: Ports): Promise<void>
     now: ports.now,
     stderr: ports.stderr,
     terminal: ports.terminal,
+    caller: ports.caller,
     log,
   });
   if (request.output === "token") ports.stdout(`${minted.token}\n`);

@@ -245,6 +245,15 @@ describe("output, api version, cache and debug", () => {
     expect(request(["--cluster-name", "c"], { EKS_TOKEN_DEBUG: "0" }).debug).toBe(false);
   });
 
+  it("--sso-login auto|never (EKS_TOKEN_SSO_LOGIN is read on the miss path)", () => {
+    expect(request(["--cluster-name", "c"]).ssoLogin).toBeUndefined();
+    expect(request(["--cluster-name", "c", "--sso-login", "never"]).ssoLogin).toBe("never");
+    expect(request(["--cluster-name", "c", "--sso-login=auto"]).ssoLogin).toBe("auto");
+    expect(usageError(["--cluster-name", "c", "--sso-login", "always"]).reportLine).toBe(
+      '--sso-login "always" is not supported: use --sso-login never (no automatic sign-in) or auto',
+    );
+  });
+
   it("--help, -h and --version", () => {
     expect(parseTokenArgs(["--help"], {})).toEqual({ kind: "help" });
     expect(parseTokenArgs(["-h"], {})).toEqual({ kind: "help" });

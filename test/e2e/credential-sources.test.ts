@@ -319,7 +319,7 @@ describe.concurrent("credential sources, through the SDK's providers, to a token
     });
   });
 
-  it("SSO with an expired session: says to run `aws sso login --profile P`, and asks no portal", async () => {
+  it("SSO with an expired session: says why no browser opened, names `eks-token login --profile P`, and asks no portal", async () => {
     const h = newHome();
     h.writeConfig(ssoConfig());
     const expiredToken = "aoaAAAAAGe2eExpiredSsoAccessToken000000000000000";
@@ -332,7 +332,11 @@ describe.concurrent("credential sources, through the SDK's providers, to a token
     const result = await runCli(["token", "--cluster-name", CLUSTER, "--profile", "sso-dev"], {
       env: e2eEnv(h.home, { AWS_ENDPOINT_URL_SSO: sso.url }),
     });
-    expectFailure(result, /run `aws sso login --profile sso-dev`/);
+    // No terminal and no exec info: no automatic sign-in.
+    expectFailure(
+      result,
+      /has expired or is invalid \(it has expired\); no browser was opened: .*: run `eks-token login --profile sso-dev` \(or `aws sso login --profile sso-dev`\)$/,
+    );
     expect(sso.requests.filter((r) => r.bearer === expiredToken)).toEqual([]);
   });
 

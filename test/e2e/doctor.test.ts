@@ -231,7 +231,7 @@ describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
     expect(r.stdout).toMatch(/\nverdict: kubectl would fail at credentials: /);
   });
 
-  it("an expired SSO session: credentials fails with aws sso login --profile P", async () => {
+  it("an expired SSO session: credentials fails with the session's state and eks-token login --profile P", async () => {
     const p = await plane({ accessEntries: [DEV_ENTRY] });
     const h = makeTempHome("eks-token-e2e-doctor-sso-");
     try {
@@ -256,7 +256,8 @@ describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
       expect(c.detail).toContain(
         'the SSO session for profile "sso-dev" has expired or is invalid (looked for SSO (profile sso-dev))',
       );
-      expect(c.fix).toBe("aws sso login --profile sso-dev");
+      expect(c.detail).toMatch(/; SSO session "corp" expired at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, not refreshable$/);
+      expect(c.fix).toBe("eks-token login --profile sso-dev");
       expect(line(r, "kubeconfig").detail).toContain("env AWS_PROFILE");
     } finally {
       h.cleanup();
