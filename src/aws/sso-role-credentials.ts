@@ -43,8 +43,10 @@ export async function ssoRoleCredentials(target: SsoTarget, deps: SsoRoleDeps): 
     };
   } catch (e) {
     const name = (e as { name?: string }).name;
-    if (name === "UnauthorizedException")
-      throw ssoExpiredError(target, "was refused by the portal (signed out or expired)");
+    // The cause keeps the portal's UnauthorizedException, for a sign-in and one more try.
+    if (name === "UnauthorizedException") {
+      throw ssoExpiredError(target, "was refused by the portal (signed out or expired)", e);
+    }
     if (name === "ForbiddenException") {
       throw new EksTokenError(
         "no-credentials",

@@ -42,8 +42,8 @@ function who(ref: SsoSessionRef): string {
   return ref.session !== undefined ? `SSO session ${quote(ref.session)}` : `SSO start URL ${quote(ref.startUrl)}`;
 }
 
-export function ssoExpiredError(ref: SsoSessionRef, why: string): EksTokenError {
-  return new EksTokenError("sso-expired", `the ${who(ref)} ${why}`, signInHint(ref));
+export function ssoExpiredError(ref: SsoSessionRef, why: string, cause?: unknown): EksTokenError {
+  return new EksTokenError("sso-expired", `the ${who(ref)} ${why}`, signInHint(ref), { cause });
 }
 
 /** The signed-in session's access token; an sso-expired error when there is none that is still good. */

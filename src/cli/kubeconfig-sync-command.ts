@@ -6,7 +6,9 @@ import { editKubeconfigs, realKubeconfigFiles } from "../kubeconfig/update.js";
 import { readKubeconfigText } from "../kubeconfig/write-file.js";
 import { quote } from "../quote.js";
 import { realClock } from "../usecases/sync/pacing.js";
-import type { AwsConfigView, ProgressPort, SyncAwsPorts, SyncDeps } from "../usecases/sync/ports.js";
+import type { AwsConfigView, ProgressPort, SsoTokenRef, SyncAwsPorts, SyncDeps } from "../usecases/sync/ports.js";
+import type { TokenTarget } from "../aws/target.js";
+import { resolveCacheDir } from "../cache/cache-dir.js";
 import { runSync, SYNC_DEFAULTS, type SyncInput } from "../usecases/sync/sync.js";
 import { parseFlags } from "./flags.js";
 import type { CliIo, Command } from "./io.js";
@@ -167,6 +169,29 @@ function terminalProgress(io: CliIo): ProgressPort | undefined {
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
+/**
+ * An sso-session's token made good as the token path makes it (refreshed, or signed in to when a
+ * person is at the terminal and the attempt budget allows); otherwise the sign-in line.
+ */
+async function ensureSignedIn(ref: SsoTokenRef, io: CliIo): Promise<void> {
+  if (ref.session === undefined || !io.caller) return;
+  const { ssoOnMiss } = await import("../usecases/login/on-miss.js");
+  // The session alone: ssoOnMiss reads only these fields of a target with an SSO account and role.
+  const target = { sso: { ...ref, accountId: "", roleName: "" }, profileName: "", profileExplicit: true };
+  const onMiss = ssoOnMiss(target as unknown as TokenTarget, {
+    env: io.env,
+    now: () => io.now(),
+    log: silent,
+    stderr: io.stderr,
+    terminal: io.terminal,
+    caller: io.caller,
+    ssoLogin: undefined,
+    stateDir: resolveCacheDir(undefined, io.env),
+    networkMs: () => 10_000,
+  });
+  await onMiss?.prepare();
+}
+
 export const runKubeconfigSync: Command = async (args, io) => {
   const input = parseSyncArgs(args);
   if (input === "help") {
@@ -182,7 +207,10 @@ export const runKubeconfigSync: Command = async (args, io) => {
     cwd: process.cwd(),
     aws,
     awsConfig: () => awsConfigView(io.env),
-    ssoAccessToken: (ref) => readSsoAccessToken(ref, io.env, io.now()).accessToken,
+    ssoAccessToken: async (ref) => {
+      await ensureSignedIn(ref, io);
+      return readSsoAccessToken(ref, io.env, io.now()).accessToken;
+    },
     files: {
       read: readKubeconfigText,
       // Under kubectl's lock, from the file as it is then: the one read-modify-write of kubeconfigs.

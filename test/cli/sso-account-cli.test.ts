@@ -121,9 +121,32 @@ describe("token --sso-session S --sso-account-id A --sso-role-name R", () => {
       });
       const before = fleet.sso.requests.length;
       const result = await runCli(tokenArgs(...sso(A, "ReadOnly")), { env: e2eEnv(home.home, fleet.env) });
-      expectFailure(result, /SSO session "corp" expired at .*run `eks-token login --sso-session corp`/);
+      expectFailure(
+        result,
+        /the SSO session "corp" has expired or is invalid .*no browser was opened: .*run `eks-token login --sso-session corp`/,
+      );
       expect(result.code).toBe(1);
       expect(fleet.sso.requests.length).toBe(before);
+    } finally {
+      home.cleanup();
+    }
+  });
+
+  it("a token the portal refuses (401) is not signed in to again without a terminal: the line names the sign-in", async () => {
+    const home = makeTempHome("eks-token-sso-refused-");
+    const revoked = "aoaSsoAccountCliRevokedToken000000000000000";
+    try {
+      home.writeConfig(`[sso-session corp]\nsso_start_url = ${START_URL}\nsso_region = ${SSO_REGION}\n`);
+      writeSsoTokenCache(home.home, "corp", {
+        accessToken: revoked,
+        expiresAt: new Date(Date.now() + 3_600_000),
+        region: SSO_REGION,
+        startUrl: START_URL,
+      });
+      const result = await runCli(tokenArgs(...sso(A, "ReadOnly")), { env: e2eEnv(home.home, fleet.env) });
+      expectFailure(result, /SSO session "corp" .*no browser was opened: .*run `eks-token login --sso-session corp`/);
+      const asked = fleet.sso.requests.filter((r) => r.bearer === revoked);
+      expect(asked.map((r) => r.status)).toEqual([401]);
     } finally {
       home.cleanup();
     }

@@ -289,9 +289,12 @@ describe("kubeconfig sync, then kubectl", () => {
       });
       const before = fleet.sso.requests.length;
       const result = await runCli(["kubeconfig", "sync"], { env: e2eEnv(home.home, fleet.env) });
-      expectFailure(result, /SSO session "corp" expired at .*run `eks-token login --sso-session corp`/);
+      expectFailure(
+        result,
+        /the SSO session "corp" has expired or is invalid .*no browser was opened: .*run `eks-token login --sso-session corp`/,
+      );
       expect(fleet.sso.requests.length).toBe(before);
-      expect(existsSync(join(home.home, ".kube"))).toBe(false);
+      expect(existsSync(join(home.home, ".kube", "eks-token", "fleet.yaml"))).toBe(false);
     } finally {
       home.cleanup();
     }

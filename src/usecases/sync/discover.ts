@@ -140,7 +140,7 @@ export interface Counters {
 export interface DiscoverDeps {
   readonly aws: SyncAwsPorts;
   readonly clock: Clock;
-  readonly ssoAccessToken: (source: Extract<Source, { kind: "sso" }>) => string;
+  readonly ssoAccessToken: (source: Extract<Source, { kind: "sso" }>) => string | Promise<string>;
   /** Called whenever a counter moves, for the progress line. */
   readonly onProgress?: (c: Counters) => void;
 }
@@ -436,7 +436,7 @@ export async function discover(options: DiscoverOptions, deps: DiscoverDeps): Pr
   async function scanSso(source: Extract<Source, { kind: "sso" }>): Promise<void> {
     let token: string;
     try {
-      token = deps.ssoAccessToken(source);
+      token = await deps.ssoAccessToken(source);
     } catch (e) {
       failedSources.push({ source, error: e });
       return;

@@ -107,8 +107,11 @@ export interface SyncDeps {
   readonly cwd: string;
   readonly aws: SyncAwsPorts;
   readonly awsConfig: () => AwsConfigView;
-  /** The signed-in session's access token; throws sso-expired when there is none. */
-  readonly ssoAccessToken: (ref: SsoTokenRef) => string;
+  /**
+   * The signed-in session's access token, after a refresh or a sign-in when one is due and
+   * allowed; throws sso-expired when there is none.
+   */
+  readonly ssoAccessToken: (ref: SsoTokenRef) => string | Promise<string>;
   readonly files: KubeconfigFilePort;
   readonly clock: Clock;
   readonly stdout: (text: string) => void;
