@@ -14,7 +14,7 @@ import {
 } from "../../kubeconfig/fleet-entries.js";
 import { API_V1BETA1 } from "../../token/exec-credential.js";
 import { EKS_TOKEN_COMMAND, tokenArgs } from "../../kubeconfig/exec-user.js";
-import { quote } from "../../quote.js";
+import { escapeControls, quote } from "../../quote.js";
 import type { Discovery, FoundCluster, SkipReason, Source } from "./discover.js";
 import { unitKey } from "./discover.js";
 import { clusterEntryName, contextName, userEntryName } from "./naming.js";
@@ -145,6 +145,7 @@ export function reconcile(
 ): Reconciled {
   const { entries: desired, duplicates } = desiredEntries(discovery, options);
   const warnings = [...duplicates];
+  const shown = escapeControls(path);
   const reports: ContextReport[] = [];
   const sourceIds = new Set(options.sources.map((s) => s.id));
   const contexts = readEntries(doc, "contexts");
@@ -165,14 +166,16 @@ export function reconcile(
     const base = reportOf(entry.marker, found);
     const existing = contexts.find((c) => c.name === name);
     const clash =
-      (existing && !ours(existing, entry.marker.source) ? `context ${quote(name)} in ${path}` : undefined) ??
+      (existing && !ours(existing, entry.marker.source) ? `context ${quote(name)} in ${shown}` : undefined) ??
       (clusters.has(entry.clusterEntry) && !ours(clusters.get(entry.clusterEntry), entry.marker.source)
-        ? `cluster ${quote(entry.clusterEntry)} in ${path}`
+        ? `cluster ${quote(entry.clusterEntry)} in ${shown}`
         : undefined) ??
       (users.has(entry.userEntry) && !ours(users.get(entry.userEntry), entry.marker.source)
-        ? `user ${quote(entry.userEntry)} in ${path}`
+        ? `user ${quote(entry.userEntry)} in ${shown}`
         : undefined) ??
-      others.filter((o) => o.contexts.includes(name)).map((o) => `context ${quote(name)} in ${o.path}`)[0];
+      others
+        .filter((o) => o.contexts.includes(name))
+        .map((o) => `context ${quote(name)} in ${escapeControls(o.path)}`)[0];
     if (clash) {
       warnings.push(
         `${clash} is not one this sync wrote: left as it is, and ${found.cluster.arn} was not written there`,

@@ -1,5 +1,5 @@
 /** What a sync says when it is done: a short text summary, or one JSON document (--output json). */
-import { escapeJsonControls, quote } from "../../quote.js";
+import { escapeControls, escapeJsonControls, quote } from "../../quote.js";
 import type { Discovery, Skip, Source } from "./discover.js";
 import type { Reconciled } from "./reconcile.js";
 
@@ -30,7 +30,7 @@ export function formatSummary(r: SyncReport): string {
     }
   }
   const stale = r.reconciled.contexts.filter((c) => c.change === "stale");
-  let head = `${r.path}: ${count("added")} ${verb}added, ${count("updated")} ${verb}updated, ${count("removed")} ${verb}removed, ${count("unchanged")} unchanged`;
+  let head = `${escapeControls(r.path)}: ${count("added")} ${verb}added, ${count("updated")} ${verb}updated, ${count("removed")} ${verb}removed, ${count("unchanged")} unchanged`;
   if (stale.length > 0) {
     const why = [...new Set(stale.map((c) => `${c.reason ?? "error"} in ${c.region} for ${c.accountId}`))].slice(0, 3);
     head += `; ${stale.length} stale (kept: ${why.join(", ")}${stale.length > 3 ? ", ..." : ""})`;

@@ -9,7 +9,7 @@ import { EksTokenError, isEksTokenError } from "../../errors.js";
 import { expandPath, kubeconfigPaths } from "../../kubeconfig/choose-file.js";
 import { emptyKubeconfig, parseKubeconfig, stringifyKubeconfig } from "../../kubeconfig/document.js";
 import { readEntries } from "../../kubeconfig/fleet-entries.js";
-import { quote } from "../../quote.js";
+import { escapeControls, quote } from "../../quote.js";
 import { shellCommand } from "../../shell-quote.js";
 import {
   validateAccountId,
@@ -251,7 +251,7 @@ async function otherFiles(path: string, deps: SyncDeps): Promise<OtherFile[]> {
         currentContext: typeof current === "string" ? current : undefined,
       });
     } catch (e) {
-      deps.stderr(`eks-token: warning: ${p} was not read for name clashes: ${errorText(e)}\n`);
+      deps.stderr(`eks-token: warning: ${escapeControls(p)} was not read for name clashes: ${errorText(e)}\n`);
     }
   }
   return out;

@@ -421,6 +421,31 @@ describe("pacing and bounds", () => {
     expect(contexts()).not.toContain("sandbox/eu-west-1/dev");
   });
 
+  it("refuses more than 5,000 clusters before writing anything", async () => {
+    w.accounts = [
+      {
+        id: A,
+        name: "big",
+        roles: ["R"],
+        clusters: { "eu-west-1": Array.from({ length: 5_001 }, (_, i) => ({ name: `c${i}` })) },
+      },
+    ];
+    w.pageSize = 1000;
+    const err = await sync({ regions: ["eu-west-1"] }).catch((e: EksTokenError) => e);
+    expect((err as EksTokenError).message).toMatch(/more than 5000 clusters/);
+    expect(w.calls.DescribeCluster).toBe(0);
+    expect(w.files.size).toBe(0);
+  });
+
+  it("a file path with control characters is shown escaped", async () => {
+    const path = "/home/u/odd\u001b[31m\nname.yaml";
+    w.files.set(path, "contexts:\n- name: sandbox/eu-west-1/dev\n  context: {cluster: x, user: y}\n");
+    await sync({ kubeconfig: path, accounts: [B] });
+    expect(w.out.stdout).toContain("/home/u/odd\\u001b[31m\\nname.yaml: 0 added");
+    expect(w.out.stderr).toContain('context "sandbox/eu-west-1/dev" in /home/u/odd\\u001b[31m\\nname.yaml is not one');
+    expect(w.out.stdout + w.out.stderr).not.toContain("\u001b");
+  });
+
   it("refuses more than 2,000 accounts before writing anything", async () => {
     w.accounts = Array.from({ length: 2_001 }, (_, i) => ({
       id: String(200000000000 + i),
