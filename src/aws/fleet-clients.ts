@@ -40,6 +40,11 @@ const handler = (maxBodyBytes: number) => boundedRequestHandler({ maxBodyBytes, 
 const present = <T>(v: T | undefined): v is T => v !== undefined;
 
 export function fleetClients(deps: FleetClientDeps) {
+  // One handler (and so one pool of kept-alive connections) for every EKS client, and one for the
+  // Account clients: the accounts of a region share its endpoint, and a TLS handshake per client
+  // would cost more than the call. Retry quotas stay per client.
+  const eksHandler = handler(EKS_MAX_BODY_BYTES);
+  const accountHandler = handler(CREDENTIALS_MAX_BODY_BYTES);
   const portals = new Map<string, SSOClient>();
   const portalOf = (region: string) => {
     let c = portals.get(region);
@@ -110,7 +115,7 @@ export function fleetClients(deps: FleetClientDeps) {
         region,
         credentials,
         maxAttempts: 3,
-        requestHandler: handler(EKS_MAX_BODY_BYTES),
+        requestHandler: eksHandler,
         logger: deps.logger,
       });
       return {
@@ -145,27 +150,24 @@ export function fleetClients(deps: FleetClientDeps) {
         region: "us-east-1",
         credentials,
         maxAttempts: 2,
-        requestHandler: handler(CREDENTIALS_MAX_BODY_BYTES),
+        requestHandler: accountHandler,
         logger: deps.logger,
       });
       const regions: string[] = [];
-      try {
-        let next: string | undefined;
-        do {
-          const page = await client.send(
-            new ListRegionsCommand({
-              MaxResults: 50,
-              NextToken: next,
-              RegionOptStatusContains: ["ENABLED", "ENABLED_BY_DEFAULT"],
-            }),
-            { abortSignal: signal },
-          );
-          regions.push(...(page.Regions ?? []).map((r) => r.RegionName).filter(present));
-          next = page.NextToken || undefined;
-        } while (next !== undefined);
-      } finally {
-        client.destroy();
-      }
+      // No destroy(): it would close the handler every Account client shares.
+      let next: string | undefined;
+      do {
+        const page = await client.send(
+          new ListRegionsCommand({
+            MaxResults: 50,
+            NextToken: next,
+            RegionOptStatusContains: ["ENABLED", "ENABLED_BY_DEFAULT"],
+          }),
+          { abortSignal: signal },
+        );
+        regions.push(...(page.Regions ?? []).map((r) => r.RegionName).filter(present));
+        next = page.NextToken || undefined;
+      } while (next !== undefined);
       return regions.sort();
     },
 
