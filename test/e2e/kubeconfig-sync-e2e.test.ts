@@ -166,6 +166,20 @@ describe("kubeconfig sync, then kubectl", () => {
     expect(names()).not.toContain("Sandbox/eu-west-1/dev");
   });
 
+  it("a region that never answers ends at the run's bound: what finished is written, the rest kept as stale", async () => {
+    const path = join(h.home, "hung.yaml");
+    expect((await sync("--kubeconfig", path, "--account", A)).code).toBe(0);
+    fleet.eks.setFault({ kind: "hang", operation: "ListClusters", accountId: A, region: "eu-west-1" });
+    try {
+      const result = await sync("--kubeconfig", path, "--account", A, "--timeout", "3");
+      expect(result.code, result.stderr).toBe(3);
+      expect(result.stdout).toMatch(/stale \(kept: timeout in eu-west-1 for 310000000001\)/);
+      expect(names(path)).toContain("Payments-Prod/eu-west-1/api");
+    } finally {
+      fleet.eks.clearFaults();
+    }
+  });
+
   it("leaves the person's entries, a same-named unmarked context and current-context as they are", async () => {
     const path = join(h.home, "mixed.yaml");
     const own = [
