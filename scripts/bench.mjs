@@ -9,6 +9,7 @@
 //   --runs N   timed runs per command (default 21; the targets want at least 15)
 //   --json     print one JSON document on stdout instead of the table
 //   --check    exit 1 when a target fails (by default the marks are informational)
+//   --no-sync  leave out the kubeconfig sync rows (scripts/bench-sync.mjs)
 //
 // Commands run round-robin: run 1 of every command, then run 2 of every command, and so on, so
 // slow drift of the machine spreads over all of them. Every run gets a temp HOME and an
@@ -23,6 +24,7 @@
 // concurrent build swaps dist/'s files and chunks. The NODE_EXTRA_CA_CERTS rows point it at the
 // system's CA bundle, as many corporate machines do.
 import { build } from "esbuild";
+import { benchSync, renderSync } from "./bench-sync.mjs";
 import { fork, spawnSync } from "node:child_process";
 import {
   accessSync,
@@ -100,18 +102,19 @@ const MIN_RUNS_FOR_TARGETS = 15;
 // Arguments
 
 function parseArgs(argv) {
-  const opts = { runs: 21, json: false, check: false };
+  const opts = { runs: 21, json: false, check: false, sync: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--json") opts.json = true;
     else if (a === "--check") opts.check = true;
+    else if (a === "--no-sync") opts.sync = false;
     else if (a === "--runs" || a.startsWith("--runs=")) {
       const v = a === "--runs" ? argv[++i] : a.slice("--runs=".length);
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) fail(`--runs wants a positive integer, got ${JSON.stringify(v)}`);
       opts.runs = n;
     } else if (a === "-h" || a === "--help") {
-      process.stdout.write("usage: node scripts/bench.mjs [--runs N] [--json] [--check]\n");
+      process.stdout.write("usage: node scripts/bench.mjs [--runs N] [--json] [--check] [--no-sync]\n");
       process.exit(0);
     } else fail(`unknown argument ${a}`);
   }
@@ -729,6 +732,14 @@ async function main() {
       loadavgBefore: loadBefore.map((v) => Number(v.toFixed(2))),
       loadavgAfter: loadAfter.map((v) => Number(v.toFixed(2))),
     };
+    const sync = opts.sync
+      ? await benchSync({
+          temp,
+          root: ROOT,
+          runtimes: { node: [node, cli], ...(native ? { native: [native] } : {}) },
+          log,
+        })
+      : undefined;
     const doc = {
       date: new Date().toISOString(),
       machine,
@@ -741,6 +752,7 @@ async function main() {
       results: rows,
       skipped,
       targets,
+      ...(sync ? { sync } : {}),
     };
 
     if (opts.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
@@ -784,7 +796,7 @@ function renderTable(doc) {
   lines.push("targets:");
   for (const t of doc.targets)
     lines.push(`  ${t.pass === null ? "–   " : t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.measured}`);
-  return `${lines.join("\n")}\n`;
+  return `${lines.join("\n")}\n${doc.sync ? renderSync(doc.sync) : ""}`;
 }
 
 main().catch((e) => {

@@ -8,8 +8,11 @@ export const CJS_LAZY = { "token-miss": "src/usecases/token-miss.ts", "tty-termi
 /** ES modules (split into shared chunks for Node): the AWS SDK's providers and the subcommands. */
 export const ESM_LAZY = {
   "sdk-providers": "src/aws/sdk-providers.ts",
+  "sso-role-credentials": "src/aws/sso-role-credentials.ts",
   verify: "src/cli/verify-command.ts",
   kubeconfig: "src/cli/kubeconfig-command.ts",
+  "kubeconfig-sync": "src/cli/kubeconfig-sync-command.ts",
+  "fleet-clients": "src/aws/fleet-clients.ts",
   "cache-command": "src/cli/cache-command.ts",
   doctor: "src/cli/doctor-command.ts",
   login: "src/cli/login-command.ts",

@@ -20,6 +20,7 @@ import type { TokenDeps } from "../token-deps.js";
 import { signInMode, type CallerFacts } from "./auto-sign-in.js";
 import {
   ensureSession,
+  sessionSelector,
   type EnsureResult,
   type SessionIdentity,
   type SessionPorts,
@@ -58,7 +59,8 @@ export function ssoOnMiss(target: TokenTarget, deps: OnMissDeps): SsoOnMiss | un
   const config = ssoConfigOf(target, deps);
   if (!config) return undefined;
   const session: SessionIdentity = {
-    profile: target.profileName,
+    // An SSO account and role named directly (--sso-session S ...) have no profile.
+    profile: target.sso ? undefined : target.profileName,
     sessionName: config.kind === "sso-session" ? config.sessionName : undefined,
     key: ssoCacheKey(config.cacheKey),
   };
@@ -102,7 +104,7 @@ export function ssoOnMiss(target: TokenTarget, deps: OnMissDeps): SsoOnMiss | un
         cacheDir: deps.stateDir,
         signal,
         timeoutMs: signInBoundMs(deps.env),
-        profile: target.profileName,
+        selector: sessionSelector(session),
       }),
   };
   const ensureDeps = {
@@ -153,6 +155,21 @@ function refuseUnreplaceable(path: string): void {
 }
 
 function ssoConfigOf(target: TokenTarget, deps: OnMissDeps): SsoConfig | undefined {
+  const sso = target.sso;
+  if (sso) {
+    // Only a named sso-session can be signed in to; the legacy form reads its token file as it is.
+    if (sso.session === undefined) return undefined;
+    return {
+      kind: "sso-session",
+      sessionName: sso.session,
+      startUrl: sso.startUrl,
+      region: sso.region,
+      cacheKey: sso.session,
+      profileName: undefined,
+      chain: [],
+      registrationScopes: registrationScopes(deps, sso.session),
+    };
+  }
   try {
     const shared = readSharedConfig(deps.env, target.profileExplicit ? target.profileName : undefined);
     const resolved = resolveSsoConfig(shared, { profile: target.profileName });
@@ -160,6 +177,16 @@ function ssoConfigOf(target: TokenTarget, deps: OnMissDeps): SsoConfig | undefin
   } catch (e) {
     // Settings that cannot work: the SDK reports them as it always has.
     deps.log.debug(`SSO settings not used for sign-in: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+}
+
+/** The session's sso_registration_scopes, when its section sets them. */
+function registrationScopes(deps: OnMissDeps, session: string): readonly string[] | undefined {
+  try {
+    const resolved = resolveSsoConfig(readSharedConfig(deps.env, undefined), { ssoSession: session });
+    return resolved.kind === "sso-session" ? resolved.registrationScopes : undefined;
+  } catch {
     return undefined;
   }
 }
@@ -208,7 +235,8 @@ function portalRefused(error: unknown): boolean {
   let e: unknown = error;
   for (let depth = 0; depth < 4 && e; depth++) {
     const message = e instanceof Error ? e.message : String(e);
-    if (/\bUnauthorizedException\b/.test(message)) return true;
+    if (/\bUnauthorizedException\b/.test(message) || (e as { name?: unknown }).name === "UnauthorizedException")
+      return true;
     e = isEksTokenError(e) || e instanceof Error ? (e as Error).cause : undefined;
   }
   return false;
