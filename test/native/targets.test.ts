@@ -109,7 +109,7 @@ function embeddedBundle(file: Buffer): Buffer {
   const ours = modules.slice(-(1 + LAZY_SOURCES.length));
   expect(modules.length, "the embedded modules").toBeGreaterThanOrEqual(ours.length);
   expect(
-    ours.every((m) => m.length > 10_000),
+    ours.every((m) => m.length > 1_000),
     "each embedded module holds code",
   ).toBe(true);
   return Buffer.concat(ours);
