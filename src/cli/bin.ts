@@ -1,8 +1,10 @@
-/** The executable's entry: real process I/O around main(). */
-import { writeSync } from "node:fs";
+/**
+ * The whole CLI: real process I/O around main(). Loaded by the executable's entry (./entry.ts)
+ * for every call that is not a plain cache hit, and runs the call from the start.
+ */
 import { format } from "node:util";
-import { EksTokenError } from "../errors.js";
 import { main } from "./main.js";
+import { writeAll, writeStderr, writeStdout } from "./process-io.js";
 import { debugRequested } from "./debug.js";
 import type { CliIo } from "./io.js";
 
@@ -23,58 +25,11 @@ for (const level of ["log", "info", "warn", "error", "debug", "trace"] as const)
   };
 }
 
-/**
- * Writes straight to the file descriptor. process.stdout would build a stream (and load the net
- * and tty modules) on first use, which costs more than the whole cache-hit path; the writes are
- * small and synchronous, so nothing is lost at exit either.
- */
-function writeAll(fd: number, text: string): void {
-  const buffer = Buffer.from(text, "utf8");
-  let offset = 0;
-  while (offset < buffer.length) {
-    try {
-      offset += writeSync(fd, buffer, offset);
-    } catch (e) {
-      // A non-blocking pipe that is full: wait a moment for the reader.
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
-    }
-  }
-}
-
-/** A write to stdout that failed: most often the reading end of a pipe has gone (`| head -c0`). */
-function stdoutError(e: unknown): EksTokenError {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === "EPIPE") {
-    return new EksTokenError(
-      "output",
-      "stdout was closed before the output was written (the program reading it exited)",
-      "let the reader read to the end, or redirect the output to a file",
-      { cause: e },
-    );
-  }
-  return new EksTokenError("output", `could not write to stdout: ${code ?? String(e)}`, "check where stdout goes", {
-    cause: e,
-  });
-}
-
 const io: CliIo = {
   argv: process.argv.slice(2),
   env: process.env,
-  stdout: (text) => {
-    try {
-      writeAll(1, text);
-    } catch (e) {
-      throw stdoutError(e);
-    }
-  },
-  stderr: (text) => {
-    try {
-      writeAll(2, text);
-    } catch {
-      // stderr closed: nothing more can be said
-    }
-  },
+  stdout: writeStdout,
+  stderr: writeStderr,
   now: () => Date.now(),
   readStdin: async () => {
     const chunks: Buffer[] = [];
