@@ -1,4 +1,7 @@
-/** Writes to the process's stdout and stderr, shared by the entry (./entry.ts) and the whole CLI (./bin.ts). */
+/**
+ * The process as the CLI uses it, shared by the entry (./entry.ts) and the whole CLI (./bin.ts):
+ * writes to stdout and stderr, and a process kept quiet around the CLI's own lines.
+ */
 import { writeSync } from "node:fs";
 import { EksTokenError } from "../errors.js";
 
@@ -52,5 +55,27 @@ export function writeStderr(text: string): void {
     writeAll(2, text);
   } catch {
     // stderr closed
+  }
+}
+
+/**
+ * Dependencies warn on stderr (the AWS SDK about Node versions, Node about deprecations), and
+ * some of the SDK's parts log through console when no logger reaches them (the container
+ * credentials provider's HTTP handler warns there when a request outlives its timeout): a
+ * successful call must print nothing there, and stdout carries only the credential. With
+ * --debug they show as debug lines. Called before anything that may load the SDK.
+ */
+export function quietProcess(debugging: boolean): void {
+  process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
+  process.removeAllListeners("warning");
+  process.on("warning", (w) => {
+    if (debugging) writeStderr(`eks-token: debug: node warning: ${w.name}: ${w.message}\n`);
+  });
+  for (const level of ["log", "info", "warn", "error", "debug", "trace"] as const) {
+    console[level] = (...args: unknown[]) => {
+      if (!debugging) return;
+      const { format } = process.getBuiltinModule("node:util");
+      writeStderr(`eks-token: debug: console.${level}: ${format(...args)}\n`);
+    };
   }
 }
