@@ -717,8 +717,14 @@ async function main() {
     // -------------------------------------------------------------------------------------------
     // Results
 
-    const floorMs = median(samples.floor.ms);
-    const bunFloorMs = samples["bun-floor"] ? median(samples["bun-floor"].ms) : undefined;
+    // Ratios are taken round by round (each command against its yardstick's run of the same
+    // round), then their median: on a busy machine that keeps a ratio meaningful when the speed
+    // of the machine drifts during the runs, where a ratio of two medians would not.
+    const pairedRatio = (id, baseId) => {
+      const a = samples[id]?.ms;
+      const b = samples[baseId]?.ms;
+      return a && b ? median(a.map((ms, i) => ms / b[i])) : undefined;
+    };
     const floorRss = rss ? median(samples.floor.rssKiB) : undefined;
     const rows = cases.map((c) => {
       const s = samples[c.id];
@@ -732,8 +738,8 @@ async function main() {
         p10Ms: quantile(s.ms, 0.1),
         p90Ms: quantile(s.ms, 0.9),
         minMs: Math.min(...s.ms),
-        ratioToFloor: med / floorMs,
-        ratioToBunFloor: bunFloorMs === undefined ? null : med / bunFloorMs,
+        ratioToFloor: pairedRatio(c.id, "floor"),
+        ratioToBunFloor: pairedRatio(c.id, "bun-floor") ?? null,
         rssMedianMB: rss ? (median(s.rssKiB) * 1024) / 1e6 : null,
         rssPeakMB: rss ? (Math.max(...s.rssKiB) * 1024) / 1e6 : null,
         rssRatioToFloor: rss ? median(s.rssKiB) / floorRss : null,
@@ -747,7 +753,7 @@ async function main() {
     const awsRow = row("aws");
     const enoughRuns = opts.runs >= MIN_RUNS_FOR_TARGETS;
     const judge = (value, ok, measured) => ({ measured, pass: value === undefined ? null : ok });
-    const ratio = (a, b) => (a && b ? a.medianMs / b.medianMs : undefined);
+    const ratio = (a, b) => (a && b ? pairedRatio(a.id, b.id) : undefined);
     const mark = (name, value, limit, unit = " ×") =>
       value === undefined
         ? { name, measured: "n/a (not measured)", pass: null }
@@ -873,6 +879,7 @@ function renderTable(doc) {
   );
   lines.push(`load average before/after: ${m.loadavgBefore.join(" ")} / ${m.loadavgAfter.join(" ")}`);
   lines.push(`runs: ${doc.runs} per command, round-robin; wall time = ${doc.wallTime}; peak RSS = ${doc.peakRss}`);
+  lines.push("ratios (× columns and targets): the median of each round's ratio to the same round's yardstick");
   lines.push(`eks-token: ${doc.snapshot}`);
   if (doc.warning) lines.push(`warning: ${doc.warning}`);
   lines.push("");
