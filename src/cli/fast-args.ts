@@ -8,7 +8,8 @@
  *   --NAME         -X             (a boolean option)
  *   WORD           (a positional word: anything not starting with `-`)
  *
- * with the last of a repeated option winning. Anything else (an unknown flag, `--`, grouped or
+ * with the last of a repeated option winning (or all of them kept, for an option the table marks
+ * `multiple`), and the table's defaults for options not given. Anything else (an unknown flag, `--`, grouped or
  * attached short flags, a value that looks like a flag, a value given to a boolean, a missing
  * value) throws NotScanned: the caller hands the call to the full CLI, which parses it again and
  * reports what is wrong. test/cli/fast-args.test.ts compares the two on generated argument lists.
@@ -18,17 +19,44 @@ import { OPTIONS, type TokenFlags } from "./args.js";
 /** Arguments this scanner leaves to the full parser. */
 export class NotScanned extends Error {}
 
-type Option = { readonly type: "string" | "boolean"; readonly short?: string };
+export type Option = {
+  readonly type: "string" | "boolean";
+  readonly short?: string;
+  readonly multiple?: boolean;
+  readonly default?: string | boolean | readonly (string | boolean)[];
+};
 
-const LONG = new Map<string, Option>(Object.entries(OPTIONS));
-const SHORT = new Map<string, string>(
-  Object.entries(OPTIONS as Record<string, Option>).flatMap(([name, o]) =>
-    o.short === undefined ? [] : [[o.short, name] as const],
-  ),
-);
+interface Table {
+  readonly long: ReadonlyMap<string, Option>;
+  readonly short: ReadonlyMap<string, string>;
+}
+
+function table(options: Readonly<Record<string, Option>>): Table {
+  return {
+    long: new Map(Object.entries(options)),
+    short: new Map(Object.entries(options).flatMap(([name, o]) => (o.short === undefined ? [] : [[o.short, name]]))),
+  };
+}
+
+const TOKEN_TABLE = table(OPTIONS as Record<string, Option>);
 
 export function fastScanTokenFlags(argv: readonly string[]): TokenFlags {
-  const values: Record<string, string | boolean> = Object.create(null);
+  return scanFlags(argv, TOKEN_TABLE) as unknown as TokenFlags;
+}
+
+/** The scanner over any option table of parseArgs's shape (the tests try tables the token command may grow into). */
+export function scanFlagsWith(
+  argv: readonly string[],
+  options: Readonly<Record<string, Option>>,
+): { values: Record<string, unknown>; positionals: string[] } {
+  return scanFlags(argv, table(options));
+}
+
+function scanFlags(
+  argv: readonly string[],
+  { long: LONG, short: SHORT }: Table,
+): { values: Record<string, unknown>; positionals: string[] } {
+  const values: Record<string, unknown> = Object.create(null);
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -47,19 +75,22 @@ export function fastScanTokenFlags(argv: readonly string[]): TokenFlags {
     }
     const option = name === undefined || name === "" ? undefined : LONG.get(name);
     if (name === undefined || option === undefined) throw new NotScanned();
+    let value: string | boolean;
     if (option.type === "boolean") {
       if (inline !== undefined) throw new NotScanned();
-      values[name] = true;
-      continue;
+      value = true;
+    } else if (inline !== undefined) {
+      value = inline;
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined || next[0] === "-") throw new NotScanned();
+      value = next;
+      i++;
     }
-    if (inline !== undefined) {
-      values[name] = inline;
-      continue;
-    }
-    const next = argv[i + 1];
-    if (next === undefined || next[0] === "-") throw new NotScanned();
-    values[name] = next;
-    i++;
+    values[name] = option.multiple ? [...((values[name] as unknown[] | undefined) ?? []), value] : value;
   }
-  return { values, positionals } as unknown as TokenFlags;
+  // As parseArgs does: an option that was not given takes its default, when the table has one.
+  for (const [name, option] of LONG)
+    if (values[name] === undefined && option.default !== undefined) values[name] = option.default;
+  return { values, positionals };
 }

@@ -3,12 +3,12 @@
 // option table: whatever the scanner accepts, it reads as the full parser does, and the command
 // built from it is the same; what it does not accept it leaves to the full parser. A new option
 // in the table is generated here without a change to this file.
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { OPTIONS, parseTokenArgs, scanTokenFlags } from "../../src/cli/args.js";
-import { fastScanTokenFlags, NotScanned } from "../../src/cli/fast-args.js";
+import { fastScanTokenFlags, NotScanned, scanFlagsWith, type Option } from "../../src/cli/fast-args.js";
 
-type Option = { readonly type: "string" | "boolean"; readonly short?: string };
 const TABLE = Object.entries(OPTIONS as Record<string, Option>);
 const STRING_NAMES = TABLE.filter(([, o]) => o.type === "string").map(([n]) => n);
 const BOOLEAN_NAMES = TABLE.filter(([, o]) => o.type === "boolean").map(([n]) => n);
@@ -37,6 +37,27 @@ const word: fc.Arbitrary<string[]> = fc.oneof(
   value.map((v) => [v]),
 );
 const argvs = fc.array(word, { maxLength: 8 }).map((words) => words.flat());
+
+/** The token options as they may grow: more string flags, one that repeats, ones with defaults. */
+const GROWN: Record<string, Option> = {
+  ...(OPTIONS as Record<string, Option>),
+  "sso-login": { type: "string" },
+  "sso-session": { type: "string" },
+  "sso-account-id": { type: "string" },
+  tag: { type: "string", multiple: true, short: "t" },
+  mode: { type: "string", default: "auto" },
+  quiet: { type: "boolean", default: false, short: "q" },
+};
+const GROWN_TABLE = Object.entries(GROWN);
+const grownWord: fc.Arbitrary<string[]> = fc.oneof(
+  word,
+  fc
+    .tuple(fc.constantFrom(...GROWN_TABLE.filter(([, o]) => o.type === "string").map(([n]) => n)), value)
+    .map(([n, v]) => [`--${n}`, v]),
+  fc.tuple(fc.constantFrom("tag", "mode", "sso-login"), value).map(([n, v]) => [`--${n}=${v}`]),
+  fc.tuple(fc.constantFrom("-t", "-q"), value).map(([f, v]) => [f, v]),
+  fc.constantFrom("--quiet", "-q", "--quiet=false").map((w) => [w]),
+);
 
 /** The full parser's flags, or its error. */
 function full(argv: string[]) {
@@ -111,6 +132,31 @@ describe("the cache-hit path's argument scanner", () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it("agrees with parseArgs on a grown option table too: new flags, a repeated one, defaults", () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(fc.array(grownWord, { maxLength: 8 }), (words) => {
+        const argv = words.flat();
+        let scanned: ReturnType<typeof scanFlagsWith>;
+        try {
+          scanned = scanFlagsWith(argv, GROWN);
+        } catch (e) {
+          expect(e).toBeInstanceOf(NotScanned);
+          return;
+        }
+        accepted++;
+        const options = GROWN as NonNullable<ParseArgsConfig["options"]>;
+        const reference = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+        expect({ values: { ...scanned.values }, positionals: scanned.positionals }).toEqual({
+          values: { ...reference.values },
+          positionals: reference.positionals,
+        });
+      }),
+      { numRuns: 2000 },
+    );
+    expect(accepted).toBeGreaterThan(300);
   });
 
   it("leaves to the full parser what it does not read", () => {
