@@ -688,21 +688,41 @@ async function main() {
 
     const loadBefore = loadavg();
     const samples = Object.fromEntries(cases.map((c) => [c.id, { ms: [], rssKiB: [] }]));
+    // Each command's yardsticks run right before it, every round: `node -e 0` for every command,
+    // the empty executable for the native ones, the static-token kubectl for the kubectl ones. A
+    // ratio is then the median of ratios of runs a moment apart, which holds on a busy machine
+    // where the load changes from one second to the next.
+    const byId = Object.fromEntries(cases.map((c) => [c.id, c]));
+    const yardsticks = (c) =>
+      c.id === "floor" || c.id === "native-empty" || c.id === "bun-floor"
+        ? []
+        : [
+            "floor",
+            ...(c.id.startsWith("native-") && byId["native-empty"] ? ["native-empty"] : []),
+            ...(c.kind === "kubectl" && c.id !== "kubectl-static" ? ["kubectl-static"] : []),
+          ];
+    const adjacent = Object.fromEntries(
+      cases.map((c) => [c.id, Object.fromEntries(yardsticks(c).map((y) => [y, []]))]),
+    );
+    const timeRun = (c, round) => {
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(c.cmd, c.args, {
+        env: c.env,
+        stdio: ["ignore", "pipe", "pipe"],
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const t1 = process.hrtime.bigint();
+      if (r.status !== 0) fail(summarize(r, `run ${round + 1} of "${c.label}"`));
+      if (c.expectToken && execCredentialToken(r, `run ${round + 1} of "${c.label}"`) !== c.expectToken) {
+        fail(`run ${round + 1} of "${c.label}" printed another token: it was not a cache hit`);
+      }
+      return Number(t1 - t0) / 1e6;
+    };
     const started = Date.now();
     for (let round = 0; round < opts.runs; round++) {
       for (const c of cases) {
-        const t0 = process.hrtime.bigint();
-        const r = spawnSync(c.cmd, c.args, {
-          env: c.env,
-          stdio: ["ignore", "pipe", "pipe"],
-          maxBuffer: 64 * 1024 * 1024,
-        });
-        const t1 = process.hrtime.bigint();
-        if (r.status !== 0) fail(summarize(r, `run ${round + 1} of "${c.label}"`));
-        if (c.expectToken && execCredentialToken(r, `run ${round + 1} of "${c.label}"`) !== c.expectToken) {
-          fail(`run ${round + 1} of "${c.label}" printed another token: it was not a cache hit`);
-        }
-        samples[c.id].ms.push(Number(t1 - t0) / 1e6);
+        for (const y of yardsticks(c)) adjacent[c.id][y].push(timeRun(byId[y], round));
+        samples[c.id].ms.push(timeRun(c, round));
       }
       if (rss) for (const c of cases) samples[c.id].rssKiB.push(rss.measure(c.cmd, c.args, c.env));
       if ((round + 1) % 5 === 0 || round + 1 === opts.runs)
@@ -717,12 +737,12 @@ async function main() {
     // -------------------------------------------------------------------------------------------
     // Results
 
-    // Ratios are taken round by round (each command against its yardstick's run of the same
-    // round), then their median: on a busy machine that keeps a ratio meaningful when the speed
-    // of the machine drifts during the runs, where a ratio of two medians would not.
+    // A ratio is the median of the ratios of each run to its yardstick's run just before it (or,
+    // for a pair without one, to the yardstick's run of the same round): where a ratio of two
+    // medians would follow the load of two different moments.
     const pairedRatio = (id, baseId) => {
       const a = samples[id]?.ms;
-      const b = samples[baseId]?.ms;
+      const b = adjacent[id]?.[baseId] ?? samples[baseId]?.ms;
       return a && b ? median(a.map((ms, i) => ms / b[i])) : undefined;
     };
     const floorRss = rss ? median(samples.floor.rssKiB) : undefined;
@@ -879,7 +899,9 @@ function renderTable(doc) {
   );
   lines.push(`load average before/after: ${m.loadavgBefore.join(" ")} / ${m.loadavgAfter.join(" ")}`);
   lines.push(`runs: ${doc.runs} per command, round-robin; wall time = ${doc.wallTime}; peak RSS = ${doc.peakRss}`);
-  lines.push("ratios (× columns and targets): the median of each round's ratio to the same round's yardstick");
+  lines.push(
+    "ratios (× columns and targets): the median of the ratios of each run to a run of its yardstick just before it",
+  );
   lines.push(`eks-token: ${doc.snapshot}`);
   if (doc.warning) lines.push(`warning: ${doc.warning}`);
   lines.push("");
