@@ -760,6 +760,11 @@ async function main() {
         minMs: Math.min(...s.ms),
         ratioToFloor: pairedRatio(c.id, "floor"),
         ratioToBunFloor: pairedRatio(c.id, "bun-floor") ?? null,
+        // The native rows against the empty executable, the kubectl rows against the static token.
+        ratioToOwnFloor:
+          (c.id.startsWith("native-") && c.id !== "native-empty" ? pairedRatio(c.id, "native-empty") : undefined) ??
+          (c.kind === "kubectl" && c.id !== "kubectl-static" ? pairedRatio(c.id, "kubectl-static") : undefined) ??
+          null,
         rssMedianMB: rss ? (median(s.rssKiB) * 1024) / 1e6 : null,
         rssPeakMB: rss ? (Math.max(...s.rssKiB) * 1024) / 1e6 : null,
         rssRatioToFloor: rss ? median(s.rssKiB) / floorRss : null,
@@ -902,16 +907,27 @@ function renderTable(doc) {
   lines.push(
     "ratios (× columns and targets): the median of the ratios of each run to a run of its yardstick just before it",
   );
+  lines.push("own floor: the empty executable for native rows, the static token for kubectl rows");
   lines.push(`eks-token: ${doc.snapshot}`);
   if (doc.warning) lines.push(`warning: ${doc.warning}`);
   lines.push("");
-  const header = ["command", "median ms", "p10–p90 ms", "× node -e 0", "× bun -e 0", "RSS MB (median)", "RSS MB (max)"];
+  const header = [
+    "command",
+    "median ms",
+    "p10–p90 ms",
+    "× node -e 0",
+    "× bun -e 0",
+    "× own floor",
+    "RSS MB (median)",
+    "RSS MB (max)",
+  ];
   const body = doc.results.map((r) => [
     r.label,
     r.medianMs.toFixed(1),
     `${r.p10Ms.toFixed(1)}–${r.p90Ms.toFixed(1)}`,
     r.ratioToFloor.toFixed(2),
     r.ratioToBunFloor === null ? "n/a" : r.ratioToBunFloor.toFixed(2),
+    r.ratioToOwnFloor === null ? "" : r.ratioToOwnFloor.toFixed(2),
     r.rssMedianMB === null ? "n/a" : r.rssMedianMB.toFixed(1),
     r.rssPeakMB === null ? "n/a" : r.rssPeakMB.toFixed(1),
   ]);
