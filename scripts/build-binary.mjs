@@ -1,5 +1,5 @@
-// Builds the native executables: src/cli/bin.ts compiled by Bun into one file per platform that
-// runs with no Node (or Bun) installed.
+// Builds the native executables: src/cli/entry.ts (and the modules it loads lazily) compiled by
+// Bun into one file per platform that runs with no Node (or Bun) installed.
 //
 //   node scripts/build-binary.mjs [--target NAME[,NAME...]] [--out-dir DIR] [--preload FILE]
 //
