@@ -21,8 +21,8 @@
 //   --compile-exec-argv=--           without it BUN_OPTIONS are Bun options of the executable
 //                                    (`--preload ./x.js` runs code from the current directory)
 // Each target is compiled under the same file name (eks-token) in a folder of its own, then
-// renamed: the name is embedded in the executable, so every target carries the same bundle and
-// the same commit gives the same bytes.
+// renamed: the name is embedded in the executable, so the targets of one OS carry the same bundle
+// (Bun writes the target's process.platform into the code) and the same commit gives the same bytes.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
