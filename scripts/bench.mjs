@@ -1,7 +1,9 @@
 // Start-up benchmark of the CLI: median wall time and peak RSS of each way of getting a token,
-// on Node (`node dist/eks-token.cjs`) and as the native executable (dist/bin/eks-token-<target>,
-// npm run build:binary), against the floors of starting each runtime at all (`node -e 0`,
-// `bun -e 0` with the pinned bun).
+// on Node (`node dist/eks-token.cjs`, with the Node that runs this script) and as the native
+// executable (dist/bin/eks-token-<target>, npm run build:binary), against the floors of starting
+// each runtime at all (`node -e 0`, `bun -e 0` with the pinned bun, and an empty program compiled
+// as the native executable is), and what a user feels: `kubectl get --raw /version` against a
+// loopback API server (test/support/k8s-emulator.ts), with a static token and through eks-token.
 //
 //   npm run bench                       (builds dist/ first, then runs this)
 //   node scripts/bench.mjs [--runs N] [--json] [--check]
@@ -9,12 +11,15 @@
 //   --runs N   timed runs per command (default 21; the targets want at least 15)
 //   --json     print one JSON document on stdout instead of the table
 //   --check    exit 1 when a target fails (by default the marks are informational)
+//   --no-sync  leave out the kubeconfig sync rows (scripts/bench-sync.mjs)
 //
 // Commands run round-robin: run 1 of every command, then run 2 of every command, and so on, so
 // slow drift of the machine spreads over all of them. Every run gets a temp HOME and an
 // environment made from scratch (PATH, HOME, IMDS off, an empty AWS config file and only the AWS_*
 // variables its case sets): nothing can reach the network. The --role-arn case talks to the test
-// STS emulator (test/support/sts-emulator.ts), bundled with esbuild and run in a child process.
+// STS emulator (test/support/sts-emulator.ts), and kubectl to the API server emulator, which
+// checks each token at that STS emulator: both bundled with esbuild and run in a child process.
+// The kubectl rows are skipped when kubectl is not on PATH.
 //
 // Wall time: process.hrtime around spawnSync of the command itself (no shell). Peak RSS: a
 // separate run of the same command under `/usr/bin/time -f %M` (or python3's getrusage when that
@@ -23,6 +28,7 @@
 // concurrent build swaps dist/'s files and chunks. The NODE_EXTRA_CA_CERTS rows point it at the
 // system's CA bundle, as many corporate machines do.
 import { build } from "esbuild";
+import { benchSync, renderSync } from "./bench-sync.mjs";
 import { fork, spawnSync } from "node:child_process";
 import {
   accessSync,
@@ -88,11 +94,12 @@ const TARGETS = {
   hitRssMb: 50,
   hitVsAws: 5,
   profileVsEnvMiss: 1.3,
-  nativeHitVsBun: 1.3,
+  nativeHitVsEmpty: 1.25,
   nativeHitVsNode: 0.45,
   nativeMissEnvVsNode: 0.6,
   nativeRoleVsNodeRole: 0.45,
   nativeHitRssMb: 45,
+  kubectlNativeVsStatic: 1.12,
 };
 const MIN_RUNS_FOR_TARGETS = 15;
 
@@ -100,18 +107,19 @@ const MIN_RUNS_FOR_TARGETS = 15;
 // Arguments
 
 function parseArgs(argv) {
-  const opts = { runs: 21, json: false, check: false };
+  const opts = { runs: 21, json: false, check: false, sync: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--json") opts.json = true;
     else if (a === "--check") opts.check = true;
+    else if (a === "--no-sync") opts.sync = false;
     else if (a === "--runs" || a.startsWith("--runs=")) {
       const v = a === "--runs" ? argv[++i] : a.slice("--runs=".length);
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) fail(`--runs wants a positive integer, got ${JSON.stringify(v)}`);
       opts.runs = n;
     } else if (a === "-h" || a === "--help") {
-      process.stdout.write("usage: node scripts/bench.mjs [--runs N] [--json] [--check]\n");
+      process.stdout.write("usage: node scripts/bench.mjs [--runs N] [--json] [--check] [--no-sync]\n");
       process.exit(0);
     } else fail(`unknown argument ${a}`);
   }
@@ -280,24 +288,62 @@ function compileEmpty(tempDir) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// kubeconfigs for the kubectl rows
+
+/** A kubeconfig for the API server emulator whose user is `user` (a token, or an exec block). */
+function kubeconfig(api, user) {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: CLUSTER, cluster: { server: api.url, "certificate-authority-data": api.caData } }],
+    users: [{ name: "bench", user }],
+    contexts: [{ name: CLUSTER, context: { cluster: CLUSTER, user: "bench" } }],
+    "current-context": CLUSTER,
+  });
+}
+
+function writeKubeconfigs(tempDir, api, { node, cli, native, target }) {
+  const exec = (command, args) => ({
+    exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command, args, interactiveMode: "Never" },
+  });
+  const files = {
+    static: join(tempDir, "kubeconfig-static"),
+    node: join(tempDir, "kubeconfig-node"),
+    native: join(tempDir, "kubeconfig-native"),
+  };
+  writeFileSync(files.node, kubeconfig(api, exec(node, [cli, ...target])));
+  if (native) writeFileSync(files.native, kubeconfig(api, exec(native, target)));
+  return files;
+}
+
+// ---------------------------------------------------------------------------------------------
 // STS emulator in a child process (spawnSync blocks this process's event loop)
 
-async function startEmulator(tempDir) {
+async function startEmulator(tempDir, withApiServer) {
   const entry = join(tempDir, "emulator-entry.mjs");
   const bundle = join(tempDir, "emulator.mjs");
   const emulatorSource = join(ROOT, "test", "support", "sts-emulator.ts");
+  const apiServerSource = join(ROOT, "test", "support", "k8s-emulator.ts");
   writeFileSync(
     entry,
     `import { startStsEmulator } from ${JSON.stringify(emulatorSource)};
+import { startK8sEmulator } from ${JSON.stringify(apiServerSource)};
 const emu = await startStsEmulator();
 const user = emu.addUser(${JSON.stringify(USER)});
 emu.addRole({ arn: ${JSON.stringify(ROLE_ARN)}, trust: [user.arn] });
+const api = ${withApiServer}
+  ? await startK8sEmulator({
+      clusterId: ${JSON.stringify(CLUSTER)},
+      stsUrl: emu.url,
+      accessEntries: [{ principalArn: user.arn, username: "bench", groups: ["system:masters"] }],
+    })
+  : undefined;
 process.on("message", async (m) => {
   if (m === "calls") process.send({ calls: { ...emu.calls } });
-  if (m === "close") { await emu.close(); process.exit(0); }
+  if (m === "close") { await api?.close(); await emu.close(); process.exit(0); }
 });
 process.on("disconnect", () => process.exit(0));
-process.send({ url: emu.url });
+process.send({ ready: { url: emu.url, api: api ? { url: api.url, caData: api.caData } : null } });
 `,
   );
   await build({
@@ -308,6 +354,10 @@ process.send({ url: emu.url });
     format: "esm",
     target: "node20",
     logLevel: "warning",
+    // Some dependencies are CommonJS inside: give the bundle a real require for Node's built-ins.
+    banner: {
+      js: 'import { createRequire as __benchCreateRequire } from "node:module"; const require = __benchCreateRequire(import.meta.url);',
+    },
   });
   const child = fork(bundle, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: [] });
   const next = (key) =>
@@ -329,9 +379,10 @@ process.send({ url: emu.url });
       child.on("message", onMessage);
       child.on("exit", onExit);
     });
-  const url = await next("url");
+  const { url, api } = await next("ready");
   return {
     url,
+    api,
     calls: async () => {
       const p = next("calls");
       child.send("calls");
@@ -405,8 +456,9 @@ async function main() {
       chmodSync(native, 0o755);
     }
 
-    log("starting the STS emulator");
-    emulator = await startEmulator(temp);
+    const kubectl = which("kubectl", process.env.PATH);
+    log(`starting the STS emulator${kubectl ? " and the API server emulator" : ""}`);
+    emulator = await startEmulator(temp, Boolean(kubectl));
 
     const baseEnv = {
       PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
@@ -549,6 +601,46 @@ async function main() {
     } else {
       skipped.push({ id: "aws", label: "aws eks get-token", reason: "aws is not on PATH" });
     }
+    // What a user feels: one kubectl request, with the token in the kubeconfig, then through an
+    // exec block that runs eks-token (a cache hit: a miss would write a new token, and the hit rows
+    // would then fail on the token they print). The static kubeconfig gets the cached token once
+    // the hit rows have made it.
+    const kubeconfigs = emulator.api ? writeKubeconfigs(temp, emulator.api, { node, cli, native, target }) : undefined;
+    if (kubectl && kubeconfigs) {
+      const raw = (file) => ["get", "--raw", "/version", "--kubeconfig", file];
+      cases.push(
+        {
+          id: "kubectl-static",
+          label: "kubectl get --raw /version, static token",
+          cmd: kubectl,
+          args: raw(kubeconfigs.static),
+          env: baseEnv,
+          kind: "kubectl",
+        },
+        ...(native
+          ? [
+              {
+                id: "kubectl-native",
+                label: "kubectl get --raw /version, native (hit)",
+                cmd: kubectl,
+                args: raw(kubeconfigs.native),
+                env: envCreds,
+                kind: "kubectl",
+              },
+            ]
+          : []),
+        {
+          id: "kubectl-node",
+          label: "kubectl get --raw /version, Node CLI (hit)",
+          cmd: kubectl,
+          args: raw(kubeconfigs.node),
+          env: envCreds,
+          kind: "kubectl",
+        },
+      );
+    } else {
+      skipped.push({ id: "kubectl", label: "kubectl rows", reason: "kubectl is not on PATH" });
+    }
 
     // Verify every command once (this also warms the token cache and the page cache).
     for (const c of cases) {
@@ -558,6 +650,7 @@ async function main() {
         maxBuffer: 64 * 1024 * 1024,
       });
       const where = `verifying "${c.label}" (${c.cmd} ${c.args.join(" ")})`;
+      if (c.kind === "kubectl") continue; // below, once the static token exists
       if (c.kind === "floor") {
         if (r.status !== 0) fail(summarize(r, where));
         continue;
@@ -578,6 +671,15 @@ async function main() {
     const hitTokens = new Set(cases.filter((c) => c.expectToken).map((c) => c.expectToken));
     if (hitTokens.size > 1)
       fail("the Node CLI and the native executable answered their cache hits with different tokens");
+    if (kubeconfigs) {
+      writeFileSync(kubeconfigs.static, kubeconfig(emulator.api, { token: [...hitTokens][0] }));
+      for (const c of cases.filter((x) => x.kind === "kubectl")) {
+        const r = spawnSync(c.cmd, c.args, { env: c.env, stdio: ["ignore", "pipe", "pipe"] });
+        const where = `verifying "${c.label}" (${c.cmd} ${c.args.join(" ")})`;
+        if (r.status !== 0 || !r.stdout.toString().includes('"gitVersion"') || r.stderr.length > 0)
+          fail(`${summarize(r, where)}\n(expected the server's version and nothing on stderr)`);
+      }
+    }
     const roleCallsBefore = (await emulator.calls()).AssumeRole ?? 0;
     if (roleCallsBefore < 1) fail("the --role-arn case never called AssumeRole on the emulator");
 
@@ -589,21 +691,41 @@ async function main() {
 
     const loadBefore = loadavg();
     const samples = Object.fromEntries(cases.map((c) => [c.id, { ms: [], rssKiB: [] }]));
+    // Each command's yardsticks run right before it, every round: `node -e 0` for every command,
+    // the empty executable for the native ones, the static-token kubectl for the kubectl ones. A
+    // ratio is then the median of ratios of runs a moment apart, which holds on a busy machine
+    // where the load changes from one second to the next.
+    const byId = Object.fromEntries(cases.map((c) => [c.id, c]));
+    const yardsticks = (c) =>
+      c.id === "floor" || c.id === "native-empty" || c.id === "bun-floor"
+        ? []
+        : [
+            "floor",
+            ...(c.id.startsWith("native-") && byId["native-empty"] ? ["native-empty"] : []),
+            ...(c.kind === "kubectl" && c.id !== "kubectl-static" ? ["kubectl-static"] : []),
+          ];
+    const adjacent = Object.fromEntries(
+      cases.map((c) => [c.id, Object.fromEntries(yardsticks(c).map((y) => [y, []]))]),
+    );
+    const timeRun = (c, round) => {
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(c.cmd, c.args, {
+        env: c.env,
+        stdio: ["ignore", "pipe", "pipe"],
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const t1 = process.hrtime.bigint();
+      if (r.status !== 0) fail(summarize(r, `run ${round + 1} of "${c.label}"`));
+      if (c.expectToken && execCredentialToken(r, `run ${round + 1} of "${c.label}"`) !== c.expectToken) {
+        fail(`run ${round + 1} of "${c.label}" printed another token: it was not a cache hit`);
+      }
+      return Number(t1 - t0) / 1e6;
+    };
     const started = Date.now();
     for (let round = 0; round < opts.runs; round++) {
       for (const c of cases) {
-        const t0 = process.hrtime.bigint();
-        const r = spawnSync(c.cmd, c.args, {
-          env: c.env,
-          stdio: ["ignore", "pipe", "pipe"],
-          maxBuffer: 64 * 1024 * 1024,
-        });
-        const t1 = process.hrtime.bigint();
-        if (r.status !== 0) fail(summarize(r, `run ${round + 1} of "${c.label}"`));
-        if (c.expectToken && execCredentialToken(r, `run ${round + 1} of "${c.label}"`) !== c.expectToken) {
-          fail(`run ${round + 1} of "${c.label}" printed another token: it was not a cache hit`);
-        }
-        samples[c.id].ms.push(Number(t1 - t0) / 1e6);
+        for (const y of yardsticks(c)) adjacent[c.id][y].push(timeRun(byId[y], round));
+        samples[c.id].ms.push(timeRun(c, round));
       }
       if (rss) for (const c of cases) samples[c.id].rssKiB.push(rss.measure(c.cmd, c.args, c.env));
       if ((round + 1) % 5 === 0 || round + 1 === opts.runs)
@@ -618,8 +740,14 @@ async function main() {
     // -------------------------------------------------------------------------------------------
     // Results
 
-    const floorMs = median(samples.floor.ms);
-    const bunFloorMs = samples["bun-floor"] ? median(samples["bun-floor"].ms) : undefined;
+    // A ratio is the median of the ratios of each run to its yardstick's run just before it (or,
+    // for a pair without one, to the yardstick's run of the same round): where a ratio of two
+    // medians would follow the load of two different moments.
+    const pairedRatio = (id, baseId) => {
+      const a = samples[id]?.ms;
+      const b = adjacent[id]?.[baseId] ?? samples[baseId]?.ms;
+      return a && b ? median(a.map((ms, i) => ms / b[i])) : undefined;
+    };
     const floorRss = rss ? median(samples.floor.rssKiB) : undefined;
     const rows = cases.map((c) => {
       const s = samples[c.id];
@@ -633,8 +761,13 @@ async function main() {
         p10Ms: quantile(s.ms, 0.1),
         p90Ms: quantile(s.ms, 0.9),
         minMs: Math.min(...s.ms),
-        ratioToFloor: med / floorMs,
-        ratioToBunFloor: bunFloorMs === undefined ? null : med / bunFloorMs,
+        ratioToFloor: pairedRatio(c.id, "floor"),
+        ratioToBunFloor: pairedRatio(c.id, "bun-floor") ?? null,
+        // The native rows against the empty executable, the kubectl rows against the static token.
+        ratioToOwnFloor:
+          (c.id.startsWith("native-") && c.id !== "native-empty" ? pairedRatio(c.id, "native-empty") : undefined) ??
+          (c.kind === "kubectl" && c.id !== "kubectl-static" ? pairedRatio(c.id, "kubectl-static") : undefined) ??
+          null,
         rssMedianMB: rss ? (median(s.rssKiB) * 1024) / 1e6 : null,
         rssPeakMB: rss ? (Math.max(...s.rssKiB) * 1024) / 1e6 : null,
         rssRatioToFloor: rss ? median(s.rssKiB) / floorRss : null,
@@ -648,7 +781,7 @@ async function main() {
     const awsRow = row("aws");
     const enoughRuns = opts.runs >= MIN_RUNS_FOR_TARGETS;
     const judge = (value, ok, measured) => ({ measured, pass: value === undefined ? null : ok });
-    const ratio = (a, b) => (a && b ? a.medianMs / b.medianMs : undefined);
+    const ratio = (a, b) => (a && b ? pairedRatio(a.id, b.id) : undefined);
     const mark = (name, value, limit, unit = " ×") =>
       value === undefined
         ? { name, measured: "n/a (not measured)", pass: null }
@@ -696,7 +829,11 @@ async function main() {
         ratio(row("miss-profile"), missEnv),
         TARGETS.profileVsEnvMiss,
       ),
-      mark(`native hit ≤ ${TARGETS.nativeHitVsBun} × bun -e 0`, ratio(nHit, row("bun-floor")), TARGETS.nativeHitVsBun),
+      mark(
+        `native hit ≤ ${TARGETS.nativeHitVsEmpty} × the empty executable`,
+        ratio(nHit, row("native-empty")),
+        TARGETS.nativeHitVsEmpty,
+      ),
       mark(`native hit ≤ ${TARGETS.nativeHitVsNode} × node -e 0`, ratio(nHit, row("floor")), TARGETS.nativeHitVsNode),
       mark(
         `native miss (env credentials) ≤ ${TARGETS.nativeMissEnvVsNode} × node -e 0`,
@@ -714,6 +851,11 @@ async function main() {
         TARGETS.profileVsEnvMiss,
       ),
       mark(
+        `kubectl through native (hit) ≤ ${TARGETS.kubectlNativeVsStatic} × with a static token`,
+        ratio(row("kubectl-native"), row("kubectl-static")),
+        TARGETS.kubectlNativeVsStatic,
+      ),
+      mark(
         `native hit peak RSS ≤ ${TARGETS.nativeHitRssMb} MB`,
         nHit && rss ? nHit.rssPeakMB : undefined,
         TARGETS.nativeHitRssMb,
@@ -729,9 +871,20 @@ async function main() {
       loadavgBefore: loadBefore.map((v) => Number(v.toFixed(2))),
       loadavgAfter: loadAfter.map((v) => Number(v.toFixed(2))),
     };
+    const sync = opts.sync
+      ? await benchSync({
+          temp,
+          root: ROOT,
+          runtimes: { node: [node, cli], ...(native ? { native: [native] } : {}) },
+          log,
+        })
+      : undefined;
+    const bunVersion = BUN ? spawnSync(BUN, ["--version"], { encoding: "utf8" }).stdout.trim() : null;
     const doc = {
       date: new Date().toISOString(),
       machine,
+      // The Node that ran this script ran every Node CLI row and the `node -e 0` floor.
+      runtimes: { node: process.version, nodePath: process.execPath, bun: bunVersion },
       runs: opts.runs,
       order: "round-robin",
       snapshot: `${relative(ROOT, CLI)} run from a copy of dist/${native ? ` (with ${relative(ROOT, NATIVE)})` : ""} taken at the start`,
@@ -741,6 +894,7 @@ async function main() {
       results: rows,
       skipped,
       targets,
+      ...(sync ? { sync } : {}),
     };
 
     if (opts.json) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
@@ -756,19 +910,36 @@ async function main() {
 function renderTable(doc) {
   const lines = [];
   const m = doc.machine;
-  lines.push(`machine: ${m.cpu}, ${m.cores} cores, node ${m.node}, ${m.platform}`);
+  lines.push(`machine: ${m.cpu}, ${m.cores} cores, ${m.platform}`);
+  lines.push(
+    `node ${doc.runtimes.node} (${doc.runtimes.nodePath}) ran the Node CLI rows and node -e 0; bun ${doc.runtimes.bun ?? "n/a"} (pinned) compiled the executables`,
+  );
   lines.push(`load average before/after: ${m.loadavgBefore.join(" ")} / ${m.loadavgAfter.join(" ")}`);
   lines.push(`runs: ${doc.runs} per command, round-robin; wall time = ${doc.wallTime}; peak RSS = ${doc.peakRss}`);
+  lines.push(
+    "ratios (× columns and targets): the median of the ratios of each run to a run of its yardstick just before it",
+  );
+  lines.push("own floor: the empty executable for native rows, the static token for kubectl rows");
   lines.push(`eks-token: ${doc.snapshot}`);
   if (doc.warning) lines.push(`warning: ${doc.warning}`);
   lines.push("");
-  const header = ["command", "median ms", "p10–p90 ms", "× node -e 0", "× bun -e 0", "RSS MB (median)", "RSS MB (max)"];
+  const header = [
+    "command",
+    "median ms",
+    "p10–p90 ms",
+    "× node -e 0",
+    "× bun -e 0",
+    "× own floor",
+    "RSS MB (median)",
+    "RSS MB (max)",
+  ];
   const body = doc.results.map((r) => [
     r.label,
     r.medianMs.toFixed(1),
     `${r.p10Ms.toFixed(1)}–${r.p90Ms.toFixed(1)}`,
     r.ratioToFloor.toFixed(2),
     r.ratioToBunFloor === null ? "n/a" : r.ratioToBunFloor.toFixed(2),
+    r.ratioToOwnFloor === null ? "" : r.ratioToOwnFloor.toFixed(2),
     r.rssMedianMB === null ? "n/a" : r.rssMedianMB.toFixed(1),
     r.rssPeakMB === null ? "n/a" : r.rssPeakMB.toFixed(1),
   ]);
@@ -784,7 +955,7 @@ function renderTable(doc) {
   lines.push("targets:");
   for (const t of doc.targets)
     lines.push(`  ${t.pass === null ? "–   " : t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.measured}`);
-  return `${lines.join("\n")}\n`;
+  return `${lines.join("\n")}\n${doc.sync ? renderSync(doc.sync) : ""}`;
 }
 
 main().catch((e) => {

@@ -1,5 +1,5 @@
-// Builds the native executables: src/cli/bin.ts compiled by Bun into one file per platform that
-// runs with no Node (or Bun) installed.
+// Builds the native executables: src/cli/entry.ts (and the modules it loads lazily) compiled by
+// Bun into one file per platform that runs with no Node (or Bun) installed.
 //
 //   node scripts/build-binary.mjs [--target NAME[,NAME...]] [--out-dir DIR] [--preload FILE]
 //
@@ -21,8 +21,8 @@
 //   --compile-exec-argv=--           without it BUN_OPTIONS are Bun options of the executable
 //                                    (`--preload ./x.js` runs code from the current directory)
 // Each target is compiled under the same file name (eks-token) in a folder of its own, then
-// renamed: the name is embedded in the executable, so every target carries the same bundle and
-// the same commit gives the same bytes.
+// renamed: the name is embedded in the executable, so the targets of one OS carry the same bundle
+// (Bun writes the target's process.platform into the code) and the same commit gives the same bytes.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";

@@ -2,7 +2,7 @@
 // and the demo. Everything is built in a staging folder and moved in with renames, so a CLI
 // running meanwhile (tests run in parallel) never finds dist/ half written.
 import { build } from "esbuild";
-import { CJS_LAZY, ESM_LAZY } from "./lazy-modules.mjs";
+import { CJS_LAZY, ENTRY, ESM_LAZY } from "./lazy-modules.mjs";
 import { execFileSync } from "node:child_process";
 import { relative, resolve } from "node:path";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
@@ -31,9 +31,10 @@ const common = {
   define: { __EKS_TOKEN_VERSION__: JSON.stringify(pkg.version) },
 };
 
-// The CLI is three bundles, so each path loads only what it runs:
-//   dist/eks-token.cjs        the entry: arguments, the cache and the cache-hit path. CommonJS,
-//                             which Node starts faster than an ES module.
+// The CLI is four bundles, so each path loads only what it runs:
+//   dist/eks-token.cjs        the entry: the cache-hit path alone. CommonJS, which Node starts
+//                             faster than an ES module.
+//   dist/lib/cli.cjs          the whole CLI, for every call the cache does not answer.
 //   dist/lib/token-miss.cjs   a miss: credential logic and the signer; enough for environment keys.
 //   dist/lib/*.mjs            the AWS SDK's providers and the subcommands: ES modules split into
 //                             shared chunks, loaded with import() only when wanted.
@@ -91,7 +92,7 @@ const lazyCryptoInSerde = {
 const cjsCommon = { ...common, format: "cjs", minify: true };
 await build({
   ...cjsCommon,
-  entryPoints: ["src/cli/bin.ts"],
+  entryPoints: [ENTRY],
   outfile: out("eks-token.cjs"),
   plugins: [lazyModules("")],
   banner: { js: "#!/usr/bin/env node" },

@@ -1,4 +1,4 @@
-// Run by Bun (scripts/build-binary.mjs starts it): compiles src/cli/bin.ts into one executable.
+// Run by Bun (scripts/build-binary.mjs starts it): compiles src/cli/entry.ts into one executable.
 //
 //   bun scripts/compile-binary.mjs --target bun-linux-x64 --outfile PATH --version X.Y.Z
 //
@@ -19,7 +19,7 @@
 import { basename, dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { LAZY_SOURCES } from "./lazy-modules.mjs";
+import { ENTRY, LAZY_SOURCES } from "./lazy-modules.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -38,7 +38,7 @@ if (!values.target || !values.outfile || !values.version) {
 // Inside the executable every module sits in one folder under its own file name, so an import of
 // "./NAME.js" finds it from any of them, on every platform.
 const embeddedName = (source) => `./${basename(source).replace(/\.ts$/, ".js")}`;
-const names = ["src/cli/bin.ts", ...LAZY_SOURCES].map(embeddedName);
+const names = [ENTRY, ...LAZY_SOURCES].map(embeddedName);
 if (new Set(names).size !== names.length)
   throw new Error(`compile-binary: two lazy modules share a file name: ${names}`);
 
@@ -55,8 +55,18 @@ const lazyEntries = {
   },
 };
 
+/** @aws-crypto/sha256-js is Bun's own SHA-256 inside the executable (./bun-sha256.mjs says why). */
+const bunSha256 = {
+  name: "bun-sha256",
+  setup(build) {
+    build.onResolve({ filter: /^@aws-crypto\/sha256-js$/ }, () => ({
+      path: resolve(ROOT, "scripts", "bun-sha256.mjs"),
+    }));
+  },
+};
+
 const result = await Bun.build({
-  entrypoints: ["src/cli/bin.ts", ...LAZY_SOURCES].map((f) => resolve(ROOT, f)),
+  entrypoints: [ENTRY, ...LAZY_SOURCES].map((f) => resolve(ROOT, f)),
   naming: "[name].[ext]",
   compile: {
     target: values.target,
@@ -68,7 +78,7 @@ const result = await Bun.build({
   minify: true,
   bytecode: true,
   define: { __EKS_TOKEN_VERSION__: JSON.stringify(values.version) },
-  plugins: [lazyEntries],
+  plugins: [lazyEntries, bunSha256],
   throw: false,
 });
 if (!result.success) {

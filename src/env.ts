@@ -1,5 +1,4 @@
 /** The process environment as every layer sees it: passed in, never read from `process` below src/cli. */
-import { homedir } from "node:os";
 import { join } from "node:path";
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -9,9 +8,12 @@ export function isTrue(value: string | undefined): boolean {
   return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
 }
 
-/** The user's home, as the AWS SDK finds it. */
+/**
+ * The user's home, as the AWS SDK finds it. node:os is fetched only when neither variable is set:
+ * loading it costs the native executable's cache hit about half a millisecond.
+ */
 export function homeDir(env: Env): string {
-  return env["HOME"] || env["USERPROFILE"] || homedir();
+  return env["HOME"] || env["USERPROFILE"] || process.getBuiltinModule("node:os").homedir();
 }
 
 /** `~/` (only that, as in the AWS SDK's loader) at the start of a path is the home directory. */

@@ -123,3 +123,54 @@ export function validateProfileName(value: string): string {
   }
   return value;
 }
+
+/** An AWS account id: exactly 12 digits (it reaches the SSO portal's query string). */
+export function validateAccountId(value: string, flag = "--sso-account-id"): string {
+  if (!/^\d{12}$/.test(value)) {
+    throw new EksTokenError("invalid-input", `invalid ${flag} ${quote(value)}`, "an AWS account id is 12 digits");
+  }
+  return value;
+}
+
+/** An IAM Identity Center permission set (the role's name in the portal): 1-32 of [\w+=,.@-]. */
+export function validateSsoRoleName(value: string, flag = "--sso-role-name"): string {
+  if (!/^[\w+=,.@-]{1,32}$/.test(value)) {
+    throw new EksTokenError(
+      "invalid-input",
+      `invalid ${flag} ${quote(value)}`,
+      "a permission set name is 1 to 32 letters, digits and +=,.@_-",
+    );
+  }
+  return value;
+}
+
+/** An sso-session name selects a config section and names a token file; nothing an ini file cannot hold. */
+export function validateSsoSessionName(value: string, flag = "--sso-session"): string {
+  if (!/^[\w+=,.@:-]{1,128}$/.test(value)) {
+    throw new EksTokenError(
+      "invalid-input",
+      `invalid ${flag} ${quote(value)}`,
+      "use the name of an [sso-session NAME] section in ~/.aws/config (letters, digits and +=,.@:_-)",
+    );
+  }
+  return value;
+}
+
+/** An IAM Identity Center start URL: https, a host, no user or password, at most 1024 characters. */
+export function validateSsoStartUrl(value: string, flag = "--sso-start-url"): string {
+  let url: URL | undefined;
+  try {
+    url = value.length <= 1024 && !CONTROL_OR_SPACE.test(value) ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== "https:" || url.hostname === "" || url.username !== "" || url.password !== "") {
+    throw new EksTokenError(
+      "invalid-input",
+      // Shown without what may be a password: only whether it parsed.
+      `invalid ${flag}: ${url && (url.username || url.password) ? "a URL with a user or password" : quote(value)}`,
+      "pass the https start URL of IAM Identity Center, such as https://my-org.awsapps.com/start",
+    );
+  }
+  return value;
+}

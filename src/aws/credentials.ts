@@ -196,6 +196,16 @@ async function baseProvider(
 ): Promise<CredentialsProvider> {
   const given = deps.credentials;
   if (given) return typeof given === "function" ? given : async () => given;
+  // An SSO account and role named directly: the portal, with the session's access token.
+  const sso = target.sso;
+  if (sso) {
+    const { ssoRoleCredentials } = await import("./sso-role-credentials.js");
+    return async () => {
+      // The portal is asked in the session's region, whatever the token's region.
+      const { region: _region, ...config } = await clientConfig();
+      return ssoRoleCredentials(sso, { env: deps.env, now: deps.now, clientConfig: config });
+    };
+  }
   // With no profile named, environment keys are what the chain returns first.
   const fromEnvironment = target.profileExplicit ? undefined : envCredentials(deps.env);
   if (fromEnvironment) return async () => fromEnvironment;
@@ -279,6 +289,7 @@ function usable(credentials: ResolvedCredentials, source: string, now: number): 
 /** Where the chain's credentials came from, as the SDK marks them ($source), for messages. */
 function sourceOf(raw: AwsCredentials, target: TokenTarget, deps: CredentialDeps): string {
   if (deps.credentials) return "the caller";
+  if (target.sso) return `SSO (account ${target.sso.accountId}, role ${target.sso.roleName})`;
   const marks = (raw as { $source?: Record<string, unknown> }).$source ?? {};
   const has = (...features: string[]) => features.some((f) => f in marks);
   const profile = `profile "${target.profileName}"`;

@@ -9,6 +9,7 @@ import { credentialProcessOf } from "./credential-process.js";
 import { resolveEndpointSettings, type EndpointSettings } from "./endpoint-settings.js";
 import { resolveRegion, type RegionSource } from "./region.js";
 import { readSharedConfig } from "./shared-config.js";
+import { resolveSsoTarget, type SsoOptions, type SsoTarget } from "./sso-target.js";
 import {
   validateClusterId,
   validateExternalId,
@@ -19,7 +20,7 @@ import {
 
 export const DEFAULT_SESSION_NAME = "EKSGetTokenAuth";
 
-export interface TargetOptions {
+export interface TargetOptions extends SsoOptions {
   readonly clusterId: string | undefined;
   readonly region?: string | undefined;
   readonly profile?: string | undefined;
@@ -47,6 +48,8 @@ export interface TokenTarget {
   readonly sessionName: string;
   readonly externalId: string | undefined;
   readonly forwardSessionName: boolean;
+  /** An SSO account and role named directly (--sso-account-id, --sso-role-name): no profile involved. */
+  readonly sso: SsoTarget | undefined;
   readonly configPath: string;
   readonly credentialsPath: string;
   /** Changes whenever the AWS shared files change (see readSharedConfig). */
@@ -60,6 +63,7 @@ export async function resolveTarget(options: TargetOptions, env: Env): Promise<T
   if (options.sessionName !== undefined) validateSessionName(options.sessionName);
   if (options.externalId !== undefined) validateExternalId(options.externalId);
   const shared = readSharedConfig(env, options.profile);
+  const sso = resolveSsoTarget(options, shared);
   if (shared.profileExplicit) validateProfileName(shared.profileName);
   const { region, source } = resolveRegion(options.region, env, shared.profile);
   const endpointSettings = resolveEndpointSettings(env, shared.profile);
@@ -79,6 +83,7 @@ export async function resolveTarget(options: TargetOptions, env: Env): Promise<T
     sessionName: options.sessionName ?? DEFAULT_SESSION_NAME,
     externalId: options.externalId,
     forwardSessionName: options.forwardSessionName ?? false,
+    sso,
     configPath: shared.configPath,
     credentialsPath: shared.credentialsPath,
     sharedConfigFingerprint: shared.fingerprint,

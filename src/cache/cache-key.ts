@@ -34,6 +34,9 @@ function identityMaterial(target: TokenTarget, env: Env): Record<string, unknown
     sessionName: target.sessionName,
     externalId: target.externalId ?? null,
     forwardSessionName: target.forwardSessionName,
+    // The portal account and role are the identity itself; the start URL says whose portal.
+    // Only when named, so the keys of every other identity stay as they were.
+    ...(target.sso ? { sso: target.sso } : {}),
     configPath: target.configPath,
     credentialsPath: target.credentialsPath,
     sharedFiles: target.sharedConfigFingerprint,

@@ -17,7 +17,8 @@ export type { TokenInput };
 
 export type ParsedCommand = { kind: "help" } | { kind: "version" } | { kind: "token"; request: TokenInput };
 
-const OPTIONS = {
+/** The token command's options: read by node:util's parseArgs and by the cache-hit path's scanner (./fast-args.ts). */
+export const OPTIONS = {
   "cluster-name": { type: "string" },
   "cluster-id": { type: "string", short: "i" },
   region: { type: "string" },
@@ -27,6 +28,11 @@ const OPTIONS = {
   "session-name": { type: "string", short: "s" },
   "external-id": { type: "string", short: "e" },
   "forward-session-name": { type: "boolean" },
+  "sso-session": { type: "string" },
+  "sso-start-url": { type: "string" },
+  "sso-region": { type: "string" },
+  "sso-account-id": { type: "string" },
+  "sso-role-name": { type: "string" },
   output: { type: "string", short: "o" },
   "token-only": { type: "boolean" },
   "api-version": { type: "string" },
@@ -42,11 +48,21 @@ const OPTIONS = {
 // The positional words of the three shapes; anything else is a mistake worth reporting.
 const COMMAND_WORDS = [[], ["token"], ["eks", "get-token"], ["get-token"]] as const;
 
-export function parseTokenArgs(argv: readonly string[], env: Env): ParsedCommand {
-  const { values: v, positionals } = parseFlags(argv, OPTIONS, {
-    positionals: true,
-    hint: "run `eks-token --help` for the options",
-  });
+/** argv as flag values and positional words, as node:util's parseArgs gives them for OPTIONS. */
+export type TokenFlags = ReturnType<typeof parseFlags<typeof OPTIONS>>;
+
+/** The full parser: every form parseArgs accepts, and a usage error for the rest. */
+export function scanTokenFlags(argv: readonly string[]): TokenFlags {
+  return parseFlags(argv, OPTIONS, { positionals: true, hint: "run `eks-token --help` for the options" });
+}
+
+/** `scan` turns argv into flags: the full parser, or the cache-hit path's (./fast-args.ts), which agrees with it. */
+export function parseTokenArgs(
+  argv: readonly string[],
+  env: Env,
+  scan: (argv: readonly string[]) => TokenFlags = scanTokenFlags,
+): ParsedCommand {
+  const { values: v, positionals } = scan(argv);
   if (v.help) return { kind: "help" };
   if (v.version) return { kind: "version" };
   if (
@@ -74,6 +90,11 @@ export function parseTokenArgs(argv: readonly string[], env: Env): ParsedCommand
       sessionName: emptyToUndefined(v["session-name"], "--session-name"),
       externalId: emptyToUndefined(v["external-id"], "--external-id"),
       forwardSessionName: v["forward-session-name"] ?? false,
+      ssoSession: emptyToUndefined(v["sso-session"], "--sso-session"),
+      ssoStartUrl: emptyToUndefined(v["sso-start-url"], "--sso-start-url"),
+      ssoRegion: emptyToUndefined(v["sso-region"], "--sso-region"),
+      ssoAccountId: emptyToUndefined(v["sso-account-id"], "--sso-account-id"),
+      ssoRoleName: emptyToUndefined(v["sso-role-name"], "--sso-role-name"),
       output: parseOutput(v.output, v["token-only"] ?? false),
       apiVersion: v["api-version"] === undefined ? undefined : parseApiVersion(v["api-version"]),
       cache: !(v["no-cache"] ?? false) && !isTrue(env["EKS_TOKEN_NO_CACHE"]),

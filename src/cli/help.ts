@@ -5,6 +5,7 @@ Usage:
   eks-token verify [TOKEN|-] [--cluster-name N] [--sts] [--output text|json]
   eks-token kubeconfig --cluster-name N [--region R] [options]   write a kubeconfig entry
   eks-token kubeconfig migrate [--kubeconfig PATH] [--dry-run]    switch existing entries to eks-token
+  eks-token kubeconfig sync [--sso-session S | --profile P ...] [--dry-run]   every cluster you can reach
   eks-token cache list | cache clear [--cluster-name N]
   eks-token doctor [--context NAME] [--can-i VERB RESOURCE]   why kubectl is Unauthorized
   eks-token login [--profile P | --sso-session S] [--use-device-code]   sign in to IAM Identity Center
@@ -19,6 +20,9 @@ Token options:
   -s, --session-name NAME  session name for the role (default EKSGetTokenAuth)
   -e, --external-id ID     external id for the role
   --forward-session-name   use the caller's own session name for the role
+  --sso-session S --sso-account-id A --sso-role-name R
+                           an IAM Identity Center account and role, signed in through sso-session S
+                           (or --sso-start-url U --sso-region R instead of --sso-session); no profile
   --output json|token      an ExecCredential (default) or the bare token; --token-only = --output token
   --api-version V          v1 or v1beta1 (default: what kubectl asks for in KUBERNETES_EXEC_INFO)
   --no-cache               neither read nor write the token cache for this call

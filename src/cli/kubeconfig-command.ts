@@ -1,4 +1,4 @@
-/** `eks-token kubeconfig` and `eks-token kubeconfig migrate`: flags in, exit code out. */
+/** `eks-token kubeconfig`, `kubeconfig migrate` and (loaded on demand) `kubeconfig sync`: flags in, exit code out. */
 import {
   migrateKubeconfig,
   realKubeconfigDeps,
@@ -11,6 +11,8 @@ import { KUBECONFIG_HELP } from "./kubeconfig-help.js";
 
 export function createKubeconfigCommand(deps: KubeconfigDeps = realKubeconfigDeps(() => process.cwd())): Command {
   return async (args, io) => {
+    // sync has its own module: only a sync loads it and the SDK clients it uses.
+    if (args[0] === "sync") return (await import("./kubeconfig-sync-command.js")).runKubeconfigSync(args.slice(1), io);
     const parsed = parseKubeconfigArgs(args);
     if (parsed.flags.help) {
       io.stdout(KUBECONFIG_HELP);

@@ -4,6 +4,8 @@ export const KUBECONFIG_HELP = `Usage:
       Add or update the cluster, user and context of an EKS cluster; the user runs eks-token.
   eks-token kubeconfig migrate [--kubeconfig PATH] [--dry-run]
       Rewrite users that run \`aws eks get-token\` or \`aws-iam-authenticator token\` to run eks-token.
+  eks-token kubeconfig sync [options]
+      Keep a context for every EKS cluster your AWS access reaches (see \`kubeconfig sync --help\`).
 
 Options:
   --cluster-name NAME   cluster to add (alias: --name)

@@ -27,6 +27,14 @@ export interface TokenArgsInput {
   readonly sessionName?: string;
   readonly externalId?: string;
   readonly forwardSessionName?: boolean;
+  /** An SSO account and role: --sso-session S (or --sso-start-url U --sso-region R) --sso-account-id A --sso-role-name R. */
+  readonly sso?: {
+    readonly session?: string | undefined;
+    readonly startUrl?: string | undefined;
+    readonly region?: string | undefined;
+    readonly accountId: string;
+    readonly roleName: string;
+  };
 }
 
 /** `token --cluster-name N [--region R] [--role-arn A] [--profile P] [--session-name S] [--external-id E] [--forward-session-name]` */
@@ -38,6 +46,14 @@ export function tokenArgs(input: TokenArgsInput): string[] {
   if (input.sessionName !== undefined) args.push("--session-name", input.sessionName);
   if (input.externalId !== undefined) args.push("--external-id", input.externalId);
   if (input.forwardSessionName) args.push("--forward-session-name");
+  const sso = input.sso;
+  if (sso) {
+    if (sso.session !== undefined) args.push("--sso-session", sso.session);
+    else if (sso.startUrl !== undefined && sso.region !== undefined) {
+      args.push("--sso-start-url", sso.startUrl, "--sso-region", sso.region);
+    }
+    args.push("--sso-account-id", sso.accountId, "--sso-role-name", sso.roleName);
+  }
   return args;
 }
 

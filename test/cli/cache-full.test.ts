@@ -54,7 +54,7 @@ describe.skipIf(!CAN_MOUNT)(`a token cache on a full disk (${RUNTIME_LABEL}; nee
         });
         expectCredential({ ...result, stderr: "" });
         expect(result.stderr).toBe(
-          `eks-token: warning: could not write the token cache in ${dir} (ENOSPC); the next call will make a new token\n`,
+          `eks-token: warning: could not write the token cache in "${dir}" (ENOSPC); the next call will make a new token\n`,
         );
       } finally {
         s.cleanup();

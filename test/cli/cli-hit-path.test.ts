@@ -1,7 +1,12 @@
-// A cache hit must not load the AWS SDK or the signer. The built CLI runs under a module hook
-// (node --import <register.mjs>, which calls module.register) that logs every module resolved
-// and loaded; the log of a hit must name no token-miss chunk and no file holding SDK code, while
-// the log of a miss must name the token-miss chunk (so this test can fail).
+// A cache hit must load nothing but the CLI's entry: not the rest of the CLI, the AWS SDK or the
+// signer. On both runtimes, EKS_TOKEN_TRACE_MODULES lists the CLI's modules a call loaded (the
+// native executable's embedded ones, the Node build's CommonJS files): a hit lists the entry
+// alone, a miss the entry and the token-miss module, another command the whole CLI (so these
+// tests can fail). On Node, the
+// built CLI also runs under a module hook (node --import <register.mjs>, which calls
+// module.register) that logs every module resolved and loaded, built-ins and ES modules too; the
+// log of a hit must name only the entry, built-ins Node has loaded before any program, and
+// no file holding SDK code.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,17 +61,18 @@ module._load = function (request, parent, isMain) {
 };
 `;
 
-// Node only: the native executable loads one embedded bundle, with no module loader to hook (its
-// hit path is measured by npm run bench instead).
+// The hook tests are Node's: the native executable has no module loader to hook. Its embedded
+// modules are listed by EKS_TOKEN_TRACE_MODULES (the tests after these); the runtime's own
+// built-in modules are not listed there.
 const NODE_ONLY = RUNTIME !== "node";
 
 beforeAll(async () => {
-  if (NODE_ONLY) return;
   await ensureBuilt();
+  s = makeSandbox();
+  if (NODE_ONLY) return;
   hookDir = mkdtempSync(join(tmpdir(), "eks-token-hooks-"));
   writeFileSync(join(hookDir, "hooks.mjs"), HOOKS);
   writeFileSync(join(hookDir, "register.mjs"), REGISTER);
-  s = makeSandbox();
 }, 240_000);
 afterAll(() => {
   if (hookDir) rmSync(hookDir, { recursive: true, force: true });
@@ -84,6 +90,20 @@ async function traced(args: string[], extraEnv: Record<string, string> = keyEnv(
   const loaded = lines.filter((l) => l.startsWith("load ")).map((l) => l.slice(5));
   return { result, lines, loaded };
 }
+
+/** Runs the CLI with EKS_TOKEN_TRACE_MODULES; returns its result and the modules it listed, by file name. */
+async function modulesLoaded(args: string[], extraEnv: Record<string, string> = keyEnv(ALICE)) {
+  const log = join(s.home, `trace-${++runs}.log`);
+  const result = await s.run(args, { env: s.env({ ...extraEnv, AWS_REGION: REGION, EKS_TOKEN_TRACE_MODULES: log }) });
+  const names = readFileSync(log, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((path) => path.slice(path.lastIndexOf("/") + 1));
+  return { result, names };
+}
+
+/** The entry's name in the trace: the Node build's file, or the executable's (compiled as eks-token on every target). */
+const ENTRY = RUNTIME === "node" ? "eks-token.cjs" : process.platform === "win32" ? "eks-token.exe" : "eks-token";
 
 const SDK_MARKERS = ["@aws-sdk", "@smithy", "SignatureV4", "fromNodeProviderChain"];
 
@@ -103,7 +123,7 @@ function expectNoSdk(lines: string[], loaded: string[]): void {
 }
 
 describe.skipIf(NODE_ONLY)(
-  `the cache-hit path${NODE_ONLY ? " (skipped: the native executable has no module loader to hook; it loads one embedded bundle)" : ""}`,
+  `the cache-hit path${NODE_ONLY ? " (skipped: the native executable has no module loader to hook; the trace tests below list its modules)" : ""}`,
   () => {
     it("a miss loads the token-miss chunk", async () => {
       const { result, loaded } = await traced(["--cluster-name", "alpha"]);
@@ -139,6 +159,11 @@ describe.skipIf(NODE_ONLY)(
       const hit = await traced(["--cluster-name", "beta"]);
       expect(expectCredential(hit.result)).toEqual(warm); // really a hit: the same token
       expectNoSdk(hit.lines, hit.loaded);
+      // The entry alone, and of Node's built-ins only those it has loaded before any program.
+      expect(new Set(hit.loaded.filter((u) => u.startsWith("file:")))).toEqual(new Set([pathToFileURL(CLI_PATH).href]));
+      expect(new Set(hit.loaded.filter((u) => !u.startsWith("file:")))).toEqual(
+        new Set(["node:fs", "node:path", "buffer"]),
+      );
 
       s.writeCredentials(
         `[dev]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n`,
@@ -157,3 +182,67 @@ describe.skipIf(NODE_ONLY)(
     });
   },
 );
+
+describe(`the modules a call loads (${RUNTIME})`, () => {
+  it("a hit loads the entry alone; a miss the entry and the token-miss module", async () => {
+    const miss = await modulesLoaded(["--cluster-name", "trace"]);
+    const token = expectCredential(miss.result);
+    expect(miss.names).toEqual([ENTRY, RUNTIME === "node" ? "token-miss.cjs" : "token-miss.js"]);
+
+    const hit = await modulesLoaded(["--cluster-name", "trace"]);
+    expect(expectCredential(hit.result)).toEqual(token);
+    expect(hit.result.stderr).toBe("");
+    expect(hit.names).toEqual([ENTRY]);
+
+    // The drop-in forms and the short flags are read on the hit path too.
+    for (const args of [
+      ["token", "-i", "trace"],
+      ["eks", "get-token", "--cluster-name=trace", "--output", "json"],
+    ]) {
+      const again = await modulesLoaded(args);
+      expect(expectCredential(again.result)).toEqual(token);
+      expect(again.names, args.join(" ")).toEqual([ENTRY]);
+    }
+  });
+
+  it("a subcommand loads the whole CLI and its own module, never the token-miss one", async () => {
+    const { result, names } = await modulesLoaded(["cache", "list"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(names).toContain(RUNTIME === "node" ? "cli.cjs" : "bin.js");
+    expect(names.some((n) => n.startsWith("cache-command"))).toBe(RUNTIME === "native"); // an ES module on Node
+    expect(names.some((n) => n.startsWith("token-miss"))).toBe(false);
+  });
+
+  it("with a warm cache, whatever the hit path does not answer is answered by the whole CLI as before", async () => {
+    const token = expectCredential((await modulesLoaded(["--cluster-name", "fallback"])).result);
+
+    // --debug: the token path's debug lines, the same token.
+    const debug = await modulesLoaded(["--cluster-name", "fallback", "--debug"]);
+    expect(expectCredential(debug.result, { stderr: "any" })).toEqual(token);
+    expect(debug.result.stderr).toMatch(/eks-token: debug: cache hit in /);
+
+    // A warning to give (an odd KUBERNETES_EXEC_INFO): given once, with the same token.
+    const odd = await modulesLoaded(["--cluster-name", "fallback"], { ...keyEnv(ALICE), KUBERNETES_EXEC_INFO: "{" });
+    expect(expectCredential(odd.result, { stderr: "any" })).toEqual(token);
+    expect(odd.result.stderr.match(/eks-token: warning: KUBERNETES_EXEC_INFO is not valid JSON/g)).toHaveLength(1);
+
+    // An argument the token path's scanner leaves alone: the whole CLI's usage error, nothing on stdout.
+    const bad = await modulesLoaded(["--cluster-name", "fallback", "--no-such-flag"]);
+    expect(bad.result.code).toBe(2);
+    expect(bad.result.stdout).toBe("");
+    expect(bad.result.stderr).toMatch(/^eks-token: unknown option/);
+    expect(bad.names).toContain(RUNTIME === "node" ? "cli.cjs" : "bin.js");
+
+    // A value the scanner reads but the command refuses: the same usage error as before.
+    const refused = await modulesLoaded(["--cluster-name", "fallback", "--output", "yaml"]);
+    expect(refused.result.code).toBe(2);
+    expect(refused.result.stdout).toBe("");
+    expect(refused.result.stderr).toMatch(/^eks-token: --output "?yaml"? is not supported/);
+
+    // --output token from the cache: the bare token, and nothing loaded but the entry.
+    const bare = await modulesLoaded(["--cluster-name", "fallback", "--output", "token"]);
+    expect(bare.result.code, bare.result.stderr).toBe(0);
+    expect(bare.result.stdout).toBe(`${token.token}\n`);
+    expect(bare.names).toEqual([ENTRY]);
+  });
+});

@@ -1,5 +1,5 @@
 // A local Amazon EKS control-plane API for tests, speaking REST JSON as @aws-sdk/client-eks does:
-// DescribeCluster, the access-entry reads (with nextToken/maxResults paging) and the writes that
+// ListClusters (paged, scoped like the rest), DescribeCluster, the access-entry reads (with nextToken/maxResults paging) and the writes that
 // fix access (CreateAccessEntry, AssociateAccessPolicy, DeleteAccessEntry). Requests are
 // SigV4-verified by the independent test signer against the STS emulator's keys; the caller's
 // account and the credential scope's region select the cluster, as in AWS. The clusters are
@@ -14,6 +14,7 @@ import { verifyAuthorizationHeader, type VerifyErrorCode } from "./sigv4.js";
 import type { KnownAccessKey } from "./sts-emulator.js";
 
 export const EKS_OPERATIONS = [
+  "ListClusters",
   "DescribeCluster",
   "ListAccessEntries",
   "DescribeAccessEntry",
@@ -51,13 +52,20 @@ export interface DenyOptions {
 }
 
 /**
- * What a broken or hostile endpoint does, applied on arrival to matching requests (every operation
- * when absent): never answer; answer a raw status and body (a throttle, a 5xx, a 404 that is not
- * JSON); drop the connection; answer 200 with a body that never ends; answer late; or (for the listings) page forever.
+/**
+ * What a broken or hostile endpoint does, applied on arrival to matching requests (every operation,
+ * account and region when absent): never answer; answer a raw status and body (a throttle, a 5xx,
+ * a 404 that is not JSON); 429 TooManyRequestsException, as EKS answers under load; drop the
+ * connection; answer 200 with a body that never ends; answer late; or (for the listings) page forever.
  */
-export type EksFault = { readonly operation?: EksOperation } & (
+export type EksFault = {
+  readonly operation?: EksOperation;
+  readonly region?: string;
+  readonly accountId?: string;
+} & (
   | { readonly kind: "hang" }
   | { readonly kind: "reply"; readonly status: number; readonly errorType?: string; readonly body: string }
+  | { readonly kind: "throttle" }
   | { readonly kind: "reset" }
   | { readonly kind: "endless" }
   | { readonly kind: "delay"; readonly ms: number }
@@ -76,6 +84,15 @@ export interface EksEmulator {
   /** Applies to matching requests until used `times` times (default: until cleared). */
   setFault(fault: EksFault, times?: number): void;
   clearFaults(): void;
+  /**
+   * The region is not enabled for the account (an opt-in region): every request signed for it
+   * gets 403 UnrecognizedClientException, as AWS answers there.
+   */
+  disableRegion(accountId: string, region: string): void;
+  /** Most requests in flight at once, overall and for any one account and region. */
+  readonly inFlight: { readonly max: number; readonly maxPerAccountRegion: number };
+  /** Each answer waits this long (ms) first, like a far region; 0 by default. */
+  setLatency(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -115,6 +132,8 @@ interface Route {
 /** Matches the SDK's URI templates; labels arrive percent-encoded ('/' in an ARN as %2F). */
 function route(method: string, path: string): Route | undefined {
   const raw = path.split("/").slice(1);
+  if (raw[0] === "clusters" && raw.length === 1 && method === "GET")
+    return { operation: "ListClusters", clusterName: "" };
   if (raw[0] !== "clusters" || raw.length < 2) return undefined;
   let segments: string[];
   try {
@@ -153,7 +172,7 @@ function clusterDocument(state: ClusterState): object {
     arn: state.arn,
     createdAt: epochSeconds(state.createdAt),
     version: state.version,
-    ...(state.endpoint ? { endpoint: state.endpoint } : {}),
+    ...(state.endpoint && state.status !== "CREATING" ? { endpoint: state.endpoint } : {}),
     roleArn: `arn:aws:iam::${state.accountId}:role/eks-cluster-role`,
     resourcesVpcConfig: {
       subnetIds: ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
@@ -172,7 +191,8 @@ function clusterDocument(state: ClusterState): object {
       oidc: { issuer: `https://oidc.eks.${state.region}.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF` },
     },
     status: state.status,
-    certificateAuthority: { data: state.certificateAuthorityData },
+    // Neither the endpoint nor the CA exist before the cluster is ACTIVE.
+    ...(state.status === "CREATING" ? {} : { certificateAuthority: { data: state.certificateAuthorityData } }),
     platformVersion: state.platformVersion,
     tags: {},
     health: { issues: [] },
@@ -290,7 +310,7 @@ function requireEntry(ctx: Context): AccessEntryRecord {
   return entry;
 }
 
-const OPERATIONS: Record<EksOperation, (ctx: Context) => { status: number; body: object }> = {
+const OPERATIONS: Record<Exclude<EksOperation, "ListClusters">, (ctx: Context) => { status: number; body: object }> = {
   DescribeCluster: ({ state }) => ({ status: 200, body: { cluster: clusterDocument(state) } }),
 
   ListAccessEntries: ({ state, query }) => {
@@ -411,11 +431,18 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
   const calls = Object.fromEntries(EKS_OPERATIONS.map((op) => [op, 0])) as Record<EksOperation, number>;
   const denials: Array<{ operation: EksOperation; callerArn?: string; remaining: number }> = [];
   const faults: Array<{ fault: EksFault; remaining: number }> = [];
+  const disabled = new Set<string>();
+  const inFlight = { now: 0, max: 0, per: new Map<string, number>(), maxPerAccountRegion: 0 };
+  let latencyMs = 0;
 
-  /** The fault this request meets, if any (a hung request is never answered; close() drops it). */
-  function takeFault(operation: EksOperation | undefined): EksFault | undefined {
+  /** The first fault that matches the request (and uses it up), else undefined. */
+  function takeFault(operation: EksOperation | undefined, accountId?: string, region?: string): EksFault | undefined {
     const index = faults.findIndex(
-      (f) => f.remaining > 0 && (f.fault.operation === undefined || f.fault.operation === operation),
+      (f) =>
+        f.remaining > 0 &&
+        (f.fault.operation === undefined || f.fault.operation === operation) &&
+        (f.fault.region === undefined || f.fault.region === region) &&
+        (f.fault.accountId === undefined || f.fault.accountId === accountId),
     );
     if (index < 0) return undefined;
     const { fault } = faults[index]!;
@@ -423,6 +450,17 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
     return fault;
   }
   let pageCount = 0;
+
+  /** Clusters of the caller's account in the signed region, in creation order. */
+  function listClusters(caller: KnownAccessKey, region: string, query: URLSearchParams): object {
+    const include = query.get("include");
+    const names = clusters
+      .filter((c) => c.accountId === caller.accountId && c.region === region)
+      .filter((c) => include === "all" || c.status !== "PENDING")
+      .map((c) => c.name);
+    const { items, nextToken } = page(names, query, `clusters:${caller.accountId}:${region}:${include ?? ""}`);
+    return { clusters: items, ...(nextToken ? { nextToken } : {}) };
+  }
 
   function authenticate(
     req: IncomingMessage,
@@ -487,24 +525,48 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
     const matched = route(method, rawPath);
     const record: EksRequestRecord = { method, path: rawPath, operation: matched?.operation };
     requests.push(record);
-    const fault = takeFault(matched?.operation);
-    if (fault?.kind === "hang") return;
-    if (fault?.kind === "endless") return sendEndlessBody(res);
-    if (fault?.kind === "reset") return void req.socket.destroy();
-    if (fault?.kind === "delay" || (fault?.kind === "endless-pages" && fault.delayMs))
-      await new Promise((r) => setTimeout(r, fault.kind === "delay" ? fault.ms : (fault.delayMs ?? 0)));
-    if (fault?.kind === "reply") {
-      record.status = fault.status;
-      res.writeHead(fault.status, {
+    // Faults without a scope apply before the signature is read (a hang holds the request whole).
+    const early = faults.some((f) => f.fault.region === undefined && f.fault.accountId === undefined);
+    const earlyFault = early ? takeFault(matched?.operation) : undefined;
+    if (earlyFault?.kind === "hang") return;
+    if (earlyFault?.kind === "endless") return sendEndlessBody(res);
+    if (earlyFault?.kind === "reset") return void req.socket.destroy();
+    if (earlyFault?.kind === "delay" || (earlyFault?.kind === "endless-pages" && earlyFault.delayMs))
+      await new Promise((r) => setTimeout(r, earlyFault.kind === "delay" ? earlyFault.ms : (earlyFault.delayMs ?? 0)));
+    if (earlyFault?.kind === "reply") {
+      record.status = earlyFault.status;
+      res.writeHead(earlyFault.status, {
         "content-type": "application/json",
-        ...(fault.errorType ? { "x-amzn-errortype": fault.errorType } : {}),
+        ...(earlyFault.errorType ? { "x-amzn-errortype": earlyFault.errorType } : {}),
       });
-      return void res.end(fault.body);
+      return void res.end(earlyFault.body);
     }
+    let key: string | undefined;
     try {
       const { caller, region } = authenticate(req, body, record);
       if (!matched) throw new EksError(404, "UnknownOperationException", "");
       calls[matched.operation]++;
+      key = `${caller.accountId}/${region}`;
+      inFlight.now++;
+      inFlight.max = Math.max(inFlight.max, inFlight.now);
+      const per = (inFlight.per.get(key) ?? 0) + 1;
+      inFlight.per.set(key, per);
+      inFlight.maxPerAccountRegion = Math.max(inFlight.maxPerAccountRegion, per);
+      if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+      const fault = earlyFault ?? takeFault(matched.operation, caller.accountId, region);
+      if (fault?.kind === "hang") return;
+      if (fault?.kind === "endless") return sendEndlessBody(res);
+      if (fault?.kind === "throttle") throw new EksError(429, "TooManyRequestsException", "Rate exceeded");
+      if (fault?.kind === "reset") return void req.socket.destroy();
+      if (fault?.kind === "delay" && fault !== earlyFault) await new Promise((r) => setTimeout(r, fault.ms));
+      if (fault?.kind === "reply") {
+        record.status = fault.status;
+        res.writeHead(fault.status, {
+          "content-type": "application/json",
+          ...(fault.errorType ? { "x-amzn-errortype": fault.errorType } : {}),
+        });
+        return void res.end(fault.body);
+      }
       if (fault?.kind === "endless-pages") {
         const arn = `arn:aws:iam::${caller.accountId}:role/paged-${++pageCount}`;
         const items =
@@ -519,6 +581,18 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
               }
             : { accessEntries: [arn] };
         return send(res, record, 200, { ...items, nextToken: randomUUID() });
+      }
+      if (disabled.has(`${caller.accountId}/${region}`)) {
+        throw new EksError(
+          403,
+          "UnrecognizedClientException",
+          "The security token included in the request is invalid.",
+        );
+      }
+      if (matched.operation === "ListClusters") {
+        checkDenied(matched.operation, caller, `arn:aws:eks:${region}:${caller.accountId}:cluster/*`);
+        send(res, record, 200, listClusters(caller, region, new URLSearchParams(rawQuery)));
+        return;
       }
       const arnInScope = `arn:aws:eks:${region}:${caller.accountId}:cluster/${matched.clusterName}`;
       checkDenied(matched.operation, caller, arnInScope);
@@ -541,6 +615,11 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
     } catch (error) {
       if (!(error instanceof EksError)) throw error;
       send(res, record, error.status, { ...error.fields, message: error.message }, error.type);
+    } finally {
+      if (key !== undefined) {
+        inFlight.now--;
+        inFlight.per.set(key, (inFlight.per.get(key) ?? 1) - 1);
+      }
     }
   }
 
@@ -575,6 +654,15 @@ export async function startEksEmulator(options: EksEmulatorOptions): Promise<Eks
     },
     clearFaults: () => {
       faults.length = 0;
+    },
+    disableRegion: (accountId, region) => {
+      disabled.add(`${accountId}/${region}`);
+    },
+    get inFlight() {
+      return { max: inFlight.max, maxPerAccountRegion: inFlight.maxPerAccountRegion };
+    },
+    setLatency: (ms) => {
+      latencyMs = ms;
     },
     close,
   };

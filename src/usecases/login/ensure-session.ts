@@ -30,8 +30,11 @@ import {
 
 /** The session as the messages name it, and the name of its token file. */
 export interface SessionIdentity {
-  /** The profile the command was run with (the one to pass to `eks-token login`). */
-  readonly profile: string;
+  /**
+   * The profile the command was run with (the one to pass to `eks-token login`); undefined when
+   * the session was named directly (`token --sso-session S ...`): then `--sso-session S` is passed.
+   */
+  readonly profile: string | undefined;
   /** The sso-session's name; undefined for a legacy profile (sso_start_url in the profile). */
   readonly sessionName: string | undefined;
   /** The token file's name without `.json`: SHA-1 hex of the session name or the start URL. */
@@ -285,14 +288,20 @@ function forgetAttempts(session: SessionIdentity, deps: EnsureSessionDeps): void
 }
 
 export function sessionLabel(session: SessionIdentity): string {
+  if (session.profile === undefined) return `the SSO session ${quote(session.sessionName ?? "")}`;
   return session.sessionName === undefined
     ? `the SSO session of profile ${quote(session.profile)}`
     : `the SSO session ${quote(session.sessionName)} (profile ${quote(session.profile)})`;
 }
 
-/** `eks-token login --profile P`, shell-quoted, in backticks. */
-export function loginCommand(session: Pick<SessionIdentity, "profile">): string {
-  return `\`${shellJoin(["eks-token", "login", "--profile", session.profile])}\``;
+/** What selects the session on a sign-in command line: --profile P, else --sso-session S. */
+export function sessionSelector(session: Pick<SessionIdentity, "profile" | "sessionName">): string[] {
+  return session.profile !== undefined ? ["--profile", session.profile] : ["--sso-session", session.sessionName ?? ""];
+}
+
+/** `eks-token login --profile P` (or `--sso-session S`), shell-quoted, in backticks. */
+export function loginCommand(session: Pick<SessionIdentity, "profile" | "sessionName">): string {
+  return `\`${shellJoin(["eks-token", "login", ...sessionSelector(session)])}\``;
 }
 
 function loginHint(session: SessionIdentity): string {
@@ -306,7 +315,7 @@ function loginHint(session: SessionIdentity): string {
 function refusal(session: SessionIdentity, needed: string, why: string): EksTokenError {
   return new EksTokenError(
     "sso-expired",
-    `the SSO session for profile ${quote(session.profile)} has expired or is invalid (${needed}); no browser was opened: ${why}`,
-    `run ${loginCommand(session)} (or \`${shellJoin(["aws", "sso", "login", "--profile", session.profile])}\`)`,
+    `${session.profile !== undefined ? `the SSO session for profile ${quote(session.profile)}` : sessionLabel(session)} has expired or is invalid (${needed}); no browser was opened: ${why}`,
+    `run ${loginCommand(session)} (or \`${shellJoin(["aws", "sso", "login", ...sessionSelector(session)])}\`)`,
   );
 }

@@ -5,7 +5,8 @@
  * to one sign-in and one more try. The OIDC calls and the sign-in itself are loaded only when
  * used (./session-calls.ts).
  */
-import { targetSsoConfig, type SsoConfig } from "../../aws/sso-config.js";
+import { resolveSsoConfig, targetSsoConfig, type SsoConfig } from "../../aws/sso-config.js";
+import { readSharedConfig } from "../../aws/shared-config.js";
 import { readSsoTokenFile, ssoCacheKey, ssoTokenFilePath } from "../../aws/sso-token-file.js";
 import type { TokenTarget } from "../../aws/target.js";
 import { openCacheDir } from "../../cache/cache-dir.js";
@@ -20,6 +21,7 @@ import { signInMode, type CallerFacts } from "./auto-sign-in.js";
 import {
   ensureSession,
   loginCommand,
+  sessionSelector,
   type EnsureResult,
   type SessionIdentity,
   type SessionPorts,
@@ -58,7 +60,8 @@ export function ssoOnMiss(target: TokenTarget, deps: OnMissDeps): SsoOnMiss | un
   const config = ssoConfigOf(target, deps);
   if (!config) return undefined;
   const session: SessionIdentity = {
-    profile: target.profileName,
+    // An SSO account and role named directly (--sso-session S ...) have no profile.
+    profile: target.sso ? undefined : target.profileName,
     sessionName: config.kind === "sso-session" ? config.sessionName : undefined,
     key: ssoCacheKey(config.cacheKey),
   };
@@ -103,7 +106,7 @@ export function ssoOnMiss(target: TokenTarget, deps: OnMissDeps): SsoOnMiss | un
         cacheDir: deps.stateDir,
         signal,
         timeoutMs: signInBoundMs(deps.env),
-        profile: target.profileName,
+        selector: sessionSelector(session),
       }),
   };
   const ensureDeps = {
@@ -150,7 +153,10 @@ export function checkSsoTokenFile(target: TokenTarget, deps: Pick<OnMissDeps, "e
   throw new EksTokenError(
     "config",
     `the SSO token file ${quote(path, 400)} cannot be used: ${status.reason}`,
-    `remove it, then run ${loginCommand({ profile: target.profileName })}`,
+    `remove it, then run ${loginCommand({
+      profile: target.sso ? undefined : target.profileName,
+      sessionName: config.kind === "sso-session" ? config.sessionName : undefined,
+    })}`,
   );
 }
 
@@ -174,11 +180,36 @@ function refuseUnreplaceable(path: string): void {
 }
 
 function ssoConfigOf(target: TokenTarget, deps: Pick<OnMissDeps, "env" | "log">): SsoConfig | undefined {
+  const sso = target.sso;
+  if (sso) {
+    // Only a named sso-session can be signed in to; the legacy form reads its token file as it is.
+    if (sso.session === undefined) return undefined;
+    return {
+      kind: "sso-session",
+      sessionName: sso.session,
+      startUrl: sso.startUrl,
+      region: sso.region,
+      cacheKey: sso.session,
+      profileName: undefined,
+      chain: [],
+      registrationScopes: registrationScopes(deps, sso.session),
+    };
+  }
   try {
     return targetSsoConfig(target, deps.env);
   } catch (e) {
     // Settings that cannot work: the SDK reports them as it always has.
     deps.log.debug(`SSO settings not used for sign-in: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+}
+
+/** The session's sso_registration_scopes, when its section sets them. */
+function registrationScopes(deps: Pick<OnMissDeps, "env">, session: string): readonly string[] | undefined {
+  try {
+    const resolved = resolveSsoConfig(readSharedConfig(deps.env, undefined), { ssoSession: session });
+    return resolved.kind === "sso-session" ? resolved.registrationScopes : undefined;
+  } catch {
     return undefined;
   }
 }
@@ -227,7 +258,8 @@ function portalRefused(error: unknown): boolean {
   let e: unknown = error;
   for (let depth = 0; depth < 4 && e; depth++) {
     const message = e instanceof Error ? e.message : String(e);
-    if (/\bUnauthorizedException\b/.test(message)) return true;
+    if (/\bUnauthorizedException\b/.test(message) || (e as { name?: unknown }).name === "UnauthorizedException")
+      return true;
     e = isEksTokenError(e) || e instanceof Error ? (e as Error).cause : undefined;
   }
   return false;

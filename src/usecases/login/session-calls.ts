@@ -78,8 +78,8 @@ export interface SignInCallDeps {
   readonly cacheDir: string;
   readonly signal: AbortSignal;
   readonly timeoutMs: number;
-  /** The profile to name in `eks-token login --profile P`. */
-  readonly profile: string;
+  /** What to name in `eks-token login`: --profile P, or --sso-session S for a session named directly. */
+  readonly selector: readonly string[];
 }
 
 /** The sign-in `eks-token login` runs, started from the token path; sorted for the attempt budget. */
@@ -92,7 +92,7 @@ export async function signInForToken(config: SsoConfig, deps: SignInCallDeps): P
         timeoutMs: deps.timeoutMs,
         profile: shared.profile,
         configFile: shared.configFile,
-        command: shellJoin(["eks-token", "login", "--profile", deps.profile]),
+        command: shellJoin(["eks-token", "login", ...deps.selector]),
       },
       realSignInDeps({
         env: deps.env,
