@@ -273,6 +273,18 @@ describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
       expect(c.detail).toMatch(/; SSO session "corp" expired at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, not refreshable$/);
       expect(c.fix).toBe("eks-token login --profile sso-dev");
       expect(line(r, "kubeconfig").detail).toContain("env AWS_PROFILE");
+
+      // The same in --output json.
+      const j = await doctor({
+        plane: p,
+        keys: undefined,
+        args: ["--output", "json"],
+        exec: { ...execUser(["token", "--cluster-name", CLUSTER]), env: { AWS_PROFILE: "sso-dev" } },
+        env: { HOME: h.home, AWS_CONFIG_FILE: h.configPath, AWS_SHARED_CREDENTIALS_FILE: h.credentialsPath },
+      });
+      const jc = j.json!.checks.find((x) => x.id === "credentials");
+      expect(jc, transcript(j)).toMatchObject({ status: "fail", fix: "eks-token login --profile sso-dev" });
+      expect(jc!.detail).toMatch(/; SSO session "corp" expired at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, not refreshable$/);
     } finally {
       h.cleanup();
     }
