@@ -2,9 +2,13 @@
 // credentials, instance metadata), through the built CLI on both runtimes: one clear line, an
 // empty stdout, the request not sent again, and the endpoint stopped being read soon after the
 // cap (so the process never held more than that).
+import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startContainerCredentialsEmulator } from "../support/container-credentials-emulator.js";
-import { endlessStats } from "../support/endless-body.js";
+import { endlessStats, sendEndlessBody } from "../support/endless-body.js";
 import { startImdsEmulator } from "../support/imds-emulator.js";
 import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
 import { ACCOUNT, ALICE, REGION, ensureBuilt, keyEnv, makeSandbox, type Sandbox } from "../support/cache-fixture.js";
@@ -110,6 +114,28 @@ describe(`endless answers (${RUNTIME_LABEL})`, () => {
       expect(imds.requests).toHaveLength(1);
     } finally {
       await imds.close();
+    }
+  });
+});
+
+describe(`an endless DescribeCluster answer (${RUNTIME_LABEL})`, () => {
+  it("eks-token kubeconfig: refused at the 4 MB cap, nothing written", async () => {
+    const eks = createServer((_req, res) => sendEndlessBody(res));
+    await new Promise<void>((r) => eks.listen(0, "127.0.0.1", r));
+    try {
+      const s = sandbox();
+      const path = join(s.home, "kubeconfig");
+      const result = await s.run(["kubeconfig", "--cluster-name", "alpha", "--region", REGION, "--kubeconfig", path], {
+        env: s.env({
+          ...keyEnv(ALICE),
+          AWS_ENDPOINT_URL_EKS: `http://127.0.0.1:${(eks.address() as AddressInfo).port}`,
+        }),
+      });
+      expectTooLarge(result, "4 MB");
+      expect(existsSync(path)).toBe(false);
+    } finally {
+      eks.closeAllConnections();
+      await new Promise((r) => eks.close(r));
     }
   });
 });
