@@ -2,6 +2,7 @@
 // credentials, instance metadata), through the built CLI on both runtimes: one clear line, an
 // empty stdout, the request not sent again, and the endpoint stopped being read soon after the
 // cap (so the process never held more than that).
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,7 +13,7 @@ import { endlessStats, sendEndlessBody } from "../support/endless-body.js";
 import { startImdsEmulator } from "../support/imds-emulator.js";
 import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
 import { ACCOUNT, ALICE, REGION, ensureBuilt, keyEnv, makeSandbox, type Sandbox } from "../support/cache-fixture.js";
-import { RUNTIME_LABEL } from "../support/cli.js";
+import { CLI_COMMAND, ROOT, RUNTIME_LABEL } from "../support/cli.js";
 
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/eks-bounded`;
 // The cap is 256 kB; what the kernel's socket buffers hold on both sides comes on top.
@@ -137,6 +138,47 @@ describe(`an endless DescribeCluster answer (${RUNTIME_LABEL})`, () => {
       eks.closeAllConnections();
       await new Promise((r) => eks.close(r));
     }
+  });
+});
+
+describe(`stdin that never ends (${RUNTIME_LABEL})`, () => {
+  it("verify -: refused at the 1 MB cap, stdin read no further", async () => {
+    const s = sandbox();
+    const child = spawn(CLI_COMMAND[0], [...CLI_COMMAND.slice(1), "verify", "-"], {
+      cwd: ROOT,
+      env: s.env() as NodeJS.ProcessEnv,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const chunk = Buffer.alloc(64 * 1024, "A");
+    let written = 0;
+    let closed = false;
+    const pump = (): void => {
+      while (!closed && child.stdin.writable) {
+        written += chunk.length;
+        if (!child.stdin.write(chunk)) {
+          child.stdin.once("drain", pump);
+          return;
+        }
+      }
+    };
+    child.stdin.on("error", () => {
+      closed = true;
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    pump();
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    closed = true;
+    clearTimeout(timer);
+    expect(stdout).toBe("");
+    expect(code, stderr).toBe(1);
+    expect(stderr).toBe(
+      "eks-token: the input on stdin was larger than 1 MB: pass the token, Bearer <token> or the plugin's ExecCredential JSON\n",
+    );
+    expect(written).toBeLessThan(READ_AT_MOST);
   });
 });
 
