@@ -2,7 +2,7 @@
 // credentials, instance metadata), through the built CLI on both runtimes: one clear line, an
 // empty stdout, the request not sent again, and the endpoint stopped being read soon after the
 // cap (so the process never held more than that).
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -192,6 +192,22 @@ describe(`files that never end (${RUNTIME_LABEL})`, () => {
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toBe(
       'eks-token: the AWS config file "/proc/self/pagemap" (from AWS_CONFIG_FILE) was larger than 8 MB: point AWS_CONFIG_FILE at the AWS config file\n',
+    );
+  });
+  it.skipIf(process.platform === "win32").each([
+    ["AWS_WEB_IDENTITY_TOKEN_FILE", { AWS_ROLE_ARN: ROLE }],
+    ["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", { AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://127.0.0.1:1/creds" }],
+  ] as const)("%s naming a FIFO: its own line, at once, not no credentials found", async (variable, more) => {
+    const s = sandbox();
+    const fifo = join(s.home, "token-fifo");
+    execFileSync("mkfifo", [fifo]);
+    const result = await s.run(["token", "--cluster-id", "alpha", "--region", REGION], {
+      env: s.env({ ...more, [variable]: fifo }),
+    });
+    expect(result.stdout).toBe("");
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toBe(
+      `eks-token: ${variable} "${fifo}" is a FIFO, not a regular file: point ${variable} at the token file, or unset it\n`,
     );
   });
 });
