@@ -739,6 +739,31 @@ describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
     }
   });
 
+  it("an http:// server in the kubeconfig (DescribeCluster denied, so nothing contradicts it) gets no token", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    p.eks.denyAccess("DescribeCluster");
+    const asked: string[] = [];
+    const plain = createHttpServer((req, res) => {
+      asked.push(`${req.method} ${req.url} ${req.headers.authorization ?? ""}`);
+      res.writeHead(401).end();
+    });
+    await new Promise<void>((r) => plain.listen(0, "127.0.0.1", r));
+    try {
+      const server = `http://127.0.0.1:${(plain.address() as { port: number }).port}`;
+      const r = await doctor({ plane: p, server });
+      expect(asked, transcript(r)).toEqual([]);
+      expect(line(r, "cluster")).toMatchObject({
+        status: "fail",
+        detail: expect.stringContaining(`the API server ${server} is not https: doctor sends no token in clear`),
+      });
+      expect(line(r, "authenticate").status).toBe("skip");
+      expect(r.code).toBe(1);
+    } finally {
+      plain.closeAllConnections();
+      await new Promise((r) => plain.close(r));
+    }
+  });
+
   it("a 201 SelfSubjectReview that is not JSON, or over the size cap: never 'authenticated as'", async () => {
     const path = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
     const p = await plane({ accessEntries: [DEV_ENTRY] });
