@@ -184,6 +184,9 @@ async function main(): Promise<number> {
       PATH: process.env["PATH"],
       HOME: home,
       KUBECONFIG: kubeconfigPath,
+      // The same files the kubeconfig entry names, as in a shell set up for this cluster.
+      AWS_CONFIG_FILE: join(home, ".aws", "config"),
+      AWS_SHARED_CREDENTIALS_FILE: join(home, ".aws", "credentials"),
       AWS_EC2_METADATA_DISABLED: "true",
       AWS_PROFILE: "demo",
       AWS_ENDPOINT_URL_STS: sts.url,
