@@ -21,6 +21,7 @@ import {
   EKSClient,
   type AccessScopeType,
 } from "@aws-sdk/client-eks";
+import { shellJoin } from "../src/quote.js";
 import { startAccountEmulator, type AccountEmulator } from "../test/support/account-emulator.js";
 import { ClusterState } from "../test/support/cluster-state.js";
 import { startEksControlPlane, type EksControlPlane } from "../test/support/eks-control-plane.js";
@@ -452,7 +453,7 @@ async function main(): Promise<number> {
     // that KUBECONFIG names after the person's own; its exec blocks run `eks-token` from PATH.
     const bin = join(home, "bin");
     mkdirSync(bin);
-    writeFileSync(join(bin, "eks-token"), `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`);
+    writeFileSync(join(bin, "eks-token"), `#!/bin/sh\nexec ${shellJoin([process.execPath, CLI])} "$@"\n`);
     chmodSync(join(bin, "eks-token"), 0o755);
     const fleetFile = join(home, ".kube", "eks-token", "fleet.yaml");
     const fleetEnv: NodeJS.ProcessEnv = {
