@@ -3,13 +3,17 @@
  * API emulators on loopback, writes a kubeconfig whose exec block runs the built eks-token, and lets
  * kubectl (or @kubernetes/client-node when there is no kubectl) talk to the emulated cluster. Then
  * `eks-token doctor` diagnoses a second identity that has no access entry, the fix it prints is
- * applied through the EKS API, and the client gets in. Exits non-zero if any step does not do what
- * it should.
+ * applied through the EKS API, and the client gets in. Last, IAM Identity Center: `eks-token login`
+ * signs in to an sso-session at the SSO-OIDC emulator (the test browser approves), a profile of that
+ * session gets its role credentials from the SSO portal emulator and lists pods, and `eks-token
+ * kubeconfig sync` finds the session's clusters across two accounts through the portal, EKS API and
+ * Account API emulators, writing a context the client then uses. Exits non-zero if any step does
+ * not do what it should.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   AssociateAccessPolicyCommand,
@@ -17,12 +21,29 @@ import {
   EKSClient,
   type AccessScopeType,
 } from "@aws-sdk/client-eks";
+import { shellJoin } from "../src/quote.js";
+import { startAccountEmulator, type AccountEmulator } from "../test/support/account-emulator.js";
+import { ClusterState } from "../test/support/cluster-state.js";
 import { startEksControlPlane, type EksControlPlane } from "../test/support/eks-control-plane.js";
+import { startEksEmulator, type EksEmulator } from "../test/support/eks-emulator.js";
+import { ssoRoleArn } from "../test/support/fleet.js";
 import type { K8sEmulator } from "../test/support/k8s-emulator.js";
+import { startSsoEmulator, type SsoEmulator } from "../test/support/sso-emulator.js";
+import { startSsoOidcEmulator, type SsoOidcEmulator } from "../test/support/sso-oidc-emulator.js";
 import { startStsEmulator, type StsEmulator } from "../test/support/sts-emulator.js";
+import { assumeRole } from "../test/support/sts-session.js";
 
 // Bundled by scripts/build.mjs to dist/demo/demo.mjs, next to the CLI it drives.
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), "..", "eks-token.cjs");
+// The browser a person who approves would be: fetches the sign-in page and follows it back to eks-token.
+const TEST_BROWSER = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "test",
+  "support",
+  "test-browser.mjs",
+);
 const CLUSTER = "demo-cluster";
 const REGION = "us-west-2";
 const ACCOUNT = "111122223333";
@@ -40,6 +61,32 @@ const BOB = {
   accessKeyId: "AKIADEMOBOB000000001",
   secretAccessKey: "demo/secret/key/for/bob/000000000000000",
 };
+
+// IAM Identity Center: an sso-session, its permission set in the demo's account and in a second one.
+const SSO_SESSION = "corp";
+const SSO_START_URL = "https://demo-corp.awsapps.com/start";
+const SSO_REGION = "us-east-1";
+const SSO_ROLE = "Developer";
+const SSO_PERSON = "alice@example.com";
+const SANDBOX = { id: "444455556666", name: "Sandbox", cluster: "playground", region: "eu-west-1" };
+// Who the portal's role sessions come from (a user of the STS emulator; the portal holds its keys).
+const SSO_ISSUER = {
+  name: "identity-center",
+  accountId: "999999999999",
+  accessKeyId: "AKIADEMOSSOISSUER001",
+  secretAccessKey: "demo/secret/key/for/sso/issuer/00000000",
+};
+const AWS_CONFIG = `[sso-session ${SSO_SESSION}]
+sso_start_url = ${SSO_START_URL}
+sso_region = ${SSO_REGION}
+sso_registration_scopes = sso:account:access
+
+[profile sso-dev]
+sso_session = ${SSO_SESSION}
+sso_account_id = ${ACCOUNT}
+sso_role_name = ${SSO_ROLE}
+region = ${REGION}
+`;
 
 interface Step {
   readonly name: string;
@@ -63,10 +110,11 @@ interface RunResult {
 }
 
 // Asynchronous on purpose: the emulators answer from this very process.
-function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+// `detached`: no controlling terminal, so sign-in steps come on stderr rather than on /dev/tty.
+function run(command: string, args: string[], env: NodeJS.ProcessEnv, detached = false): Promise<RunResult> {
   const started = process.hrtime.bigint();
   return new Promise((resolvePromise) => {
-    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { env, detached, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -91,6 +139,7 @@ function kubeconfig(
   home: string,
   profile = "demo",
   roleArn: string | null = ROLE_ARN,
+  extraEnv: Readonly<Record<string, string>> = {},
 ): string {
   return `apiVersion: v1
 kind: Config
@@ -120,7 +169,9 @@ users:
         value: ${join(home, ".kube", "cache", "eks-token")}
       - name: AWS_EC2_METADATA_DISABLED
         value: "true"
-contexts:
+${Object.entries(extraEnv)
+  .map(([name, value]) => `      - name: ${name}\n        value: ${value}\n`)
+  .join("")}contexts:
 - name: ${CLUSTER}
   context:
     cluster: ${CLUSTER}
@@ -134,10 +185,11 @@ function decodeHost(token: string): string {
   return new URL(url).host;
 }
 
-async function listPodsWithClientNode(kubeconfigPath: string, namespace: string): Promise<string[]> {
+async function listPodsWithClientNode(kubeconfigPath: string, namespace: string, context?: string): Promise<string[]> {
   const k8s = await import("@kubernetes/client-node");
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(kubeconfigPath);
+  if (context) kc.setCurrentContext(context);
   const api = kc.makeApiClient(k8s.CoreV1Api);
   const list = await api.listNamespacedPod({ namespace });
   return list.items.map((p) => p.metadata?.name ?? "?");
@@ -147,6 +199,10 @@ async function main(): Promise<number> {
   const home = mkdtempSync(join(tmpdir(), "eks-token-demo-"));
   let sts: StsEmulator | undefined;
   let plane: EksControlPlane | undefined;
+  let oidc: SsoOidcEmulator | undefined;
+  let portal: SsoEmulator | undefined;
+  let fleetEks: EksEmulator | undefined;
+  let accounts: AccountEmulator | undefined;
   try {
     sts = await startStsEmulator();
     sts.addUser(USER);
@@ -303,6 +359,146 @@ async function main(): Promise<number> {
       }
     }
 
+    // 7. IAM Identity Center: the sso-session's permission set in the demo's account and in a second
+    // one. The portal hands out role sessions made at the STS emulator, for tokens the OIDC
+    // emulator issued; the EKS API and Account API emulators serve both accounts (the fleet).
+    const issuer = sts.addUser(SSO_ISSUER);
+    const ssoRole = ssoRoleArn(ACCOUNT, SSO_ROLE);
+    const sandboxRole = ssoRoleArn(SANDBOX.id, SSO_ROLE);
+    for (const arn of [ssoRole, sandboxRole]) sts.addRole({ arn, trust: [issuer.arn] });
+    plane.state.putAccessEntry({
+      principalArn: ssoRole,
+      username: "sso:{{SessionName}}",
+      kubernetesGroups: ["developers"],
+    });
+    const stsUrl = sts.url;
+    oidc = await startSsoOidcEmulator();
+    const signedIn = oidc;
+    portal = await startSsoEmulator({
+      acceptToken: (t) => signedIn.acceptsAccessToken(t),
+      accounts: [
+        { accountId: ACCOUNT, accountName: "Demo" },
+        { accountId: SANDBOX.id, accountName: SANDBOX.name },
+      ],
+      assignments: [ssoRole, sandboxRole].map((arn) => ({
+        accountId: arn.split(":")[4] ?? "",
+        roleName: SSO_ROLE,
+        credentials: () => assumeRole(stsUrl, SSO_ISSUER, arn, SSO_PERSON),
+      })),
+    });
+    const playground = new ClusterState({
+      name: SANDBOX.cluster,
+      accountId: SANDBOX.id,
+      region: SANDBOX.region,
+      endpoint: `https://${SANDBOX.cluster}.${SANDBOX.region}.eks.invalid`,
+      certificateAuthorityData: Buffer.from(`emulated CA of ${SANDBOX.cluster}`).toString("base64"),
+    });
+    fleetEks = await startEksEmulator({ sts, clusters: [plane.state, playground] });
+    accounts = await startAccountEmulator({ sts });
+    writeFileSync(join(home, ".aws", "config"), AWS_CONFIG, { mode: 0o600 });
+    const ssoEnv: NodeJS.ProcessEnv = {
+      ...env,
+      AWS_ENDPOINT_URL_SSO_OIDC: oidc.url,
+      AWS_ENDPOINT_URL_SSO: portal.url,
+      BROWSER: `${process.execPath} ${TEST_BROWSER}`,
+    };
+    say(
+      `IAM Identity Center: SSO-OIDC emulator at ${oidc.url}, SSO portal emulator at ${portal.url}, ` +
+        `EKS API (accounts ${ACCOUNT} and ${SANDBOX.id}) at ${fleetEks.url}, Account API at ${accounts.url}`,
+    );
+
+    const login = await run(process.execPath, [CLI, "login", "--profile", "sso-dev"], ssoEnv, true);
+    const signedInLine = login.stdout.trim();
+    record(
+      `eks-token login --profile sso-dev (the browser signs in to session ${SSO_SESSION})`,
+      login.status === 0 &&
+        /^signed in to AWS IAM Identity Center: session "corp" valid until \S+, then refreshed while the session lasts$/.test(
+          signedInLine,
+        ),
+      login.status === 0 ? signedInLine : login.stderr.trim(),
+    );
+
+    // 8. A token for the SSO profile: role credentials from the portal, then the cluster.
+    const ssoKubeconfig = join(home, "kubeconfig-sso");
+    writeFileSync(
+      ssoKubeconfig,
+      kubeconfig(k8s, sts.url, home, "sso-dev", null, { HOME: home, AWS_ENDPOINT_URL_SSO: portal.url }),
+      { mode: 0o600 },
+    );
+    const ssoPodsEnv: NodeJS.ProcessEnv = { ...ssoEnv, KUBECONFIG: ssoKubeconfig, AWS_PROFILE: "sso-dev" };
+    const roleCalls = () => portal?.calls.GetRoleCredentials ?? 0;
+    if (hasKubectl()) {
+      const ssoPods = await run("kubectl", ["get", "pods", "-n", "default"], ssoPodsEnv);
+      record(
+        `kubectl get pods -n default as the ${SSO_ROLE} permission set (profile sso-dev) is allowed`,
+        ssoPods.status === 0 && ssoPods.stdout.includes("web-"),
+        ssoPods.status === 0
+          ? `${ssoPods.stdout.trim().split("\n").length - 1} pods; portal GetRoleCredentials calls: ${roleCalls()}`
+          : ssoPods.stderr.trim(),
+      );
+    } else {
+      try {
+        const names = await listPodsWithClientNode(ssoKubeconfig, "default");
+        record(
+          `@kubernetes/client-node lists pods as the ${SSO_ROLE} permission set (profile sso-dev)`,
+          names.length === 2,
+          `${names.join(", ")}; portal GetRoleCredentials calls: ${roleCalls()}`,
+        );
+      } catch (e) {
+        record(`@kubernetes/client-node lists pods as the ${SSO_ROLE} permission set`, false, (e as Error).message);
+      }
+    }
+
+    // 9. kubeconfig sync: every cluster the session reaches, one context each, in a file of its own
+    // that KUBECONFIG names after the person's own; its exec blocks run `eks-token` from PATH.
+    const bin = join(home, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "eks-token"), `#!/bin/sh\nexec ${shellJoin([process.execPath, CLI])} "$@"\n`);
+    chmodSync(join(bin, "eks-token"), 0o755);
+    const fleetFile = join(home, ".kube", "eks-token", "fleet.yaml");
+    const fleetEnv: NodeJS.ProcessEnv = {
+      ...ssoEnv,
+      PATH: `${bin}${delimiter}${env["PATH"] ?? ""}`,
+      KUBECONFIG: `${kubeconfigPath}${delimiter}${fleetFile}`,
+      AWS_ENDPOINT_URL_EKS: fleetEks.url,
+      AWS_ENDPOINT_URL_ACCOUNT: accounts.url,
+    };
+    const sync = await run(process.execPath, [CLI, "kubeconfig", "sync", "--sso-session", SSO_SESSION], fleetEnv);
+    const demoContext = `Demo/${REGION}/${CLUSTER}`;
+    record(
+      `eks-token kubeconfig sync --sso-session ${SSO_SESSION} wrote a context per cluster of both accounts`,
+      sync.status === 0 && sync.stderr === "" && sync.stdout.includes(`+ ${demoContext}`),
+      sync.status === 0 ? (sync.stdout.trim().split("\n").at(-1) ?? "") : sync.stderr.trim(),
+    );
+    say(indent(sync.stdout));
+
+    // 10. The synced context, as a person would use it.
+    if (hasKubectl()) {
+      const synced = await run("kubectl", ["--context", demoContext, "get", "pods", "-n", "default"], fleetEnv);
+      record(
+        `kubectl --context ${demoContext} get pods -n default is allowed`,
+        synced.status === 0 && synced.stdout.includes("web-"),
+        synced.status === 0 ? `${synced.stdout.trim().split("\n").length - 1} pods` : synced.stderr.trim(),
+      );
+    } else {
+      // client-node runs the exec block with this process's environment.
+      const saved = { ...process.env };
+      Object.assign(process.env, fleetEnv);
+      try {
+        const names = await listPodsWithClientNode(fleetFile, "default", demoContext);
+        record(
+          `@kubernetes/client-node lists pods through context ${demoContext}`,
+          names.length === 2,
+          names.join(", "),
+        );
+      } catch (e) {
+        record(`@kubernetes/client-node lists pods through context ${demoContext}`, false, (e as Error).message);
+      } finally {
+        for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+        Object.assign(process.env, saved);
+      }
+    }
+
     const failed = steps.filter((s) => !s.ok);
     say(
       failed.length === 0
@@ -315,6 +511,7 @@ async function main(): Promise<number> {
     );
     return failed.length === 0 ? 0 : 1;
   } finally {
+    await Promise.all([oidc?.close(), portal?.close(), fleetEks?.close(), accounts?.close()]);
     await plane?.close();
     await sts?.close();
     rmSync(home, { recursive: true, force: true });

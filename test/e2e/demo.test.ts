@@ -1,10 +1,11 @@
 // `npm run demo` (dist/demo/demo.mjs) must pass where a user runs it: with kubectl on PATH (token
-// by AssumeRole, a cache hit, then kubectl auth whoami / get pods allowed / get pods forbidden),
-// and on a machine without kubectl, where it lists the pods with @kubernetes/client-node. The
+// by AssumeRole, a cache hit, then kubectl auth whoami / get pods allowed / get pods forbidden,
+// doctor, then IAM Identity Center: login, an SSO profile's token, kubeconfig sync and a synced
+// context), and on a machine without kubectl, where it lists the pods with @kubernetes/client-node. The
 // second run gets a PATH of one temp dir holding only `node` and `openssl` (the K8s emulator makes
 // its TLS certificates with the openssl CLI, found on PATH).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,8 +31,29 @@ function findOpenssl(): string | undefined {
   return probe.status === 0 && path.startsWith("/") ? path : undefined;
 }
 
+/**
+ * Builds dist/ again when the demo bundle is older than what it bundles beyond the CLI's sources
+ * (scripts/demo.ts and the emulators in test/support), which ensureBuilt does not look at.
+ */
+function rebuildStaleDemo(): void {
+  const newest = (path: string): number =>
+    statSync(path).isDirectory()
+      ? Math.max(0, ...readdirSync(path).map((name) => newest(join(path, name))))
+      : statSync(path).mtimeMs;
+  const sources = Math.max(newest(join(ROOT, "scripts", "demo.ts")), newest(join(ROOT, "test", "support")));
+  if (existsSync(DEMO) && statSync(DEMO).mtimeMs >= sources) return;
+  const build = spawnSync(process.execPath, [join(ROOT, "scripts", "build.mjs")], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 180_000,
+  });
+  if (!existsSync(DEMO) || statSync(DEMO).mtimeMs < sources)
+    throw new Error(`node scripts/build.mjs did not write ${DEMO}:\n${build.stdout}\n${build.stderr}`);
+}
+
 beforeAll(async () => {
   await ensureBuilt();
+  rebuildStaleDemo();
   home = makeTempHome("eks-token-e2e-demo-");
   const openssl = findOpenssl();
   if (!openssl) {
@@ -103,6 +125,29 @@ const DOCTOR_STEPS = [
   /the fix applied through the EKS API: CreateAccessEntry, AssociateAccessPolicy: arn:aws:iam::111122223333:user\/bob: AmazonEKSViewPolicy \(type=namespace,namespaces=default\)$/,
 ];
 
+const SSO_STEPS_HEAD = [
+  /eks-token login --profile sso-dev \(the browser signs in to session corp\): signed in to AWS IAM Identity Center: session "corp" valid until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, then refreshed while the session lasts$/,
+];
+const SYNC_STEP =
+  /eks-token kubeconfig sync --sso-session corp wrote a context per cluster of both accounts: \/.*\/\.kube\/eks-token\/fleet\.yaml: 2 added, 0 updated, 0 removed, 0 unchanged$/;
+
+/** The sign-in, the SSO role's user on the cluster, and the sync's summary, with no SSO secret shown. */
+function expectSsoSteps(stdout: string): void {
+  expect(stdout).toMatch(
+    /^IAM Identity Center: SSO-OIDC emulator at http:\/\/127\.0\.0\.1:\d+, SSO portal emulator at http:\/\/127\.0\.0\.1:\d+, /m,
+  );
+  // The sync's summary: both accounts' clusters, each once.
+  expect(stdout).toMatch(/\n {8}\+ Demo\/us-west-2\/demo-cluster\n {8}\+ Sandbox\/eu-west-1\/playground\n/);
+  // The cluster mapped the SSO role's session (the person) through its access entry.
+  expect(stdout).toContain(
+    '  allow: user "sso:alice@example.com" groups [developers, system:authenticated] via access entry arn:aws:iam::111122223333:role/AWSReservedSSO_Developer_0123456789abcdef',
+  );
+  // No access token, refresh token, auth code or client secret of the sign-in, nor the portal issuer's key.
+  expect(stdout).not.toMatch(/(access|refresh|secret|code)-[A-Za-z0-9_-]{16}/);
+  expect(stdout).not.toContain("demo/secret/key/for/sso/issuer");
+  expect(stdout).not.toContain("test-browser");
+}
+
 /** Both doctor reports in the transcript: the healthy one all pass, bob's naming the check and the fix. */
 function expectDoctorReports(stdout: string): void {
   const reports = stdout.split("eks-token doctor: cluster demo-cluster in us-west-2\n").slice(1);
@@ -136,7 +181,7 @@ function expectDoctorReports(stdout: string): void {
 
 describe.concurrent("npm run demo (dist/demo/demo.mjs)", () => {
   it(
-    "with kubectl on PATH: all 9 steps ok, doctor's diagnosis and its fix included",
+    "with kubectl on PATH: all 13 steps ok, doctor's diagnosis and its fix, the SSO sign-in and the sync included",
     async (ctx) => {
       const cannot = kubectlCannot("auth-whoami");
       if (cannot) return ctx.skip(`the kubectl steps of the demo need kubectl auth whoami: ${cannot}`);
@@ -150,9 +195,14 @@ describe.concurrent("npm run demo (dist/demo/demo.mjs)", () => {
         /kubectl get pods -n kube-system is forbidden by RBAC: .*forbidden/i,
         ...DOCTOR_STEPS,
         /kubectl get pods -n default as bob is allowed now: 2 pods$/,
+        ...SSO_STEPS_HEAD,
+        /kubectl get pods -n default as the Developer permission set \(profile sso-dev\) is allowed: 2 pods; portal GetRoleCredentials calls: 1$/,
+        SYNC_STEP,
+        /kubectl --context Demo\/us-west-2\/demo-cluster get pods -n default is allowed: 2 pods$/,
       ]);
       expect(result.stdout).not.toContain("no kubectl on PATH");
       expectDoctorReports(result.stdout);
+      expectSsoSteps(result.stdout);
     },
     DEMO_TIMEOUT_MS + 10_000,
   );
@@ -169,8 +219,13 @@ describe.concurrent("npm run demo (dist/demo/demo.mjs)", () => {
         /@kubernetes\/client-node listed pods through the exec block: (web-7d9f8b6c5-x2x8k, api-5c6b7d8f9-q4r7t|api-5c6b7d8f9-q4r7t, web-7d9f8b6c5-x2x8k)$/,
         ...DOCTOR_STEPS,
         /@kubernetes\/client-node lists pods as bob now: (web-7d9f8b6c5-x2x8k, api-5c6b7d8f9-q4r7t|api-5c6b7d8f9-q4r7t, web-7d9f8b6c5-x2x8k)$/,
+        ...SSO_STEPS_HEAD,
+        /@kubernetes\/client-node lists pods as the Developer permission set \(profile sso-dev\): (web-7d9f8b6c5-x2x8k, api-5c6b7d8f9-q4r7t|api-5c6b7d8f9-q4r7t, web-7d9f8b6c5-x2x8k); portal GetRoleCredentials calls: 1$/,
+        SYNC_STEP,
+        /@kubernetes\/client-node lists pods through context Demo\/us-west-2\/demo-cluster: (web-7d9f8b6c5-x2x8k, api-5c6b7d8f9-q4r7t|api-5c6b7d8f9-q4r7t, web-7d9f8b6c5-x2x8k)$/,
       ]);
       expectDoctorReports(result.stdout);
+      expectSsoSteps(result.stdout);
       expect(result.stdout).not.toMatch(/kubectl (auth whoami|get pods)/);
     },
     DEMO_TIMEOUT_MS + 10_000,
