@@ -45,6 +45,17 @@ describe("EksTokenError", () => {
     expect(lines).toEqual(["eks-token: STS said no: check the role\n"]);
   });
 
+  it("writes any control, C1 or bidi character a message let through as an escape, in both kinds of error", () => {
+    const lines: string[] = [];
+    const raw = "/tmp/d\u001b]8;;http://x\u0007\u009b\u202e\tf";
+    reportError(new EksTokenError("config", `cannot read ${raw}`, "check it"), (t) => lines.push(t), false);
+    reportError(new Error(`cannot read ${raw}`), (t) => lines.push(t), false);
+    for (const line of lines) {
+      expect(line.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+      expect(line).toContain("/tmp/d\\u001b]8;;http://x\\u0007\\u009b\\u202e\\tf");
+    }
+  });
+
   it.skipIf(!existsSync(BUN))(
     "reports the same line under Bun (skipped without node_modules/.bin/bun: run npm ci)",
     () => {

@@ -2,7 +2,9 @@
 // type, a signing date SigV4 cannot carry, a provider's malformed result), the `env` option is
 // what the credential chain reads (files, profile, STS endpoint, container endpoint), and on
 // Node < 22 the AWS SDK's version warning never reaches the calling program's stderr.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -208,5 +210,51 @@ describe("the AWS SDK's Node-version warning", () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ ok: true, switch: null });
     expect(result.stderr).toBe("");
+  });
+});
+
+describe("an SSO profile's token file the SDK must not read", () => {
+  // The SDK reads ~/.aws/sso/cache/<sha1>.json whole and without a bound; a FIFO there would
+  // block it for good. The library reads it first, capped, and refuses what is not a token file.
+  const ssoHome = () => {
+    const dir = mkdtempSync(join(home, "sso-"));
+    const config = join(dir, "config");
+    writeFileSync(
+      config,
+      "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Dev\nregion = us-west-2\n\n" +
+        "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    const cache = join(dir, ".aws", "sso", "cache");
+    mkdirSync(cache, { recursive: true, mode: 0o700 });
+    const tokenFile = join(cache, `${createHash("sha1").update("corp").digest("hex")}.json`);
+    const env = {
+      HOME: dir,
+      AWS_PROFILE: "dev",
+      AWS_CONFIG_FILE: config,
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"),
+      // Nothing listens there: were the portal asked, the answer would be a connection error.
+      AWS_ENDPOINT_URL_SSO: "http://127.0.0.1:9",
+      AWS_EC2_METADATA_DISABLED: "true",
+    };
+    return { tokenFile, env };
+  };
+
+  it("a huge token file: one line naming the file and the cap, before the SDK reads it", async () => {
+    const { tokenFile, env } = ssoHome();
+    // Sparse: 200 MB long, nothing on disk.
+    const fd = openSync(tokenFile, "w", 0o600);
+    ftruncateSync(fd, 200 * 1024 * 1024);
+    closeSync(fd);
+    const e = await errorOf(createToken({ clusterId: "alpha", env }));
+    expect(e.code).toBe("config");
+    expect(e.message).toContain(`the SSO token file "${tokenFile}" cannot be used: it is larger than 64 KiB`);
+  });
+
+  it("a FIFO at the token file's path: refused at once, never waited on", async () => {
+    const { tokenFile, env } = ssoHome();
+    execFileSync("mkfifo", [tokenFile]);
+    const e = await errorOf(createToken({ clusterId: "alpha", env }));
+    expect(e.code).toBe("config");
+    expect(e.message).toContain(`the SSO token file "${tokenFile}" cannot be used: it is a FIFO`);
   });
 });

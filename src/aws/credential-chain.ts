@@ -86,7 +86,7 @@ export function defaultCredentialChain(init: ChainInit): CredentialsProvider {
         throw new CredentialsProviderError("web identity not configured (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)", {
           logger,
         });
-      const webIdentityToken = readTokenFile(tokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE", logger).trim();
+      const webIdentityToken = readTokenFile(tokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE").trim();
       const credentials = await roleAssumerWithWebIdentity({
         RoleArn: roleArn,
         RoleSessionName: env["AWS_ROLE_SESSION_NAME"] || `aws-sdk-js-session-${Date.now()}`,

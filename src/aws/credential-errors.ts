@@ -1,6 +1,6 @@
 /** Turns what the SDK throws into one EksTokenError that says what failed and what to do (the SDK's error kept as its cause, for --debug). */
 import { EksTokenError, isEksTokenError } from "../errors.js";
-import { shorten } from "../quote.js";
+import { escapeControls, shorten } from "../quote.js";
 import { displayUrl, redact } from "../redact.js";
 import { stsRedirectError } from "./sts-client.js";
 import type { TokenTarget } from "./target.js";
@@ -45,7 +45,7 @@ export function describeCredentialError(e: unknown, target: TokenTarget, context
       return new EksTokenError(
         "no-credentials",
         `credential_process of a source profile of "${profile}" failed: ${processFailure}`,
-        `check the credential_process of the profiles that "${profile}" names in ${target.configPath}`,
+        `check the credential_process of the profiles that "${profile}" names in ${escapeControls(target.configPath)}`,
         { cause: e },
       );
     }
@@ -80,7 +80,7 @@ export function describeCredentialError(e: unknown, target: TokenTarget, context
     return new EksTokenError(
       "unknown-profile",
       message,
-      `check the profile's name and its source_profile in ${target.configPath}`,
+      `check the profile's name and its source_profile in ${escapeControls(target.configPath)}`,
       { cause: e },
     );
   }
@@ -176,7 +176,7 @@ function refreshHint(target: TokenTarget): string {
 function sourcesTried(target: TokenTarget): string {
   const sources = [
     target.profileExplicit ? undefined : "environment variables",
-    `profile "${target.profileName}" in ${target.configPath} and ${target.credentialsPath}`,
+    `profile "${target.profileName}" in ${escapeControls(target.configPath)} and ${escapeControls(target.credentialsPath)}`,
     "SSO, credential_process",
     "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)",
     "container credentials (AWS_CONTAINER_CREDENTIALS_*)",

@@ -18,6 +18,7 @@ import type { MfaCodeProvider } from "./mfa-prompt.js";
 import type { Env } from "../env.js";
 import { startDeadline } from "../deadline.js";
 import { formatTimestamp } from "../token/expiration.js";
+import { escapeControls } from "../quote.js";
 
 export interface ResolvedCredentials extends SigningCredentials {
   readonly expiration?: Date | undefined;
@@ -115,7 +116,7 @@ async function resolve(target: TokenTarget, deps: CredentialDeps, bounded: Bound
   if (!deps.credentials && target.profileExplicit && !target.profileExists) {
     throw new EksTokenError(
       "unknown-profile",
-      `profile "${target.profileName}" is not in ${target.configPath} or ${target.credentialsPath}`,
+      `profile "${target.profileName}" is not in ${escapeControls(target.configPath)} or ${escapeControls(target.credentialsPath)}`,
       `check the name with \`aws configure list-profiles\`, or create it with \`aws configure --profile ${target.profileName}\``,
     );
   }

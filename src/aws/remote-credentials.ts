@@ -8,7 +8,7 @@
 import { CredentialsProviderError } from "@smithy/core/config";
 import { HttpRequest } from "@smithy/protocol-http";
 import type { Env } from "../env.js";
-import { isEksTokenError } from "../errors.js";
+import { EksTokenError, isEksTokenError } from "../errors.js";
 import { isOverCap, readFileCapped, tooLargeError } from "../byte-cap.js";
 import { describeFileKind } from "../file-kind.js";
 import { quote } from "../quote.js";
@@ -134,7 +134,7 @@ export function fromContainerEndpoint(init: RemoteInit): CredentialsProvider {
     const url = containerUrl(env, logger);
     const tokenFile = env["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"];
     const token = tokenFile
-      ? readTokenFile(tokenFile, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", logger)
+      ? readTokenFile(tokenFile, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
       : env["AWS_CONTAINER_AUTHORIZATION_TOKEN"];
     if (token?.includes("\r\n"))
       throw new CredentialsProviderError("Authorization token contains invalid \\r\\n sequence.", { logger });
@@ -239,7 +239,7 @@ export function fromInstanceMetadataEndpoint(init: RemoteInit): CredentialsProvi
 export const TOKEN_FILE_MAX_BYTES = 64 * 1024;
 
 /** A token file's text (a container authorization token, a web identity token), read under the cap. */
-export function readTokenFile(path: string, variable: string, logger: Logger): string {
+export function readTokenFile(path: string, variable: string): string {
   let file: ReturnType<typeof readFileCapped>;
   try {
     file = readFileCapped(path, TOKEN_FILE_MAX_BYTES);
@@ -252,17 +252,18 @@ export function readTokenFile(path: string, variable: string, logger: Logger): s
       );
     throw e;
   }
+  // Either ends the chain with its own line: the SDK's providers stop at a token file they cannot read too.
   if (file.kind === "missing")
-    throw new CredentialsProviderError(`cannot read ${variable} ${quote(path)}: ${file.code}`, {
-      logger,
-      tryNextLink: false,
-    });
+    throw new EksTokenError(
+      "config",
+      `cannot read ${variable} ${quote(path)}: ${file.code}`,
+      `point ${variable} at the token file, or unset it`,
+    );
   if (file.kind === "not-regular")
-    throw new CredentialsProviderError(
+    throw new EksTokenError(
+      "config",
       `${variable} ${quote(path)} is ${describeFileKind(file.stat)}, not a regular file`,
-      {
-        logger,
-      },
+      `point ${variable} at the token file, or unset it`,
     );
   return file.bytes.toString("utf8");
 }

@@ -16,7 +16,7 @@ import { quote } from "../quote.js";
 import { displayUrl } from "../redact.js";
 import { isRegionName } from "../validate.js";
 import type { IniSections } from "./ini.js";
-import { profileSettings } from "./shared-config.js";
+import { profileSettings, readSharedConfig, type Env } from "./shared-config.js";
 
 /** The scope a registration asks for when none is configured, so a refresh token is issued. */
 export const DEFAULT_SSO_SCOPES: readonly string[] = ["sso:account:access"];
@@ -60,6 +60,20 @@ export interface SharedFiles {
 }
 
 export type SsoSelection = { readonly profile: string } | { readonly ssoSession: string };
+
+/**
+ * The IAM Identity Center settings behind a token target's profile (its own, or those at the end
+ * of its source_profile chain); undefined when its credentials do not come from there. Throws a
+ * config error for settings that cannot work.
+ */
+export function targetSsoConfig(
+  target: { readonly profileName: string; readonly profileExplicit: boolean },
+  env: Env,
+): SsoConfig | undefined {
+  const shared = readSharedConfig(env, target.profileExplicit ? target.profileName : undefined);
+  const resolved = resolveSsoConfig(shared, { profile: target.profileName });
+  return resolved.kind === "sso-session" || resolved.kind === "legacy" ? resolved : undefined;
+}
 
 /** The sign-in a profile (or a named sso-session) uses. Throws a config error for SSO settings that cannot work. */
 export function resolveSsoConfig(files: SharedFiles, selection: SsoSelection): SsoResolution {

@@ -175,6 +175,8 @@ export interface SsoOidcOptions {
   readonly timeoutMs?: number;
   /** Builds the HTTP handler for the SDK client; the default is ssoOidcRequestHandler. */
   readonly requestHandler?: (timeoutMs: number) => unknown;
+  /** --debug: one line a call (operation, grant, answer or error kind, time); never a value sent or received. */
+  readonly debug?: (line: string) => void;
 }
 
 /**
@@ -263,7 +265,9 @@ export async function createSsoOidc(options: SsoOidcOptions): Promise<SsoOidc> {
   const base = new URL(endpoint).origin;
 
   // biome-ignore lint/suspicious/noExplicitAny: each command's output type is checked where it is read
-  const send = async (operation: string, command: any): Promise<any> => {
+  const send = async (operation: string, command: any, detail = ""): Promise<any> => {
+    const started = performance.now();
+    const took = () => `${Math.round(performance.now() - started)} ms`;
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -273,9 +277,15 @@ export async function createSsoOidc(options: SsoOidcOptions): Promise<SsoOidc> {
       }, timeoutMs);
     });
     try {
-      return await Promise.race([client.send(command, { abortSignal: abort.signal }), deadline]);
+      const out = await Promise.race([client.send(command, { abortSignal: abort.signal }), deadline]);
+      options.debug?.(`SSO OIDC ${operation}${detail} at ${base}: answered in ${took()}`);
+      return out;
     } catch (e) {
-      throw oidcError(e, operation, timeoutMs);
+      const error = oidcError(e, operation, timeoutMs);
+      options.debug?.(
+        `SSO OIDC ${operation}${detail} at ${base}: ${error.kind}${error.status ? ` (HTTP ${error.status})` : ""} after ${took()}`,
+      );
+      throw error;
     } finally {
       clearTimeout(timer);
     }
@@ -338,6 +348,7 @@ export async function createSsoOidc(options: SsoOidcOptions): Promise<SsoOidc> {
       const out = await send(
         "CreateToken",
         new sdk.CreateTokenCommand({ clientId: input.clientId, clientSecret: input.clientSecret, ...grant }),
+        ` (${input.grantType})`,
       );
       const expiresIn = Number(out.expiresIn);
       if (!Number.isFinite(expiresIn) || expiresIn <= 0)

@@ -18,12 +18,12 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
-  readSync,
   renameSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
+import { isOverCap, readFdCapped } from "../byte-cap.js";
 import { homeDir, type Env } from "../env.js";
 import { EksTokenError } from "../errors.js";
 import { describeFileKind } from "../file-kind.js";
@@ -168,17 +168,11 @@ export function readSsoTokenFile(path: string, now: number, windowMs = SSO_REFRE
     if (!stat.isFile()) return { state: "unusable", path, reason: `it is ${describeFileKind(stat)}` };
     if (stat.size > MAX_SSO_TOKEN_FILE_BYTES)
       return { state: "unusable", path, reason: `it is larger than ${MAX_SSO_TOKEN_FILE_BYTES / 1024} KiB` };
-    const buffer = Buffer.alloc(MAX_SSO_TOKEN_FILE_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      const n = readChunk(fd, buffer, length);
-      if (n === 0) break;
-      length += n;
-      if (length > MAX_SSO_TOKEN_FILE_BYTES)
-        return { state: "unusable", path, reason: `it is larger than ${MAX_SSO_TOKEN_FILE_BYTES / 1024} KiB` };
-    }
-    json = buffer.subarray(0, length).toString("utf8");
+    // Read to its end whatever its size said: a file may grow while it is read.
+    json = readFdCapped(fd, MAX_SSO_TOKEN_FILE_BYTES).toString("utf8");
   } catch (e) {
+    if (isOverCap(e))
+      return { state: "unusable", path, reason: `it is larger than ${MAX_SSO_TOKEN_FILE_BYTES / 1024} KiB` };
     return { state: "unusable", path, reason: `it cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})` };
   } finally {
     closeSync(fd);
@@ -186,10 +180,6 @@ export function readSsoTokenFile(path: string, now: number, windowMs = SSO_REFRE
   const parsed = parseSsoTokenJson(json);
   if ("error" in parsed) return { state: "unparseable", path, reason: parsed.error };
   return classifySsoToken(path, parsed, now, windowMs);
-}
-
-function readChunk(fd: number, buffer: Buffer, offset: number): number {
-  return readSync(fd, buffer, offset, buffer.length - offset, null);
 }
 
 /** The file's JSON: the eight fields in the AWS CLI's order, times in its format, absent ones left out. */

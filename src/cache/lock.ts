@@ -17,6 +17,7 @@ import {
   writeSync,
 } from "node:fs";
 import { asidePath } from "./entry-file.js";
+import { processAlive } from "../process-alive.js";
 
 /** A lock file holds `pid unique`: anything longer is not one. */
 const MAX_LOCK_BYTES = 256;
@@ -135,15 +136,6 @@ function readLockFile(path: string): { content: string; mtimeMs: number } | { er
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

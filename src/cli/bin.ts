@@ -7,7 +7,8 @@ import { main } from "./main.js";
 import { processTerminal } from "./terminal.js";
 import { quietProcess, writeStderr, writeStdout } from "./process-io.js";
 import { debugRequested } from "./debug.js";
-import type { CliIo } from "./io.js";
+import { tooLargeError } from "../byte-cap.js";
+import { STDIN_MAX_BYTES, type CliIo } from "./io.js";
 
 quietProcess(debugRequested(process.argv.slice(2), process.env));
 
@@ -20,8 +21,21 @@ const io: CliIo = {
   terminal: processTerminal,
   caller: callerProcess,
   readStdin: async () => {
+    // A token, "Bearer <token>" or an ExecCredential is a few kB: stdin that never ends is not read on.
     const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    let bytes = 0;
+    for await (const chunk of process.stdin) {
+      bytes += (chunk as Buffer).length;
+      if (bytes > STDIN_MAX_BYTES) {
+        process.stdin.destroy();
+        throw tooLargeError(
+          "the input on stdin",
+          STDIN_MAX_BYTES,
+          "pass the token, Bearer <token> or the plugin's ExecCredential JSON",
+        );
+      }
+      chunks.push(chunk as Buffer);
+    }
     return Buffer.concat(chunks).toString("utf8");
   },
 };

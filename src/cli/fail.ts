@@ -1,5 +1,6 @@
 /** The one place an error becomes a stderr line and an exit code. */
 import { isEksTokenError } from "../errors.js";
+import { escapeControls } from "../quote.js";
 import { redact } from "../redact.js";
 
 export function reportError(e: unknown, stderr: (text: string) => void, debug: boolean): number {
@@ -17,6 +18,7 @@ function describe(e: unknown): string {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
+/** One line, with any control or bidi character a message let through written as an escape. */
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ").trim();
+  return escapeControls(text.replace(/\s*\n\s*/g, " ").trim());
 }

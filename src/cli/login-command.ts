@@ -6,15 +6,17 @@
 import { readSharedConfig } from "../aws/shared-config.js";
 import { resolveSsoConfig, type SsoResolution } from "../aws/sso-config.js";
 import { formatSsoTime, ssoCacheKey } from "../aws/sso-token-file.js";
-import { checkCacheDir, resolveCacheDir } from "../cache/cache-dir.js";
-import { writeUnfinishedSignIns } from "../cache/sign-in-state.js";
+import { openCacheDir, resolveCacheDir } from "../cache/cache-dir.js";
+import { acquireLock, type LockResult } from "../cache/lock.js";
+import { readUnfinishedSignIns, signInLockPath, writeUnfinishedSignIns } from "../cache/sign-in-state.js";
 import { EksTokenError } from "../errors.js";
 import { quote, shellJoin } from "../quote.js";
 import { displayUrl } from "../redact.js";
 import { NO_TERMINAL } from "../terminal.js";
 import { createDebugLog } from "../usecases/debug-log.js";
 import { realSignInDeps } from "../usecases/login/real-deps.js";
-import { signIn, SIGN_IN_TIMEOUT_MS } from "../usecases/login/sign-in.js";
+import { keptAttempts } from "../usecases/login/auto-sign-in.js";
+import { isSignInUnavailable, signIn, SIGN_IN_TIMEOUT_MS } from "../usecases/login/sign-in.js";
 import { validateProfileName } from "../validate.js";
 import { debugRequested } from "./debug.js";
 import { parseFlags } from "./flags.js";
@@ -138,6 +140,15 @@ export const runLogin: Command = async (args, io) => {
   const stop = () => controller.abort();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  const cacheDir = resolveCacheDir(parsed.cacheDir, io.env);
+  // Counted from the start, as the token path counts its own: one stopped (Ctrl-C, killed) or
+  // left in the browser keeps the token path from opening a browser by itself for a while.
+  const key = ssoCacheKey(resolution.cacheKey);
+  const attempt = startedSignIn(cacheDir, key, io.now());
+  // The session's sign-in lock, as the token path takes it: a kubectl run meanwhile waits for
+  // this sign-in instead of opening a second one. Held by another process: signed in anyway.
+  const lock = await sessionLock(cacheDir, key, parsed.timeoutMs, io.now);
+  if (!lock.ok) debug.debug(`login: the session's sign-in lock was not taken (${lock.detail})`);
   try {
     const result = await signIn(
       {
@@ -155,14 +166,17 @@ export const runLogin: Command = async (args, io) => {
         now: io.now,
         terminal: io.terminal ?? NO_TERMINAL,
         fallback: io.stderr,
-        cacheDir: resolveCacheDir(parsed.cacheDir, io.env),
+        cacheDir,
         signal: controller.signal,
         debug: (line) => debug.debug(line),
       }),
-    );
+    ).catch((e: unknown) => {
+      // The service out of reach is no one's unfinished sign-in.
+      if (isSignInUnavailable(e)) attempt.forget();
+      throw e;
+    });
     // Signed in: the token path may sign in by itself again (its record of unfinished ones goes).
-    const cacheDir = resolveCacheDir(parsed.cacheDir, io.env);
-    if (checkCacheDir(cacheDir).ok) writeUnfinishedSignIns(cacheDir, ssoCacheKey(resolution.cacheKey), []);
+    attempt.clearAll();
     const what =
       result.sessionName !== undefined
         ? `session ${quote(result.sessionName)}`
@@ -173,7 +187,34 @@ export const runLogin: Command = async (args, io) => {
     );
     return 0;
   } finally {
+    if (lock.ok) lock.lock.release();
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
 };
+
+async function sessionLock(cacheDir: string, key: string, timeoutMs: number, now: () => number): Promise<LockResult> {
+  if (!openCacheDir(cacheDir).ok) return { ok: false, reason: "error", detail: "no usable cache directory" };
+  // Stale for others once the sign-in's bound has passed, as the token path's own lock is.
+  return acquireLock(signInLockPath(cacheDir, key), { waitMs: 0, staleMs: timeoutMs + 60_000, now });
+}
+
+/**
+ * The session's record of unfinished sign-ins, with this one added. A cache directory that cannot
+ * hold it costs nothing but the record.
+ */
+function startedSignIn(cacheDir: string, key: string, started: number): { forget(): void; clearAll(): void } {
+  const update = (change: (unfinished: number[]) => number[]) => {
+    try {
+      if (openCacheDir(cacheDir).ok)
+        writeUnfinishedSignIns(cacheDir, key, change(readUnfinishedSignIns(cacheDir, key)));
+    } catch {
+      // without the record, the token path only signs in by itself sooner
+    }
+  };
+  update((unfinished) => keptAttempts([...unfinished, started], started));
+  return {
+    forget: () => update((unfinished) => unfinished.filter((t) => t !== started)),
+    clearAll: () => update(() => []),
+  };
+}

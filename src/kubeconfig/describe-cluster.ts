@@ -1,5 +1,10 @@
 /** DescribeCluster through @aws-sdk/client-eks: the only place this command talks to AWS. */
+import { resolveCredentials } from "../aws/credentials.js";
+import { boundedRequestHandler, EKS_MAX_BODY_BYTES } from "../aws/http-handler.js";
+import { terminalMfaCodeProvider } from "../aws/mfa-prompt.js";
+import { resolveTarget } from "../aws/target.js";
 import { EksTokenError, isEksTokenError } from "../errors.js";
+import { NO_TERMINAL, type Terminal } from "../terminal.js";
 
 export interface DescribedCluster {
   readonly name: string;
@@ -17,7 +22,11 @@ export interface DescribeInput {
   readonly profile?: string;
   /** Bound for the whole call, credential lookup included. */
   readonly timeoutMs?: number;
+  /** Where an MFA code is asked for (none: a role that needs one fails with its line). */
+  readonly terminal?: Terminal | undefined;
 }
+
+const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
 
 const USABLE = new Set(["ACTIVE", "UPDATING"]);
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -29,25 +38,38 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export async function describeCluster(input: DescribeInput): Promise<DescribedCluster> {
   // The SDK warns on stderr about Node versions; the CLI reports its own problems.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  const [{ EKSClient, DescribeClusterCommand }, { fromNodeProviderChain }] = await Promise.all([
-    import("@aws-sdk/client-eks"),
-    import("@aws-sdk/credential-providers"),
-  ]);
+  const { EKSClient, DescribeClusterCommand } = await import("@aws-sdk/client-eks");
   const timeoutMs = input.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const client = new EKSClient({
-    region: input.region,
-    profile: input.profile,
-    credentials: fromNodeProviderChain(input.profile === undefined ? {} : { profile: input.profile }),
-    maxAttempts: 2,
-    // Without throwOnRequestTimeout the SDK only logs a warning when a request runs over.
-    requestHandler: {
-      connectionTimeout: Math.min(3_000, timeoutMs),
-      requestTimeout: Math.ceil(timeoutMs / 2),
-      throwOnRequestTimeout: true,
-    },
-  });
-  const abort = new AbortController();
+  let client: InstanceType<typeof EKSClient> | undefined;
   try {
+    // The token path's credential chain: every endpoint it asks is read under a byte cap, and the
+    // network part is bounded (a person typing an MFA code is not counted).
+    const env = process.env;
+    const target = await resolveTarget({ clusterId: input.name, region: input.region, profile: input.profile }, env);
+    const credentials = await resolveCredentials(target, {
+      env,
+      logger: SILENT,
+      mfaCodeProvider: terminalMfaCodeProvider({ terminal: input.terminal ?? NO_TERMINAL }),
+      timeoutMs,
+      now: () => Date.now(),
+    });
+    client = new EKSClient({
+      region: input.region,
+      profile: input.profile,
+      credentials: {
+        accessKeyId: credentials.accessKeyId,
+        secretAccessKey: credentials.secretAccessKey,
+        ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
+      },
+      maxAttempts: 2,
+      // Answers are capped (a few MB) and bounded in time, body included.
+      requestHandler: boundedRequestHandler({
+        maxBodyBytes: EKS_MAX_BODY_BYTES,
+        requestTimeoutMs: Math.ceil(timeoutMs / 2),
+        connectionTimeoutMs: Math.min(3_000, timeoutMs),
+      }),
+    });
+    const abort = new AbortController();
     const out = await withDeadline(
       client.send(new DescribeClusterCommand({ name: input.name }), { abortSignal: abort.signal }),
       timeoutMs,
@@ -57,7 +79,7 @@ export async function describeCluster(input: DescribeInput): Promise<DescribedCl
   } catch (e) {
     throw describeError(e, input);
   } finally {
-    client.destroy();
+    client?.destroy();
   }
 }
 

@@ -15,6 +15,7 @@ import { dirname } from "node:path";
 import { EksTokenError } from "../errors.js";
 import { describeFileKind } from "../file-kind.js";
 import { escapeControls, shellWord } from "../quote.js";
+import { processAlive } from "../process-alive.js";
 
 /** The path client-go locks for `path`: the path as named, not where a symlink leads. */
 export function lockPathOf(path: string): string {
@@ -159,15 +160,6 @@ async function readLock(lockPath: string): Promise<string | undefined> {
     return undefined;
   } finally {
     await handle.close();
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -54,9 +54,12 @@ export async function runCacheCommand(input: CacheInput, ports: Ports): Promise<
   let removed = 0;
   let held = 0;
   for (const name of doomed) {
+    // The record of unfinished sign-ins is the budget that keeps background calls from opening
+    // browser tabs: a sign-in clears it, not clearing the cache.
+    if (OWN_NAMES.signIn.test(name) && name.endsWith(".attempts")) continue;
     // A lock a running eks-token holds stays: removing it would let a second process make the
-    // same token (and AssumeRole) at once. Its holder removes it when done.
-    if (OWN_NAMES.lock.test(name) && isLockHeld(join(dir, name), ports.now())) {
+    // same token (and AssumeRole) at once, or open a second sign-in. Its holder removes it when done.
+    if (lockStillHeld(dir, name, ports.now())) {
       held += 1;
       continue;
     }
@@ -67,6 +70,18 @@ export async function runCacheCommand(input: CacheInput, ports: Ports): Promise<
   ports.stderr(
     `eks-token: removed ${removed} cache ${removed === 1 ? "entry" : "entries"} from ${quote(dir)}${kept}\n`,
   );
+}
+
+/**
+ * A sign-in lock lasts as long as a person may take in the browser (EKS_TOKEN_SSO_LOGIN_TIMEOUT,
+ * up to a day): while its holder lives, it is held whatever its age.
+ */
+const SIGN_IN_LOCK_MAX_MS = 86_400_000 + 60_000;
+
+function lockStillHeld(dir: string, name: string, now: number): boolean {
+  if (OWN_NAMES.lock.test(name)) return isLockHeld(join(dir, name), now);
+  if (OWN_NAMES.signIn.test(name)) return isLockHeld(join(dir, name), now, SIGN_IN_LOCK_MAX_MS);
+  return false;
 }
 
 /**

@@ -135,7 +135,7 @@ async function describedCluster(
 ): Promise<ClusterFacts> {
   const name = check.checkEksClusterName(flags.clusterName!);
   const region = await resolveRegion({ flag: flags.region, env: io.env, profile, profileRegion: deps.profileRegion });
-  const described = await deps.describeCluster({ name, region, profile });
+  const described = await deps.describeCluster({ name, region, profile, terminal: io.terminal });
   // The answer goes into a file kubectl trusts: it is held to the flags' rules first.
   const checked = check.checkDescribedCluster(described, { name, region });
   return {

@@ -5,7 +5,7 @@ import type { TokenTarget } from "../aws/target.js";
 import { startDeadline } from "../deadline.js";
 import { NO_TERMINAL } from "../terminal.js";
 import { mintToken, type MintedToken } from "../token/mint.js";
-import { ssoOnMiss } from "./login/on-miss.js";
+import { checkSsoTokenFile, ssoOnMiss } from "./login/on-miss.js";
 import type { TokenDeps } from "./token-deps.js";
 
 /** A wait for an SSO sign-in (ours or another process's) longer than this gives the network a fresh bound. */
@@ -52,6 +52,7 @@ export async function mintForTarget(
           networkMs: () => networkMs(),
         });
   if (sso) await afterWait(() => sso.prepare());
+  else if (!deps.credentials) checkSsoTokenFile(target, { env: deps.env, now: deps.now, log });
   const resolve = () =>
     resolveCredentials(target, {
       env: deps.env,

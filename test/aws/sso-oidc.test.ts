@@ -168,6 +168,34 @@ describe("calls", () => {
   });
 });
 
+describe("--debug", () => {
+  it("one line a call: operation, grant, answer or error kind; nothing that was sent or received", async () => {
+    const lines: string[] = [];
+    const traced = await createSsoOidc({
+      region: "eu-west-1",
+      env: { AWS_ENDPOINT_URL_SSO_OIDC: emulator.url },
+      timeoutMs: 1_000,
+      debug: (line) => lines.push(line),
+    });
+    const reg = await traced.registerClient({ clientName: "eks-token" });
+    await traced
+      .createToken({ grantType: "refresh_token", ...reg, refreshToken: "refresh-SHOULD-NOT-APPEAR" })
+      .catch(() => undefined);
+    emulator.faults.token = "500";
+    await traced
+      .createToken({ grantType: "refresh_token", ...reg, refreshToken: "refresh-SHOULD-NOT-APPEAR" })
+      .catch(() => undefined);
+    const origin = new URL(emulator.url).origin;
+    expect(lines.map((l) => l.replace(/\d+ ms$/, "N ms"))).toEqual([
+      `SSO OIDC RegisterClient at ${origin}: answered in N ms`,
+      `SSO OIDC CreateToken (refresh_token) at ${origin}: invalid-grant (HTTP 400) after N ms`,
+      `SSO OIDC CreateToken (refresh_token) at ${origin}: server (HTTP 500) after N ms`,
+    ]);
+    for (const secret of [reg.clientId, reg.clientSecret, "SHOULD-NOT-APPEAR"])
+      expect(lines.join("\n")).not.toContain(secret);
+  });
+});
+
 describe("a huge answer", () => {
   it("is cut at the cap instead of being read into memory", async () => {
     emulator.faults.register = "huge";

@@ -185,3 +185,21 @@ describe("reading", () => {
     expect(status.token).toEqual({ ...FULL, expiresAt: new Date(formatSsoTime(FULL.expiresAt)) });
   });
 });
+
+describe("reading under the cap", () => {
+  it("a file over 64 KiB, or a FIFO, is unusable and never read whole or waited on", () => {
+    const big = join(home, "big.json");
+    // Valid JSON past the cap: refused for its size, not parsed.
+    writeFileSync(big, JSON.stringify({ ...JSON.parse(serializeSsoToken(FULL)), pad: "x".repeat(64 * 1024) }), {
+      mode: 0o600,
+    });
+    expect(readSsoTokenFile(big, NOW)).toMatchObject({ state: "unusable", reason: "it is larger than 64 KiB" });
+    const justUnder = join(home, "under.json");
+    const body = serializeSsoToken(FULL);
+    writeFileSync(justUnder, `${body}${" ".repeat(64 * 1024 - Buffer.byteLength(body))}`, { mode: 0o600 });
+    expect(readSsoTokenFile(justUnder, NOW).state).toBe("valid");
+    const fifo = join(home, "fifo.json");
+    execFileSync("mkfifo", [fifo]);
+    expect(readSsoTokenFile(fifo, NOW)).toMatchObject({ state: "unusable", reason: "it is a FIFO" });
+  });
+});

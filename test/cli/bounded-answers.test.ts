@@ -2,13 +2,18 @@
 // credentials, instance metadata), through the built CLI on both runtimes: one clear line, an
 // empty stdout, the request not sent again, and the endpoint stopped being read soon after the
 // cap (so the process never held more than that).
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startContainerCredentialsEmulator } from "../support/container-credentials-emulator.js";
-import { endlessStats } from "../support/endless-body.js";
+import { endlessStats, sendEndlessBody } from "../support/endless-body.js";
 import { startImdsEmulator } from "../support/imds-emulator.js";
 import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
 import { ACCOUNT, ALICE, REGION, ensureBuilt, keyEnv, makeSandbox, type Sandbox } from "../support/cache-fixture.js";
-import { RUNTIME_LABEL } from "../support/cli.js";
+import { CLI_COMMAND, ROOT, RUNTIME_LABEL } from "../support/cli.js";
 
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/eks-bounded`;
 // The cap is 256 kB; what the kernel's socket buffers hold on both sides comes on top.
@@ -114,6 +119,69 @@ describe(`endless answers (${RUNTIME_LABEL})`, () => {
   });
 });
 
+describe(`an endless DescribeCluster answer (${RUNTIME_LABEL})`, () => {
+  it("eks-token kubeconfig: refused at the 4 MB cap, nothing written", async () => {
+    const eks = createServer((_req, res) => sendEndlessBody(res));
+    await new Promise<void>((r) => eks.listen(0, "127.0.0.1", r));
+    try {
+      const s = sandbox();
+      const path = join(s.home, "kubeconfig");
+      const result = await s.run(["kubeconfig", "--cluster-name", "alpha", "--region", REGION, "--kubeconfig", path], {
+        env: s.env({
+          ...keyEnv(ALICE),
+          AWS_ENDPOINT_URL_EKS: `http://127.0.0.1:${(eks.address() as AddressInfo).port}`,
+        }),
+      });
+      expectTooLarge(result, "4 MB");
+      expect(existsSync(path)).toBe(false);
+    } finally {
+      eks.closeAllConnections();
+      await new Promise((r) => eks.close(r));
+    }
+  });
+});
+
+describe(`stdin that never ends (${RUNTIME_LABEL})`, () => {
+  it("verify -: refused at the 1 MB cap, stdin read no further", async () => {
+    const s = sandbox();
+    const child = spawn(CLI_COMMAND[0], [...CLI_COMMAND.slice(1), "verify", "-"], {
+      cwd: ROOT,
+      env: s.env() as NodeJS.ProcessEnv,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const chunk = Buffer.alloc(64 * 1024, "A");
+    let written = 0;
+    let closed = false;
+    const pump = (): void => {
+      while (!closed && child.stdin.writable) {
+        written += chunk.length;
+        if (!child.stdin.write(chunk)) {
+          child.stdin.once("drain", pump);
+          return;
+        }
+      }
+    };
+    child.stdin.on("error", () => {
+      closed = true;
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    pump();
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    closed = true;
+    clearTimeout(timer);
+    expect(stdout).toBe("");
+    expect(code, stderr).toBe(1);
+    expect(stderr).toBe(
+      "eks-token: the input on stdin was larger than 1 MB: pass the token, Bearer <token> or the plugin's ExecCredential JSON\n",
+    );
+    expect(written).toBeLessThan(READ_AT_MOST);
+  });
+});
+
 describe(`files that never end (${RUNTIME_LABEL})`, () => {
   it.skipIf(process.platform !== "linux")("AWS_CONFIG_FILE=/proc/self/pagemap: one clear line, at once", async () => {
     const s = sandbox();
@@ -124,6 +192,22 @@ describe(`files that never end (${RUNTIME_LABEL})`, () => {
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toBe(
       'eks-token: the AWS config file "/proc/self/pagemap" (from AWS_CONFIG_FILE) was larger than 8 MB: point AWS_CONFIG_FILE at the AWS config file\n',
+    );
+  });
+  it.skipIf(process.platform === "win32").each([
+    ["AWS_WEB_IDENTITY_TOKEN_FILE", { AWS_ROLE_ARN: ROLE }],
+    ["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", { AWS_CONTAINER_CREDENTIALS_FULL_URI: "http://127.0.0.1:1/creds" }],
+  ] as const)("%s naming a FIFO: its own line, at once, not no credentials found", async (variable, more) => {
+    const s = sandbox();
+    const fifo = join(s.home, "token-fifo");
+    execFileSync("mkfifo", [fifo]);
+    const result = await s.run(["token", "--cluster-id", "alpha", "--region", REGION], {
+      env: s.env({ ...more, [variable]: fifo }),
+    });
+    expect(result.stdout).toBe("");
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toBe(
+      `eks-token: ${variable} "${fifo}" is a FIFO, not a regular file: point ${variable} at the token file, or unset it\n`,
     );
   });
 });

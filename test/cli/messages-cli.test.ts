@@ -131,6 +131,37 @@ describe("a 100 kB value is quoted short, in every command", () => {
   });
 });
 
+describe("paths from the environment are escaped in credential errors", () => {
+  // A folder name carrying a screen clear and a one-character CSI (U+009B).
+  const folder = "d\u001b[2J\u009b";
+  const configIn = (text: string) => {
+    const dir = join(h.home, folder);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, "config");
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it.each([
+    ["a profile that is not there", "[profile other]\nregion = us-west-2\n", /profile "p" is not in /],
+    [
+      "a profile with nothing to sign with",
+      "[profile p]\nregion = us-west-2\n",
+      /no AWS credentials found \(tried profile "p" in /,
+    ],
+  ])("AWS_CONFIG_FILE: %s", async (_label, text, pattern) => {
+    const file = configIn(text);
+    const line = expectShortFailure(
+      await run(["--cluster-name", "c", "--region", "us-west-2", "--profile", "p"], {
+        AWS_CONFIG_FILE: file,
+        AWS_EC2_METADATA_DISABLED: "true",
+      }),
+      pattern,
+    );
+    expect(line).toContain("d\\u001b[2J\\u009b");
+  });
+});
+
 describe("URLs in messages carry no password and no query", () => {
   const secretFree = (text: string) => {
     expect(text).not.toContain(PASSWORD);

@@ -2,7 +2,8 @@
 // emulator, the EKS API emulator (AWS_ENDPOINT_URL_EKS, read by the AWS SDK's EKS client) and the
 // Kubernetes emulator sharing one ClusterState. Each case asserts the check that fails (or warns),
 // its detail and its fix; outputs are scanned for every secret the emulators handed out.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -273,6 +274,18 @@ describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
       expect(c.detail).toMatch(/; SSO session "corp" expired at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, not refreshable$/);
       expect(c.fix).toBe("eks-token login --profile sso-dev");
       expect(line(r, "kubeconfig").detail).toContain("env AWS_PROFILE");
+
+      // The same in --output json.
+      const j = await doctor({
+        plane: p,
+        keys: undefined,
+        args: ["--output", "json"],
+        exec: { ...execUser(["token", "--cluster-name", CLUSTER]), env: { AWS_PROFILE: "sso-dev" } },
+        env: { HOME: h.home, AWS_CONFIG_FILE: h.configPath, AWS_SHARED_CREDENTIALS_FILE: h.credentialsPath },
+      });
+      const jc = j.json!.checks.find((x) => x.id === "credentials");
+      expect(jc, transcript(j)).toMatchObject({ status: "fail", fix: "eks-token login --profile sso-dev" });
+      expect(jc!.detail).toMatch(/; SSO session "corp" expired at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, not refreshable$/);
     } finally {
       h.cleanup();
     }
@@ -685,6 +698,81 @@ describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
       expect(r.code).toBe(0);
     } finally {
       await elsewhere.close();
+    }
+  });
+
+  it("an AWS file or a credentials endpoint only the entry names: no command of it runs, no credential goes there", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    const dir = mkdtempSync(join(tmpdir(), "eks-token-e2e-doctor-planted-"));
+    const asked: string[] = [];
+    const endpoint = createHttpServer((req, res) => {
+      asked.push(String(req.headers.authorization));
+      res.writeHead(500).end();
+    });
+    await new Promise<void>((r) => endpoint.listen(0, "127.0.0.1", r));
+    try {
+      // A profile whose credential_process leaves a mark, in a file only the kubeconfig names.
+      const marker = join(dir, "ran");
+      const config = join(dir, "config");
+      writeFileSync(config, `[profile p]\ncredential_process = touch ${marker}\n`);
+      const viaProfile = await doctor({
+        plane: p,
+        keys: undefined,
+        exec: {
+          ...execUser(["token", "--cluster-name", CLUSTER, "--region", REGION, "--profile", "p"]),
+          env: { AWS_CONFIG_FILE: config },
+        },
+      });
+      expect(existsSync(marker), transcript(viaProfile)).toBe(false);
+      expect(line(viaProfile, "kubeconfig")).toMatchObject({
+        status: "warn",
+        detail: expect.stringContaining(`the entry's env sets AWS_CONFIG_FILE=${config}; `),
+      });
+      expect(line(viaProfile, "credentials").status).toBe("fail");
+
+      // A container credentials endpoint only the entry names never sees the caller's authorization token.
+      const { port } = endpoint.address() as { port: number };
+      const viaContainer = await doctor({
+        plane: p,
+        keys: undefined,
+        env: { AWS_CONTAINER_AUTHORIZATION_TOKEN: "caller-container-authorization-token" },
+        exec: {
+          ...execUser(["token", "--cluster-name", CLUSTER, "--region", REGION]),
+          env: { AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${port}/creds` },
+        },
+      });
+      expect(asked, transcript(viaContainer)).toEqual([]);
+      expect(line(viaContainer, "kubeconfig").detail).toContain(
+        `AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:${port}/creds`,
+      );
+    } finally {
+      await new Promise((r) => endpoint.close(r));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("an http:// server in the kubeconfig (DescribeCluster denied, so nothing contradicts it) gets no token", async () => {
+    const p = await plane({ accessEntries: [DEV_ENTRY] });
+    p.eks.denyAccess("DescribeCluster");
+    const asked: string[] = [];
+    const plain = createHttpServer((req, res) => {
+      asked.push(`${req.method} ${req.url} ${req.headers.authorization ?? ""}`);
+      res.writeHead(401).end();
+    });
+    await new Promise<void>((r) => plain.listen(0, "127.0.0.1", r));
+    try {
+      const server = `http://127.0.0.1:${(plain.address() as { port: number }).port}`;
+      const r = await doctor({ plane: p, server });
+      expect(asked, transcript(r)).toEqual([]);
+      expect(line(r, "cluster")).toMatchObject({
+        status: "fail",
+        detail: expect.stringContaining(`the API server ${server} is not https: doctor sends no token in clear`),
+      });
+      expect(line(r, "authenticate").status).toBe("skip");
+      expect(r.code).toBe(1);
+    } finally {
+      plain.closeAllConnections();
+      await new Promise((r) => plain.close(r));
     }
   });
 

@@ -3,9 +3,12 @@
 // portal and SSO-OIDC emulators stand in for IAM Identity Center, the test browser for a person
 // who approves; every endpoint is on 127.0.0.1.
 import {
+  closeSync,
   existsSync,
+  ftruncateSync,
   lstatSync,
   mkdirSync,
+  openSync,
   readFileSync,
   readdirSync,
   statSync,
@@ -291,6 +294,21 @@ describe("hostile files", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       'eks-token: the SSO session for profile "dev" has expired or is invalid (its cached token file cannot be read); no browser was opened: the client sent no exec info and stdin is not a terminal: ' +
+        `${FIX}\n`,
+    );
+  });
+
+  it("a huge token file: refused at once with the cap, before the SDK would read it whole", async () => {
+    const h = newHome();
+    mkdirSync(join(h.home.home, ".aws", "sso", "cache"), { recursive: true, mode: 0o700 });
+    // Sparse: 200 MB long, nothing on disk.
+    const fd = openSync(h.tokenPath, "w", 0o600);
+    ftruncateSync(fd, 200 * 1024 * 1024);
+    closeSync(fd);
+    const r = await runWithoutTerminal([...CLI_COMMAND, ...TOKEN_ARGS], { env: h.env() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'eks-token: the SSO session for profile "dev" has expired or is invalid (its cached token file cannot be read: it is larger than 64 KiB); no browser was opened: the client sent no exec info and stdin is not a terminal: ' +
         `${FIX}\n`,
     );
   });

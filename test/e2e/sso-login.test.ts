@@ -113,6 +113,15 @@ function browserRuns(h: { log: string }): Array<Record<string, unknown>> {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/**
+ * The test browser's records once `count` are there: it appends its record after the callback's
+ * answer, so it may still be writing when eks-token has exited. Waits at most 5 s.
+ */
+async function browserRunsOnceWritten(h: { log: string }, count: number): Promise<Array<Record<string, unknown>>> {
+  for (let i = 0; i < 200 && browserRuns(h).length < count; i++) await new Promise((r) => setTimeout(r, 25));
+  return browserRuns(h);
+}
+
 function tokenFile(h: TempHome, key: string): string {
   return join(h.home, ".aws", "sso", "cache", `${ssoCacheKey(key)}.json`);
 }
@@ -172,7 +181,7 @@ describe.concurrent("eks-token login", () => {
     expect(result.stderr).toContain(
       'eks-token: signing in to the AWS IAM Identity Center session "corp" in your browser',
     );
-    const runs = browserRuns(h);
+    const runs = await browserRunsOnceWritten(h, 1);
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ status: 302, callbackStatus: 200 });
     expect(String(runs[0]?.["callbackBody"])).toContain("You can close this tab.");
@@ -196,6 +205,13 @@ describe.concurrent("eks-token login", () => {
     expect(readdirSync(join(h.home, ".aws", "sso", "cache"))).toEqual([`${ssoCacheKey("corp")}.json`]);
     // --debug shows the steps and no secret.
     expect(result.stderr).toMatch(/eks-token: debug: sign-in: registered a client/);
+    // ... and each call to SSO OIDC, by name and grant, never with what was sent or received.
+    expect(result.stderr).toMatch(
+      /eks-token: debug: SSO OIDC RegisterClient at http:\/\/127\.0\.0\.1:\d+: answered in \d+ ms\n/,
+    );
+    expect(result.stderr).toMatch(
+      /eks-token: debug: SSO OIDC CreateToken \(authorization_code\) at http:\/\/127\.0\.0\.1:\d+: answered in \d+ ms\n/,
+    );
     for (const s of secrets()) {
       expect(result.stderr).not.toContain(s);
       expect(result.stdout).not.toContain(s);
@@ -248,7 +264,7 @@ describe.concurrent("eks-token login", () => {
     const code = /open http:\/\/127\.0\.0\.1:\d+\/device and confirm the code ([A-Z]{4}-[A-Z]{4}) /.exec(
       result.stderr,
     )?.[1];
-    expect(browserRuns(h)[0]?.["url"]).toBe(`${oidc.url}/device?user_code=${code}`);
+    expect((await browserRunsOnceWritten(h, 1))[0]?.["url"]).toBe(`${oidc.url}/device?user_code=${code}`);
     const sdk = await sdkAccessKey(h, "old");
     expect(JSON.parse(sdk.stdout)).toEqual([sessionKeyId, sessionKeyId]);
     if (hasAwsCli) expect((await awsCallerIdentity(h, "old")).code).toBe(0);
@@ -388,6 +404,9 @@ describe("eks-token login, one at a time (the emulator's scripted user is shared
       for (let i = 0; i < 800 && browserRuns(h).length === 0; i++) await new Promise((r) => setTimeout(r, 25));
       const redirect = new URL(String(browserRuns(h)[0]?.["url"])).searchParams.get("redirect_uri") ?? "";
       expect((await fetch(`${redirect}?state=nope`)).status).toBe(400);
+      // It holds the session's sign-in lock, as the token path does: a kubectl run meanwhile waits for it.
+      const lockFile = join(h.home, "cache", `sso-${ssoCacheKey("corp")}.lock`);
+      expect(readFileSync(lockFile, "utf8").split(" ")[0]).toBe(String(child.pid));
       child.kill("SIGTERM");
       expect(await exited).toBe(130);
       expect(stdout).toBe("");
@@ -395,6 +414,14 @@ describe("eks-token login, one at a time (the emulator's scripted user is shared
         "eks-token: the sign-in was stopped: run `eks-token login --profile dev` to sign in",
       );
       await expect(fetch(`${redirect}?state=nope`)).rejects.toThrow();
+      expect(existsSync(lockFile)).toBe(false);
+      // Counted as a sign-in left unfinished: the token path opens no browser by itself for a while.
+      const record = JSON.parse(readFileSync(join(h.home, "cache", `sso-${ssoCacheKey("corp")}.attempts`), "utf8"));
+      expect(record.unfinished).toHaveLength(1);
+      // A sign-in that completes clears it.
+      oidc.user = "approve";
+      expect((await login(h, ["--profile", "dev"])).code).toBe(0);
+      expect(existsSync(join(h.home, "cache", `sso-${ssoCacheKey("corp")}.attempts`))).toBe(false);
     } finally {
       oidc.user = "approve";
     }

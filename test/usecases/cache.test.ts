@@ -2,7 +2,17 @@
 // (lock files of other tools, notes, hidden files): only eks-token's own names are listed, removed
 // and counted, and a folder the token path would refuse is refused here too.
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -214,5 +224,34 @@ describe("~ in the cache directory", () => {
     const { input, env } = how("~/project");
     const result = await run({ action: "clear", ...input }, env);
     expect(result.stderr).toBe(`eks-token: removed 4 cache entries from ${JSON.stringify(dir)}\n`);
+  });
+});
+
+describe("cache clear and the SSO sign-in's files", () => {
+  const SESSION = "e".repeat(40);
+  const OTHER_SESSION = "f".repeat(40);
+  const REGISTRATION = `sso-registration-${"9".repeat(64)}.json`;
+
+  it("keeps client registrations, attempt records and a sign-in lock a live process holds; a dead one's lock goes", async () => {
+    populate();
+    // This test's own process stands for an eks-token waiting on a person in the browser, for
+    // longer than a token miss's lock may last.
+    writeFileSync(join(dir, `sso-${SESSION}.lock`), `${process.pid} 9-held`, { mode: 0o600 });
+    const old = new Date(NOW - 10 * 60_000);
+    utimesSync(join(dir, `sso-${SESSION}.lock`), old, old);
+    writeFileSync(join(dir, `sso-${OTHER_SESSION}.lock`), `${DEAD_PID} x`, { mode: 0o600 });
+    writeFileSync(join(dir, `sso-${SESSION}.attempts`), JSON.stringify({ unfinished: [NOW - 60_000] }), {
+      mode: 0o600,
+    });
+    writeFileSync(join(dir, REGISTRATION), JSON.stringify({ clientId: "c", clientSecret: "s", expiresAt: "x" }), {
+      mode: 0o600,
+    });
+    const result = await run({ action: "clear" });
+    expect(result.stderr).toBe(
+      `eks-token: removed 4 cache entries from "${dir}"; left 1 lock that a running eks-token holds\n`,
+    );
+    expect(readdirSync(dir).sort()).toEqual(
+      [...FOREIGN, `sso-${SESSION}.lock`, `sso-${SESSION}.attempts`, REGISTRATION].sort(),
+    );
   });
 });

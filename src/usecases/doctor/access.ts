@@ -23,6 +23,7 @@ import {
   type AccessRequest,
 } from "./principal.js";
 import { andThen, command, fail, pass, skip, warn, type Check, type Fix } from "./report.js";
+import { displayUrl } from "../../redact.js";
 
 export interface Where {
   readonly clusterName: string;
@@ -141,6 +142,18 @@ export async function checkCluster(
   if (!target)
     return {
       check: fail("cluster", `no API server to reach (${note || "no endpoint"})`, rewrite),
+      reachable: false,
+      eksDead,
+    };
+  // EKS API servers answer on https only; a token sent to an http:// server goes out in clear.
+  if (!/^https:/i.test(target))
+    return {
+      check: fail(
+        "cluster",
+        `the API server ${displayUrl(target)} is not https: doctor sends no token in clear (kubectl would); an EKS API server answers on https only`,
+        rewrite,
+      ),
+      ...(cluster ? { cluster } : {}),
       reachable: false,
       eksDead,
     };

@@ -131,8 +131,9 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps): Promise<D
       checks.set("kubeconfig", skip("kubeconfig", `not read: cluster ${s.clusterName} given by flags`));
     }
     if (!target) return;
-    // kubectl runs the plugin with the entry's env over its own; where AWS calls go (endpoint
-    // variables) is taken from the caller's environment only, so a token goes nowhere else.
+    // kubectl runs the plugin with the entry's env over its own; where AWS calls go, which files
+    // and commands the credential chain uses and the loader variables are taken from the caller's
+    // environment only (isCallerOnlyKey), so a kubeconfig makes doctor run nothing and send nothing.
     const env: Env = { ...deps.env, ...target.execEnv };
     clusterFacts = { name: target.clusterName, region: target.region, server: target.server };
 

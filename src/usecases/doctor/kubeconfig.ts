@@ -22,7 +22,7 @@ export interface DoctorTarget extends Omit<TargetOptions, "clusterId"> {
   readonly caData?: string | undefined;
   /** The account in the kubeconfig's cluster entry name, when it is the cluster's ARN. */
   readonly clusterAccount?: string | undefined;
-  /** The entry's env, which kubectl sets over its own for the plugin, without what points at endpoints (ENDPOINT_KEYS). */
+  /** The entry's env, which kubectl sets over its own for the plugin, without what the caller alone decides (isCallerOnlyKey). */
   readonly execEnv: Readonly<Record<string, string>>;
 }
 
@@ -37,6 +37,23 @@ export function isEndpointKey(name: string): boolean {
 /** Variables that make a runtime or the loader run other code than the command names. */
 const LOADER_KEYS =
   /^(NODE_OPTIONS|NODE_PATH|NODE_REPL_EXTERNAL_MODULE|BUN_OPTIONS|BUN_BE_BUN|BUN_INSPECT|LD_PRELOAD|LD_LIBRARY_PATH|LD_AUDIT|DYLD_.*|PYTHONPATH|PYTHONSTARTUP|PERL5OPT|RUBYOPT|BASH_ENV|ENV)$/;
+
+/**
+ * Variables that say which files and commands the credential chain uses (the AWS files, whose
+ * profiles can run a credential_process; the home folder they are found in; the PATH a command is
+ * looked up on) and where credentials are fetched with the caller's container authorization token.
+ */
+const FILE_AND_FETCH_KEYS =
+  /^(AWS_CONFIG_FILE|AWS_SHARED_CREDENTIALS_FILE|HOME|USERPROFILE|HOMEDRIVE|HOMEPATH|PATH|AWS_CONTAINER_CREDENTIALS_FULL_URI|AWS_CONTAINER_CREDENTIALS_RELATIVE_URI|AWS_EC2_METADATA_SERVICE_ENDPOINT)$/;
+
+/**
+ * What the walk takes from the caller's own environment only, whatever the entry's env says: so a
+ * kubeconfig makes doctor run no command, read no AWS file and send no token or credential
+ * anywhere the caller did not choose. The entry's values are shown, never used.
+ */
+export function isCallerOnlyKey(name: string): boolean {
+  return isEndpointKey(name) || LOADER_KEYS.test(name) || FILE_AND_FETCH_KEYS.test(name);
+}
 
 export interface KubeconfigFiles {
   /** undefined when the file does not exist. */
@@ -182,7 +199,7 @@ export function readKubeconfig(source: KubeconfigSource, env: Env, files: Kubeco
   const args = (exec.args ?? []) as string[];
   const envList = (rawEnv as { name: string; value: string }[]).map((e) => ({ name: e.name, value: e.value }));
   const entryEnv = Object.fromEntries(envList.map((e) => [e.name, e.value]));
-  const execEnv = Object.fromEntries(Object.entries(entryEnv).filter(([k]) => !isEndpointKey(k)));
+  const execEnv = Object.fromEntries(Object.entries(entryEnv).filter(([k]) => !isCallerOnlyKey(k)));
   const read = readExecTarget(command, args, envList);
   if (read.kind === "not-peer") return stop(`${where} runs ${command}, which is not an EKS token command`);
   if (read.kind === "unsupported")
@@ -295,15 +312,23 @@ function execCheck(
     );
   const loaders = Object.keys(entryEnv).filter((k) => LOADER_KEYS.test(k));
   if (loaders.length > 0)
-    notes.push(`the entry's env sets ${loaders.join(", ")}, which can make the command run other code`);
+    notes.push(
+      `the entry's env sets ${loaders.join(", ")}, which can make the command run other code; doctor does not pass them on`,
+    );
   // An endpoint the entry names that is not the caller's own: shown, and not used.
   const endpoints = Object.entries(entryEnv).filter(([k, v]) => isEndpointKey(k) && env[k] !== v);
   if (endpoints.length > 0)
     notes.push(
       `the entry's env points ${endpoints.map(([k, v]) => `${k} at ${displayUrl(v)}`).join(", ")}; kubectl's token would be made for that endpoint, but doctor sends tokens only where your own environment points`,
     );
+  // Files, commands and credential endpoints the entry names: shown, and not used.
+  const chosen = Object.entries(entryEnv).filter(([k, v]) => FILE_AND_FETCH_KEYS.test(k) && env[k] !== v);
+  if (chosen.length > 0)
+    notes.push(
+      `the entry's env sets ${chosen.map(([k, v]) => `${k}=${/_URI$|_ENDPOINT$/.test(k) ? displayUrl(v) : v}`).join(", ")}; kubectl's command would use them, but doctor takes these from your own environment only, so it runs no command, reads no AWS file and fetches no credentials a kubeconfig names`,
+    );
   const overrides = Object.entries(entryEnv)
-    .filter(([k, v]) => /^AWS_/.test(k) && !isEndpointKey(k) && env[k] !== undefined && env[k] !== v)
+    .filter(([k, v]) => /^AWS_/.test(k) && !isCallerOnlyKey(k) && env[k] !== undefined && env[k] !== v)
     .map(([k, v]) => `${k}=${v} (yours: ${env[k]})`);
   if (overrides.length > 0) notes.push(`the entry's env overrides yours: ${overrides.join(", ")}`);
   if (notes.length > 0) return warn("kubeconfig", `${where} runs ${file.path}; ${notes.join("; ")}`, view);

@@ -20,7 +20,8 @@ export const BUDGET_WINDOW_MS = 12 * 60 * 60_000;
 /** The session's token file as read (twice when the first read did not parse). */
 export type TokenFileView =
   | { readonly kind: "missing" }
-  | { readonly kind: "unreadable" }
+  /** `reason`: why a file there cannot be read at all (larger than the cap, unreadable). */
+  | { readonly kind: "unreadable"; readonly reason?: string }
   | {
       readonly kind: "token";
       /** Epoch ms. */
@@ -41,7 +42,11 @@ export type SessionStep =
  */
 export function sessionStep(file: TokenFileView, legacy: boolean, now: number): SessionStep {
   if (file.kind === "missing") return { step: "sign-in", why: "there is no cached token" };
-  if (file.kind === "unreadable") return { step: "sign-in", why: "its cached token file cannot be read" };
+  if (file.kind === "unreadable")
+    return {
+      step: "sign-in",
+      why: `its cached token file cannot be read${file.reason === undefined ? "" : `: ${file.reason}`}`,
+    };
   const left = file.expiresAt - now;
   if (left > REFRESH_AHEAD_MS) return { step: "valid" };
   if (legacy) return left > LEGACY_MIN_LEFT_MS ? { step: "valid" } : { step: "sign-in", why: "it has expired" };

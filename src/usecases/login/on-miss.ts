@@ -5,7 +5,7 @@
  * to one sign-in and one more try. The OIDC calls and the sign-in itself are loaded only when
  * used (./session-calls.ts).
  */
-import { resolveSsoConfig, type SsoConfig } from "../../aws/sso-config.js";
+import { resolveSsoConfig, targetSsoConfig, type SsoConfig } from "../../aws/sso-config.js";
 import { readSharedConfig } from "../../aws/shared-config.js";
 import { readSsoTokenFile, ssoCacheKey, ssoTokenFilePath } from "../../aws/sso-token-file.js";
 import type { TokenTarget } from "../../aws/target.js";
@@ -20,6 +20,7 @@ import type { TokenDeps } from "../token-deps.js";
 import { signInMode, type CallerFacts } from "./auto-sign-in.js";
 import {
   ensureSession,
+  loginCommand,
   sessionSelector,
   type EnsureResult,
   type SessionIdentity,
@@ -71,7 +72,8 @@ export function ssoOnMiss(target: TokenTarget, deps: OnMissDeps): SsoOnMiss | un
     if (status.state === "unusable") refuseUnreplaceable(path);
     if (status.state === "unusable" || status.state === "unparseable") {
       deps.log.debug(`SSO token file ${path}: ${status.reason}`);
-      return { kind: "unreadable" };
+      // Torn (unparseable) is what another tool's write in progress looks like: said plainly.
+      return status.state === "unusable" ? { kind: "unreadable", reason: status.reason } : { kind: "unreadable" };
     }
     return {
       kind: "token",
@@ -136,6 +138,29 @@ export function ssoOnMiss(target: TokenTarget, deps: OnMissDeps): SsoOnMiss | un
 }
 
 /**
+ * Where nothing here looks after the session (the library) and the SDK alone reads its token
+ * file: the file is read first, capped, and one that cannot be a token file (larger than the
+ * cap, a FIFO, a link, unreadable) is refused with one line, so the SDK never reads a huge one
+ * whole or waits on a FIFO. A missing, expired or torn one is left to the SDK's own message.
+ */
+export function checkSsoTokenFile(target: TokenTarget, deps: Pick<OnMissDeps, "env" | "now" | "log">): void {
+  if (!target.profileExplicit && envCredentials(deps.env)) return;
+  const config = ssoConfigOf(target, deps);
+  if (!config) return;
+  const path = ssoTokenFilePath(deps.env, config.cacheKey);
+  const status = readSsoTokenFile(path, deps.now());
+  if (status.state !== "unusable") return;
+  throw new EksTokenError(
+    "config",
+    `the SSO token file ${quote(path, 400)} cannot be used: ${status.reason}`,
+    `remove it, then run ${loginCommand({
+      profile: target.sso ? undefined : target.profileName,
+      sessionName: config.kind === "sso-session" ? config.sessionName : undefined,
+    })}`,
+  );
+}
+
+/**
  * A token file path that holds a link, a folder or a FIFO: a sign-in could not write its token
  * there (nothing is written over what is not a regular file), so none is started.
  */
@@ -154,7 +179,7 @@ function refuseUnreplaceable(path: string): void {
   );
 }
 
-function ssoConfigOf(target: TokenTarget, deps: OnMissDeps): SsoConfig | undefined {
+function ssoConfigOf(target: TokenTarget, deps: Pick<OnMissDeps, "env" | "log">): SsoConfig | undefined {
   const sso = target.sso;
   if (sso) {
     // Only a named sso-session can be signed in to; the legacy form reads its token file as it is.
@@ -171,9 +196,7 @@ function ssoConfigOf(target: TokenTarget, deps: OnMissDeps): SsoConfig | undefin
     };
   }
   try {
-    const shared = readSharedConfig(deps.env, target.profileExplicit ? target.profileName : undefined);
-    const resolved = resolveSsoConfig(shared, { profile: target.profileName });
-    return resolved.kind === "sso-session" || resolved.kind === "legacy" ? resolved : undefined;
+    return targetSsoConfig(target, deps.env);
   } catch (e) {
     // Settings that cannot work: the SDK reports them as it always has.
     deps.log.debug(`SSO settings not used for sign-in: ${e instanceof Error ? e.message : String(e)}`);
@@ -182,7 +205,7 @@ function ssoConfigOf(target: TokenTarget, deps: OnMissDeps): SsoConfig | undefin
 }
 
 /** The session's sso_registration_scopes, when its section sets them. */
-function registrationScopes(deps: OnMissDeps, session: string): readonly string[] | undefined {
+function registrationScopes(deps: Pick<OnMissDeps, "env">, session: string): readonly string[] | undefined {
   try {
     const resolved = resolveSsoConfig(readSharedConfig(deps.env, undefined), { ssoSession: session });
     return resolved.kind === "sso-session" ? resolved.registrationScopes : undefined;

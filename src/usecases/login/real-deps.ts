@@ -49,7 +49,7 @@ export function realSignInDeps(options: RealSignInOptions): SignInDeps {
       const text = `${line}\n`;
       if (!(await options.terminal.say(text))) options.fallback(text);
     },
-    createOidc: createSsoOidc,
+    createOidc: (oidcOptions) => createSsoOidc({ ...oidcOptions, debug: options.debug }),
     listen: listenForCallback,
     openBrowser: (url) => openBrowser(url, env),
     browserReachable: () => localBrowserReachable(env, options.platform),

@@ -45,6 +45,7 @@ export async function refreshSession(
       profile: shared.profile,
       configFile: shared.configFile,
       timeoutMs: deps.timeoutMs,
+      debug: (line) => deps.log.debug(line),
     });
     answer = await oidc.createToken({ grantType: "refresh_token", clientId, clientSecret, refreshToken });
   } catch (e) {

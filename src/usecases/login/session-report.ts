@@ -2,8 +2,7 @@
  * One line on a profile's IAM Identity Center session, for doctor: valid until when, whether it
  * can be refreshed, legacy or not, and whether a sign-in is needed. Reads the token file only.
  */
-import { resolveSsoConfig } from "../../aws/sso-config.js";
-import { readSharedConfig } from "../../aws/shared-config.js";
+import { targetSsoConfig, type SsoConfig } from "../../aws/sso-config.js";
 import { readSsoTokenFile, ssoTokenFilePath } from "../../aws/sso-token-file.js";
 import type { TokenTarget } from "../../aws/target.js";
 import type { Env } from "../../env.js";
@@ -20,14 +19,13 @@ export interface SsoSessionReport {
 
 /** The report for the target's profile, or undefined when its credentials do not come from SSO. */
 export function ssoSessionReport(target: TokenTarget, env: Env, now: number): SsoSessionReport | undefined {
-  let config: ReturnType<typeof resolveSsoConfig>;
+  let config: SsoConfig | undefined;
   try {
-    const shared = readSharedConfig(env, target.profileExplicit ? target.profileName : undefined);
-    config = resolveSsoConfig(shared, { profile: target.profileName });
+    config = targetSsoConfig(target, env);
   } catch {
     return undefined;
   }
-  if (config.kind !== "sso-session" && config.kind !== "legacy") return undefined;
+  if (!config) return undefined;
   const legacy = config.kind === "legacy";
   const name =
     config.kind === "legacy"

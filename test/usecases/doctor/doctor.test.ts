@@ -11,6 +11,7 @@ import {
 } from "../../../src/aws/eks-api.js";
 import type { CallStsOptions, StsResponse } from "../../../src/aws/sts-client.js";
 import { EksTokenError } from "../../../src/errors.js";
+import type { Env } from "../../../src/env.js";
 import { runDoctor, type DoctorDeps, type DoctorInput } from "../../../src/usecases/doctor/doctor.js";
 import type { KubeApi, KubeResponse, ProbeResult } from "../../../src/usecases/doctor/kube-client.js";
 import {
@@ -907,6 +908,43 @@ describe("runDoctor: output safe to read and to paste", () => {
       env: { ...same.env, AWS_ENDPOINT_URL_STS: "https://sts.attacker.example" },
     });
     expect(check(agreed, "kubeconfig")).toMatchObject({ status: "pass" });
+  });
+
+  it("files, commands and credential endpoints the entry's env names are shown, and the chain gets the caller's", async () => {
+    const named = {
+      AWS_CONFIG_FILE: "kubeconfig-as-aws-config",
+      AWS_SHARED_CREDENTIALS_FILE: "/tmp/planted/credentials",
+      HOME: ".",
+      PATH: "./bin",
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: "https://user:pw@creds.attacker.example/x?t=1",
+      AWS_EC2_METADATA_SERVICE_ENDPOINT: "http://imds.attacker.example",
+      LD_PRELOAD: "./x.so",
+      BASH_ENV: "kubeconfig",
+    };
+    const exec = {
+      ...EKS_TOKEN_EXEC,
+      env: [...Object.entries(named).map(([name, value]) => ({ name, value })), { name: "AWS_PROFILE", value: "dev" }],
+    };
+    const base = deps(world({ kubeconfig: kubeconfig(exec) }));
+    const seen: Env[] = [];
+    const report = await runDoctor(FROM_KUBECONFIG, {
+      ...base,
+      resolveCredentials: (target, env, ms) => {
+        seen.push(env);
+        return base.resolveCredentials(target, env, ms);
+      },
+    });
+    expect(seen).toHaveLength(1);
+    for (const name of Object.keys(named)) expect(seen[0]![name], name).toBe(base.env[name]);
+    // What only names a profile is the entry's, as kubectl would pass it.
+    expect(seen[0]!.AWS_PROFILE).toBe("dev");
+    const c = check(report, "kubeconfig");
+    expect(c.status).toBe("warn");
+    expect(c.detail).toContain(
+      "the entry's env sets AWS_CONFIG_FILE=kubeconfig-as-aws-config, AWS_SHARED_CREDENTIALS_FILE=/tmp/planted/credentials, HOME=., PATH=./bin, AWS_CONTAINER_CREDENTIALS_FULL_URI=https://creds.attacker.example/x, AWS_EC2_METADATA_SERVICE_ENDPOINT=http://imds.attacker.example",
+    );
+    expect(c.detail).toContain("doctor takes these from your own environment only");
+    expect(c.detail).not.toContain("pw");
   });
 
   it("corners: no status from DescribeCluster, a 201 that is not a review, loader variables, a replaceable command", async () => {
