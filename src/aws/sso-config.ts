@@ -67,11 +67,31 @@ export type SsoSelection = { readonly profile: string } | { readonly ssoSession:
  * config error for settings that cannot work.
  */
 export function targetSsoConfig(
-  target: { readonly profileName: string; readonly profileExplicit: boolean },
+  target: {
+    readonly profileName: string;
+    readonly profileExplicit: boolean;
+    /** An account and role named by --sso-session (or --sso-start-url and --sso-region): no profile. */
+    readonly sso?:
+      | { readonly session: string | undefined; readonly startUrl: string; readonly region: string }
+      | undefined;
+  },
   env: Env,
 ): SsoConfig | undefined {
+  const sso = target.sso;
+  if (sso?.session === undefined && sso !== undefined)
+    return {
+      kind: "legacy",
+      startUrl: sso.startUrl,
+      region: sso.region,
+      cacheKey: sso.startUrl,
+      profileName: undefined,
+      chain: [],
+    };
   const shared = readSharedConfig(env, target.profileExplicit ? target.profileName : undefined);
-  const resolved = resolveSsoConfig(shared, { profile: target.profileName });
+  const resolved =
+    sso?.session !== undefined
+      ? resolveSsoConfig(shared, { ssoSession: sso.session })
+      : resolveSsoConfig(shared, { profile: target.profileName });
   return resolved.kind === "sso-session" || resolved.kind === "legacy" ? resolved : undefined;
 }
 

@@ -72,7 +72,13 @@ export async function checkCredentials(
   const source = credentialSource(target, deps.env);
   // The IAM Identity Center session behind the profile, when there is one: its state, and the sign-in as the fix.
   const sso = ssoSessionReport(target, deps.env, deps.now());
-  const signIn = command("eks-token", "login", "--profile", target.profileName);
+  // The sign-in for the session the entry uses: by profile, or by the --sso-session it names (a
+  // legacy start URL without a profile has no command to sign in with: the detail says so).
+  const signIn = !target.sso
+    ? command("eks-token", "login", "--profile", target.profileName)
+    : target.sso.session !== undefined
+      ? command("eks-token", "login", "--sso-session", target.sso.session)
+      : undefined;
   let credentials: ResolvedCredentials;
   try {
     credentials = await deps.resolveCredentials(target, deps.env, timeoutMs);

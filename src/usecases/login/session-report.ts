@@ -29,7 +29,9 @@ export function ssoSessionReport(target: TokenTarget, env: Env, now: number): Ss
   const legacy = config.kind === "legacy";
   const name =
     config.kind === "legacy"
-      ? `legacy SSO profile ${quote(config.chain.at(-1) ?? target.profileName)} (sso_start_url, no sso-session; never refreshed)`
+      ? target.sso
+        ? `legacy SSO start URL ${quote(config.startUrl)} (no sso-session; never refreshed)`
+        : `legacy SSO profile ${quote(config.chain.at(-1) ?? target.profileName)} (sso_start_url, no sso-session; never refreshed)`
       : `SSO session ${quote(config.sessionName)}`;
   const status = readSsoTokenFile(ssoTokenFilePath(env, config.cacheKey), now);
   if (status.state === "missing") return { text: `${name}: not signed in (no cached token)`, signInNeeded: true };

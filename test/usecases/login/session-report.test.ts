@@ -84,6 +84,37 @@ describe("ssoSessionReport", () => {
       signInNeeded: false,
     });
   });
+  it("an account and role named by --sso-session, without a profile: that session's state", async () => {
+    token("corp", -MIN, false);
+    const env = { HOME: home };
+    const target = await resolveTarget(
+      { clusterId: "c", region: "us-west-2", ssoSession: "corp", ssoAccountId: "111122223333", ssoRoleName: "Dev" },
+      env,
+    );
+    expect(ssoSessionReport(target, env, NOW)).toMatchObject({
+      text: /^SSO session "corp" expired at .*, not refreshable$/,
+      signInNeeded: true,
+    });
+  });
+  it("the legacy --sso-start-url form: the start URL's token file", async () => {
+    token(START, 30 * MIN, true);
+    const env = { HOME: home };
+    const target = await resolveTarget(
+      {
+        clusterId: "c",
+        region: "us-west-2",
+        ssoStartUrl: START,
+        ssoRegion: "eu-central-1",
+        ssoAccountId: "111122223333",
+        ssoRoleName: "Dev",
+      },
+      env,
+    );
+    expect(ssoSessionReport(target, env, NOW)).toEqual({
+      text: `legacy SSO start URL "${START}" (no sso-session; never refreshed) valid until 2026-12-06T12:30:00Z`,
+      signInNeeded: false,
+    });
+  });
   it("no SSO: no report, and the token never appears", async () => {
     expect(await report("keys")).toBeUndefined();
     token("corp", 60 * MIN, true);
