@@ -8,6 +8,12 @@
  * - A request that was sent and not answered in time is not sent again by the SDK's retry (it
  *   may still be in progress on the server: an AssumeRole answered late would be made twice);
  *   a connection that could not be opened is retried as the SDK decides.
+ * - A kept-alive connection left idle for `idleSocketMs` (2 s unless given) is closed by us, before
+ *   any common server's idle timeout (5 s for Node's http.Server, Apache and others) can close it.
+ *   A server closing an idle connection just as a request is sent on it drops that request unread
+ *   and resets the connection; that request could not be sent again safely, since the client
+ *   cannot tell it from one the server read and then failed on. So no request goes out on a
+ *   connection that idled long enough for the server to be closing it.
  */
 import { Transform } from "node:stream";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -31,7 +37,12 @@ export interface BoundedHandlerOptions {
   readonly requestTimeoutMs: number | (() => number);
   /** For opening the connection (TCP and TLS); 3 s unless given. */
   readonly connectionTimeoutMs?: number;
+  /** How long a kept-alive connection may stay idle before it is closed; 2 s unless given. */
+  readonly idleSocketMs?: number;
 }
+
+/** Below the shortest idle timeout common servers use (5 s). */
+export const IDLE_SOCKET_MS = 2_000;
 
 /** The caps this project uses: credential endpoints answer a few kB, EKS a few hundred. */
 export const CREDENTIALS_MAX_BODY_BYTES = 256 * 1024;
@@ -67,7 +78,14 @@ export class BoundedRequestHandler extends NodeHttpHandler {
   constructor(options: BoundedHandlerOptions) {
     const { maxBodyBytes, requestTimeoutMs } = options;
     if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new RangeError("maxBodyBytes must be > 0");
-    super({ connectionTimeout: options.connectionTimeoutMs ?? 3_000 });
+    const idleSocketMs = options.idleSocketMs ?? IDLE_SOCKET_MS;
+    if (!Number.isInteger(idleSocketMs) || idleSocketMs <= 0) throw new RangeError("idleSocketMs must be > 0");
+    // An agent's `timeout` closes its free (idle) sockets; a socket in use is bounded by handle() below.
+    super({
+      connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+      httpAgent: { timeout: idleSocketMs },
+      httpsAgent: { timeout: idleSocketMs },
+    });
     this.#maxBodyBytes = maxBodyBytes;
     this.#timeoutMs = typeof requestTimeoutMs === "function" ? requestTimeoutMs : () => requestTimeoutMs;
   }

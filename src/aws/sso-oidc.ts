@@ -427,6 +427,13 @@ export function oidcError(e: unknown, operation: string, timeoutMs: number): Sso
   const kind = KINDS[name];
   if (kind)
     return new SsoOidcError(kind, operation, `SSO OIDC ${operation}: ${name}${detail ? `: ${detail}` : ""}`, status);
+  // The SDK's handler names a reset connection a TimeoutError too; it came at once, not in time.
+  if (err.code === "ECONNRESET" || err.code === "EPIPE")
+    return new SsoOidcError(
+      "unreachable",
+      operation,
+      `the connection to SSO OIDC closed before ${operation} was answered (${err.code})`,
+    );
   if (name === "TimeoutError" || name === "AbortError" || err.code === "ETIMEDOUT")
     return timeoutError(operation, timeoutMs);
   if (err.code && /^(ECONN|ENOTFOUND|EAI_|EHOSTUNREACH|ENETUNREACH|EPIPE)/.test(err.code))

@@ -1,7 +1,9 @@
 // The bounded handler every SDK client gets: an endless or oversized answer ends with one clear
 // error while the bytes read stay near the cap, a slow answer ends at the bound (body included),
-// and the SDK's retry does not send again a request that was sent.
+// and the SDK's retry does not send again a request that was sent; a kept-alive connection is not
+// used once it has been idle long enough for the server to be closing it.
 import { createServer, type Server } from "node:http";
+import { type AddressInfo, createServer as createTcpServer, type Socket } from "node:net";
 import { HttpRequest } from "@smithy/protocol-http";
 import { afterEach, describe, expect, it } from "vitest";
 import { type BoundedRequestHandler, boundedRequestHandler } from "../../src/aws/http-handler.js";
@@ -131,6 +133,107 @@ describe("boundedRequestHandler", () => {
     }
   });
 });
+
+describe("kept-alive connections", () => {
+  it("are used again for requests in a row", async () => {
+    const server = await idleClosingServer(60_000);
+    try {
+      const handler = boundedRequestHandler({ maxBodyBytes: CAP, requestTimeoutMs: 10_000 });
+      for (let i = 0; i < 3; i++) expect(await answer(handler, server.port)).toBe("ok");
+      expect(server.connections).toBe(1);
+      handler.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("are not used once idle long enough for the server to be closing them", async () => {
+    // The server drops, unread, a request that comes on a connection it found idle for 300 ms,
+    // and resets the connection: what a request sent as the server's idle timer fires meets.
+    const server = await idleClosingServer(300);
+    try {
+      const handler = boundedRequestHandler({ maxBodyBytes: CAP, requestTimeoutMs: 10_000, idleSocketMs: 100 });
+      expect(await answer(handler, server.port)).toBe("ok");
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await answer(handler, server.port)).toBe("ok");
+      expect(server.dropped).toBe(0);
+      expect(server.connections).toBe(2);
+      handler.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+/**
+ * An HTTP/1.1 server that keeps connections alive without announcing for how long, answers "ok",
+ * and when a request arrives on a connection idle for `idleMs` or more closes it with a reset,
+ * without reading or answering the request.
+ */
+async function idleClosingServer(idleMs: number): Promise<{
+  readonly port: number;
+  readonly connections: number;
+  readonly dropped: number;
+  close(): Promise<void>;
+}> {
+  let connections = 0;
+  let dropped = 0;
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    let idleSince: number | undefined;
+    let pending = "";
+    socket.on("data", (data: Buffer) => {
+      if (idleSince !== undefined && performance.now() - idleSince >= idleMs) {
+        dropped++;
+        socket.resetAndDestroy();
+        return;
+      }
+      pending += data.toString("latin1");
+      for (;;) {
+        const headEnd = pending.indexOf("\r\n\r\n");
+        if (headEnd < 0) return;
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(pending.slice(0, headEnd))?.[1] ?? 0);
+        if (pending.length < headEnd + 4 + length) return;
+        pending = pending.slice(headEnd + 4 + length);
+        socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+        idleSince = performance.now();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    get connections() {
+      return connections;
+    },
+    get dropped() {
+      return dropped;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
+
+async function answer(handler: BoundedRequestHandler, port: number): Promise<string> {
+  const request = new HttpRequest({
+    protocol: "http:",
+    hostname: "127.0.0.1",
+    port,
+    method: "POST",
+    path: "/",
+    headers: { "content-type": "application/json", "content-length": "2" },
+    body: "{}",
+  });
+  const { response } = await handler.handle(request);
+  return (await readAll(response.body)).toString();
+}
 
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/bounded`;
 

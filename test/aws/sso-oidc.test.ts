@@ -151,6 +151,17 @@ describe("calls", () => {
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 
+  it("says a connection closed without an answer was closed, not that the call ran out of time", async () => {
+    emulator.faults.token = "close";
+    const reg = await oidc.registerClient({ clientName: "x" });
+    await expect(
+      oidc.createToken({ grantType: "refresh_token", ...reg, refreshToken: "refresh-x" }),
+    ).rejects.toMatchObject({
+      kind: "unreachable",
+      message: "the connection to SSO OIDC closed before CreateToken was answered (ECONNRESET)",
+    });
+  });
+
   it("never puts a secret from the request into its message", async () => {
     emulator.faults.token = "500";
     const e = await oidc

@@ -11,15 +11,15 @@
 // Errors are as the service sends them: HTTP 400 (401 for InvalidClientException, 500 for
 // InternalServerException), header x-amzn-errortype, body {error, error_description}.
 // Issued access tokens are accepted by the portal emulator (test/support/sso-emulator.ts) through
-// acceptsAccessToken(). Knobs: the scripted user, faults per route (hang, a huge answer, 500,
-// throttling), short lifetimes, rotation of refresh tokens, the session ended. Every request is
+// acceptsAccessToken(). Knobs: the scripted user, faults per route (hang, the connection closed
+// unanswered, a huge answer, 500, throttling), short lifetimes, rotation of refresh tokens, the session ended. Every request is
 // recorded with its parsed body; calls() counts them per route and grant.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { listenOnLoopback } from "./loopback-server.js";
 
 export type OidcRoute = "register" | "device_authorization" | "token" | "authorize" | "device";
-export type OidcFault = "hang" | "huge" | "500" | "throttle";
+export type OidcFault = "hang" | "close" | "huge" | "500" | "throttle";
 /** What the person at the browser does on /authorize and /device. */
 export type ScriptedUser =
   | "approve"
@@ -219,6 +219,11 @@ export async function startSsoOidcEmulator(options: SsoOidcEmulatorOptions = {})
     if (fault === "hang") {
       record.status = 0;
       return; // never answered; close() destroys the socket
+    }
+    if (fault === "close") {
+      record.status = 0;
+      req.socket.destroy();
+      return;
     }
     if (fault === "500") return fail("InternalServerException", "server_error", "injected failure");
     if (fault === "throttle") {
