@@ -233,6 +233,13 @@ function eksError(e: unknown, operation: string, timeoutMs: number): EksApiError
   if (isEksTokenError(e)) return new EksApiError(e.code === "timeout" ? "timeout" : "error", operation, e.message);
   const err = (e ?? {}) as { name?: string; message?: string; code?: string };
   const message = (err.message ?? String(e)).split("\n")[0] ?? "";
+  // The SDK's handler names a reset connection a TimeoutError too; it came at once, not in time.
+  if (err.code === "ECONNRESET" || err.code === "EPIPE")
+    return new EksApiError(
+      "unreachable",
+      operation,
+      `the connection to EKS closed before ${operation} was answered (${err.code})`,
+    );
   switch (err.name) {
     case "AccessDeniedException":
       return new EksApiError("access-denied", operation, message);

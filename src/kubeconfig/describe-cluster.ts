@@ -148,6 +148,15 @@ function describeError(e: unknown, input: DescribeInput): EksTokenError {
   const err = e as { name?: string; message?: string; code?: string };
   const message = err.message ?? String(e);
   const where = `cluster ${input.name} in ${input.region}`;
+  // The SDK's handler names a reset connection a TimeoutError too; it came at once, not in time.
+  if (err.code === "ECONNRESET" || err.code === "EPIPE") {
+    return new EksTokenError(
+      "network",
+      `the connection to EKS closed before DescribeCluster on ${where} was answered (${err.code})`,
+      "check the network or AWS_ENDPOINT_URL_EKS",
+      { cause: e },
+    );
+  }
   switch (err.name) {
     case "ResourceNotFoundException":
       return new EksTokenError("kubeconfig", `${where} not found`, "check --cluster-name and --region", { cause: e });

@@ -651,6 +651,11 @@ describe.concurrent("eks-token doctor (built CLI, emulated EKS)", () => {
         r.json!.checks.some((c) => c.detail.includes(operation)),
         transcript(r),
       ).toBe(true);
+      // Said as what happened: the connection closed at once, not a call that ran out of time.
+      expect(
+        r.json!.checks.some((c) => c.detail.includes(`the connection to EKS closed before ${operation} was answered`)),
+        transcript(r),
+      ).toBe(true);
     }
   });
 

@@ -38,6 +38,7 @@ const HOSTILE: Record<string, Record<string, unknown>> = {
 function answer(req: IncomingMessage): { status: number; body: unknown } {
   const name = decodeURIComponent(/^\/clusters\/([^/?]+)$/.exec(req.url ?? "")?.[1] ?? "");
   if (name === "slow") return { status: -1, body: undefined };
+  if (name === "reset") return { status: -2, body: undefined };
   if (HOSTILE[name]) {
     const cluster = {
       name,
@@ -71,6 +72,7 @@ beforeAll(async () => {
     seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization });
     const { status, body } = answer(req);
     if (status === -1) return; // never answers
+    if (status === -2) return void req.socket.destroy(); // drops the connection unanswered
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (status === 404) headers["x-amzn-errortype"] = "ResourceNotFoundException";
     res.writeHead(status, headers).end(JSON.stringify(body));
@@ -186,6 +188,17 @@ describe("kubeconfig with DescribeCluster", () => {
     expect(e).toBeInstanceOf(EksTokenError);
     expect((e as EksTokenError).code).toBe("timeout");
     expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  test("a connection dropped unanswered is said to be closed, not timed out", async () => {
+    const started = Date.now();
+    const e = await describeCluster({ name: "reset", region: "us-west-2", timeoutMs: 10_000 }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(EksTokenError);
+    expect((e as EksTokenError).code).toBe("network");
+    expect((e as EksTokenError).message).toMatch(
+      /^the connection to EKS closed before DescribeCluster on cluster reset in us-west-2 was answered \((ECONNRESET|EPIPE)\)$/,
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   test("no credentials is its own error", async () => {
