@@ -10,20 +10,18 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isEksTokenError } from "../src/errors.js";
 import { createToken, getExecCredential } from "../src/index.js";
-import { ACCOUNT, ALICE, REGION, ensureBuilt, tokenAccessKey } from "./support/cache-fixture.js";
+import { ACCOUNT, ALICE, REGION, ensureBuilt, tokenAccessKey, startStsWithRole } from "./support/cache-fixture.js";
 import { runChild } from "./support/child.js";
 import { ROOT } from "./support/cli.js";
 import { startContainerCredentialsEmulator } from "./support/container-credentials-emulator.js";
-import { startStsEmulator, type StsEmulator } from "./support/sts-emulator.js";
+import type { StsEmulator } from "./support/sts-emulator.js";
 
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/eks-library`;
 let sts: StsEmulator;
 let home: string;
 
 beforeAll(async () => {
-  sts = await startStsEmulator();
-  const alice = sts.addUser({ name: "alice", accountId: ACCOUNT, ...ALICE });
-  sts.addRole({ arn: ROLE, trust: [alice.arn] });
+  sts = await startStsWithRole(ROLE);
   home = mkdtempSync(join(tmpdir(), "eks-token-library-"));
   // The process's own environment names nothing: only the `env` option may point anywhere.
   for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k];

@@ -11,8 +11,17 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startContainerCredentialsEmulator } from "../support/container-credentials-emulator.js";
 import { endlessStats, sendEndlessBody } from "../support/endless-body.js";
 import { startImdsEmulator } from "../support/imds-emulator.js";
-import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
-import { ACCOUNT, ALICE, REGION, ensureBuilt, keyEnv, makeSandbox, type Sandbox } from "../support/cache-fixture.js";
+import type { StsEmulator } from "../support/sts-emulator.js";
+import {
+  ACCOUNT,
+  ALICE,
+  REGION,
+  ensureBuilt,
+  keyEnv,
+  makeSandbox,
+  type Sandbox,
+  startStsWithRole,
+} from "../support/cache-fixture.js";
 import { CLI_COMMAND, ROOT, RUNTIME_LABEL } from "../support/cli.js";
 
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/eks-bounded`;
@@ -29,9 +38,7 @@ let sts: StsEmulator;
 const sandboxes: Sandbox[] = [];
 beforeAll(async () => {
   await ensureBuilt();
-  sts = await startStsEmulator();
-  const alice = sts.addUser({ name: "alice", accountId: ACCOUNT, ...ALICE });
-  sts.addRole({ arn: ROLE, trust: [alice.arn] });
+  sts = await startStsWithRole(ROLE);
 }, 240_000);
 afterAll(async () => {
   await sts?.close();

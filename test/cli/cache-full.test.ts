@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
+import type { StsEmulator } from "../support/sts-emulator.js";
 import {
   ACCOUNT,
   ALICE,
@@ -12,6 +12,7 @@ import {
   expectCredential,
   keyEnv,
   makeSandbox,
+  startStsWithRole,
 } from "../support/cache-fixture.js";
 import { RUNTIME_LABEL } from "../support/cli.js";
 import { CAN_MOUNT, mountTmpfs } from "../support/tmpfs.js";
@@ -20,9 +21,7 @@ const ROLE = `arn:aws:iam::${ACCOUNT}:role/eks-full`;
 let sts: StsEmulator;
 beforeAll(async () => {
   await ensureBuilt();
-  sts = await startStsEmulator();
-  const alice = sts.addUser({ name: "alice", accountId: ACCOUNT, ...ALICE });
-  sts.addRole({ arn: ROLE, trust: [alice.arn] });
+  sts = await startStsWithRole(ROLE);
 }, 240_000);
 afterAll(async () => {
   await sts?.close();

@@ -2,7 +2,7 @@
 // holding the lock makes the one AssumeRole while the others follow it for up to 10 s (rather
 // than make their own), and no AssumeRole still being answered is sent again.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
+import type { StsEmulator } from "../support/sts-emulator.js";
 import {
   ACCOUNT,
   ALICE,
@@ -13,6 +13,7 @@ import {
   makeSandbox,
   tokenAccessKey,
   type Sandbox,
+  startStsWithRole,
 } from "../support/cache-fixture.js";
 import { RUNTIME_LABEL } from "../support/cli.js";
 
@@ -26,9 +27,7 @@ let sts: StsEmulator;
 const sandboxes: Sandbox[] = [];
 beforeAll(async () => {
   await ensureBuilt();
-  sts = await startStsEmulator();
-  const alice = sts.addUser({ name: "alice", accountId: ACCOUNT, ...ALICE });
-  sts.addRole({ arn: ROLE, trust: [alice.arn] });
+  sts = await startStsWithRole(ROLE);
 }, 240_000);
 afterAll(async () => {
   await sts?.close();

@@ -22,7 +22,7 @@ import {
 } from "./cli.js";
 import { expectCredential, type Credential } from "./expect.js";
 import { verifyPresignedUrl, type KeyRecord } from "./sigv4.js";
-import type { StsEmulator } from "./sts-emulator.js";
+import { startStsEmulator, type StsEmulator } from "./sts-emulator.js";
 
 export { CLI_COMMAND, CLI_PATH, ROOT, ensureBuilt, expectCredential, type ChildEnv, type CliResult, type Credential };
 
@@ -260,3 +260,11 @@ export function isoSeconds(ms: number): string {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export { defaultCacheDir };
+
+/** An STS emulator on loopback where alice (ALICE's keys, in ACCOUNT) may assume roleArn. */
+export async function startStsWithRole(roleArn: string): Promise<StsEmulator> {
+  const sts = await startStsEmulator();
+  const alice = sts.addUser({ name: "alice", accountId: ACCOUNT, ...ALICE });
+  sts.addRole({ arn: roleArn, trust: [alice.arn] });
+  return sts;
+}
