@@ -31,10 +31,11 @@ const common = {
   define: { __EKS_TOKEN_VERSION__: JSON.stringify(pkg.version) },
 };
 
-// The CLI is four bundles, so each path loads only what it runs:
+// The CLI is five bundles, so each path loads only what it runs:
 //   dist/eks-token.cjs        the entry: the cache-hit path alone. CommonJS, which Node starts
 //                             faster than an ES module.
-//   dist/lib/cli.cjs          the whole CLI, for every call the cache does not answer.
+//   dist/lib/token-call.cjs   a token call its hit entry does not answer: the request resolved.
+//   dist/lib/cli.cjs          the whole CLI, for every other command.
 //   dist/lib/token-miss.cjs   a miss: credential logic and the signer; enough for environment keys.
 //   dist/lib/*.mjs            the AWS SDK's providers and the subcommands: ES modules split into
 //                             shared chunks, loaded with import() only when wanted.

@@ -12,6 +12,8 @@ export const ENTRY = "src/cli/entry.ts";
  */
 export const CJS_LAZY = {
   cli: "src/cli/bin.ts",
+  /** A token call its hit entry does not answer: the request resolved, the cache read, a miss run. */
+  "token-call": "src/cli/token-call.ts",
   "token-miss": "src/usecases/token-miss.ts",
   "tty-terminal": "src/tty-terminal.ts",
 };

@@ -4,16 +4,17 @@
  * files are read as those providers read them (see ./ini.ts).
  */
 import { closeSync, constants, fstatSync, openSync, statSync, type Stats } from "node:fs";
-import { join } from "node:path";
 import { EksTokenError } from "../errors.js";
 import { isOverCap, readFdCapped, tooLargeError } from "../byte-cap.js";
 import { quote } from "../quote.js";
 import { configFileProfiles, parseAwsIni, type IniSections } from "./ini.js";
 
-import { expandHome, homeDir, type Env } from "../env.js";
+import type { Env } from "../env.js";
+import { sharedFilePaths } from "./shared-file-paths.js";
 import { describeFileKind } from "../file-kind.js";
 
 export type { Env };
+export { sharedFilePaths };
 
 /**
  * A profile's settings, each from the file the SDK takes it from when both files set it: the
@@ -45,13 +46,6 @@ export interface SharedConfig {
   readonly credentialsFile: IniSections;
   /** Identity and modification time of both files: any edit to them selects new cache entries. */
   readonly fingerprint: string;
-}
-
-export function sharedFilePaths(env: Env): { configPath: string; credentialsPath: string } {
-  return {
-    configPath: expandHome(env["AWS_CONFIG_FILE"] || join(homeDir(env), ".aws", "config"), env),
-    credentialsPath: expandHome(env["AWS_SHARED_CREDENTIALS_FILE"] || join(homeDir(env), ".aws", "credentials"), env),
-  };
 }
 
 /** The settings the config file (over the credentials file) gives; for the others it is the other way round. */

@@ -47,21 +47,25 @@ export interface FreshnessRule {
 /** Clocks stepped by NTP move by far less; an entry from further ahead was made with a wrong clock. */
 export const FUTURE_SLACK_MS = 60_000;
 
+/** Whether an entry may be served now by the rule; expired or not, it stays where it is. */
+export function servable(entry: StoredEntry<unknown>, rule: FreshnessRule, now = rule.now()): boolean {
+  const left = entry.expiresAt - now;
+  if (left <= rule.minRemainingMs) return false;
+  // Made while the clock ran ahead: what the server sees as its time would reject it. The
+  // next write replaces it.
+  if (left > rule.maxLifetimeMs) return false;
+  return entry.issuedAt !== undefined && entry.issuedAt <= now + rule.futureSlackMs;
+}
+
 export function cacheSlot<T>(store: EntryStore<T>, rule: FreshnessRule): CacheSlot<T> {
   return {
     get() {
       const entry = store.read();
       if (entry === undefined) return undefined;
       const now = rule.now();
-      const left = entry.expiresAt - now;
       // Expired entries go; ones about to expire stay until they do (another reader may be slower).
-      if (left <= 0) store.remove();
-      if (left <= rule.minRemainingMs) return undefined;
-      // Made while the clock ran ahead: what the server sees as its time would reject it. The
-      // next write replaces it.
-      if (left > rule.maxLifetimeMs) return undefined;
-      if (entry.issuedAt === undefined || entry.issuedAt > now + rule.futureSlackMs) return undefined;
-      return entry.value;
+      if (entry.expiresAt - now <= 0) store.remove();
+      return servable(entry, rule, now) ? entry.value : undefined;
     },
     put: (value) => store.write(value),
     lock: () => store.lock(),

@@ -29,6 +29,8 @@ const ORPHAN_TEMP_AGE_MS = 60_000;
 const UNIQUE = String.raw`\d+-[0-9a-z]+-\d+-[0-9a-z]*`;
 export const OWN_NAMES = {
   entry: /^[0-9a-f]{64}\.json$/,
+  /** A pointer from one call's inputs to the entry that answers them (./token-entry.ts). */
+  hit: /^[0-9a-f]{64}\.hit$/,
   lock: /^[0-9a-f]{64}\.lock$/,
   temp: new RegExp(`^\\.${UNIQUE}\\.tmp$`),
   stale: new RegExp(`^[0-9a-f]{64}\\.lock\\.${UNIQUE}\\.stale$`),
@@ -43,6 +45,10 @@ export function isOwnName(name: string): boolean {
 
 export function entryPath(dir: string, key: string): string {
   return join(dir, `${key}.json`);
+}
+
+export function hitPath(dir: string, key: string): string {
+  return join(dir, `${key}.hit`);
 }
 
 export function lockPath(dir: string, key: string): string {

@@ -8,40 +8,27 @@ import type { ResolvedCredentials } from "../aws/credentials.js";
 import type { TokenTarget } from "../aws/target.js";
 import type { Env } from "../env.js";
 import { quote } from "../quote.js";
-import { parseAmzDate } from "../token/amz-date.js";
-import { decodeToken } from "../token/encode.js";
 import type { MintedToken } from "../token/mint.js";
 import { CACHE_FORMAT_VERSION, roleCredentialsCacheKey, tokenCacheKey } from "./cache-key.js";
 import { openCacheDir } from "./cache-dir.js";
-import { entryPath, lockPath, readEntry, removeOrphanTemps, removeQuietly, writeEntry } from "./entry-file.js";
+import { entryPath, hitPath, lockPath, readEntry, removeOrphanTemps, removeQuietly, writeEntry } from "./entry-file.js";
 import { cacheSlot, FUTURE_SLACK_MS, type CacheSlot, type FreshnessRule } from "./cache-aside.js";
+import {
+  hitEntry,
+  isTokenEntry,
+  MIN_REMAINING_MS,
+  TOKEN_MAX_LIFETIME_MS,
+  tokenSignedAt,
+  type TokenEntry,
+} from "./token-entry.js";
 import { acquireLock, type Lock } from "./lock.js";
 
-export const MIN_REMAINING_MS = 5 * 60_000;
-/** The server's window after X-Amz-Date: no token of ours expires later than this after signing. */
-const TOKEN_MAX_LIFETIME_MS = 15 * 60_000;
 /** AssumeRole's longest session (DurationSeconds 43200). */
 const ROLE_MAX_LIFETIME_MS = 12 * 3_600_000;
 
-/** What `cache list` shows: who and what, never a token or a secret. */
-export interface EntrySummary {
-  readonly kind: "token" | "role-credentials";
-  readonly clusterId?: string;
-  readonly region?: string | null;
-  readonly host?: string;
-  readonly roleArn: string | null;
-  readonly profile: string | null;
-  readonly expiration: string;
-}
-
-interface TokenEntry extends EntrySummary {
-  readonly v: typeof CACHE_FORMAT_VERSION;
-  readonly kind: "token";
-  readonly key: string;
-  readonly clusterId: string;
-  readonly host: string;
-  readonly token: string;
-}
+export { MIN_REMAINING_MS };
+import type { EntrySummary } from "./token-entry.js";
+export type { EntrySummary };
 
 interface RoleEntry extends EntrySummary {
   readonly v: typeof CACHE_FORMAT_VERSION;
@@ -97,7 +84,7 @@ export class TokenCache {
         read: () => {
           const entry = readEntry(path);
           if (entry === undefined) return undefined;
-          const signedAt = isTokenEntry(entry, key) ? tokenSignedAt(entry, target) : undefined;
+          const signedAt = isTokenEntry(entry, key) ? tokenSignedAt(entry, tokenPlace(target)) : undefined;
           if (signedAt === undefined) {
             this.options.debug(`cache entry ${key.slice(0, 12)} is not usable; replacing it`);
             return undefined;
@@ -129,6 +116,17 @@ export class TokenCache {
       },
       this.freshness(TOKEN_MAX_LIFETIME_MS),
     );
+  }
+
+  /**
+   * Records that the call whose inputs give `hitKey` (./hit-key.ts) is answered by this target's
+   * token entry, so that the next such call finds it without resolving the target. Only a pointer:
+   * the token stays in its one entry. Never fails the call.
+   */
+  writeHit(hitKey: string, target: TokenTarget): void {
+    // A cache that could not take the token could not take a pointer to it either.
+    if (this.saidCannotWrite) return;
+    this.write(hitKey, hitEntry(hitKey, this.tokenKey(target), tokenPlace(target)), hitPath(this.dir, hitKey));
   }
 
   /** A cached token for this target with more than 5 minutes left, or undefined. */
@@ -216,10 +214,10 @@ export class TokenCache {
     return key;
   }
 
-  private write(key: string, entry: TokenEntry | RoleEntry): void {
+  private write(key: string, entry: object, path = entryPath(this.dir, key)): void {
     try {
       removeOrphanTemps(this.dir, this.options.now());
-      writeEntry(this.dir, entryPath(this.dir, key), entry);
+      writeEntry(this.dir, path, entry);
     } catch (e) {
       this.cannotWrite((e as NodeJS.ErrnoException).code ?? String(e));
     }
@@ -232,22 +230,6 @@ export class TokenCache {
       `could not write the token cache in ${quote(this.dir)} (${why}); the next call will make a new token`,
     );
   }
-}
-
-function isTokenEntry(e: unknown, key: string): e is TokenEntry {
-  const x = e as Partial<TokenEntry> | null;
-  return (
-    typeof x === "object" &&
-    x !== null &&
-    x.v === CACHE_FORMAT_VERSION &&
-    x.kind === "token" &&
-    x.key === key &&
-    typeof x.token === "string" &&
-    typeof x.clusterId === "string" &&
-    typeof x.host === "string" &&
-    typeof x.expiration === "string" &&
-    !Number.isNaN(Date.parse(x.expiration))
-  );
 }
 
 function isRoleEntry(e: unknown, key: string): e is RoleEntry {
@@ -265,18 +247,7 @@ function isRoleEntry(e: unknown, key: string): e is RoleEntry {
   );
 }
 
-/**
- * When the token was signed (X-Amz-Date, epoch ms), or undefined when it was made for another
- * cluster or signed for another host or region: such a token is never served.
- */
-function tokenSignedAt(entry: TokenEntry, target: TokenTarget): number | undefined {
-  if (entry.clusterId !== target.clusterId || entry.host !== target.endpoint.host) return undefined;
-  const url = decodeToken(entry.token);
-  // String checks rather than new URL(): the first URL parse of a process costs the hit path
-  // half a millisecond. Our URLs are ours: host, then the credential scope KEY/DATE/REGION/sts.
-  if (!url?.startsWith(`https://${target.endpoint.host}/?`)) return undefined;
-  const scope = /[?&]X-Amz-Credential=[^&%]+%2F\d{8}%2F([a-z0-9-]+)%2Fsts%2Faws4_request(?:&|$)/.exec(url);
-  if (scope?.[1] !== target.endpoint.signingRegion) return undefined;
-  const d = /[?&]X-Amz-Date=([0-9TZ]{16})(?:&|$)/.exec(url);
-  return d?.[1] === undefined ? undefined : parseAmzDate(d[1])?.getTime();
+/** Where a target's token is signed for, which a served token must match. */
+function tokenPlace(target: TokenTarget): { clusterId: string; host: string; signingRegion: string } {
+  return { clusterId: target.clusterId, host: target.endpoint.host, signingRegion: target.endpoint.signingRegion };
 }

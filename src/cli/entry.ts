@@ -1,21 +1,18 @@
 /**
- * The executable's entry. A token call is run here with only what it needs loaded: a cache hit
- * reads one entry and prints it, a miss loads the token-miss module besides (./cache-hit.ts).
- * Every other call (another command, --help, arguments the token path's scanner leaves alone)
- * loads the whole CLI (./bin.ts, a lazily loaded module of both builds), which handles it from
- * the start.
+ * The executable's entry. A token call is run here with only what it needs loaded: a repeated
+ * call is answered by its hit entry (./cache-hit.ts) and exits; any other token call loads the
+ * token call's module (./token-call.ts), which resolves the request, and on a miss the
+ * token-miss module besides. Every other call (another command, --help, arguments the token
+ * path's scanner leaves alone) loads the whole CLI (./bin.ts, a lazily loaded module of both
+ * builds), which handles it from the start.
  *
  * EKS_TOKEN_TRACE_MODULES=FILE appends to FILE, at exit, the modules of the CLI that the call
  * loaded (one path a line): what each path loads can be checked on both runtimes.
  */
 import { appendFileSync } from "node:fs";
-import { cacheHitOutput, runTokenCall, scanTokenCall } from "./cache-hit.js";
-import { reportError } from "./fail.js";
-import type { TokenInput } from "./args.js";
-import { quietProcess, stdoutError, writeAll, writeStderr, writeStdout } from "./process-io.js";
+import { hitTokenOutput, scanTokenCall } from "./cache-hit.js";
+import { writeAll } from "./process-io.js";
 import { bunVariablesRefusal } from "./bun-variables.js";
-import { callerProcess } from "./caller-process.js";
-import { processTerminal } from "./terminal.js";
 
 // Before anything else: variables Bun acted on before this code ran (./bun-variables.ts).
 const refusal = bunVariablesRefusal(process.env, process.versions["bun"] !== undefined);
@@ -29,30 +26,19 @@ if (trace) process.on("exit", () => appendFileSync(trace, `${Object.keys(require
 
 const input = scanTokenCall(process.argv.slice(2), process.env);
 if (input === undefined) void import("./bin.js");
-else void token(input);
-
-async function token(input: TokenInput): Promise<void> {
-  const env = process.env;
-  const now = () => Date.now();
-  const hit = await cacheHitOutput(input, { env, now });
+else {
+  const ports = { env: process.env, now: () => Date.now() };
+  const hit = hitTokenOutput(input, ports);
   if (hit !== undefined) {
     try {
       writeAll(1, hit);
+      process.exit(0);
     } catch (e) {
-      process.exit(reportError(stdoutError(e), writeStderr, false));
+      // Reported by the code that reports every other error, loaded for it.
+      void import("./token-call.js").then(({ stdoutFailed }) => process.exit(stdoutFailed(e)));
     }
-    process.exit(0);
+  } else {
+    // Every write is synchronous: exit at once, without waiting for sockets the SDK keeps alive.
+    void import("./token-call.js").then(async ({ tokenCall }) => process.exit(await tokenCall(input, ports)));
   }
-  quietProcess(input.debug);
-  // Every write is synchronous: exit at once, without waiting for sockets the SDK keeps alive.
-  process.exit(
-    await runTokenCall(input, {
-      env,
-      now,
-      stdout: writeStdout,
-      stderr: writeStderr,
-      terminal: processTerminal,
-      caller: callerProcess,
-    }),
-  );
 }

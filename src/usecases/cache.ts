@@ -50,7 +50,9 @@ export async function runCacheCommand(input: CacheInput, ports: Ports): Promise<
   }
   // A role's credentials serve every cluster, so clearing one cluster keeps them.
   const doomed =
-    cluster === undefined ? ownNames(dir) : entries.filter((e) => e.summary.clusterId === cluster).map((e) => e.name);
+    cluster === undefined
+      ? ownNames(dir)
+      : [...entries.filter((e) => e.summary.clusterId === cluster).map((e) => e.name), ...hitNames(dir, cluster)];
   let removed = 0;
   let held = 0;
   for (const name of doomed) {
@@ -106,6 +108,15 @@ function ownNames(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** The hit entries (pointers, no token) that lead to this cluster's tokens. */
+function hitNames(dir: string, cluster: string): string[] {
+  return ownNames(dir).filter((name) => {
+    if (!OWN_NAMES.hit.test(name)) return false;
+    const e = readEntry(join(dir, name)) as { kind?: unknown; clusterId?: unknown } | undefined;
+    return e?.kind === "hit" && e.clusterId === cluster;
+  });
 }
 
 interface ListedEntry {

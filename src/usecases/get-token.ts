@@ -55,6 +55,8 @@ export async function getToken(request: TokenRequest, deps: TokenDeps): Promise<
       networkMs: () => bound.remainingMs(),
     });
   });
+  // The next call with the same inputs is answered from the hit entry (./token-hit.ts).
+  if (request.hitKey !== undefined && source !== "made-without-cache") cache?.writeHit(request.hitKey, target);
   if (source === "cache")
     log.debug(`cache hit in ${quote(cache?.dir ?? "")}; token expires ${value.expiration.toISOString()}`);
   if (source === "other-process") log.debug("another process made the token while we waited");

@@ -34,6 +34,8 @@ export interface TokenRequest {
   readonly ssoLogin: "auto" | "never" | undefined;
   /** Where a miss keeps SSO sign-in locks and records: the cache directory even with the cache off. */
   readonly stateDir: string;
+  /** The CLI's call: its hit key (src/cache/hit-key.ts), for the hit entry written with the token. */
+  readonly hitKey?: string | undefined;
 }
 
 export async function resolveTokenRequest(input: TokenInput, env: Env): Promise<TokenRequest> {

@@ -1,8 +1,12 @@
-/** `eks-token [token]`: one ExecCredential (or the bare token) on stdout, every message on stderr. */
+/**
+ * `eks-token [token]`: one ExecCredential (or the bare token) on stdout, every message on stderr.
+ * A repeated call is answered by ./token-hit.ts before this runs; what it leaves comes here.
+ */
+import { hitCacheKey } from "../cache/hit-key.js";
 import { TokenCache } from "../cache/token-cache.js";
 import type { Env } from "../env.js";
-import { execCredential } from "../token/exec-credential.js";
 import type { MintedToken } from "../token/mint.js";
+import { credentialOutput } from "./credential-output.js";
 import { createDebugLog } from "./debug-log.js";
 import { getToken } from "./get-token.js";
 import { warn, type Ports } from "./ports.js";
@@ -10,7 +14,9 @@ import { resolveTokenRequest, type TokenInput, type TokenRequest } from "./token
 
 export async function printToken(input: TokenInput, ports: Ports): Promise<void> {
   const log = createDebugLog(input.debug, ports.stderr);
-  const request = await resolveTokenRequest(input, ports.env);
+  // Before the AWS files are read for the target: see src/cache/hit-key.ts.
+  const hitKey = input.cache ? hitCacheKey({ ...input }, ports.env) : undefined;
+  const request = { ...(await resolveTokenRequest(input, ports.env)), hitKey };
   const { target } = request;
   log.debug(
     `cluster ${target.clusterId}; region ${target.region ?? "(none)"} from ${target.regionSource}; ` +
@@ -26,20 +32,22 @@ export async function printToken(input: TokenInput, ports: Ports): Promise<void>
     caller: ports.caller,
     log,
   });
-  ports.stdout(credentialOutput(request, minted));
+  ports.stdout(output(request, minted));
 }
 
 /**
  * What printToken would print, when the cache holds a token it would serve and nothing else
  * would be said (no warning, no debug line); otherwise undefined, and printToken does the call.
- * The cache-hit path's whole work: the request resolved as printToken resolves it, one entry read
- * by the cache's own rules. Writes nothing but the removal of an expired entry.
+ * The request resolved as printToken resolves it, one entry read by the cache's own rules; when
+ * it is served, the hit entry of these inputs is written, so the next such call is answered by
+ * ./token-hit.ts. Writes nothing else but the removal of an expired entry.
  */
 export async function cachedTokenOutput(
   input: TokenInput,
   ports: Pick<Ports, "env" | "now">,
 ): Promise<string | undefined> {
-  if (input.debug) return undefined;
+  if (input.debug || !input.cache) return undefined;
+  const hitKey = hitCacheKey({ ...input }, ports.env as Env);
   const request = await resolveTokenRequest(input, ports.env as Env);
   if (request.apiWarning !== undefined || request.cacheDir === undefined) return undefined;
   let quiet = true;
@@ -53,10 +61,11 @@ export async function cachedTokenOutput(
     debug: () => undefined,
   });
   const minted = cache?.readToken(request.target);
-  return minted !== undefined && quiet ? credentialOutput(request, minted) : undefined;
+  if (minted === undefined || !quiet) return undefined;
+  cache?.writeHit(hitKey, request.target);
+  return output(request, minted);
 }
 
-function credentialOutput(request: TokenRequest, minted: MintedToken): string {
-  if (request.output === "token") return `${minted.token}\n`;
-  return `${JSON.stringify(execCredential(request.apiVersion, minted.token, minted.expiration))}\n`;
+function output(request: TokenRequest, minted: MintedToken): string {
+  return credentialOutput(request.output, request.apiVersion, minted);
 }

@@ -398,8 +398,10 @@ describe("writing entries", () => {
       editEntry(e.path, { expiration: new Date(Date.now() - MINUTE).toISOString() });
     for (const c of clusters) expectCredential(await s.run(["--cluster-name", c], { env }));
     const names = listDir(s.cacheDir);
-    expect(names).toHaveLength(clusters.length);
-    for (const n of names) expect(n).toMatch(/^[0-9a-f]{64}\.json$/);
+    // An entry per cluster, and the hit entry pointing to it from these calls' inputs.
+    expect(names.filter((n) => /^[0-9a-f]{64}\.json$/.test(n))).toHaveLength(clusters.length);
+    expect(names.filter((n) => /^[0-9a-f]{64}\.hit$/.test(n))).toHaveLength(clusters.length);
+    expect(names).toHaveLength(2 * clusters.length);
   });
 
   it("removes a temporary file orphaned more than 60 s ago on the next miss, not a young one", async () => {
@@ -455,7 +457,9 @@ describe("writing entries", () => {
           ).toBe(true);
         }
         expect(readFileSync(entry.path, "utf8")).toBe(text);
-        expect(listDir(s.cacheDir)).toEqual([entry.name]);
+        // The entry and the hit entry the warm call wrote; nothing new.
+        expect(listDir(s.cacheDir).filter((n) => !n.endsWith(".hit"))).toEqual([entry.name]);
+        expect(listDir(s.cacheDir)).toHaveLength(2);
         // the permission really bit: the lock could not be created, and the call went on without it
         const debug = await s.run(["--cluster-name", "gamma", "--debug"], { env });
         expectCredential(debug, { stderr: "any" });
@@ -542,8 +546,9 @@ describe("the cross-process lock", () => {
     const result = await s.run(ARGS, { env });
     verifyAlice(expectCredential(result).token);
     expect(result.durationMs).toBeLessThan(5_000);
-    // the entry went under the key the test computed, and the lock is gone
-    expect(listDir(s.cacheDir)).toEqual([`${key}.json`]);
+    // the entry went under the key the test computed (beside its hit entry), and the lock is gone
+    expect(listDir(s.cacheDir).filter((n) => !/^[0-9a-f]{64}\.hit$/.test(n))).toEqual([`${key}.json`]);
+    expect(listDir(s.cacheDir)).toHaveLength(2);
   });
 
   it("does not wait out the 20 s bound when something that is no lock file sits at the lock path", async () => {

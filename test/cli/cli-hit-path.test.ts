@@ -7,7 +7,7 @@
 // module.register) that logs every module resolved and loaded, built-ins and ES modules too; the
 // log of a hit must name only the entry, built-ins Node has loaded before any program, and
 // no file holding SDK code.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -153,7 +153,9 @@ describe.skipIf(NODE_ONLY)(
       expectCredential(result);
       expect(loaded.some((u) => /\/token-miss[^/]*\.[mc]?js$/.test(u))).toBe(true);
       expect(lines.filter((l) => /@aws-sdk|@smithy/.test(l))).toEqual([]);
-      expect(loaded.filter((u) => /\/dist\/lib\//.test(u) && !/\/token-miss[^/]*\.[mc]?js$/.test(u))).toEqual([]);
+      expect(loaded.filter((u) => /\/dist\/lib\//.test(u) && !/\/token-(miss|call)[^/]*\.[mc]?js$/.test(u))).toEqual(
+        [],
+      );
     });
 
     it("a hit loads no SDK module and no token-miss chunk (environment keys, then a profile)", async () => {
@@ -163,9 +165,7 @@ describe.skipIf(NODE_ONLY)(
       expectNoSdk(hit.lines, hit.loaded);
       // The entry alone, and of Node's built-ins only those it has loaded before any program.
       expect(new Set(hit.loaded.filter((u) => u.startsWith("file:")))).toEqual(new Set([pathToFileURL(CLI_PATH).href]));
-      expect(new Set(hit.loaded.filter((u) => !u.startsWith("file:")))).toEqual(
-        new Set(["node:fs", "node:path", "buffer"]),
-      );
+      expect(new Set(hit.loaded.filter((u) => !u.startsWith("file:")))).toEqual(new Set(["node:fs", "node:path"]));
 
       s.writeCredentials(
         `[dev]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n`,
@@ -186,10 +186,12 @@ describe.skipIf(NODE_ONLY)(
 );
 
 describe(`the modules a call loads (${RUNTIME})`, () => {
-  it("a hit loads the entry alone; a miss the entry and the token-miss module", async () => {
+  it("a hit loads the entry alone; a miss the entry, the token call and the token-miss module", async () => {
     const miss = await modulesLoaded(["--cluster-name", "trace"]);
     const token = expectCredential(miss.result);
-    expect(miss.names).toEqual([ENTRY, RUNTIME === "node" ? "token-miss.cjs" : "token-miss.js"]);
+    expect(miss.names).toEqual(
+      RUNTIME === "node" ? [ENTRY, "token-call.cjs", "token-miss.cjs"] : [ENTRY, "token-call.js", "token-miss.js"],
+    );
 
     const hit = await modulesLoaded(["--cluster-name", "trace"]);
     expect(expectCredential(hit.result)).toEqual(token);
@@ -205,6 +207,26 @@ describe(`the modules a call loads (${RUNTIME})`, () => {
       expect(expectCredential(again.result)).toEqual(token);
       expect(again.names, args.join(" ")).toEqual([ENTRY]);
     }
+  });
+
+  it("a hit whose hit entry is gone is answered from the token entry, which loads the token call; the hit entry is written again", async () => {
+    const hits = () => readdirSync(s.cacheDir).filter((n) => /^[0-9a-f]{64}\.hit$/.test(n));
+    const before = hits();
+    const token = expectCredential((await modulesLoaded(["--cluster-name", "pointer"])).result);
+    const made = hits().filter((n) => !before.includes(n));
+    expect(made).toHaveLength(1);
+    const [hit] = made;
+    rmSync(join(s.cacheDir, hit as string));
+
+    const again = await modulesLoaded(["--cluster-name", "pointer"]);
+    expect(expectCredential(again.result)).toEqual(token);
+    expect(again.result.stderr).toBe("");
+    expect(again.names).toEqual([ENTRY, RUNTIME === "node" ? "token-call.cjs" : "token-call.js"]);
+    expect(hits().filter((n) => !before.includes(n))).toEqual([hit]);
+
+    const third = await modulesLoaded(["--cluster-name", "pointer"]);
+    expect(expectCredential(third.result)).toEqual(token);
+    expect(third.names).toEqual([ENTRY]);
   });
 
   it("a subcommand loads the whole CLI and its own module, never the token-miss one", async () => {

@@ -2,7 +2,7 @@
 // (AWS_ENDPOINT_URL_STS): --role-arn, role profiles with and without MFA, the 32-process cold
 // start, and `eks-token cache list / clear`.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startStsEmulator, type StsEmulator } from "../support/sts-emulator.js";
@@ -334,7 +334,7 @@ describe("a cold start of 32 processes at once", () => {
     // all from the one session; one token between them (made once, then served)
     expect(new Set(credentials.map((c) => tokenAccessKey(c.token))).size).toBe(1);
     expect(new Set(credentials.map((c) => c.token)).size).toBe(1);
-    expect(listDir(s.cacheDir).every((n) => /^[0-9a-f]{64}\.json$/.test(n))).toBe(true);
+    expect(listDir(s.cacheDir).every((n) => /^[0-9a-f]{64}\.(json|hit)$/.test(n))).toBe(true);
     expect(readEntries(s.cacheDir)).toHaveLength(2);
   }, 60_000);
 });
@@ -462,6 +462,12 @@ describe("eks-token cache list / clear", () => {
         .sort(),
     ).toEqual(["beta", "gamma"]);
     expect(roleEntries(s.cacheDir)).toHaveLength(2);
+    // The hit entries that led to alpha's tokens went with them; the others' stay.
+    const hitClusters = readdirSync(s.cacheDir)
+      .filter((n) => n.endsWith(".hit"))
+      .map((n) => (JSON.parse(readFileSync(join(s.cacheDir, n), "utf8")) as { clusterId: string }).clusterId);
+    expect(hitClusters).not.toContain("alpha");
+    expect(new Set(hitClusters)).toEqual(new Set(["beta", "gamma"]));
 
     // the role credentials kept still serve: alpha again needs no AssumeRole
     const callsBefore = assumeRoles();

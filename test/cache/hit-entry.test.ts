@@ -1,0 +1,171 @@
+// The hit entry (src/cache/token-entry.ts readHitToken): a pointer from one call's inputs to the
+// token entry that answers them, read with the token entry's own rules on a fake clock. Every
+// case where it must not answer gives undefined, and the full path then decides.
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { resolveTarget, type TokenTarget } from "../../src/aws/target.js";
+import { tokenCacheKey } from "../../src/cache/cache-key.js";
+import { entryPath, hitPath } from "../../src/cache/entry-file.js";
+import { TokenCache } from "../../src/cache/token-cache.js";
+import { MIN_REMAINING_MS, readHitToken } from "../../src/cache/token-entry.js";
+import type { Env } from "../../src/env.js";
+import { encodeToken } from "../../src/token/encode.js";
+import type { MintedToken } from "../../src/token/mint.js";
+import { ALICE, keyEnv } from "../support/cache-fixture.js";
+import { presignUrl, toAmzDate } from "../support/sigv4.js";
+
+const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
+const LIFE = 14 * 60_000;
+const HIT = "a".repeat(64);
+
+let root: string;
+let dir: string;
+let env: Env;
+const clock = { now: T0 };
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), "eks-token-hit-"));
+  dir = join(root, "cache");
+  env = {
+    HOME: root,
+    AWS_CONFIG_FILE: join(root, "config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(root, "credentials"),
+    AWS_REGION: "us-west-2",
+    ...keyEnv(ALICE),
+  };
+  clock.now = T0;
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function open(): TokenCache {
+  const cache = TokenCache.open({ dir, env, now: () => clock.now, warn: () => undefined, debug: () => undefined });
+  if (!cache) throw new Error("cache did not open");
+  return cache;
+}
+
+function mint(target: TokenTarget, over: { host?: string; region?: string; cluster?: string } = {}): MintedToken {
+  const host = over.host ?? target.endpoint.host;
+  const url = presignUrl({
+    url: `https://${host}/?Action=GetCallerIdentity&Version=2011-06-15`,
+    headers: { "x-k8s-aws-id": over.cluster ?? target.clusterId },
+    credentials: ALICE,
+    region: over.region ?? target.endpoint.signingRegion,
+    service: "sts",
+    amzDate: toAmzDate(clock.now),
+    expiresSeconds: 60,
+  });
+  return { token: encodeToken(url), expiration: new Date(clock.now + LIFE) };
+}
+
+/** A token entry for `cluster` and the hit entry HIT pointing to it. */
+async function written(cluster = "alpha", token?: (t: TokenTarget) => MintedToken) {
+  const target = await resolveTarget({ clusterId: cluster }, env);
+  const cache = open();
+  const minted = (token ?? mint)(target);
+  cache.writeToken(target, minted);
+  cache.writeHit(HIT, target);
+  return { target, minted, entry: entryPath(dir, tokenCacheKey(target, env)), hit: hitPath(dir, HIT) };
+}
+
+function rewrite(path: string, change: (json: Record<string, unknown>) => unknown): void {
+  writeFileSync(path, JSON.stringify(change(JSON.parse(readFileSync(path, "utf8")))));
+  chmodSync(path, 0o600);
+}
+
+const read = () => readHitToken(dir, HIT, () => clock.now);
+
+describe("a hit entry", () => {
+  it("answers with its token entry's token and expiration; it holds no token itself", async () => {
+    const { minted, hit, entry } = await written();
+    expect(read()).toEqual(minted);
+    const pointer = JSON.parse(readFileSync(hit, "utf8")) as Record<string, unknown>;
+    expect(pointer).toEqual({
+      v: 1,
+      kind: "hit",
+      key: HIT,
+      tokenKey: entry.slice(entry.lastIndexOf("/") + 1, -".json".length),
+      clusterId: "alpha",
+      host: "sts.us-west-2.amazonaws.com",
+      signingRegion: "us-west-2",
+    });
+    expect(readFileSync(hit, "utf8")).not.toContain(minted.token.slice(11, 40));
+  });
+
+  it("follows the token entry's freshness rules", async () => {
+    const { minted } = await written();
+    clock.now = minted.expiration.getTime() - MIN_REMAINING_MS - 1;
+    expect(read()).toEqual(minted);
+    clock.now = minted.expiration.getTime() - MIN_REMAINING_MS;
+    expect(read()).toBeUndefined();
+    // A clock moved back: the token was signed more than a minute in this clock's future.
+    clock.now = T0 - 2 * 60_000;
+    expect(read()).toBeUndefined();
+  });
+
+  const refusals: [string, (f: { entry: string; hit: string }) => void][] = [
+    ["no hit entry", (f) => unlinkSync(f.hit)],
+    ["no token entry", (f) => unlinkSync(f.entry)],
+    ["a hit entry under another key", (f) => rewrite(f.hit, (j) => ({ ...j, key: "b".repeat(64) }))],
+    ["a hit entry of another format version", (f) => rewrite(f.hit, (j) => ({ ...j, v: 2 }))],
+    ["a hit entry naming a key that is no SHA-256", (f) => rewrite(f.hit, (j) => ({ ...j, tokenKey: "../x" }))],
+    ["a hit entry for another cluster", (f) => rewrite(f.hit, (j) => ({ ...j, clusterId: "beta" }))],
+    ["a hit entry for another STS host", (f) => rewrite(f.hit, (j) => ({ ...j, host: "sts.amazonaws.com" }))],
+    ["a hit entry for another signing region", (f) => rewrite(f.hit, (j) => ({ ...j, signingRegion: "us-east-1" }))],
+    ["a token entry under another key", (f) => rewrite(f.entry, (j) => ({ ...j, key: "c".repeat(64) }))],
+    ["a hit entry that is not JSON", (f) => writeFileSync(f.hit, "{")],
+    ["a hit entry others can read", (f) => chmodSync(f.hit, 0o644)],
+    [
+      "a hit entry that is a symbolic link to a valid one",
+      (f) => {
+        const real = join(root, "elsewhere.hit");
+        writeFileSync(real, readFileSync(f.hit), { mode: 0o600 });
+        unlinkSync(f.hit);
+        symlinkSync(real, f.hit);
+      },
+    ],
+    [
+      "a FIFO at the hit entry's path (read without waiting)",
+      (f) => {
+        unlinkSync(f.hit);
+        execFileSync("mkfifo", [f.hit]);
+      },
+    ],
+  ];
+  for (const [name, spoil] of refusals) {
+    it(`does not answer: ${name}`, async () => {
+      const files = await written();
+      expect(read()).toBeDefined();
+      spoil(files);
+      expect(read()).toBeUndefined();
+    });
+  }
+
+  it("does not answer with a token signed for another STS host or region, even when both entries name this one", async () => {
+    await written("alpha", (t) => mint(t, { host: "sts.amazonaws.com" }));
+    expect(read()).toBeUndefined();
+    await written("alpha", (t) => mint(t, { region: "us-east-1" }));
+    expect(read()).toBeUndefined();
+  });
+
+  it("is not written when the cache could not take the token", async () => {
+    const target = await resolveTarget({ clusterId: "alpha" }, env);
+    const cache = open();
+    mkdirSync(entryPath(dir, tokenCacheKey(target, env)));
+    cache.writeToken(target, mint(target));
+    cache.writeHit(HIT, target);
+    expect(read()).toBeUndefined();
+    expect(() => readFileSync(hitPath(dir, HIT))).toThrow(/ENOENT/);
+  });
+});
