@@ -159,6 +159,41 @@ describe("a hit entry", () => {
     expect(read()).toBeUndefined();
   });
 
+  it("reads the signing scope and date from the token's own query, strictly", async () => {
+    const date = toAmzDate(T0);
+    const day = date.slice(0, 8);
+    const url = (query: string) => ({
+      token: encodeToken(`https://sts.us-west-2.amazonaws.com/?Action=GetCallerIdentity&${query}`),
+      expiration: new Date(T0 + LIFE),
+    });
+    const scope = (s: string) => `X-Amz-Credential=${s}&X-Amz-Date=${date}`;
+    const cases: [string, MintedToken, boolean][] = [
+      ["the scope and date as signed", url(scope(`AKIDEXAMPLE%2F${day}%2Fus-west-2%2Fsts%2Faws4_request`)), true],
+      [
+        "the date first",
+        url(`X-Amz-Date=${date}&X-Amz-Credential=AKID%2F${day}%2Fus-west-2%2Fsts%2Faws4_request`),
+        true,
+      ],
+      ["another service", url(scope(`AKID%2F${day}%2Fus-west-2%2Fiam%2Faws4_request`)), false],
+      ["a scope with a part more", url(scope(`AKID%2Fx%2F${day}%2Fus-west-2%2Fsts%2Faws4_request`)), false],
+      ["a key with a percent sign", url(scope(`AK%41D%2F${day}%2Fus-west-2%2Fsts%2Faws4_request`)), false],
+      ["no key", url(scope(`%2F${day}%2Fus-west-2%2Fsts%2Faws4_request`)), false],
+      ["a short day", url(scope(`AKID%2F${day.slice(1)}%2Fus-west-2%2Fsts%2Faws4_request`)), false],
+      ["an uppercase region", url(scope(`AKID%2F${day}%2FUS-WEST-2%2Fsts%2Faws4_request`)), false],
+      ["no date", url(`X-Amz-Credential=AKID%2F${day}%2Fus-west-2%2Fsts%2Faws4_request`), false],
+      [
+        "a date with more",
+        url(scope(`AKID%2F${day}%2Fus-west-2%2Fsts%2Faws4_request`).replace(date, `${date}0`)),
+        false,
+      ],
+      ["no credential", url(`X-Amz-Date=${date}`), false],
+    ];
+    for (const [name, token, served] of cases) {
+      await written("alpha", () => token);
+      expect(read() !== undefined, name).toBe(served);
+    }
+  });
+
   it("is not written when the cache could not take the token", async () => {
     const target = await resolveTarget({ clusterId: "alpha" }, env);
     const cache = open();
