@@ -46,6 +46,8 @@ export const CALL_TIMEOUT_MS = 10_000;
 export type SkipReason =
   | "throttled"
   | "timeout"
+  /** The connection was reset or refused: no answer at all, and not for want of time. */
+  | "connection-closed"
   | "access-denied"
   | "region-unavailable"
   | "sso-expired"
@@ -54,7 +56,7 @@ export type SkipReason =
   | "error";
 
 /** Transient reasons leave a run partial (exit 3); the others are how the account is set up. */
-export const TRANSIENT: ReadonlySet<SkipReason> = new Set(["throttled", "timeout", "error"]);
+export const TRANSIENT: ReadonlySet<SkipReason> = new Set(["throttled", "timeout", "connection-closed", "error"]);
 
 export type Source =
   | {
@@ -191,6 +193,9 @@ export function classify(e: unknown): SkipReason {
     )
   )
     return "region-unavailable";
+  // Before the name: the SDK's HTTP handler calls a reset connection a TimeoutError too.
+  if (/^(ECONNRESET|EPIPE|ECONNREFUSED)$/.test(String((e as { code?: string } | null)?.code ?? "")))
+    return "connection-closed";
   if (name === "AbortError" || name === "TimeoutError") return "timeout";
   return "error";
 }
