@@ -5,9 +5,15 @@
  */
 import { readSharedConfig } from "../aws/shared-config.js";
 import { resolveSsoConfig, type SsoResolution } from "../aws/sso-config.js";
-import { formatSsoTime, ssoCacheKey } from "../aws/sso-token-file.js";
+import {
+  formatSsoTime,
+  readSsoTokenFile,
+  ssoCacheKey,
+  ssoTokenFilePath,
+  type SsoTokenStatus,
+} from "../aws/sso-token-file.js";
 import { openCacheDir, resolveCacheDir } from "../cache/cache-dir.js";
-import { acquireLock, type LockResult } from "../cache/lock.js";
+import { acquireLock, lockHolderPid, type LockResult } from "../cache/lock.js";
 import { readUnfinishedSignIns, signInLockPath, writeUnfinishedSignIns } from "../cache/sign-in-state.js";
 import { EksTokenError } from "../errors.js";
 import { quote, shellJoin } from "../quote.js";
@@ -146,8 +152,34 @@ export const runLogin: Command = async (args, io) => {
   const key = ssoCacheKey(resolution.cacheKey);
   const attempt = startedSignIn(cacheDir, key, io.now());
   // The session's sign-in lock, as the token path takes it: a kubectl run meanwhile waits for
-  // this sign-in instead of opening a second one. Held by another process: signed in anyway.
-  const lock = await sessionLock(cacheDir, key, parsed.timeoutMs, io.now);
+  // this sign-in instead of opening a second one, and this waits for one a kubectl run started.
+  const tokenFile = ssoTokenFilePath(io.env, resolution.cacheKey);
+  const before = readSsoTokenFile(tokenFile, io.now());
+  let lock = await sessionLock(cacheDir, key, parsed.timeoutMs, io.now);
+  if (!lock.ok && lock.reason === "timeout") {
+    const pid = lockHolderPid(signInLockPath(cacheDir, key));
+    const line = `eks-token: waiting for the sign-in to ${sessionWord(resolution)} that another eks-token${pid ? ` (pid ${pid})` : ""} started: finish it in the browser or code page it opened (Ctrl-C to stop)\n`;
+    if (!(await (io.terminal ?? NO_TERMINAL).say(line))) io.stderr(line);
+    lock = await sessionLockWhenFree(cacheDir, key, parsed.timeoutMs, io.now, controller.signal, command).catch(
+      (e: unknown) => {
+        // Stopped while waiting: no sign-in of this one's was started, so none is counted.
+        attempt.forget();
+        process.off("SIGINT", stop);
+        process.off("SIGTERM", stop);
+        throw e;
+      },
+    );
+    const after = readSsoTokenFile(tokenFile, io.now());
+    if (after.state === "valid" && !sameToken(before, after)) {
+      // That process signed in: nothing more to do here.
+      if (lock.ok) lock.lock.release();
+      attempt.clearAll();
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      io.stdout(signedInLine(resolution, after, shared.profileName));
+      return 0;
+    }
+  }
   if (!lock.ok) debug.debug(`login: the session's sign-in lock was not taken (${lock.detail})`);
   try {
     const result = await signIn(
@@ -177,14 +209,7 @@ export const runLogin: Command = async (args, io) => {
     });
     // Signed in: the token path may sign in by itself again (its record of unfinished ones goes).
     attempt.clearAll();
-    const what =
-      result.sessionName !== undefined
-        ? `session ${quote(result.sessionName)}`
-        : `${displayUrl(result.startUrl)} (legacy profile ${quote(shared.profileName)})`;
-    const renewal = result.refreshable ? ", then refreshed while the session lasts" : "";
-    io.stdout(
-      `signed in to AWS IAM Identity Center: ${what} valid until ${formatSsoTime(result.expiresAt)}${renewal}\n`,
-    );
+    io.stdout(signedInLine(resolution, result, shared.profileName));
     return 0;
   } finally {
     if (lock.ok) lock.lock.release();
@@ -192,6 +217,62 @@ export const runLogin: Command = async (args, io) => {
     process.off("SIGTERM", stop);
   }
 };
+
+/** The one line a sign-in ends with: which session, until when. */
+function signedInLine(
+  resolution: Extract<SsoResolution, { kind: "sso-session" | "legacy" }>,
+  session: { readonly expiresAt: Date; readonly refreshable: boolean },
+  profile: string,
+): string {
+  const what =
+    resolution.kind === "sso-session"
+      ? `session ${quote(resolution.sessionName)}`
+      : `${displayUrl(resolution.startUrl)} (legacy profile ${quote(profile)})`;
+  const renewal = session.refreshable ? ", then refreshed while the session lasts" : "";
+  return `signed in to AWS IAM Identity Center: ${what} valid until ${formatSsoTime(session.expiresAt)}${renewal}\n`;
+}
+
+function sessionWord(resolution: Extract<SsoResolution, { kind: "sso-session" | "legacy" }>): string {
+  return resolution.kind === "sso-session"
+    ? `session ${quote(resolution.sessionName)}`
+    : `${displayUrl(resolution.startUrl)}`;
+}
+
+/** Whether two reads of the token file hold the same access token (compared, never shown). */
+function sameToken(a: SsoTokenStatus, b: SsoTokenStatus): boolean {
+  const token = (s: SsoTokenStatus) => ("token" in s ? s.token.accessToken : undefined);
+  return token(a) !== undefined && token(a) === token(b);
+}
+
+/**
+ * The session's lock once its holder lets it go (or it goes stale, after the holder's own bound),
+ * polled so that Ctrl-C stops the wait at once.
+ */
+async function sessionLockWhenFree(
+  cacheDir: string,
+  key: string,
+  timeoutMs: number,
+  now: () => number,
+  signal: AbortSignal,
+  command: string,
+): Promise<LockResult> {
+  const deadline = now() + timeoutMs + 60_000;
+  for (;;) {
+    if (signal.aborted)
+      throw new EksTokenError(
+        "interrupted",
+        "the wait for the other sign-in was stopped",
+        `run \`${command}\` to sign in`,
+      );
+    const result = await acquireLock(signInLockPath(cacheDir, key), {
+      waitMs: 500,
+      staleMs: timeoutMs + 60_000,
+      now,
+      pollMs: 100,
+    });
+    if (result.ok || result.reason === "error" || now() >= deadline) return result;
+  }
+}
 
 async function sessionLock(cacheDir: string, key: string, timeoutMs: number, now: () => number): Promise<LockResult> {
   if (!openCacheDir(cacheDir).ok) return { ok: false, reason: "error", detail: "no usable cache directory" };

@@ -2,7 +2,16 @@
 // emulators, with the test browser as BROWSER; then the AWS CLI (botocore) and the JS SDK read the
 // token file it wrote and get credentials with no further sign-in.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -327,6 +336,109 @@ describe.concurrent("eks-token login", () => {
     );
     expect(readFileSync(victim, "utf8")).toBe("keep me");
     expect(lstatSync(path).isSymbolicLink()).toBe(true);
+  });
+});
+
+describe("eks-token login while another eks-token signs in to the same session", () => {
+  /** Starts `eks-token login --profile dev`; resolves its stderr so far once `text` is in it. */
+  function startLogin(h: TempHome & { log: string }) {
+    const child = spawn(CLI_COMMAND[0], [...CLI_COMMAND.slice(1), "login", "--profile", "dev"], {
+      env: env(h),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    const seen = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const check = () => stderr.includes(text) && resolve(stderr);
+        child.stderr.on("data", (d: Buffer) => {
+          stderr += d.toString();
+          check();
+        });
+        child.on("exit", () => reject(new Error(`login exited before saying ${JSON.stringify(text)}: ${stderr}`)));
+        check();
+      });
+    const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+      child.on("close", (code) => resolve({ code, stdout, stderr })),
+    );
+    return { child, seen, exited };
+  }
+
+  function holdSessionLock(h: TempHome) {
+    const cacheDir = join(h.home, "cache");
+    mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+    const lock = join(cacheDir, `sso-${ssoCacheKey("corp")}.lock`);
+    // Held by a live process (this one), as a kubectl run's eks-token holds it while it signs in.
+    writeFileSync(lock, `${process.pid} e2e`, { mode: 0o600 });
+    return lock;
+  }
+
+  it("waits for that sign-in and opens no second one: the session it made is reported", async () => {
+    const h = newHome();
+    const lock = holdSessionLock(h);
+    const authorizeBefore = oidc.calls("authorize");
+    const run = startLogin(h);
+    const said = await run.seen("waiting for the sign-in");
+    expect(said).toContain(
+      `eks-token: waiting for the sign-in to session "corp" that another eks-token (pid ${process.pid}) started`,
+    );
+    // The other process signs in: it writes the token file, then lets the lock go.
+    const expiresAt = new Date(Date.now() + 3_600_000);
+    mkdirSync(join(h.home, ".aws", "sso", "cache"), { recursive: true });
+    writeFileSync(
+      tokenFile(h, "corp"),
+      JSON.stringify({
+        startUrl: START_URL,
+        region: "eu-west-1",
+        accessToken: "made-by-the-other",
+        expiresAt: expiresAt.toISOString(),
+      }),
+      { mode: 0o600 },
+    );
+    rmSync(lock);
+    const result = await run.exited;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(
+      `signed in to AWS IAM Identity Center: session "corp" valid until ${expiresAt.toISOString().replace(/\.\d{3}Z$/, "Z")}\n`,
+    );
+    expect(browserRuns(h)).toEqual([]);
+    expect(oidc.calls("authorize")).toBe(authorizeBefore);
+    expect(JSON.parse(readFileSync(tokenFile(h, "corp"), "utf8")).accessToken).toBe("made-by-the-other");
+  });
+
+  it("signs in itself when that one ends without a new session", async () => {
+    const h = newHome();
+    const lock = holdSessionLock(h);
+    const run = startLogin(h);
+    await run.seen("waiting for the sign-in");
+    rmSync(lock); // given up: no token file was written
+    const result = await run.exited;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^signed in to AWS IAM Identity Center: session "corp" valid until /);
+    expect(await browserRunsOnceWritten(h, 1)).toHaveLength(1);
+  });
+
+  it("Ctrl-C while waiting: exit 130, the other process's lock left alone", async () => {
+    const h = newHome();
+    const lock = holdSessionLock(h);
+    const run = startLogin(h);
+    await run.seen("waiting for the sign-in");
+    run.child.kill("SIGINT");
+    const result = await run.exited;
+    expect(result.code).toBe(130);
+    expect(result.stdout).toBe("");
+    expect(result.stderr.trim().split("\n").at(-1)).toMatch(
+      /^eks-token: the wait for the other sign-in was stopped: run `eks-token login --profile dev` to sign in$/,
+    );
+    expect(readFileSync(lock, "utf8")).toBe(`${process.pid} e2e`);
+    expect(browserRuns(h)).toEqual([]);
+    // It started no sign-in, so none is counted against the token path's automatic ones.
+    const attempts = join(h.home, "cache", `sso-${ssoCacheKey("corp")}.attempts`);
+    expect(existsSync(attempts)).toBe(false);
   });
 });
 
