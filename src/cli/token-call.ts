@@ -4,7 +4,7 @@
  * use case run (it loads the token-miss module). Loaded lazily: a repeated call never loads it.
  */
 import type { TokenInput } from "../usecases/token-request.js";
-import { cachedTokenOutput, printToken } from "../usecases/token.js";
+import { cachedTokenOutput, prepareTokenRequest, printToken, type PreparedRequest } from "../usecases/token.js";
 import type { Ports } from "../usecases/ports.js";
 import { reportError } from "./fail.js";
 import { callerProcess } from "./caller-process.js";
@@ -13,16 +13,24 @@ import { processTerminal } from "./terminal.js";
 
 /** Runs the call to its end: its exit code. */
 export async function tokenCall(input: TokenInput, ports: Pick<Ports, "env" | "now">): Promise<number> {
-  const hit = await cachedTokenOutput(input, ports).catch(() => undefined);
-  if (hit !== undefined) return printHit(hit);
+  // Resolved once for the cache's read and the call; an error here is reported by the call,
+  // which resolves it again and says what is wrong.
+  const request = await prepareTokenRequest(input, ports.env).catch(() => undefined);
+  if (request !== undefined) {
+    let hit: string | undefined;
+    try {
+      hit = cachedTokenOutput(input, request, ports);
+    } catch {
+      hit = undefined;
+    }
+    if (hit !== undefined) return printHit(hit);
+  }
   quietProcess(input.debug);
-  return runTokenCall(input, {
-    ...ports,
-    stdout: writeStdout,
-    stderr: writeStderr,
-    terminal: processTerminal,
-    caller: callerProcess,
-  });
+  return runTokenCall(
+    input,
+    { ...ports, stdout: writeStdout, stderr: writeStderr, terminal: processTerminal, caller: callerProcess },
+    request,
+  );
 }
 
 /** A hit's output on stdout: its exit code, a failed write reported as every error is. */
@@ -41,9 +49,9 @@ export function stdoutFailed(e: unknown): number {
 }
 
 /** The token command, as the whole CLI runs it: its exit code, its error reported on stderr. */
-export async function runTokenCall(input: TokenInput, ports: Ports): Promise<number> {
+export async function runTokenCall(input: TokenInput, ports: Ports, prepared?: PreparedRequest): Promise<number> {
   try {
-    await printToken(input, ports);
+    await printToken(input, ports, prepared);
     return 0;
   } catch (e) {
     return reportError(e, ports.stderr, input.debug);

@@ -12,11 +12,19 @@ import { getToken } from "./get-token.js";
 import { warn, type Ports } from "./ports.js";
 import { resolveTokenRequest, type TokenInput, type TokenRequest } from "./token-request.js";
 
-export async function printToken(input: TokenInput, ports: Ports): Promise<void> {
+/** A request resolved once, with its hit key: the cache's read and the token call share it. */
+export type PreparedRequest = TokenRequest & { readonly hitKey: string | undefined };
+
+/** The request, and its hit key taken before the AWS files are read for it (src/cache/hit-key.ts). */
+export async function prepareTokenRequest(input: TokenInput, env: Env): Promise<PreparedRequest> {
+  const hitKey = input.cache ? hitCacheKey({ ...input }, env) : undefined;
+  return { ...(await resolveTokenRequest(input, env)), hitKey };
+}
+
+/** `prepared`: the same input's request, already resolved (by the caller of cachedTokenOutput). */
+export async function printToken(input: TokenInput, ports: Ports, prepared?: PreparedRequest): Promise<void> {
   const log = createDebugLog(input.debug, ports.stderr);
-  // Before the AWS files are read for the target: see src/cache/hit-key.ts.
-  const hitKey = input.cache ? hitCacheKey({ ...input }, ports.env) : undefined;
-  const request = { ...(await resolveTokenRequest(input, ports.env)), hitKey };
+  const request = prepared ?? (await prepareTokenRequest(input, ports.env));
   const { target } = request;
   log.debug(
     `cluster ${target.clusterId}; region ${target.region ?? "(none)"} from ${target.regionSource}; ` +
@@ -37,18 +45,17 @@ export async function printToken(input: TokenInput, ports: Ports): Promise<void>
 
 /**
  * What printToken would print, when the cache holds a token it would serve and nothing else
- * would be said (no warning, no debug line); otherwise undefined, and printToken does the call.
- * The request resolved as printToken resolves it, one entry read by the cache's own rules; when
- * it is served, the hit entry of these inputs is written, so the next such call is answered by
- * ./token-hit.ts. Writes nothing else but the removal of an expired entry.
+ * would be said (no warning, no debug line); otherwise undefined, and printToken does the call
+ * (with the same request). One entry read by the cache's own rules; when it is served, the hit
+ * entry of these inputs is written, so the next such call is answered by ./token-hit.ts. Writes
+ * nothing else but the removal of an expired entry.
  */
-export async function cachedTokenOutput(
+export function cachedTokenOutput(
   input: TokenInput,
+  request: PreparedRequest,
   ports: Pick<Ports, "env" | "now">,
-): Promise<string | undefined> {
-  if (input.debug || !input.cache) return undefined;
-  const hitKey = hitCacheKey({ ...input }, ports.env as Env);
-  const request = await resolveTokenRequest(input, ports.env as Env);
+): string | undefined {
+  if (input.debug || request.hitKey === undefined) return undefined;
   if (request.apiWarning !== undefined || request.cacheDir === undefined) return undefined;
   let quiet = true;
   const cache = TokenCache.open({
@@ -62,7 +69,7 @@ export async function cachedTokenOutput(
   });
   const minted = cache?.readToken(request.target);
   if (minted === undefined || !quiet) return undefined;
-  cache?.writeHit(hitKey, request.target);
+  cache?.writeHit(request.hitKey, request.target);
   return output(request, minted);
 }
 
