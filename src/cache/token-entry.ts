@@ -136,11 +136,18 @@ export function tokenFreshness(now: () => number): FreshnessRule {
 /**
  * The token the hit entry `hitKey` points to, when it may be served by the token entry's own
  * rules; otherwise undefined (and the full path decides: it also removes what has expired).
- * `dir` must have passed the cache directory's check. Reads two files, writes nothing.
+ * `dir` must have passed the cache directory's check; `clusterId` is the call's. Reads two
+ * files, writes nothing.
  */
-export function readHitToken(dir: string, hitKey: string, now: () => number): MintedToken | undefined {
+export function readHitToken(
+  dir: string,
+  hitKey: string,
+  clusterId: string,
+  now: () => number,
+): MintedToken | undefined {
   const hit = readEntry(hitPath(dir, hitKey));
-  if (!isHitEntry(hit, hitKey)) return undefined;
+  // The call names its cluster itself: a pointer to another cluster's token is never followed.
+  if (!isHitEntry(hit, hitKey) || hit.clusterId !== clusterId) return undefined;
   const entry = readEntry(entryPath(dir, hit.tokenKey));
   if (!isTokenEntry(entry, hit.tokenKey)) return undefined;
   const signedAt = tokenSignedAt(entry, hit);

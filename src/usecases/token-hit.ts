@@ -25,7 +25,8 @@ export function hitTokenOutput(input: TokenInput, ports: Pick<Ports, "env" | "no
     if (api.warning !== undefined) return undefined;
     const dir = resolveCacheDir(input.cacheDir, env);
     if (!checkCacheDir(dir).ok) return undefined;
-    const minted = readHitToken(dir, hitCacheKey({ ...input }, env), ports.now);
+    if (input.clusterId === undefined) return undefined;
+    const minted = readHitToken(dir, hitCacheKey({ ...input }, env), input.clusterId, ports.now);
     return minted === undefined ? undefined : credentialOutput(input.output, api.apiVersion, minted);
   } catch {
     return undefined;

@@ -84,7 +84,7 @@ function rewrite(path: string, change: (json: Record<string, unknown>) => unknow
   chmodSync(path, 0o600);
 }
 
-const read = () => readHitToken(dir, HIT, () => clock.now);
+const read = (cluster = "alpha") => readHitToken(dir, HIT, cluster, () => clock.now);
 
 describe("a hit entry", () => {
   it("answers with its token entry's token and expiration; it holds no token itself", async () => {
@@ -101,6 +101,12 @@ describe("a hit entry", () => {
       signingRegion: "us-west-2",
     });
     expect(readFileSync(hit, "utf8")).not.toContain(minted.token.slice(11, 40));
+  });
+
+  it("is not followed for a call to another cluster, even when it and its token entry agree", async () => {
+    await written("beta");
+    expect(read("beta")).toBeDefined();
+    expect(read("alpha")).toBeUndefined();
   });
 
   it("follows the token entry's freshness rules", async () => {

@@ -277,6 +277,58 @@ describe("key separation", () => {
   });
 });
 
+describe("the hit entry", () => {
+  const hostOf = (token: string) =>
+    new URL(Buffer.from(token.slice("k8s-aws-v1.".length), "base64url").toString("utf8")).host;
+
+  it("a region edited in the profile (same size) between calls: the next token is for the new region's STS", async () => {
+    const s = sandbox();
+    s.writeCredentials(
+      `[r]\naws_access_key_id = ${ALICE.accessKeyId}\naws_secret_access_key = ${ALICE.secretAccessKey}\n`,
+    );
+    s.writeConfig("[profile r]\nregion = us-west-2\nsts_regional_endpoints = regional\n");
+    const env = s.env();
+    const first = expectCredential(await s.run([...ARGS, "--profile", "r"], { env }));
+    expect(hostOf(first.token)).toBe("sts.us-west-2.amazonaws.com");
+    // Answered from the hit entry: the same token.
+    expect(expectCredential(await s.run([...ARGS, "--profile", "r"], { env }))).toEqual(first);
+    s.writeConfig("[profile r]\nregion = eu-west-1\nsts_regional_endpoints = regional\n");
+    const edited = expectCredential(await s.run([...ARGS, "--profile", "r"], { env }));
+    expect(hostOf(edited.token)).toBe("sts.eu-west-1.amazonaws.com");
+    verifyToken(edited.token, "alpha", secretLookup([ALICE]));
+  });
+
+  it("a variable that changes the target (AWS_REGION) is a new hit key: never the other region's token", async () => {
+    const s = sandbox();
+    const west = expectCredential(await s.run(ARGS, { env: aliceEnv(s, { AWS_REGION: "us-west-2" }) }));
+    const east = expectCredential(await s.run(ARGS, { env: aliceEnv(s, { AWS_REGION: "eu-central-1" }) }));
+    expect(hostOf(west.token)).toBe("sts.us-west-2.amazonaws.com");
+    expect(hostOf(east.token)).toBe("sts.eu-central-1.amazonaws.com");
+    // Each again: each from its own hit entry.
+    expect(expectCredential(await s.run(ARGS, { env: aliceEnv(s, { AWS_REGION: "us-west-2" }) }))).toEqual(west);
+    expect(expectCredential(await s.run(ARGS, { env: aliceEnv(s, { AWS_REGION: "eu-central-1" }) }))).toEqual(east);
+    expect(listDir(s.cacheDir).filter((n) => n.endsWith(".hit"))).toHaveLength(2);
+  });
+
+  it("a hit entry pointing to another cluster's entry is not followed: the call resolves anew and repairs it", async () => {
+    const s = sandbox();
+    const env = aliceEnv(s);
+    expectCredential(await s.run(["--cluster-name", "beta"], { env }));
+    const alpha = expectCredential(await s.run(ARGS, { env }));
+    const hits = listDir(s.cacheDir).filter((n) => n.endsWith(".hit"));
+    const read = (n: string) => JSON.parse(readFileSync(join(s.cacheDir, n), "utf8")) as Record<string, string>;
+    const alphaHit = hits.find((n) => read(n)["clusterId"] === "alpha") as string;
+    const betaHit = hits.find((n) => read(n)["clusterId"] === "beta") as string;
+    // alpha's pointer now names beta's entry, with beta's cluster: the record and the token agree.
+    const planted = { ...read(betaHit), key: alphaHit.slice(0, -".hit".length) };
+    writeFileSync(join(s.cacheDir, alphaHit), JSON.stringify(planted), { mode: 0o600 });
+    const again = expectCredential(await s.run(ARGS, { env }));
+    expect(again).toEqual(alpha);
+    verifyAlice(again.token, "alpha");
+    expect(read(alphaHit)["clusterId"]).toBe("alpha");
+  });
+});
+
 describe("permissions", () => {
   it.each([0o000, 0o022, 0o077])("creates the directory 0700 and entries 0600 under umask %s", async (umask) => {
     const s = sandbox();
