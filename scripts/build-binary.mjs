@@ -11,8 +11,10 @@
 // Bun fetches each target's runtime from the npm registry the first time (`--target`); a target
 // that cannot be built fails the build.
 //
-// Every executable is compiled by scripts/compile-binary.mjs (Bun's build API, with each lazy
-// module an entry of its own inside the executable) with the equivalents of:
+// The modules are bundled once by esbuild (scripts/stage-native.mjs: the AWS SDK's ES module
+// builds, tree-shaken, as the Node build has them), then every executable is compiled from them by
+// scripts/compile-binary.mjs (Bun's build API, each module an entry of its own inside the
+// executable) with the equivalents of:
 //   --minify --bytecode              smaller, and no parsing at start-up
 //   --no-compile-autoload-dotenv     without it the executable reads .env and .env.local from
 //   --no-compile-autoload-bunfig     the current directory, and bunfig.toml (whose `preload` runs
@@ -28,6 +30,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stageNative } from "./stage-native.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
@@ -90,19 +93,19 @@ function parseArgs(argv) {
   return { targets, outDir, preload };
 }
 
-function compile(bun, target, outDir, preload) {
+function compile(bun, target, outDir, preload, staged) {
   const work = join(outDir, `.build-${target}-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const outfile = join(work, TARGETS[target].exe ? "eks-token.exe" : "eks-token");
   const args = [
     join(ROOT, "scripts", "compile-binary.mjs"),
+    "--staged",
+    staged,
     "--target",
     TARGETS[target].bun,
     "--outfile",
     outfile,
-    "--version",
-    pkg.version,
     ...(preload ? ["--preload", preload] : []),
   ];
   const result = spawnSync(bun, args, { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
@@ -123,7 +126,7 @@ function compile(bun, target, outDir, preload) {
   };
 }
 
-function main() {
+async function main() {
   const { targets, outDir, preload } = parseArgs(process.argv.slice(2));
   const bun = bunPath();
   const bunVersion = spawnSync(bun, ["--version"], { encoding: "utf8" }).stdout.trim();
@@ -136,12 +139,21 @@ function main() {
   } catch {
     // no manifest yet
   }
-  for (const target of targets) {
-    const started = Date.now();
-    manifest.targets[target] = compile(bun, target, outDir, preload);
-    process.stderr.write(
-      `build-binary: ${join(outDir, binaryName(target))} (${(manifest.targets[target].bytes / 1e6).toFixed(1)} MB, ${Date.now() - started} ms)\n`,
-    );
+  // The same staged modules for every target, under one name whatever the output folder, so the
+  // same commit gives the same bytes.
+  const staged = join(ROOT, "dist", `.native-staged-${process.pid}`);
+  rmSync(staged, { recursive: true, force: true });
+  try {
+    await stageNative(staged, pkg.version);
+    for (const target of targets) {
+      const started = Date.now();
+      manifest.targets[target] = compile(bun, target, outDir, preload, staged);
+      process.stderr.write(
+        `build-binary: ${join(outDir, binaryName(target))} (${(manifest.targets[target].bytes / 1e6).toFixed(1)} MB, ${Date.now() - started} ms)\n`,
+      );
+    }
+  } finally {
+    rmSync(staged, { recursive: true, force: true });
   }
   const partial = `${manifestPath}.${process.pid}`;
   writeFileSync(partial, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -149,10 +161,8 @@ function main() {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    main();
-  } catch (e) {
+  main().catch((e) => {
     process.stderr.write(`${e.message}\n`);
     process.exit(1);
-  }
+  });
 }

@@ -2,7 +2,7 @@
 // and the demo. Everything is built in a staging folder and moved in with renames, so a CLI
 // running meanwhile (tests run in parallel) never finds dist/ half written.
 import { build } from "esbuild";
-import { CJS_LAZY, ENTRY, ESM_LAZY } from "./lazy-modules.mjs";
+import { CJS_LAZY, ENTRY, ESM_LAZY, lazyCryptoInSerde } from "./lazy-modules.mjs";
 import { execFileSync } from "node:child_process";
 import { relative, resolve } from "node:path";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
@@ -66,29 +66,6 @@ function lazyModules(fromDir) {
     },
   };
 }
-
-/**
- * The signer reaches @smithy/core's serde modules, which import functions of node:crypto at the
- * top (for uuids and hashes the signer does not use: it is given its own SHA-256). Loading
- * node:crypto costs a miss milliseconds, so those imports load it on first call instead. A new
- * name imported there fails the build, rather than going unnoticed.
- */
-const lazyCryptoInSerde = {
-  name: "lazy-crypto-in-serde",
-  setup(b) {
-    b.onResolve({ filter: /^(node:)?crypto$/ }, (args) =>
-      /@smithy[\\/]core[\\/].*[\\/]serde[\\/]/.test(args.importer)
-        ? { path: "lazy-crypto", namespace: "lazy-crypto" }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: "lazy-crypto" }, () => ({
-      contents: ["getRandomValues", "createHash", "createHmac", "randomUUID"]
-        .map((name) => `export function ${name}(...args) { return require("node:crypto").${name}(...args); }`)
-        .join("\n"),
-      loader: "js",
-    }));
-  },
-};
 
 const cjsCommon = { ...common, format: "cjs", minify: true };
 await build({

@@ -35,3 +35,32 @@ export const ESM_LAZY = {
 
 /** Every lazy module's source file. */
 export const LAZY_SOURCES = [...Object.values(CJS_LAZY), ...Object.values(ESM_LAZY)];
+
+/**
+ * A module's file name inside the native executable: its source's name. Every module sits in one
+ * folder there, so an import of "./NAME.js" finds it from any of them, on every platform.
+ */
+export const embeddedName = (source) => `${source.slice(source.lastIndexOf("/") + 1).replace(/\.ts$/, "")}.js`;
+
+/**
+ * An esbuild plugin, for both builds. The signer reaches @smithy/core's serde modules, which import functions of node:crypto at the
+ * top (for uuids and hashes the signer does not use: it is given its own SHA-256). Loading
+ * node:crypto costs a miss milliseconds, so those imports load it on first call instead. A new
+ * name imported there fails the build, rather than going unnoticed.
+ */
+export const lazyCryptoInSerde = {
+  name: "lazy-crypto-in-serde",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?crypto$/ }, (args) =>
+      /@smithy[\\/]core[\\/].*[\\/]serde[\\/]/.test(args.importer)
+        ? { path: "lazy-crypto", namespace: "lazy-crypto" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "lazy-crypto" }, () => ({
+      contents: ["getRandomValues", "createHash", "createHmac", "randomUUID"]
+        .map((name) => `export function ${name}(...args) { return require("node:crypto").${name}(...args); }`)
+        .join("\n"),
+      loader: "js",
+    }));
+  },
+};

@@ -9,7 +9,6 @@
  * so a reader never sees half a file and a link planted at either path is never followed. The
  * folder is made 0700 only when it is missing; an existing one is left as it is.
  */
-import { createHash } from "node:crypto";
 import {
   closeSync,
   constants,
@@ -68,7 +67,9 @@ export type SsoTokenStatus =
 
 /** SHA-1 (hex) of the sso-session name, or of the start URL exactly as configured for legacy profiles. */
 export function ssoCacheKey(sessionNameOrStartUrl: string): string {
-  return createHash("sha1").update(sessionNameOrStartUrl, "utf8").digest("hex");
+  // node:crypto is fetched here, not imported: this module is on every miss's path, and loading
+  // node:crypto costs a miss milliseconds that only an SSO profile's call needs.
+  return process.getBuiltinModule("node:crypto").createHash("sha1").update(sessionNameOrStartUrl, "utf8").digest("hex");
 }
 
 /** The folder every AWS tool reads: `~/.aws/sso/cache` under the home the SDK uses (no variable moves it). */
