@@ -23,8 +23,8 @@ import { MIN_REMAINING_MS, readHitToken } from "../../src/cache/token-entry.js";
 import type { Env } from "../../src/env.js";
 import { encodeToken } from "../../src/token/encode.js";
 import type { MintedToken } from "../../src/token/mint.js";
-import { ALICE, keyEnv } from "../support/cache-fixture.js";
-import { presignUrl, toAmzDate } from "../support/sigv4.js";
+import { ALICE, keyEnv, presignedToken } from "../support/cache-fixture.js";
+import { toAmzDate } from "../support/sigv4.js";
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 const LIFE = 14 * 60_000;
@@ -55,19 +55,8 @@ function open(): TokenCache {
   return cache;
 }
 
-function mint(target: TokenTarget, over: { host?: string; region?: string; cluster?: string } = {}): MintedToken {
-  const host = over.host ?? target.endpoint.host;
-  const url = presignUrl({
-    url: `https://${host}/?Action=GetCallerIdentity&Version=2011-06-15`,
-    headers: { "x-k8s-aws-id": over.cluster ?? target.clusterId },
-    credentials: ALICE,
-    region: over.region ?? target.endpoint.signingRegion,
-    service: "sts",
-    amzDate: toAmzDate(clock.now),
-    expiresSeconds: 60,
-  });
-  return { token: encodeToken(url), expiration: new Date(clock.now + LIFE) };
-}
+const mint = (target: TokenTarget, over: { host?: string; region?: string; cluster?: string } = {}): MintedToken =>
+  presignedToken(target, clock.now, LIFE, over);
 
 /** A token entry for `cluster` and the hit entry HIT pointing to it. */
 async function written(cluster = "alpha", token?: (t: TokenTarget) => MintedToken) {

@@ -24,11 +24,9 @@ import { tokenCacheKey, roleCredentialsCacheKey } from "../../src/cache/cache-ke
 import { entryPath } from "../../src/cache/entry-file.js";
 import { MIN_REMAINING_MS, TokenCache } from "../../src/cache/token-cache.js";
 import type { Env } from "../../src/env.js";
-import { encodeToken } from "../../src/token/encode.js";
 import type { MintedToken } from "../../src/token/mint.js";
 import { resolveTarget, type TargetOptions, type TokenTarget } from "../../src/aws/target.js";
-import { presignUrl, toAmzDate } from "../support/sigv4.js";
-import { ALICE, IS_ROOT, keyEnv } from "../support/cache-fixture.js";
+import { ALICE, IS_ROOT, keyEnv, presignedToken } from "../support/cache-fixture.js";
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 const TOKEN_LIFE = 14 * 60_000;
@@ -100,17 +98,7 @@ function mint(
   at = h.clock.now,
   overrides: { host?: string; region?: string; cluster?: string } = {},
 ): MintedToken {
-  const host = overrides.host ?? target.endpoint.host;
-  const url = presignUrl({
-    url: `https://${host}/?Action=GetCallerIdentity&Version=2011-06-15`,
-    headers: { "x-k8s-aws-id": overrides.cluster ?? target.clusterId },
-    credentials: ALICE,
-    region: overrides.region ?? target.endpoint.signingRegion,
-    service: "sts",
-    amzDate: toAmzDate(at),
-    expiresSeconds: 60,
-  });
-  return { token: encodeToken(url), expiration: new Date(at + TOKEN_LIFE) };
+  return presignedToken(target, at, TOKEN_LIFE, overrides);
 }
 
 function entryFile(target: TokenTarget): string {

@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { defaultCacheDir } from "../../src/cache/cache-dir.js";
 import { tokenCacheKey } from "../../src/cache/cache-key.js";
-import { decodeToken } from "../../src/token/encode.js";
-import { resolveTarget, type TargetOptions } from "../../src/aws/target.js";
+import { decodeToken, encodeToken } from "../../src/token/encode.js";
+import type { MintedToken } from "../../src/token/mint.js";
+import { resolveTarget, type TargetOptions, type TokenTarget } from "../../src/aws/target.js";
 import { runChild } from "./child.js";
 import {
   CLI_COMMAND,
@@ -21,7 +22,7 @@ import {
   type TempHome,
 } from "./cli.js";
 import { expectCredential, type Credential } from "./expect.js";
-import { verifyPresignedUrl, type KeyRecord } from "./sigv4.js";
+import { presignUrl, toAmzDate, verifyPresignedUrl, type KeyRecord } from "./sigv4.js";
 import { startStsEmulator, type StsEmulator } from "./sts-emulator.js";
 
 export { CLI_COMMAND, CLI_PATH, ROOT, ensureBuilt, expectCredential, type ChildEnv, type CliResult, type Credential };
@@ -267,4 +268,27 @@ export async function startStsWithRole(roleArn: string): Promise<StsEmulator> {
   const alice = sts.addUser({ name: "alice", accountId: ACCOUNT, ...ALICE });
   sts.addRole({ arn: roleArn, trust: [alice.arn] });
   return sts;
+}
+
+/**
+ * A real token for the target, presigned by the tests' own SigV4 as ALICE, signed at `at` and
+ * reported to expire `lifeMs` later; `overrides` sign it for another host, region or cluster.
+ */
+export function presignedToken(
+  target: TokenTarget,
+  at: number,
+  lifeMs: number,
+  overrides: { host?: string; region?: string; cluster?: string } = {},
+): MintedToken {
+  const host = overrides.host ?? target.endpoint.host;
+  const url = presignUrl({
+    url: `https://${host}/?Action=GetCallerIdentity&Version=2011-06-15`,
+    headers: { "x-k8s-aws-id": overrides.cluster ?? target.clusterId },
+    credentials: ALICE,
+    region: overrides.region ?? target.endpoint.signingRegion,
+    service: "sts",
+    amzDate: toAmzDate(at),
+    expiresSeconds: 60,
+  });
+  return { token: encodeToken(url), expiration: new Date(at + lifeMs) };
 }
