@@ -37,16 +37,14 @@ export function inHitKey(name: string): boolean {
 const PRESENTATION = ["output", "apiVersion"] as const;
 
 /** `input`: the call's parsed options (the CLI's TokenInput); the order of its fields does not matter. */
-export function hitCacheKey(input: Readonly<Record<string, unknown>>, env: Env): string {
+export function hitCacheKey(input: object, env: Env): string {
   const { configPath, credentialsPath } = sharedFilePaths(env);
-  const variables: Record<string, string> = {};
-  for (const name of Object.keys(env).sort()) {
-    const value = env[name];
-    if (value !== undefined && inHitKey(name)) variables[name] = value;
-  }
+  const variables: Record<string, string | undefined> = {};
+  for (const name of Object.keys(env).filter(inHitKey).sort()) variables[name] = env[name];
+  const given = input as Readonly<Record<string, unknown>>;
   const options: Record<string, unknown> = {};
-  for (const name of Object.keys(input).sort()) {
-    if (input[name] !== undefined && !(PRESENTATION as readonly string[]).includes(name)) options[name] = input[name];
+  for (const name of Object.keys(given).sort()) {
+    if (!(PRESENTATION as readonly string[]).includes(name)) options[name] = given[name];
   }
   return sha256Hex(
     JSON.stringify({

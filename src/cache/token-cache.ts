@@ -12,14 +12,14 @@ import type { MintedToken } from "../token/mint.js";
 import { CACHE_FORMAT_VERSION, roleCredentialsCacheKey, tokenCacheKey } from "./cache-key.js";
 import { openCacheDir } from "./cache-dir.js";
 import { entryPath, hitPath, lockPath, readEntry, removeOrphanTemps, removeQuietly, writeEntry } from "./entry-file.js";
-import { cacheSlot, FUTURE_SLACK_MS, type CacheSlot, type FreshnessRule } from "./cache-aside.js";
+import { cacheSlot, FUTURE_SLACK_MS, type CacheSlot } from "./cache-aside.js";
 import {
   hitEntry,
-  isTokenEntry,
   MIN_REMAINING_MS,
-  TOKEN_MAX_LIFETIME_MS,
-  tokenSignedAt,
+  storedToken,
+  tokenFreshness,
   type TokenEntry,
+  type TokenPlace,
 } from "./token-entry.js";
 import { acquireLock, type Lock } from "./lock.js";
 
@@ -84,17 +84,9 @@ export class TokenCache {
         read: () => {
           const entry = readEntry(path);
           if (entry === undefined) return undefined;
-          const signedAt = isTokenEntry(entry, key) ? tokenSignedAt(entry, tokenPlace(target)) : undefined;
-          if (signedAt === undefined) {
-            this.options.debug(`cache entry ${key.slice(0, 12)} is not usable; replacing it`);
-            return undefined;
-          }
-          const expiration = new Date((entry as TokenEntry).expiration);
-          return {
-            value: { token: (entry as TokenEntry).token, expiration },
-            expiresAt: expiration.getTime(),
-            issuedAt: signedAt,
-          };
+          const stored = storedToken(entry, key, tokenPlace(target));
+          if (stored === undefined) this.options.debug(`cache entry ${key.slice(0, 12)} is not usable; replacing it`);
+          return stored;
         },
         remove: () => removeQuietly(path),
         write: (minted) => {
@@ -110,11 +102,11 @@ export class TokenCache {
             expiration: minted.expiration.toISOString(),
             token: minted.token,
           };
-          this.write(key, entry);
+          this.write(path, entry);
         },
         lock: () => this.lockKey(key),
       },
-      this.freshness(TOKEN_MAX_LIFETIME_MS),
+      tokenFreshness(this.options.now),
     );
   }
 
@@ -126,7 +118,7 @@ export class TokenCache {
   writeHit(hitKey: string, target: TokenTarget): void {
     // A cache that could not take the token could not take a pointer to it either.
     if (this.saidCannotWrite) return;
-    this.write(hitKey, hitEntry(hitKey, this.tokenKey(target), tokenPlace(target)), hitPath(this.dir, hitKey));
+    this.writeFile(hitPath(this.dir, hitKey), hitEntry(hitKey, this.tokenKey(target), tokenPlace(target)));
   }
 
   /** A cached token for this target with more than 5 minutes left, or undefined. */
@@ -181,16 +173,17 @@ export class TokenCache {
             secretAccessKey: credentials.secretAccessKey,
             ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
           };
-          this.write(key, entry);
+          this.write(path, entry);
         },
         lock: () => this.lockKey(key),
       },
-      this.freshness(ROLE_MAX_LIFETIME_MS),
+      {
+        now: this.options.now,
+        minRemainingMs: MIN_REMAINING_MS,
+        maxLifetimeMs: ROLE_MAX_LIFETIME_MS,
+        futureSlackMs: FUTURE_SLACK_MS,
+      },
     );
-  }
-
-  private freshness(maxLifetimeMs: number): FreshnessRule {
-    return { now: this.options.now, minRemainingMs: MIN_REMAINING_MS, maxLifetimeMs, futureSlackMs: FUTURE_SLACK_MS };
   }
 
   private async lockKey(key: string): Promise<Lock | undefined> {
@@ -214,9 +207,14 @@ export class TokenCache {
     return key;
   }
 
-  private write(key: string, entry: object, path = entryPath(this.dir, key)): void {
+  /** An entry written, with the temporary files of crashed writers cleared first. */
+  private write(path: string, entry: TokenEntry | RoleEntry): void {
+    removeOrphanTemps(this.dir, this.options.now());
+    this.writeFile(path, entry);
+  }
+
+  private writeFile(path: string, entry: object): void {
     try {
-      removeOrphanTemps(this.dir, this.options.now());
       writeEntry(this.dir, path, entry);
     } catch (e) {
       this.cannotWrite((e as NodeJS.ErrnoException).code ?? String(e));
@@ -248,6 +246,6 @@ function isRoleEntry(e: unknown, key: string): e is RoleEntry {
 }
 
 /** Where a target's token is signed for, which a served token must match. */
-function tokenPlace(target: TokenTarget): { clusterId: string; host: string; signingRegion: string } {
+function tokenPlace(target: TokenTarget): TokenPlace {
   return { clusterId: target.clusterId, host: target.endpoint.host, signingRegion: target.endpoint.signingRegion };
 }

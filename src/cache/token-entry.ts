@@ -7,7 +7,7 @@
 import { parseAmzDate } from "../token/amz-date.js";
 import { decodeToken } from "../token/encode.js";
 import type { MintedToken } from "../token/mint.js";
-import { FUTURE_SLACK_MS, servable, type FreshnessRule } from "./cache-aside.js";
+import { FUTURE_SLACK_MS, servable, type FreshnessRule, type StoredEntry } from "./cache-aside.js";
 import { CACHE_FORMAT_VERSION } from "./cache-key.js";
 import { entryPath, hitPath, readEntry } from "./entry-file.js";
 
@@ -123,6 +123,18 @@ function scopeRegion(credential: string): string | undefined {
   return region;
 }
 
+/**
+ * A token entry read from disk as the cache judges it: undefined when it is not a token entry
+ * under `key`, or its token was not signed for `place`.
+ */
+export function storedToken(entry: unknown, key: string, place: TokenPlace): StoredEntry<MintedToken> | undefined {
+  if (!isTokenEntry(entry, key)) return undefined;
+  const signedAt = tokenSignedAt(entry, place);
+  if (signedAt === undefined) return undefined;
+  const expiration = new Date(entry.expiration);
+  return { value: { token: entry.token, expiration }, expiresAt: expiration.getTime(), issuedAt: signedAt };
+}
+
 /** The rule tokens are served by. */
 export function tokenFreshness(now: () => number): FreshnessRule {
   return {
@@ -148,11 +160,6 @@ export function readHitToken(
   const hit = readEntry(hitPath(dir, hitKey));
   // The call names its cluster itself: a pointer to another cluster's token is never followed.
   if (!isHitEntry(hit, hitKey) || hit.clusterId !== clusterId) return undefined;
-  const entry = readEntry(entryPath(dir, hit.tokenKey));
-  if (!isTokenEntry(entry, hit.tokenKey)) return undefined;
-  const signedAt = tokenSignedAt(entry, hit);
-  if (signedAt === undefined) return undefined;
-  const expiration = new Date(entry.expiration);
-  const stored = { value: { token: entry.token, expiration }, expiresAt: expiration.getTime(), issuedAt: signedAt };
-  return servable(stored, tokenFreshness(now)) ? stored.value : undefined;
+  const stored = storedToken(readEntry(entryPath(dir, hit.tokenKey)), hit.tokenKey, hit);
+  return stored !== undefined && servable(stored, tokenFreshness(now)) ? stored.value : undefined;
 }

@@ -3,8 +3,8 @@
  * resolved and the cache read as the whole CLI does, the token printed, and on a miss the token
  * use case run (it loads the token-miss module). Loaded lazily: a repeated call never loads it.
  */
-import type { TokenInput } from "../usecases/token-request.js";
-import { cachedTokenOutput, prepareTokenRequest, printToken, type PreparedRequest } from "../usecases/token.js";
+import type { TokenInput, TokenRequest } from "../usecases/token-request.js";
+import { cachedTokenOutput, prepareTokenRequest, printToken } from "../usecases/token.js";
 import type { Ports } from "../usecases/ports.js";
 import { reportError } from "./fail.js";
 import { callerProcess } from "./caller-process.js";
@@ -49,7 +49,7 @@ export function stdoutFailed(e: unknown): number {
 }
 
 /** The token command, as the whole CLI runs it: its exit code, its error reported on stderr. */
-export async function runTokenCall(input: TokenInput, ports: Ports, prepared?: PreparedRequest): Promise<number> {
+export async function runTokenCall(input: TokenInput, ports: Ports, prepared?: TokenRequest): Promise<number> {
   try {
     await printToken(input, ports, prepared);
     return 0;

@@ -18,6 +18,11 @@ export interface ApiVersionChoice {
   readonly warning?: string;
 }
 
+/** The apiVersion to answer with: the one asked for (--api-version), else KUBERNETES_EXEC_INFO's. */
+export function chosenApiVersion(asked: string | undefined, execInfo: string | undefined): ApiVersionChoice {
+  return asked ? { apiVersion: asked } : apiVersionFromExecInfo(execInfo);
+}
+
 /** The apiVersion to answer with, from KUBERNETES_EXEC_INFO. Never throws. */
 export function apiVersionFromExecInfo(execInfo: string | undefined): ApiVersionChoice {
   if (execInfo === undefined || execInfo.trim() === "") return { apiVersion: DEFAULT_API_VERSION };

@@ -9,7 +9,7 @@ import { checkCacheDir, resolveCacheDir } from "../cache/cache-dir.js";
 import { hitCacheKey } from "../cache/hit-key.js";
 import { readHitToken } from "../cache/token-entry.js";
 import type { Env } from "../env.js";
-import { apiVersionFromExecInfo } from "../token/exec-credential.js";
+import { chosenApiVersion } from "../token/exec-credential.js";
 import { credentialOutput } from "./credential-output.js";
 import type { Ports } from "./ports.js";
 import type { TokenInput } from "./token-request.js";
@@ -17,16 +17,13 @@ import type { TokenInput } from "./token-request.js";
 /** The output of a hit, or undefined: the full path runs. Never throws, never writes. */
 export function hitTokenOutput(input: TokenInput, ports: Pick<Ports, "env" | "now">): string | undefined {
   try {
-    if (input.debug || !input.cache) return undefined;
+    if (input.debug || !input.cache || input.clusterId === undefined) return undefined;
     const env = ports.env as Env;
-    const api = input.apiVersion
-      ? { apiVersion: input.apiVersion }
-      : apiVersionFromExecInfo(env["KUBERNETES_EXEC_INFO"]);
+    const api = chosenApiVersion(input.apiVersion, env["KUBERNETES_EXEC_INFO"]);
     if (api.warning !== undefined) return undefined;
     const dir = resolveCacheDir(input.cacheDir, env);
     if (!checkCacheDir(dir).ok) return undefined;
-    if (input.clusterId === undefined) return undefined;
-    const minted = readHitToken(dir, hitCacheKey({ ...input }, env), input.clusterId, ports.now);
+    const minted = readHitToken(dir, hitCacheKey(input, env), input.clusterId, ports.now);
     return minted === undefined ? undefined : credentialOutput(input.output, api.apiVersion, minted);
   } catch {
     return undefined;

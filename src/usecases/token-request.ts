@@ -5,7 +5,7 @@
 import { resolveTarget, type TargetOptions, type TokenTarget } from "../aws/target.js";
 import { resolveCacheDir } from "../cache/cache-dir.js";
 import type { Env } from "../env.js";
-import { apiVersionFromExecInfo, interactiveFromExecInfo } from "../token/exec-credential.js";
+import { chosenApiVersion, interactiveFromExecInfo } from "../token/exec-credential.js";
 
 /** What the caller asked for, before anything is looked up: the CLI's flags or the library's options. */
 export interface TokenInput extends TargetOptions {
@@ -34,13 +34,13 @@ export interface TokenRequest {
   readonly ssoLogin: "auto" | "never" | undefined;
   /** Where a miss keeps SSO sign-in locks and records: the cache directory even with the cache off. */
   readonly stateDir: string;
-  /** The CLI's call: its hit key (src/cache/hit-key.ts), for the hit entry written with the token. */
+  /** The CLI's call: its hit key (src/cache/hit-key.ts, set by prepareTokenRequest), for the hit entry written with the token. */
   readonly hitKey?: string | undefined;
 }
 
 export async function resolveTokenRequest(input: TokenInput, env: Env): Promise<TokenRequest> {
   const target = await resolveTarget(input, env);
-  const api = input.apiVersion ? { apiVersion: input.apiVersion } : apiVersionFromExecInfo(env["KUBERNETES_EXEC_INFO"]);
+  const api = chosenApiVersion(input.apiVersion, env["KUBERNETES_EXEC_INFO"]);
   return {
     target,
     output: input.output,

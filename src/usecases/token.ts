@@ -12,17 +12,17 @@ import { getToken } from "./get-token.js";
 import { warn, type Ports } from "./ports.js";
 import { resolveTokenRequest, type TokenInput, type TokenRequest } from "./token-request.js";
 
-/** A request resolved once, with its hit key: the cache's read and the token call share it. */
-export type PreparedRequest = TokenRequest & { readonly hitKey: string | undefined };
-
-/** The request, and its hit key taken before the AWS files are read for it (src/cache/hit-key.ts). */
-export async function prepareTokenRequest(input: TokenInput, env: Env): Promise<PreparedRequest> {
-  const hitKey = input.cache ? hitCacheKey({ ...input }, env) : undefined;
+/**
+ * The request, with its hit key taken before the AWS files are read for it (src/cache/hit-key.ts):
+ * resolved once, for the cache's read and the token call.
+ */
+export async function prepareTokenRequest(input: TokenInput, env: Env): Promise<TokenRequest> {
+  const hitKey = input.cache ? hitCacheKey(input, env) : undefined;
   return { ...(await resolveTokenRequest(input, env)), hitKey };
 }
 
 /** `prepared`: the same input's request, already resolved (by the caller of cachedTokenOutput). */
-export async function printToken(input: TokenInput, ports: Ports, prepared?: PreparedRequest): Promise<void> {
+export async function printToken(input: TokenInput, ports: Ports, prepared?: TokenRequest): Promise<void> {
   const log = createDebugLog(input.debug, ports.stderr);
   const request = prepared ?? (await prepareTokenRequest(input, ports.env));
   const { target } = request;
@@ -52,7 +52,7 @@ export async function printToken(input: TokenInput, ports: Ports, prepared?: Pre
  */
 export function cachedTokenOutput(
   input: TokenInput,
-  request: PreparedRequest,
+  request: TokenRequest,
   ports: Pick<Ports, "env" | "now">,
 ): string | undefined {
   if (input.debug || request.hitKey === undefined) return undefined;
