@@ -1,6 +1,6 @@
 /** Turns what the SDK throws into one EksTokenError that says what failed and what to do (the SDK's error kept as its cause, for --debug). */
 import { EksTokenError, isEksTokenError } from "../errors.js";
-import { escapeControls, shorten } from "../quote.js";
+import { escapeControls, quote, shellJoin, shorten } from "../quote.js";
 import { displayUrl, redact } from "../redact.js";
 import { stsRedirectError } from "./sts-client.js";
 import type { TokenTarget } from "./target.js";
@@ -63,7 +63,7 @@ export function describeCredentialError(e: unknown, target: TokenTarget, context
       "no-credentials",
       `no AWS credentials found (tried ${sourcesTried(target)})`,
       target.profileExplicit
-        ? `set up profile "${profile}" with \`aws configure --profile ${profile}\`, or \`aws sso login --profile ${profile}\` for SSO`
+        ? `set up profile ${quote(profile)} with \`${shellJoin(["aws", "configure", "--profile", profile])}\`, or \`${shellJoin(["aws", "sso", "login", "--profile", profile])}\` for SSO`
         : "run `aws configure`, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pick a profile with --profile (`aws sso login --profile P` for SSO)",
       { cause: e },
     );
@@ -72,7 +72,7 @@ export function describeCredentialError(e: unknown, target: TokenTarget, context
     return new EksTokenError(
       "sso-expired",
       `the SSO session for profile "${profile}" has expired or is invalid`,
-      `run \`aws sso login --profile ${profile}\``,
+      `run \`${shellJoin(["aws", "sso", "login", "--profile", profile])}\``,
       { cause: e },
     );
   }
@@ -169,7 +169,7 @@ function explicitEndpoint(
 
 function refreshHint(target: TokenTarget): string {
   return target.profileExplicit
-    ? `refresh the credentials of profile "${target.profileName}" (\`aws sso login --profile ${target.profileName}\` for SSO)`
+    ? `refresh the credentials of profile ${quote(target.profileName)} (\`${shellJoin(["aws", "sso", "login", "--profile", target.profileName])}\` for SSO)`
     : "refresh the credentials in the environment or ~/.aws/credentials";
 }
 

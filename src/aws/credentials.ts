@@ -18,7 +18,7 @@ import type { MfaCodeProvider } from "./mfa-prompt.js";
 import type { Env } from "../env.js";
 import { startDeadline } from "../deadline.js";
 import { formatTimestamp } from "../token/expiration.js";
-import { escapeControls } from "../quote.js";
+import { escapeControls, shellJoin } from "../quote.js";
 
 export interface ResolvedCredentials extends SigningCredentials {
   readonly expiration?: Date | undefined;
@@ -117,7 +117,7 @@ async function resolve(target: TokenTarget, deps: CredentialDeps, bounded: Bound
     throw new EksTokenError(
       "unknown-profile",
       `profile "${target.profileName}" is not in ${escapeControls(target.configPath)} or ${escapeControls(target.credentialsPath)}`,
-      `check the name with \`aws configure list-profiles\`, or create it with \`aws configure --profile ${target.profileName}\``,
+      `check the name with \`aws configure list-profiles\`, or create it with \`${shellJoin(["aws", "configure", "--profile", target.profileName])}\``,
     );
   }
   // The SDK's clients (and the handler that bounds them) are loaded only when a provider needs them.

@@ -19,14 +19,8 @@ import { getCallerIdentity } from "./caller-identity.js";
 import { resolveCredentials } from "./credentials.js";
 import { noTerminalMfaCodeProvider } from "./mfa-prompt.js";
 import { resolveTarget } from "./target.js";
+import type { AwsCredentials as Credentials } from "./credential-types.js";
 import { boundedRequestHandler, CREDENTIALS_MAX_BODY_BYTES, EKS_MAX_BODY_BYTES } from "./http-handler.js";
-
-interface Credentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string | undefined;
-  readonly expiration?: Date | undefined;
-}
 
 export interface FleetClientDeps {
   readonly env: Env;

@@ -6,11 +6,11 @@ import { redact } from "../redact.js";
 export function reportError(e: unknown, stderr: (text: string) => void, debug: boolean): number {
   if (isEksTokenError(e)) {
     stderr(`eks-token: ${redact(oneLine(e.reportLine))}\n`);
-    if (debug && e.cause) stderr(`eks-token: debug: caused by ${redact(describe(e.cause))}\n`);
+    if (debug && e.cause) stderr(`eks-token: debug: caused by ${redact(oneLine(describe(e.cause)))}\n`);
     return e.exitCode;
   }
   stderr(`eks-token: unexpected error: ${redact(oneLine(describe(e)))}: please report it with the output of --debug\n`);
-  if (debug && e instanceof Error && e.stack) stderr(`${redact(e.stack)}\n`);
+  if (debug && e instanceof Error && e.stack) stderr(`${redact(e.stack.split("\n").map(escapeControls).join("\n"))}\n`);
   return 70;
 }
 

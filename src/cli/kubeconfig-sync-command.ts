@@ -198,8 +198,6 @@ export const runKubeconfigSync: Command = async (args, io) => {
     io.stdout(SYNC_HELP);
     return 0;
   }
-  // The SDK warns on stderr about Node versions; the CLI reports its own problems.
-  process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
   const { fleetClients } = await import("../aws/fleet-clients.js");
   const aws: SyncAwsPorts = fleetClients({ env: io.env, logger: silent, now: () => io.now() });
   const deps: SyncDeps = {

@@ -102,17 +102,8 @@ export function createKubeApi(options: KubeApiOptions): KubeApi {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const timeoutMs = stepMs();
       const signal = AbortSignal.timeout(timeoutMs);
-      return new Promise<KubeResponse>((resolveOnce, rejectOnce) => {
-        // Settled once: whatever a runtime emits after an answer is cut short cannot turn it into another.
-        let settled = false;
-        const resolve = (r: KubeResponse) => {
-          if (!settled) resolveOnce(r);
-          settled = true;
-        };
-        const reject = (e: Error) => {
-          if (!settled) rejectOnce(e);
-          settled = true;
-        };
+      // A promise settles once: whatever a runtime emits after an answer is cut short is ignored.
+      return new Promise<KubeResponse>((resolve, reject) => {
         const fail = (e: NodeJS.ErrnoException) => {
           if (signal.aborted)
             reject(new KubeApiError("timeout", `${where} did not answer within ${timeoutMs / 1000} s`));

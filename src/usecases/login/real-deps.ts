@@ -35,15 +35,16 @@ export function realSignInDeps(options: RealSignInOptions): SignInDeps {
     // Cut short when the sign-in is stopped, so no timer outlives it.
     sleep: (ms) =>
       new Promise((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        options.signal?.addEventListener(
-          "abort",
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
+        const onAbort = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        // Each poll's listener goes with its timer: a sign-in polls hundreds of times.
+        const timer = setTimeout(() => {
+          options.signal?.removeEventListener("abort", onAbort);
+          resolve();
+        }, ms);
+        options.signal?.addEventListener("abort", onAbort, { once: true });
       }),
     async say(line) {
       const text = `${line}\n`;

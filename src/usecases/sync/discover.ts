@@ -6,6 +6,7 @@
  */
 import { setMaxListeners } from "node:events";
 import { EksTokenError } from "../../errors.js";
+import { partitionOf } from "../../token/sts-host.js";
 import {
   boundedSignal,
   CallTimeout,
@@ -332,7 +333,7 @@ export async function discover(options: DiscoverOptions, deps: DiscoverDeps): Pr
     evidence.unitsFailed.delete(key);
     await Promise.all(
       names.map(async (name) => {
-        const arn = `arn:${partitionOf(region)}:eks:${region}:${principal.accountId}:cluster/${name}`;
+        const arn = `arn:${partitionOf(region).name}:eks:${region}:${principal.accountId}:cluster/${name}`;
         try {
           const cluster = await eksCall(eksKey, (signal) => client.describeCluster(name, signal));
           if (cluster.status === "CREATING") evidence.listedNotWritten.set(cluster.arn, "creating");
@@ -587,12 +588,6 @@ function capError(e: CapExceeded): EksTokenError {
     `the sources reach ${e.message}, more than one kubeconfig should hold`,
     "narrow the run with --account, --exclude-account, --role or --region; nothing was written",
   );
-}
-
-function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
 }
 
 /** Rejects when the signal aborts, even if the call ignores it. */

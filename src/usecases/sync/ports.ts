@@ -3,15 +3,11 @@
  * for profiles, the kubeconfig files, the clock and the terminal. src/cli passes the real ones
  * (src/aws/fleet-clients.ts and the file functions); tests pass their own.
  */
+import type { AwsCredentials } from "../../aws/credential-types.js";
 import type { KubeconfigDocument } from "../../kubeconfig/document.js";
 import type { Clock } from "./pacing.js";
 
-export interface AwsCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string | undefined;
-  readonly expiration?: Date | undefined;
-}
+export type { AwsCredentials };
 
 export interface Page<T> {
   readonly items: readonly T[];

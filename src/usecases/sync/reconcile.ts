@@ -91,7 +91,7 @@ export function desiredEntries(
     });
     if (entries.has(name)) {
       duplicates.push(
-        `context ${quote(name)} would name both ${entries.get(name)!.found.cluster.arn} and ${cluster.arn}; the second was not written (pass --name with {account_id} or {role})`,
+        `context ${quote(name)} would name both ${escapeControls(entries.get(name)!.found.cluster.arn)} and ${escapeControls(cluster.arn)}; the second was not written (pass --name with {account_id} or {role})`,
       );
       continue;
     }
@@ -178,7 +178,7 @@ export function reconcile(
         .map((o) => `context ${quote(name)} in ${escapeControls(o.path)}`)[0];
     if (clash) {
       warnings.push(
-        `${clash} is not one this sync wrote: left as it is, and ${found.cluster.arn} was not written there`,
+        `${clash} is not one this sync wrote: left as it is, and ${escapeControls(found.cluster.arn)} was not written there`,
       );
       continue;
     }
@@ -207,7 +207,7 @@ export function reconcile(
     }
     if (currentContexts.has(ctx.name)) {
       warnings.push(
-        `context ${quote(ctx.name)} is the current context and its cluster is gone (${m.clusterArn}): left in place`,
+        `context ${quote(ctx.name)} is the current context and its cluster is gone (${escapeControls(m.clusterArn)}): left in place`,
       );
       reports.push({ context, change: "unchanged", ...base });
       continue;

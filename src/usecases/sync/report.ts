@@ -25,14 +25,19 @@ export function formatSummary(r: SyncReport): string {
   for (const c of r.reconciled.contexts) {
     if (c.change === "added" || c.change === "updated" || c.change === "removed") {
       lines.push(
-        `${{ added: "+", updated: "~", removed: "-" }[c.change]} ${c.context}${r.dryRun ? ` (${verb}${c.change})` : ""}`,
+        `${{ added: "+", updated: "~", removed: "-" }[c.change]} ${escapeControls(c.context)}${r.dryRun ? ` (${verb}${c.change})` : ""}`,
       );
     }
   }
   const stale = r.reconciled.contexts.filter((c) => c.change === "stale");
   let head = `${escapeControls(r.path)}: ${count("added")} ${verb}added, ${count("updated")} ${verb}updated, ${count("removed")} ${verb}removed, ${count("unchanged")} unchanged`;
   if (stale.length > 0) {
-    const why = [...new Set(stale.map((c) => `${c.reason ?? "error"} in ${c.region} for ${c.accountId}`))].slice(0, 3);
+    // Region and account of a kept entry come from its marker in the file: shown escaped.
+    const why = [
+      ...new Set(
+        stale.map((c) => `${c.reason ?? "error"} in ${escapeControls(c.region)} for ${escapeControls(c.accountId)}`),
+      ),
+    ].slice(0, 3);
     head += `; ${stale.length} stale (kept: ${why.join(", ")}${stale.length > 3 ? ", ..." : ""})`;
   }
   if (r.reconciled.notPruned > 0) head += `; ${r.reconciled.notPruned} not removed (--no-prune)`;
@@ -57,7 +62,9 @@ function skipLines(skipped: readonly Skip[]): string[] {
         : s.profile !== undefined
           ? ` (profile ${quote(s.profile)})`
           : "";
-    const where = [...new Set(g.map((x) => [x.accountId, x.region].filter(Boolean).join("/") || x.source))];
+    const where = [
+      ...new Set(g.map((x) => escapeControls([x.accountId, x.region].filter(Boolean).join("/") || x.source))),
+    ];
     const action = ACTION[s.reason] ? ` ${ACTION[s.reason]}` : "";
     return `${g.length} skipped, ${s.reason}${action}${who}: ${where.slice(0, 5).join(", ")}${where.length > 5 ? ", ..." : ""}; ${quote(s.error, 160)}`;
   });
