@@ -14,6 +14,17 @@ function checkedKey(key: string): string {
   return key;
 }
 
+/** The longest a sign-in may be allowed to take (EKS_TOKEN_SSO_LOGIN_TIMEOUT, --timeout): a day. */
+export const MAX_SIGN_IN_MS = 86_400_000;
+
+/**
+ * When a sign-in lock whose holder is alive counts as stale, for every reader alike (the token
+ * path, `eks-token login`, `cache clear`): past the longest sign-in any holder may be running,
+ * not past the reader's own bound, so a kubectl call with the default bound never breaks the lock
+ * of a longer `eks-token login --timeout`. A dead holder's lock is taken over at once.
+ */
+export const SIGN_IN_LOCK_STALE_MS = MAX_SIGN_IN_MS + 60_000;
+
 export function signInLockPath(dir: string, key: string): string {
   return join(dir, `sso-${checkedKey(key)}.lock`); // OWN_NAMES.signIn
 }

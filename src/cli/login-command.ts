@@ -14,7 +14,13 @@ import {
 } from "../aws/sso-token-file.js";
 import { openCacheDir, resolveCacheDir } from "../cache/cache-dir.js";
 import { acquireLock, lockHolderPid, type LockResult } from "../cache/lock.js";
-import { readUnfinishedSignIns, signInLockPath, writeUnfinishedSignIns } from "../cache/sign-in-state.js";
+import {
+  MAX_SIGN_IN_MS,
+  readUnfinishedSignIns,
+  SIGN_IN_LOCK_STALE_MS,
+  signInLockPath,
+  writeUnfinishedSignIns,
+} from "../cache/sign-in-state.js";
 import { EksTokenError } from "../errors.js";
 import { quote, shellJoin } from "../quote.js";
 import { displayUrl } from "../redact.js";
@@ -58,7 +64,7 @@ const OPTIONS = {
 
 const HINT = "run `eks-token login --help`";
 /** The longest wait accepted: a day. */
-const MAX_TIMEOUT_S = 86_400;
+const MAX_TIMEOUT_S = MAX_SIGN_IN_MS / 1000;
 
 export function parseTimeout(value: string | undefined, from: string): number | undefined {
   if (value === undefined || value === "") return undefined;
@@ -155,7 +161,7 @@ export const runLogin: Command = async (args, io) => {
   // this sign-in instead of opening a second one, and this waits for one a kubectl run started.
   const tokenFile = ssoTokenFilePath(io.env, resolution.cacheKey);
   const before = readSsoTokenFile(tokenFile, io.now());
-  let lock = await sessionLock(cacheDir, key, parsed.timeoutMs, io.now);
+  let lock = await sessionLock(cacheDir, key, io.now);
   if (!lock.ok && lock.reason === "timeout") {
     const pid = lockHolderPid(signInLockPath(cacheDir, key));
     const line = `eks-token: waiting for the sign-in to ${sessionWord(resolution)} that another eks-token${pid ? ` (pid ${pid})` : ""} started: finish it in the browser or code page it opened (Ctrl-C to stop)\n`;
@@ -266,7 +272,7 @@ async function sessionLockWhenFree(
       );
     const result = await acquireLock(signInLockPath(cacheDir, key), {
       waitMs: 500,
-      staleMs: timeoutMs + 60_000,
+      staleMs: SIGN_IN_LOCK_STALE_MS,
       now,
       pollMs: 100,
     });
@@ -274,10 +280,10 @@ async function sessionLockWhenFree(
   }
 }
 
-async function sessionLock(cacheDir: string, key: string, timeoutMs: number, now: () => number): Promise<LockResult> {
+async function sessionLock(cacheDir: string, key: string, now: () => number): Promise<LockResult> {
   if (!openCacheDir(cacheDir).ok) return { ok: false, reason: "error", detail: "no usable cache directory" };
-  // Stale for others once the sign-in's bound has passed, as the token path's own lock is.
-  return acquireLock(signInLockPath(cacheDir, key), { waitMs: 0, staleMs: timeoutMs + 60_000, now });
+  // Stale for others only past the longest sign-in any holder may run (SIGN_IN_LOCK_STALE_MS).
+  return acquireLock(signInLockPath(cacheDir, key), { waitMs: 0, staleMs: SIGN_IN_LOCK_STALE_MS, now });
 }
 
 /**

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { checkCacheDir, resolveCacheDir } from "../cache/cache-dir.js";
 import { isOwnName, OWN_NAMES, readEntry, removeOwnFile } from "../cache/entry-file.js";
 import { isLockHeld } from "../cache/lock.js";
+import { SIGN_IN_LOCK_STALE_MS } from "../cache/sign-in-state.js";
 import { EksTokenError } from "../errors.js";
 import type { EntrySummary } from "../cache/token-cache.js";
 import { formatTimestamp } from "../token/expiration.js";
@@ -74,15 +75,10 @@ export async function runCacheCommand(input: CacheInput, ports: Ports): Promise<
   );
 }
 
-/**
- * A sign-in lock lasts as long as a person may take in the browser (EKS_TOKEN_SSO_LOGIN_TIMEOUT,
- * up to a day): while its holder lives, it is held whatever its age.
- */
-const SIGN_IN_LOCK_MAX_MS = 86_400_000 + 60_000;
-
+/** A sign-in lock lasts as long as a person may take in the browser: while its holder lives, it is held. */
 function lockStillHeld(dir: string, name: string, now: number): boolean {
   if (OWN_NAMES.lock.test(name)) return isLockHeld(join(dir, name), now);
-  if (OWN_NAMES.signIn.test(name)) return isLockHeld(join(dir, name), now, SIGN_IN_LOCK_MAX_MS);
+  if (OWN_NAMES.signIn.test(name)) return isLockHeld(join(dir, name), now, SIGN_IN_LOCK_STALE_MS);
   return false;
 }
 

@@ -34,9 +34,12 @@ export function isEndpointKey(name: string): boolean {
   return /^AWS_ENDPOINT_URL($|_)/.test(name) || name === "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
 }
 
-/** Variables that make a runtime or the loader run other code than the command names. */
+/**
+ * Variables that make a runtime, the loader or the shell a credential_process runs in run other
+ * code than the command names (bash: SHELLOPTS=xtrace with a PS4 of $(...), exported functions).
+ */
 const LOADER_KEYS =
-  /^(NODE_OPTIONS|NODE_PATH|NODE_REPL_EXTERNAL_MODULE|BUN_OPTIONS|BUN_BE_BUN|BUN_INSPECT|LD_PRELOAD|LD_LIBRARY_PATH|LD_AUDIT|DYLD_.*|PYTHONPATH|PYTHONSTARTUP|PERL5OPT|RUBYOPT|BASH_ENV|ENV)$/;
+  /^(NODE_OPTIONS|NODE_PATH|NODE_REPL_EXTERNAL_MODULE|BUN_OPTIONS|BUN_BE_BUN|BUN_INSPECT.*|LD_PRELOAD|LD_LIBRARY_PATH|LD_AUDIT|DYLD_.*|PYTHONPATH|PYTHONSTARTUP|PERL5OPT|RUBYOPT|BASH_ENV|ENV|SHELLOPTS|BASHOPTS|PS4|BASH_FUNC_.*)$/;
 
 /**
  * Variables that say which files and commands the credential chain uses (the AWS files, whose

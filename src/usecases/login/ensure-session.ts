@@ -9,6 +9,7 @@ import { acquireLock, lockHolderPid, type Lock } from "../../cache/lock.js";
 import {
   readSignInRecord,
   readUnfinishedSignIns,
+  SIGN_IN_LOCK_STALE_MS,
   signInLockPath,
   writeSignInRecord,
   writeUnfinishedSignIns,
@@ -247,7 +248,7 @@ interface HeldLock {
 async function takeSessionLock(session: SessionIdentity, deps: EnsureSessionDeps, person: Verdict): Promise<HeldLock> {
   if (!deps.dir) return { lock: undefined, waited: false, problem: "no cache directory" };
   const path = signInLockPath(deps.dir, session.key);
-  const staleMs = deps.signInBoundMs + 60_000;
+  const staleMs = SIGN_IN_LOCK_STALE_MS;
   const now = deps.now;
   const free = await acquireLock(path, { waitMs: 0, staleMs, now });
   if (free.ok) return { lock: free.lock, waited: false };

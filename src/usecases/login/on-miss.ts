@@ -17,6 +17,7 @@ import { quote } from "../../quote.js";
 import { lstatSync } from "node:fs";
 import type { Logger } from "../../logger.js";
 import type { TokenDeps } from "../token-deps.js";
+import { MAX_SIGN_IN_MS } from "../../cache/sign-in-state.js";
 import { signInMode, type CallerFacts } from "./auto-sign-in.js";
 import {
   ensureSession,
@@ -228,7 +229,7 @@ function usableDir(dir: string, log: Logger): string | undefined {
 export function signInBoundMs(env: OnMissDeps["env"]): number {
   const value = env["EKS_TOKEN_SSO_LOGIN_TIMEOUT"]?.trim() ?? "";
   const seconds = /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
-  return seconds >= 1 && seconds <= 86_400 ? Math.round(seconds * 1000) : SIGN_IN_BOUND_MS;
+  return seconds >= 1 && seconds <= MAX_SIGN_IN_MS / 1000 ? Math.round(seconds * 1000) : SIGN_IN_BOUND_MS;
 }
 
 async function callerFacts(deps: OnMissDeps): Promise<CallerFacts | undefined> {

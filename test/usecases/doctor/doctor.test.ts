@@ -961,7 +961,17 @@ describe("runDoctor: output safe to read and to paste", () => {
       expect(r.verdict).not.toContain("authenticates as ''");
     }
 
-    for (const name of ["NODE_OPTIONS", "BUN_OPTIONS", "LD_PRELOAD", "DYLD_INSERT_LIBRARIES", "BUN_BE_BUN"]) {
+    for (const name of [
+      "NODE_OPTIONS",
+      "BUN_OPTIONS",
+      "LD_PRELOAD",
+      "DYLD_INSERT_LIBRARIES",
+      "BUN_BE_BUN",
+      "BUN_INSPECT_PRELOAD",
+      "SHELLOPTS",
+      "PS4",
+      "BASH_FUNC_aws%%",
+    ]) {
       const exec = { ...EKS_TOKEN_EXEC, env: [{ name, value: "--require /tmp/x.js" }] };
       const c = check(await run(world({ kubeconfig: kubeconfig(exec) })), "kubeconfig");
       expect(c.status, name).toBe("warn");

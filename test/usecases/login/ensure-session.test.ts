@@ -1,7 +1,7 @@
 // ensureSession (src/usecases/login/ensure-session.ts) with the token file and the SSO-OIDC calls
 // replaced, and the real lock and attempt record in a temporary cache directory: one refresh for
 // many callers, one sign-in for many, refusals that say why, the budget, interrupts.
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -298,6 +298,19 @@ describe("sign-in", () => {
     expect(readdirSync(dir)).not.toContain(`sso-${SESSION.key}.lock`);
     await expect(running).rejects.toThrow(/was interrupted/);
     expect(readUnfinishedSignIns(dir, SESSION.key)).toHaveLength(1);
+  });
+
+  it("a live holder's lock older than this caller's own bound is still held: a longer `login --timeout` is not cut off", async () => {
+    const s = fakeSession(expired());
+    const lock = join(dir, `sso-${SESSION.key}.lock`);
+    writeFileSync(lock, `${process.pid} login`, { mode: 0o600 });
+    const old = new Date(Date.now() - 10 * MIN); // past this caller's 5 s bound plus a minute
+    utimesSync(lock, old, old);
+    await expect(ensureSession(SESSION, s.ports, deps(NO_ONE))).rejects.toThrow(
+      `another eks-token (pid ${process.pid}) is signing in to the SSO session "corp" (profile "dev team")`,
+    );
+    expect(readFileSync(lock, "utf8")).toBe(`${process.pid} login`);
+    expect(s.calls.signIn).toBe(0);
   });
 
   it("a caller that may not sign in waits the usual bound for one that does, then names it", async () => {
