@@ -69,7 +69,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const addCluster = (accountId: string, c: FleetCluster): ClusterState => {
     const state = new ClusterState({
       endpoint: `https://${c.name}.${c.region}.eks.invalid`,
-      certificateAuthorityData: Buffer.from(`emulated CA of ${accountId}/${c.region}/${c.name}`).toString("base64"),
+      // PEM-shaped, as sync checks the answer before writing it; not a certificate anyone can use.
+      certificateAuthorityData: Buffer.from(
+        `-----BEGIN CERTIFICATE-----\nemulated CA of ${accountId}/${c.region}/${c.name}\n-----END CERTIFICATE-----\n`,
+      ).toString("base64"),
       ...c,
       accountId,
     });

@@ -6,6 +6,7 @@
  */
 import { setMaxListeners } from "node:events";
 import { EksTokenError } from "../../errors.js";
+import { checkDescribedCluster } from "../../kubeconfig/validate.js";
 import { partitionOf } from "../../token/sts-host.js";
 import {
   boundedSignal,
@@ -57,6 +58,9 @@ export type SkipReason =
   | "error";
 
 /** Transient reasons leave a run partial (exit 3); the others are how the account is set up. */
+/** The states of a cluster that get an entry; CREATING waits, DELETING and FAILED are removed. */
+export const WRITABLE_STATUSES: ReadonlySet<string> = new Set(["ACTIVE", "UPDATING"]);
+
 export const TRANSIENT: ReadonlySet<SkipReason> = new Set(["throttled", "timeout", "connection-closed", "error"]);
 
 export type Source =
@@ -337,6 +341,19 @@ export async function discover(options: DiscoverOptions, deps: DiscoverDeps): Pr
         try {
           const cluster = await eksCall(eksKey, (signal) => client.describeCluster(name, signal));
           if (cluster.status === "CREATING") evidence.listedNotWritten.set(cluster.arn, "creating");
+          // What would be written is checked as `eks-token kubeconfig` checks it: a refused answer
+          // is a failed describe, and the entry already there is kept as stale.
+          if (WRITABLE_STATUSES.has(cluster.status) && !cluster.connected) {
+            checkDescribedCluster(
+              {
+                arn: cluster.arn,
+                endpoint: cluster.endpoint ?? "",
+                caData: cluster.caData ?? "",
+                outpostClusterId: cluster.outpostId,
+              },
+              { name, region, account: principal.accountId },
+            );
+          }
           found.push({ principal, region, cluster });
         } catch (e) {
           const reason = classify(e);

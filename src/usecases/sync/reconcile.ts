@@ -15,7 +15,7 @@ import {
 import { API_V1BETA1 } from "../../token/exec-credential.js";
 import { EKS_TOKEN_COMMAND, tokenArgs } from "../../kubeconfig/exec-user.js";
 import { escapeControls, quote } from "../../quote.js";
-import type { Discovery, FoundCluster, SkipReason, Source } from "./discover.js";
+import { WRITABLE_STATUSES, type Discovery, type FoundCluster, type SkipReason, type Source } from "./discover.js";
 import { unitKey } from "./discover.js";
 import { clusterEntryName, contextName, userEntryName } from "./naming.js";
 
@@ -62,8 +62,6 @@ export interface Reconciled {
   readonly changed: boolean;
 }
 
-const WRITABLE = new Set(["ACTIVE", "UPDATING"]);
-
 /** The entries this run's findings call for, by context name (first by name wins). */
 export function desiredEntries(
   discovery: Discovery,
@@ -78,7 +76,7 @@ export function desiredEntries(
   );
   for (const found of sorted) {
     const { principal, region, cluster } = found;
-    if (!WRITABLE.has(cluster.status) || !cluster.endpoint || !cluster.caData || cluster.connected) continue;
+    if (!WRITABLE_STATUSES.has(cluster.status) || !cluster.endpoint || !cluster.caData || cluster.connected) continue;
     const partition = cluster.arn.split(":")[1] ?? "aws";
     const name = contextName(options.template, {
       account_id: principal.accountId,

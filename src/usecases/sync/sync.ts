@@ -97,10 +97,22 @@ export function resolveSources(input: SyncInput, config: AwsConfigView): Source[
     sources.push({ kind: "profile", id: `profile:${validateProfileName(p)}`, profile: p });
   if (sources.length > 0 || input.allProfiles) return dedupe(sources);
   // The default: every sso-session, then legacy start URLs no session already covers.
+  // Checked as the named ones are: what they hold goes into every entry's exec arguments.
   for (const [name, s] of Object.entries(config.ssoSessions).sort(([a], [b]) => a.localeCompare(b))) {
-    if (s.startUrl && s.region) sources.push(sso(name, s.startUrl, s.region));
+    if (!s.startUrl || !s.region) continue;
+    validateSsoSessionName(name);
+    sources.push(
+      sso(
+        name,
+        validateSsoStartUrl(s.startUrl, `sso_start_url of sso-session ${quote(name)}`),
+        validateRegion(s.region),
+      ),
+    );
   }
-  for (const l of config.legacyStartUrls) sources.push(sso(undefined, l.startUrl, l.region));
+  for (const l of config.legacyStartUrls)
+    sources.push(
+      sso(undefined, validateSsoStartUrl(l.startUrl, "a profile's sso_start_url"), validateRegion(l.region)),
+    );
   if (sources.length === 0) {
     throw new EksTokenError(
       "usage",

@@ -16,6 +16,8 @@ export interface WorldCluster {
   name: string;
   status?: string;
   connected?: boolean;
+  /** What DescribeCluster answers as the endpoint, when not the usual https one. */
+  endpoint?: string;
 }
 
 export interface WorldAccount {
@@ -195,8 +197,14 @@ export class FakeWorld {
                 name,
                 arn: `arn:aws:eks:${region}:${account}:cluster/${name}`,
                 status,
-                endpoint: status === "CREATING" ? undefined : `https://${name}.${region}.${account}.example`,
-                caData: status === "CREATING" ? undefined : Buffer.from(`ca ${name}`).toString("base64"),
+                endpoint:
+                  status === "CREATING" ? undefined : (c.endpoint ?? `https://${name}.${region}.${account}.example`),
+                caData:
+                  status === "CREATING"
+                    ? undefined
+                    : Buffer.from(`-----BEGIN CERTIFICATE-----\nca ${name}\n-----END CERTIFICATE-----\n`).toString(
+                        "base64",
+                      ),
                 connected: c.connected ?? false,
                 authenticationMode: "API",
               };

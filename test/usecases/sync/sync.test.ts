@@ -166,6 +166,24 @@ describe("kubeconfig sync", () => {
     expect(w.out.stdout).toMatch(/2 stale \(kept: throttled in eu-west-1 for 111100000001\)/);
   });
 
+  it("checks a DescribeCluster answer before writing it: a plain-http endpoint is not written, and the entry there is kept as stale", async () => {
+    await sync();
+    const batch = w.accounts[0]!.clusters["eu-west-1"]![1]!;
+    batch.endpoint = "http://batch.example";
+    w.out.stdout = "";
+    expect(await sync()).toBe(3);
+    expect(contexts()).toContain("Payments-Prod/eu-west-1/batch");
+    expect(w.files.get(FILE)).not.toContain("http://batch.example");
+    expect(w.out.stdout).toMatch(/1 stale \(kept: error in eu-west-1 for 111100000001\)/);
+    expect(w.out.stdout).toMatch(/DescribeCluster for batch in eu-west-1 returned an endpoint that is not usable/);
+
+    // A first sync writes nothing for it.
+    w = Object.assign(new FakeWorld(), { accounts: w.accounts });
+    expect(await sync()).toBe(3);
+    expect(contexts()).not.toContain("Payments-Prod/eu-west-1/batch");
+    expect(contexts()).toContain("Payments-Prod/eu-west-1/api");
+  });
+
   it("keeps entries when the listing breaks on a later page (evidence is every page or nothing)", async () => {
     w.pageSize = 1;
     await sync({ accounts: [A], regions: ["eu-west-1"] });
@@ -329,6 +347,19 @@ describe("kubeconfig sync", () => {
     w.accounts = [];
     expect(await sync({ ssoSessions: ["other"] })).toBe(0);
     expect(contexts()).toHaveLength(3);
+  });
+
+  it("the default sources are checked as the named ones: a start URL with a password is refused, nothing written", async () => {
+    w.config = {
+      ...w.config,
+      ssoSessions: { corp: { startUrl: "https://user:secret@corp.awsapps.com/start", region: "eu-west-1" } },
+    };
+    const err = await sync().catch((e: EksTokenError) => e);
+    expect(err).toBeInstanceOf(EksTokenError);
+    expect((err as EksTokenError).reportLine).toMatch(/sso_start_url of sso-session "corp"/);
+    expect((err as EksTokenError).reportLine).not.toContain("secret");
+    expect(w.calls.ListAccounts).toBe(0);
+    expect(w.files.has(FILE)).toBe(false);
   });
 
   it("an expired SSO session fails at once with the sign-in command, asking nothing", async () => {
