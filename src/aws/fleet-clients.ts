@@ -160,6 +160,8 @@ export function fleetClients(deps: FleetClientDeps) {
           { abortSignal: signal },
         );
         regions.push(...(page.Regions ?? []).map((r) => r.RegionName).filter(present));
+        // There are a few dozen regions: a token given again is an endpoint that would never end.
+        if (page.NextToken && page.NextToken === next) throw new Error("ListRegions gave the same page token twice");
         next = page.NextToken || undefined;
       } while (next !== undefined);
       return regions.sort();

@@ -18,7 +18,7 @@ import {
   Semaphore,
   withBackoff,
 } from "./pacing.js";
-import type { AwsCredentials, DescribedEksCluster, EksPort, PortalPort, SyncAwsPorts } from "./ports.js";
+import type { AwsCredentials, DescribedEksCluster, EksPort, Page, PortalPort, SyncAwsPorts } from "./ports.js";
 
 /** The 17 regions enabled by default in every commercial account, used when ListRegions is denied. */
 export const DEFAULT_REGIONS = [
@@ -319,13 +319,15 @@ export async function discover(options: DiscoverOptions, deps: DiscoverDeps): Pr
     const client = eksClient(principal, roleKey, credentials, region);
     const names: string[] = [];
     try {
-      let next: string | undefined;
-      do {
-        const page = await eksCall(eksKey, (signal) => client.listClusters(next, signal));
-        names.push(...page.items);
-        next = page.nextToken;
-      } while (next !== undefined);
+      await allPages(names, (next) => eksCall(eksKey, (signal) => client.listClusters(next, signal)), "ListClusters", {
+        max: MAX_CLUSTERS - counters.clusters,
+        what: `more than ${MAX_CLUSTERS} clusters`,
+      });
     } catch (e) {
+      if (e instanceof CapExceeded) {
+        run.abort(e);
+        return { ok: false, reason: "error", error: run.signal.reason };
+      }
       return { ok: false, reason: classify(e), error: e };
     }
     counters.clusters += names.length;
@@ -467,13 +469,12 @@ export async function discover(options: DiscoverOptions, deps: DiscoverDeps): Pr
     const portal: PortalPort = deps.aws.portal(source.region);
     const accounts: Array<{ accountId: string; accountName: string }> = [];
     try {
-      let next: string | undefined;
-      do {
-        const page = await portalCall((signal) => portal.listAccounts(token, next, signal));
-        accounts.push(...page.items);
-        if (accounts.length > MAX_ACCOUNTS) throw new CapExceeded(`more than ${MAX_ACCOUNTS} accounts`);
-        next = page.nextToken;
-      } while (next !== undefined);
+      await allPages(
+        accounts,
+        (next) => portalCall((signal) => portal.listAccounts(token, next, signal)),
+        "ListAccounts",
+        { max: MAX_ACCOUNTS, what: `more than ${MAX_ACCOUNTS} accounts` },
+      );
       evidence.sourcesComplete.add(source.id);
     } catch (e) {
       if (e instanceof CapExceeded) throw e;
@@ -490,12 +491,11 @@ export async function discover(options: DiscoverOptions, deps: DiscoverDeps): Pr
         const principalBase = { source, accountId: account.accountId, accountName: account.accountName };
         const roles: string[] = [];
         try {
-          let next: string | undefined;
-          do {
-            const page = await portalCall((signal) => portal.listAccountRoles(token, account.accountId, next, signal));
-            roles.push(...page.items);
-            next = page.nextToken;
-          } while (next !== undefined);
+          await allPages(
+            roles,
+            (next) => portalCall((signal) => portal.listAccountRoles(token, account.accountId, next, signal)),
+            "ListAccountRoles",
+          );
           evidence.rolesComplete.add(`${source.id}|${account.accountId}`);
           for (const r of roles) evidence.roles.add(`${source.id}|${account.accountId}|${r}`);
         } catch (e) {
@@ -598,6 +598,29 @@ export async function discover(options: DiscoverOptions, deps: DiscoverDeps): Pr
 }
 
 class CapExceeded extends Error {}
+
+/**
+ * Every page of a listing into `items`, or a failure with the pages read so far in it: a listing
+ * is evidence only whole. More than `cap.max` items ends the run (CapExceeded); a page token given
+ * twice is a listing that would never end.
+ */
+async function allPages<T>(
+  items: T[],
+  page: (next: string | undefined) => Promise<Page<T>>,
+  operation: string,
+  cap?: { readonly max: number; readonly what: string },
+): Promise<void> {
+  const seen = new Set<string>();
+  let next: string | undefined;
+  do {
+    const p = await page(next);
+    items.push(...p.items);
+    if (cap !== undefined && items.length > cap.max) throw new CapExceeded(cap.what);
+    next = p.nextToken;
+    if (next !== undefined && seen.has(next)) throw new Error(`${operation} gave the same page token twice`);
+    if (next !== undefined) seen.add(next);
+  } while (next !== undefined);
+}
 
 function capError(e: CapExceeded): EksTokenError {
   return new EksTokenError(

@@ -59,6 +59,8 @@ export class FakeWorld {
   files = new Map<string, string>();
   t = 0;
   pageSize = 2;
+  /** ListClusters answers every page with the same next token, as a broken endpoint could. */
+  endlessClusterPages = false;
 
   private timers: Array<{ at: number; resolve: () => void }> = [];
   private ticking = false;
@@ -178,10 +180,9 @@ export class FakeWorld {
           enter(
             () => {
               this.calls.ListClusters++;
-              return this.page(
-                (this.account(account).clusters[region] ?? []).map((c) => c.name),
-                next,
-              );
+              const names = (this.account(account).clusters[region] ?? []).map((c) => c.name);
+              if (this.endlessClusterPages) return { items: names.slice(0, 1), nextToken: "again" };
+              return this.page(names, next);
             },
             signal,
             "list",

@@ -184,6 +184,17 @@ describe("kubeconfig sync", () => {
     expect(contexts()).toContain("Payments-Prod/eu-west-1/api");
   });
 
+  it("a listing that gives the same page token twice ends there: entries kept as stale, nothing removed", async () => {
+    await sync({ accounts: [A], regions: ["eu-west-1"] });
+    w.endlessClusterPages = true;
+    w.calls.ListClusters = 0;
+    w.out.stdout = "";
+    expect(await sync({ accounts: [A], regions: ["eu-west-1"] })).toBe(3);
+    expect(w.calls.ListClusters).toBe(2);
+    expect(contexts()).toEqual(["Payments-Prod/eu-west-1/api", "Payments-Prod/eu-west-1/batch"]);
+    expect(w.out.stdout).toMatch(/ListClusters gave the same page token twice/);
+  });
+
   it("keeps entries when the listing breaks on a later page (evidence is every page or nothing)", async () => {
     w.pageSize = 1;
     await sync({ accounts: [A], regions: ["eu-west-1"] });
