@@ -6,7 +6,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 
 import { EksTokenError } from "./errors.js";
 
 /** "256 kB", "4 MB", or bytes. */
-export function formatBytes(n: number): string {
+function formatBytes(n: number): string {
   if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MB`;
   if (n >= 1024 && n % 1024 === 0) return `${n / 1024} kB`;
   return `${n} bytes`;
@@ -49,7 +49,7 @@ export function readFdCapped(fd: number, maxBytes: number): Buffer {
   return Buffer.concat(chunks, total);
 }
 
-export type CappedFile =
+type CappedFile =
   | { readonly kind: "file"; readonly bytes: Buffer; readonly stat: Stats }
   | { readonly kind: "missing"; readonly code: string }
   | { readonly kind: "not-regular"; readonly stat: Stats };

@@ -78,7 +78,7 @@ export interface EksApiOptions {
 }
 
 // Listings are paged by the API; a bound on pages keeps a broken endpoint from looping.
-export const MAX_PAGES = 20;
+const MAX_PAGES = 20;
 // A page is not started with less time than this left.
 const MIN_CALL_MS = 200;
 

@@ -24,7 +24,7 @@ import { EksTokenError } from "../errors.js";
 import { shorten } from "../quote.js";
 
 /** What to check when an endpoint answers with more than any AWS answer holds. */
-export const TOO_LARGE_HINT =
+const TOO_LARGE_HINT =
   "that endpoint is not answering as AWS does; check where AWS_ENDPOINT_URL*, AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_CONTAINER_CREDENTIALS_* or the profile point, and any proxy";
 
 export interface BoundedHandlerOptions {
@@ -42,7 +42,7 @@ export interface BoundedHandlerOptions {
 }
 
 /** Below the shortest idle timeout common servers use (5 s). */
-export const IDLE_SOCKET_MS = 2_000;
+const IDLE_SOCKET_MS = 2_000;
 
 /** The caps this project uses: credential endpoints answer a few kB, EKS a few hundred. */
 export const CREDENTIALS_MAX_BODY_BYTES = 256 * 1024;

@@ -236,7 +236,7 @@ export function fromInstanceMetadataEndpoint(init: RemoteInit): CredentialsProvi
 }
 
 /** Tokens are a few kB; a token file is read under this cap. */
-export const TOKEN_FILE_MAX_BYTES = 64 * 1024;
+const TOKEN_FILE_MAX_BYTES = 64 * 1024;
 
 /** A token file's text (a container authorization token, a web identity token), read under the cap. */
 export function readTokenFile(path: string, variable: string): string {

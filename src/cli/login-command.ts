@@ -152,42 +152,38 @@ export const runLogin: Command = async (args, io) => {
   const stop = () => controller.abort();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-  const cacheDir = resolveCacheDir(parsed.cacheDir, io.env);
-  // Counted from the start, as the token path counts its own: one stopped (Ctrl-C, killed) or
-  // left in the browser keeps the token path from opening a browser by itself for a while.
-  const key = ssoCacheKey(resolution.cacheKey);
-  const attempt = startedSignIn(cacheDir, key, io.now());
-  // The session's sign-in lock, as the token path takes it: a kubectl run meanwhile waits for
-  // this sign-in instead of opening a second one, and this waits for one a kubectl run started.
-  const tokenFile = ssoTokenFilePath(io.env, resolution.cacheKey);
-  const before = readSsoTokenFile(tokenFile, io.now());
-  let lock = await sessionLock(cacheDir, key, io.now);
-  if (!lock.ok && lock.reason === "timeout") {
-    const pid = lockHolderPid(signInLockPath(cacheDir, key));
-    const line = `eks-token: waiting for the sign-in to ${sessionWord(resolution)} that another eks-token${pid ? ` (pid ${pid})` : ""} started: finish it in the browser or code page it opened (Ctrl-C to stop)\n`;
-    if (!(await (io.terminal ?? NO_TERMINAL).say(line))) io.stderr(line);
-    lock = await sessionLockWhenFree(cacheDir, key, parsed.timeoutMs, io.now, controller.signal, command).catch(
-      (e: unknown) => {
-        // Stopped while waiting: no sign-in of this one's was started, so none is counted.
-        attempt.forget();
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-        throw e;
-      },
-    );
-    const after = readSsoTokenFile(tokenFile, io.now());
-    if (after.state === "valid" && !sameToken(before, after)) {
-      // That process signed in: nothing more to do here.
-      if (lock.ok) lock.lock.release();
-      attempt.clearAll();
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      io.stdout(signedInLine(resolution, after, shared.profileName));
-      return 0;
-    }
-  }
-  if (!lock.ok) debug.debug(`login: the session's sign-in lock was not taken (${lock.detail})`);
+  let lock: LockResult | undefined;
   try {
+    const cacheDir = resolveCacheDir(parsed.cacheDir, io.env);
+    // Counted from the start, as the token path counts its own: one stopped (Ctrl-C, killed) or
+    // left in the browser keeps the token path from opening a browser by itself for a while.
+    const key = ssoCacheKey(resolution.cacheKey);
+    const attempt = startedSignIn(cacheDir, key, io.now());
+    // The session's sign-in lock, as the token path takes it: a kubectl run meanwhile waits for
+    // this sign-in instead of opening a second one, and this waits for one a kubectl run started.
+    const tokenFile = ssoTokenFilePath(io.env, resolution.cacheKey);
+    const before = readSsoTokenFile(tokenFile, io.now());
+    lock = await sessionLock(cacheDir, key, io.now);
+    if (!lock.ok && lock.reason === "timeout") {
+      const pid = lockHolderPid(signInLockPath(cacheDir, key));
+      const line = `eks-token: waiting for the sign-in to ${sessionWord(resolution)} that another eks-token${pid ? ` (pid ${pid})` : ""} started: finish it in the browser or code page it opened (Ctrl-C to stop)\n`;
+      if (!(await (io.terminal ?? NO_TERMINAL).say(line))) io.stderr(line);
+      lock = await sessionLockWhenFree(cacheDir, key, parsed.timeoutMs, io.now, controller.signal, command).catch(
+        (e: unknown) => {
+          // Stopped while waiting: no sign-in of this one's was started, so none is counted.
+          attempt.forget();
+          throw e;
+        },
+      );
+      const after = readSsoTokenFile(tokenFile, io.now());
+      if (after.state === "valid" && !sameToken(before, after)) {
+        // That process signed in: nothing more to do here.
+        attempt.clearAll();
+        io.stdout(signedInLine(resolution, after, shared.profileName));
+        return 0;
+      }
+    }
+    if (!lock.ok) debug.debug(`login: the session's sign-in lock was not taken (${lock.detail})`);
     const result = await signIn(
       {
         sso: resolution,
@@ -218,7 +214,7 @@ export const runLogin: Command = async (args, io) => {
     io.stdout(signedInLine(resolution, result, shared.profileName));
     return 0;
   } finally {
-    if (lock.ok) lock.lock.release();
+    if (lock?.ok) lock.lock.release();
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }

@@ -61,7 +61,7 @@ export interface DoctorDeps extends Pick<Ports, "env" | "now"> {
 /** The whole walk ends within this, dead endpoints and all. */
 export const DOCTOR_BUDGET_MS = 25_000;
 /** The most one call may take; each call gets at most what is left of the walk. */
-export const STEP_MS = 5_000;
+const STEP_MS = 5_000;
 const CREDENTIALS_MS = 12_000;
 /** Kept from the EKS calls for the API server's steps (aws-auth, authenticate, authorize). */
 export const API_SERVER_RESERVE_MS = 5_000;

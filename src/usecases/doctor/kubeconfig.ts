@@ -30,7 +30,7 @@ export interface DoctorTarget extends Omit<TargetOptions, "clusterId"> {
  * Variables that say where AWS calls go. The walk takes them from the caller's own environment
  * only: a token is never sent where only a kubeconfig entry points.
  */
-export function isEndpointKey(name: string): boolean {
+function isEndpointKey(name: string): boolean {
   return /^AWS_ENDPOINT_URL($|_)/.test(name) || name === "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS";
 }
 

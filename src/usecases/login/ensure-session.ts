@@ -119,7 +119,7 @@ export async function ensureSession(
       `SSO session ${sessionLabel(session)}: ${step.step === "refresh" ? "refresh" : `sign-in (${step.why})`}`,
     );
   }
-  const verdict = (await deps.caller().catch(() => undefined)) ?? undefined;
+  const verdict = await deps.caller().catch(() => undefined);
   const person: Verdict = verdict
     ? personIsThere(verdict)
     : { ok: false, why: "it was not run from a command line (library call)" };
@@ -152,7 +152,6 @@ export async function ensureSession(
         rejected && outcome.kind === "refused"
           ? { step: "sign-in", why: "the portal refused its token and its refresh" }
           : stepAfterRefresh(outcome, current.expiresAt, deps.now());
-      if (step.step !== "sign-in") return "as-is";
     }
     if (step.step !== "sign-in") return "as-is";
     return await signInOnce(session, ports, deps, lock, person, step.why);

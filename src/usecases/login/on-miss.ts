@@ -7,7 +7,7 @@
  */
 import { resolveSsoConfig, targetSsoConfig, type SsoConfig } from "../../aws/sso-config.js";
 import { readSharedConfig } from "../../aws/shared-config.js";
-import { readSsoTokenFile, ssoCacheKey, ssoTokenFilePath } from "../../aws/sso-token-file.js";
+import { isRefreshable, readSsoTokenFile, ssoCacheKey, ssoTokenFilePath } from "../../aws/sso-token-file.js";
 import type { TokenTarget } from "../../aws/target.js";
 import { openCacheDir } from "../../cache/cache-dir.js";
 import { envCredentials } from "../../aws/env-credentials.js";
@@ -68,7 +68,8 @@ export function ssoOnMiss(target: TokenTarget, deps: OnMissDeps): SsoOnMiss | un
   };
   const path = ssoTokenFilePath(deps.env, config.cacheKey);
   const readToken = (): TokenRead => {
-    const status = readSsoTokenFile(path, deps.now());
+    const now = deps.now();
+    const status = readSsoTokenFile(path, now);
     if (status.state === "missing") return { kind: "missing" };
     if (status.state === "unusable") refuseUnreplaceable(path);
     if (status.state === "unusable" || status.state === "unparseable") {
@@ -79,7 +80,7 @@ export function ssoOnMiss(target: TokenTarget, deps: OnMissDeps): SsoOnMiss | un
     return {
       kind: "token",
       expiresAt: status.expiresAt.getTime(),
-      refreshable: status.state !== "expired" && (status.state === "refreshable" || status.refreshable),
+      refreshable: isRefreshable(status.token, now),
       accessToken: status.token.accessToken,
     };
   };
@@ -87,7 +88,8 @@ export function ssoOnMiss(target: TokenTarget, deps: OnMissDeps): SsoOnMiss | un
   const ports: SessionPorts = {
     readToken,
     refresh: async () => {
-      const status = readSsoTokenFile(path, deps.now());
+      const now = deps.now();
+      const status = readSsoTokenFile(path, now);
       if (!("token" in status)) return { kind: "unavailable" };
       return (await calls()).refreshSession(config, path, status.token, {
         env: deps.env,

@@ -29,7 +29,6 @@ export function realSignInDeps(options: RealSignInOptions): SignInDeps {
     options.debug(`sign-in: registrations are not kept: the cache folder ${dir.dir} is unusable (${dir.reason})`);
   return {
     env,
-    platform: options.platform,
     now: options.now,
     monotonic: () => performance.now(),
     // Cut short when the sign-in is stopped, so no timer outlives it.

@@ -3,7 +3,7 @@
  * can be refreshed, legacy or not, and whether a sign-in is needed. Reads the token file only.
  */
 import { targetSsoConfig, type SsoConfig } from "../../aws/sso-config.js";
-import { readSsoTokenFile, ssoTokenFilePath } from "../../aws/sso-token-file.js";
+import { isRefreshable, readSsoTokenFile, ssoTokenFilePath } from "../../aws/sso-token-file.js";
 import type { TokenTarget } from "../../aws/target.js";
 import type { Env } from "../../env.js";
 import { quote } from "../../quote.js";
@@ -38,7 +38,7 @@ export function ssoSessionReport(target: TokenTarget, env: Env, now: number): Ss
   if (status.state === "unusable" || status.state === "unparseable")
     return { text: `${name}: its cached token cannot be used (${status.reason})`, signInNeeded: true };
   const expiresAt = status.expiresAt.getTime();
-  const refreshable = !legacy && (status.state === "refreshable" || (status.state === "valid" && status.refreshable));
+  const refreshable = !legacy && isRefreshable(status.token, now);
   const step = sessionStep({ kind: "token", expiresAt, refreshable }, legacy, now);
   const when = formatTimestamp(status.expiresAt);
   const can = legacy ? "" : refreshable ? ", refreshable" : ", not refreshable";

@@ -74,7 +74,6 @@ export interface SignInResult {
 
 export interface SignInDeps {
   readonly env: Env;
-  readonly platform: NodeJS.Platform;
   /** Wall clock, epoch milliseconds: for the times written. */
   now(): number;
   /** A clock that does not jump: for the sign-in's bound. */

@@ -65,7 +65,3 @@ export function clusterEntryName(clusterArn: string): string {
 export function userEntryName(clusterArn: string, principal: string): string {
   return `eks-token:${clusterArn}:${safeName(principal)}`;
 }
-
-export function isValidContextName(name: string): boolean {
-  return NAME.test(name);
-}

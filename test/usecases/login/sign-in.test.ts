@@ -78,7 +78,6 @@ function deps(overrides: Partial<SignInDeps> = {}): SignInDeps {
   const env = { HOME: home, AWS_ENDPOINT_URL_SSO_OIDC: emulator.url };
   return {
     env,
-    platform: "linux",
     now: () => clock,
     monotonic: () => performance.now(),
     sleep: async (ms) => {
