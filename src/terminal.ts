@@ -68,3 +68,12 @@ export const NO_TERMINAL: Terminal = {
     throw new TerminalReadError("no-terminal");
   },
 };
+
+/** Writes `text` for the person on the terminal; where there is none, to `fallback` (stderr). */
+export async function sayOrElse(
+  terminal: Pick<Terminal, "say"> | undefined,
+  fallback: (text: string) => void,
+  text: string,
+): Promise<void> {
+  if (!(terminal && (await terminal.say(text)))) fallback(text);
+}

@@ -27,6 +27,8 @@ import { homeDir, type Env } from "../env.js";
 import { EksTokenError } from "../errors.js";
 import { describeFileKind } from "../file-kind.js";
 import { uniqueSuffix } from "../hash.js";
+// The AWS CLI writes its times so too: `2026-12-06T13:00:00Z` (whole seconds, UTC).
+import { formatTimestamp } from "../token/expiration.js";
 
 /** The SDK for JavaScript refreshes (or gives up) when less than this is left. */
 export const SSO_REFRESH_WINDOW_MS = 5 * 60_000;
@@ -79,11 +81,6 @@ export function ssoCacheDir(env: Env): string {
 
 export function ssoTokenFilePath(env: Env, sessionNameOrStartUrl: string): string {
   return join(ssoCacheDir(env), `${ssoCacheKey(sessionNameOrStartUrl)}.json`);
-}
-
-/** A time as the AWS CLI writes it: `2026-12-06T13:00:00Z` (whole seconds, UTC). */
-export function formatSsoTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 // RFC 3339 as the readers accept it: the CLI's form, the SDK's milliseconds form, an offset.
@@ -189,11 +186,11 @@ export function serializeSsoToken(token: SsoTokenFile): string {
   if (token.startUrl !== undefined) out["startUrl"] = token.startUrl;
   if (token.region !== undefined) out["region"] = token.region;
   out["accessToken"] = token.accessToken;
-  out["expiresAt"] = formatSsoTime(token.expiresAt);
+  out["expiresAt"] = formatTimestamp(token.expiresAt);
   if (token.clientId !== undefined) out["clientId"] = token.clientId;
   if (token.clientSecret !== undefined) out["clientSecret"] = token.clientSecret;
   if (token.registrationExpiresAt !== undefined)
-    out["registrationExpiresAt"] = formatSsoTime(token.registrationExpiresAt);
+    out["registrationExpiresAt"] = formatTimestamp(token.registrationExpiresAt);
   if (token.refreshToken !== undefined) out["refreshToken"] = token.refreshToken;
   return JSON.stringify(out);
 }

@@ -5,13 +5,7 @@
  */
 import { readSharedConfig } from "../aws/shared-config.js";
 import { resolveSsoConfig, type SsoResolution } from "../aws/sso-config.js";
-import {
-  formatSsoTime,
-  readSsoTokenFile,
-  ssoCacheKey,
-  ssoTokenFilePath,
-  type SsoTokenStatus,
-} from "../aws/sso-token-file.js";
+import { readSsoTokenFile, ssoCacheKey, ssoTokenFilePath, type SsoTokenStatus } from "../aws/sso-token-file.js";
 import { openCacheDir, resolveCacheDir } from "../cache/cache-dir.js";
 import { acquireLock, lockHolderPid, type LockResult } from "../cache/lock.js";
 import {
@@ -24,7 +18,8 @@ import {
 import { EksTokenError } from "../errors.js";
 import { quote, shellJoin } from "../quote.js";
 import { displayUrl } from "../redact.js";
-import { NO_TERMINAL } from "../terminal.js";
+import { formatTimestamp } from "../token/expiration.js";
+import { NO_TERMINAL, sayOrElse } from "../terminal.js";
 import { createDebugLog } from "../usecases/debug-log.js";
 import { realSignInDeps } from "../usecases/login/real-deps.js";
 import { keptAttempts } from "../usecases/login/auto-sign-in.js";
@@ -167,7 +162,7 @@ export const runLogin: Command = async (args, io) => {
     if (!lock.ok && lock.reason === "timeout") {
       const pid = lockHolderPid(signInLockPath(cacheDir, key));
       const line = `eks-token: waiting for the sign-in to ${sessionWord(resolution)} that another eks-token${pid ? ` (pid ${pid})` : ""} started: finish it in the browser or code page it opened (Ctrl-C to stop)\n`;
-      if (!(await (io.terminal ?? NO_TERMINAL).say(line))) io.stderr(line);
+      await sayOrElse(io.terminal, io.stderr, line);
       lock = await sessionLockWhenFree(cacheDir, key, parsed.timeoutMs, io.now, controller.signal, command).catch(
         (e: unknown) => {
           // Stopped while waiting: no sign-in of this one's was started, so none is counted.
@@ -231,7 +226,7 @@ function signedInLine(
       ? `session ${quote(resolution.sessionName)}`
       : `${displayUrl(resolution.startUrl)} (legacy profile ${quote(profile)})`;
   const renewal = session.refreshable ? ", then refreshed while the session lasts" : "";
-  return `signed in to AWS IAM Identity Center: ${what} valid until ${formatSsoTime(session.expiresAt)}${renewal}\n`;
+  return `signed in to AWS IAM Identity Center: ${what} valid until ${formatTimestamp(session.expiresAt)}${renewal}\n`;
 }
 
 function sessionWord(resolution: Extract<SsoResolution, { kind: "sso-session" | "legacy" }>): string {

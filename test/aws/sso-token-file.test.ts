@@ -16,7 +16,6 @@ import { execFileSync } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   classifySsoToken,
-  formatSsoTime,
   readSsoTokenFile,
   serializeSsoToken,
   ssoCacheKey,
@@ -24,6 +23,7 @@ import {
   writeSsoTokenFile,
   type SsoTokenFile,
 } from "../../src/aws/sso-token-file.js";
+import { formatTimestamp } from "../../src/token/expiration.js";
 import { isEksTokenError } from "../../src/errors.js";
 
 const NOW = Date.parse("2026-12-06T12:00:00Z");
@@ -182,7 +182,7 @@ describe("reading", () => {
     const status = readSsoTokenFile(path, NOW);
     expect(status.state).toBe("valid");
     if (status.state !== "valid") return;
-    expect(status.token).toEqual({ ...FULL, expiresAt: new Date(formatSsoTime(FULL.expiresAt)) });
+    expect(status.token).toEqual({ ...FULL, expiresAt: new Date(formatTimestamp(FULL.expiresAt)) });
   });
 });
 

@@ -3,7 +3,7 @@ import { createSsoOidc } from "../../aws/sso-oidc.js";
 import { ssoTokenFilePath, writeSsoTokenFile } from "../../aws/sso-token-file.js";
 import { openCacheDir } from "../../cache/cache-dir.js";
 import type { Env } from "../../env.js";
-import type { Terminal } from "../../terminal.js";
+import { sayOrElse, type Terminal } from "../../terminal.js";
 import { localBrowserReachable, openBrowser } from "./browser.js";
 import { listenForCallback } from "./callback-listener.js";
 import { fileRegistrationStore } from "./registration-cache.js";
@@ -47,7 +47,7 @@ export function realSignInDeps(options: RealSignInOptions): SignInDeps {
       }),
     async say(line) {
       const text = `${line}\n`;
-      if (!(await options.terminal.say(text))) options.fallback(text);
+      await sayOrElse(options.terminal, options.fallback, text);
     },
     createOidc: (oidcOptions) => createSsoOidc({ ...oidcOptions, debug: options.debug }),
     listen: listenForCallback,

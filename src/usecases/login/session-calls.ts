@@ -7,11 +7,12 @@
 import { isClientRefusal, createSsoOidc } from "../../aws/sso-oidc.js";
 import type { SsoConfig } from "../../aws/sso-config.js";
 import { readSharedConfig } from "../../aws/shared-config.js";
-import { formatSsoTime, writeSsoTokenFile, type SsoTokenFile } from "../../aws/sso-token-file.js";
+import { writeSsoTokenFile, type SsoTokenFile } from "../../aws/sso-token-file.js";
+import { formatTimestamp } from "../../token/expiration.js";
 import type { Env } from "../../env.js";
 import type { Logger } from "../../logger.js";
 import { shellJoin } from "../../quote.js";
-import { NO_TERMINAL, type Terminal } from "../../terminal.js";
+import { NO_TERMINAL, sayOrElse, type Terminal } from "../../terminal.js";
 import type { RefreshOutcome } from "./auto-sign-in.js";
 import type { SignInOutcome } from "./ensure-session.js";
 import { realSignInDeps } from "./real-deps.js";
@@ -105,8 +106,8 @@ export async function signInForToken(config: SsoConfig, deps: SignInCallDeps): P
         debug: (line) => deps.log.debug(line),
       }),
     );
-    const text = `eks-token: signed in; valid until ${formatSsoTime(result.expiresAt)}${result.refreshable ? ", then refreshed while the session lasts" : ""}\n`;
-    if (!(deps.terminal && (await deps.terminal.say(text)))) deps.fallback(text);
+    const text = `eks-token: signed in; valid until ${formatTimestamp(result.expiresAt)}${result.refreshable ? ", then refreshed while the session lasts" : ""}\n`;
+    await sayOrElse(deps.terminal, deps.fallback, text);
     return { kind: "signed-in" };
   } catch (e) {
     return isSignInUnavailable(e) ? { kind: "unavailable", error: e } : { kind: "failed", error: e };
