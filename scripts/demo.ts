@@ -391,7 +391,10 @@ async function main(): Promise<number> {
       accountId: SANDBOX.id,
       region: SANDBOX.region,
       endpoint: `https://${SANDBOX.cluster}.${SANDBOX.region}.eks.invalid`,
-      certificateAuthorityData: Buffer.from(`emulated CA of ${SANDBOX.cluster}`).toString("base64"),
+      // PEM-shaped, as sync checks what DescribeCluster answers; nothing connects to this one.
+      certificateAuthorityData: Buffer.from(
+        `-----BEGIN CERTIFICATE-----\nemulated CA of ${SANDBOX.cluster}\n-----END CERTIFICATE-----\n`,
+      ).toString("base64"),
     });
     fleetEks = await startEksEmulator({ sts, clusters: [plane.state, playground] });
     accounts = await startAccountEmulator({ sts });
